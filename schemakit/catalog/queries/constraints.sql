@@ -1,0 +1,15 @@
+-- Table constraints (PK, UNIQUE, FK, CHECK, EXCLUDE). PG18's NOT NULL rows
+-- (contype 'n') are folded into columns, constraint triggers ('t') are triggers.
+SELECT n.nspname AS schema, c.relname AS table, k.conname AS name, k.contype AS type,
+       pg_catalog.pg_get_constraintdef(k.oid) AS definition,
+       pg_catalog.obj_description(k.oid, 'pg_constraint') AS comment
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE k.contype IN ('p', 'u', 'f', 'c', 'x')
+  AND c.relkind IN ('r', 'p')
+  AND NOT (n.nspname = ANY (%(managed)s))
+  AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')

@@ -1,0 +1,72 @@
+-- Dependency edges between modelled objects, translated from pg_depend into
+-- name parts (kind, schema, name, parent), so that both databases agree on them.
+-- Column-level dependencies are folded into their table; a constraint's index
+-- stands for the constraint.
+WITH objs AS (
+  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
+         CASE WHEN k.oid IS NOT NULL THEN 'table constraint'
+              WHEN c.relkind IN ('r', 'p') THEN 'table'
+              WHEN c.relkind IN ('i', 'I') THEN 'index'
+              WHEN c.relkind = 'v' THEN 'view'
+              WHEN c.relkind = 'm' THEN 'materialized view'
+              WHEN c.relkind = 'S' THEN 'sequence'
+              WHEN c.relkind = 'c' THEN 'type' END AS kind,
+         n.nspname AS schema,
+         COALESCE(k.conname, c.relname) AS name,
+         kt.relname AS parent
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = c.oid AND k.contype IN ('p', 'u', 'x')
+                                      AND c.relkind IN ('i', 'I')
+  LEFT JOIN pg_catalog.pg_class kt ON kt.oid = k.conrelid
+  WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'i', 'I', 'v', 'm', 'S', 'c')
+  UNION ALL
+  SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid, 'table constraint',
+         n.nspname, k.conname, c.relname
+  FROM pg_catalog.pg_constraint k
+  JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE k.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid,
+         CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END,
+         n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid, 'trigger', n.nspname, g.tgname, c.relname
+  FROM pg_catalog.pg_trigger g
+  JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT g.tgisinternal
+  UNION ALL
+  SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid, 'policy', n.nspname, p.polname, c.relname
+  FROM pg_catalog.pg_policy p
+  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  UNION ALL
+  SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid,
+         CASE WHEN c.relkind IN ('r', 'p') THEN 'table'
+              WHEN c.relkind = 'v' THEN 'view'
+              WHEN c.relkind = 'm' THEN 'materialized view'
+              ELSE 'type' END,
+         n.nspname, COALESCE(c.relname, t.typname), NULL
+  FROM pg_catalog.pg_type t
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+  WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'c', 'r', 'm')
+  UNION ALL
+  SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, 'schema', n.nspname, n.nspname, NULL
+  FROM pg_catalog.pg_namespace n
+  WHERE n.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 'extension', NULL, e.extname, NULL
+  FROM pg_catalog.pg_extension e
+)
+SELECT DISTINCT a.kind, a.schema, a.name, a.parent, b.kind, b.schema, b.name, b.parent
+FROM pg_catalog.pg_depend d
+JOIN objs a ON a.classid = d.classid AND a.objid = d.objid
+JOIN objs b ON b.classid = d.refclassid AND b.objid = d.refobjid
+WHERE d.deptype IN ('n', 'a', 'i')
+  AND NOT (a.classid = b.classid AND a.objid = b.objid)

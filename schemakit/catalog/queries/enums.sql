@@ -1,0 +1,13 @@
+SELECT n.nspname AS schema, t.typname AS name,
+       pg_catalog.array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels,
+       pg_catalog.obj_description(t.oid, 'pg_type') AS comment
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
+WHERE t.typtype = 'e'
+  AND NOT (n.nspname = ANY (%(managed)s))
+  AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                    AND d.objid = t.oid AND d.deptype = 'e')
+GROUP BY n.nspname, t.typname, t.oid

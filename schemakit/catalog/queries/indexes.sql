@@ -1,0 +1,16 @@
+-- Indexes that no constraint owns (constraint-backed ones belong to their constraint).
+SELECT n.nspname AS schema, t.relname AS table, i.relname AS name,
+       pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
+       pg_catalog.obj_description(i.oid, 'pg_class') AS comment
+FROM pg_catalog.pg_index x
+JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace
+WHERE t.relkind IN ('r', 'p', 'm')
+  AND NOT (n.nspname = ANY (%(managed)s))
+  AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k
+                  WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = t.oid AND d.deptype = 'e')

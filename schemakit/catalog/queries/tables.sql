@@ -1,0 +1,32 @@
+-- Tables with their columns, one row per table (columns aggregated as json).
+SELECT n.nspname AS schema, c.relname AS name,
+       c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
+       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       COALESCE((
+         SELECT pg_catalog.json_agg(pg_catalog.json_build_array(
+                  a.attname,
+                  pg_catalog.format_type(a.atttypid, a.atttypmod),
+                  a.attnotnull,
+                  CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
+                  NULLIF(a.attidentity, ''),
+                  CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
+                  CASE WHEN a.attcollation <> t.typcollation THEN
+                       (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+                        FROM pg_catalog.pg_collation co
+                        JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                        WHERE co.oid = a.attcollation) END,
+                  pg_catalog.col_description(c.oid, a.attnum)
+                ) ORDER BY a.attnum)
+         FROM pg_catalog.pg_attribute a
+         JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+         LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       ), '[]'::pg_catalog.json) AS columns
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND NOT (n.nspname = ANY (%(managed)s))
+  AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')

@@ -1,0 +1,233 @@
+"""Read a database's catalog into a :class:`~schemakit.model.Model`.
+
+The number of queries is fixed, whatever the number of objects: one per kind,
+plus one for server facts and one for dependencies. Every query runs with
+``search_path = pg_catalog`` inside one read-only repeatable-read transaction,
+so ``pg_get_expr`` and friends qualify names the same way on every database,
+and the model is a consistent snapshot.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any, Callable, Iterable
+
+import psycopg
+
+from schemakit.model import (
+    Bucket,
+    Column,
+    Constraint,
+    DbObject,
+    EnumType,
+    Extension,
+    Function,
+    Index,
+    Key,
+    Model,
+    Policy,
+    Schema,
+    Table,
+    Trigger,
+    qualified,
+    quote_ident,
+)
+
+MANAGED_SCHEMAS: tuple[str, ...] = (
+    "auth",
+    "storage",
+    "realtime",
+    "_realtime",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "vault",
+    "pgsodium",
+    "pgsodium_masks",
+    "pgbouncer",
+    "net",
+    "cron",
+    "information_schema",
+    "schemakit",
+)
+"""Schemas that belong to the platform (plus any ``pg_*`` and ``supabase_*``)."""
+
+POLICY_TABLES: tuple[str, ...] = ("storage.objects", "storage.buckets", "realtime.messages")
+"""Platform tables whose policies are the user's."""
+
+TRIGGER_TABLES: tuple[str, ...] = ("auth.users",)
+"""Platform tables whose triggers are the user's (the handle_new_user pattern)."""
+
+
+def is_managed_schema(name: str) -> bool:
+    return name in MANAGED_SCHEMAS or name.startswith(("pg_", "supabase_"))
+
+
+@cache
+def _query(name: str) -> str:
+    return resources.files("schemakit.catalog").joinpath("queries", f"{name}.sql").read_text()
+
+
+class CatalogReader:
+    """Runs the catalog queries on one connection and counts them."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+        self.queries_run = 0
+
+    def fetch(self, name: str) -> list[tuple[Any, ...]]:
+        params = {
+            "managed": list(MANAGED_SCHEMAS),
+            "policy_tables": list(POLICY_TABLES),
+            "trigger_tables": list(TRIGGER_TABLES),
+        }
+        self.queries_run += 1
+        with self.conn.cursor() as cur:
+            cur.execute(_query(name).encode(), params if "%(" in _query(name) else None)
+            return cur.fetchall()
+
+    def read(self) -> Model:
+        conn = self.conn
+        was_autocommit = conn.autocommit
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
+        conn.autocommit = False
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cur.execute("SET LOCAL search_path = pg_catalog")
+            return self._read_all()
+        finally:
+            conn.rollback()
+            conn.autocommit = was_autocommit
+
+    def _read_all(self) -> Model:
+        ((server_version, has_buckets, _has_platform),) = self.fetch("platform")
+        objects: dict[Key, DbObject] = {}
+
+        def add(items: Iterable[DbObject]) -> None:
+            for obj in items:
+                objects[obj.key] = obj
+
+        add(Schema(name=r[0], comment=r[1]) for r in self.fetch("schemas"))
+        add(Extension(name=r[0], schema=r[1], version=r[2]) for r in self.fetch("extensions"))
+        add(
+            EnumType(schema=r[0], name=r[1], labels=tuple(r[2]), comment=r[3])
+            for r in self.fetch("enums")
+        )
+        add(
+            Table(
+                schema=r[0],
+                name=r[1],
+                rls_enabled=r[2],
+                rls_forced=r[3],
+                comment=r[4],
+                columns=tuple(_column(c) for c in r[5]),
+            )
+            for r in self.fetch("tables")
+        )
+        add(
+            Constraint(schema=r[0], table=r[1], name=r[2], type=r[3], definition=r[4], comment=r[5])
+            for r in self.fetch("constraints")
+        )
+        add(
+            Index(schema=r[0], table=r[1], name=r[2], definition=r[3], comment=r[4])
+            for r in self.fetch("indexes")
+        )
+        add(
+            Function(
+                schema=r[0],
+                name=r[1],
+                arguments=r[2],
+                result=r[3],
+                definition=r[4],
+                is_procedure=r[5],
+                comment=r[6],
+            )
+            for r in self.fetch("functions")
+        )
+        add(
+            Trigger(
+                schema=r[0],
+                table=r[1],
+                name=r[2],
+                definition=r[3],
+                enabled=r[4],
+                is_constraint=r[5],
+                comment=r[6],
+            )
+            for r in self.fetch("triggers")
+        )
+        add(
+            Policy(
+                schema=r[0],
+                table=r[1],
+                name=r[2],
+                permissive=r[3],
+                command=r[4],
+                roles=tuple(r[5]),
+                using=r[6],
+                check=r[7],
+                comment=r[8],
+            )
+            for r in self.fetch("policies")
+        )
+        if has_buckets:
+            add(
+                Bucket(
+                    id=r[0],
+                    name=r[1],
+                    public=bool(r[2]),
+                    file_size_limit=r[3],
+                    allowed_mime_types=tuple(r[4]) if r[4] is not None else None,
+                )
+                for r in self.fetch("buckets")
+            )
+        depends = _depends(self.fetch("depends"), objects)
+        return Model(objects=objects, depends=depends, server_version=int(server_version))
+
+
+def _column(raw: list[Any]) -> Column:
+    name, type_, not_null, default, identity, generated, collation, comment = raw
+    return Column(
+        name=name,
+        type=type_,
+        not_null=not_null,
+        default=default,
+        identity=identity,
+        generated=generated,
+        collation=collation,
+        comment=comment,
+    )
+
+
+_IDENTITY: dict[str, Callable[[str | None, str, str | None], str]] = {
+    "schema": lambda schema, name, parent: quote_ident(name),
+    "extension": lambda schema, name, parent: quote_ident(name),
+    "function": lambda schema, name, parent: f"{qualified(schema or '', name)}({parent or ''})",
+    "procedure": lambda schema, name, parent: f"{qualified(schema or '', name)}({parent or ''})",
+    "table constraint": lambda schema, name, parent: f"{quote_ident(name)} on {qualified(schema or '', parent or '')}",
+    "trigger": lambda schema, name, parent: f"{quote_ident(name)} on {qualified(schema or '', parent or '')}",
+    "policy": lambda schema, name, parent: f"{quote_ident(name)} on {qualified(schema or '', parent or '')}",
+}
+
+
+def edge_key(kind: str, schema: str | None, name: str, parent: str | None) -> Key:
+    make = _IDENTITY.get(kind)
+    ident = make(schema, name, parent) if make else qualified(schema or "", name)
+    return (kind, ident)
+
+
+def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[Key, frozenset[Key]]:
+    out: dict[Key, set[Key]] = {}
+    for row in rows:
+        a = edge_key(row[0], row[1], row[2], row[3])
+        b = edge_key(row[4], row[5], row[6], row[7])
+        if a != b and a in objects and b in objects:
+            out.setdefault(a, set()).add(b)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def read_model(conn: psycopg.Connection[Any]) -> Model:
+    return CatalogReader(conn).read()

@@ -1,0 +1,471 @@
+"""Change values: what the diff finds, one small frozen dataclass per operation.
+
+A change names the object it touches (``key``), whether it creates, alters or
+drops it (``action``), and holds the old and new states it needs. It holds no
+SQL: ``schemakit.render.sql`` turns each change into idempotent SQL, and
+``schemakit.plan`` orders changes and attaches hazards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from schemakit.model import (
+    Bucket,
+    Column,
+    Constraint,
+    DbObject,
+    EnumType,
+    Extension,
+    Function,
+    Index,
+    Key,
+    Policy,
+    Schema,
+    Table,
+    Trigger,
+)
+
+Action = Literal["create", "alter", "drop"]
+
+
+@dataclass(frozen=True)
+class Change:
+    action: ClassVar[Action]
+
+    @property
+    def subject(self) -> DbObject:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def key(self) -> Key:
+        return self.subject.key
+
+    @property
+    def kind(self) -> str:
+        return self.key[0]
+
+    def describe(self) -> str:
+        """One line for summaries: what happens to which object."""
+        return f"{self.kind} {self.key[1]}"
+
+
+# -- schemas and extensions ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateSchema(Change):
+    action: ClassVar[Action] = "create"
+    schema: Schema
+
+    @property
+    def subject(self) -> DbObject:
+        return self.schema
+
+
+@dataclass(frozen=True)
+class DropSchema(Change):
+    action: ClassVar[Action] = "drop"
+    schema: Schema
+
+    @property
+    def subject(self) -> DbObject:
+        return self.schema
+
+
+@dataclass(frozen=True)
+class CreateExtension(Change):
+    action: ClassVar[Action] = "create"
+    extension: Extension
+    pin_version: bool = False
+
+    @property
+    def subject(self) -> DbObject:
+        return self.extension
+
+
+@dataclass(frozen=True)
+class DropExtension(Change):
+    action: ClassVar[Action] = "drop"
+    extension: Extension
+
+    @property
+    def subject(self) -> DbObject:
+        return self.extension
+
+
+@dataclass(frozen=True)
+class AlterExtension(Change):
+    action: ClassVar[Action] = "alter"
+    old: Extension
+    new: Extension
+
+    @property
+    def subject(self) -> DbObject:
+        return self.new
+
+    def describe(self) -> str:
+        parts = []
+        if self.old.schema != self.new.schema:
+            parts.append(f"schema {self.old.schema} → {self.new.schema}")
+        if self.old.version != self.new.version:
+            parts.append(f"version {self.old.version} → {self.new.version}")
+        return f"extension {self.key[1]}: " + ", ".join(parts)
+
+
+# -- enums -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateEnum(Change):
+    action: ClassVar[Action] = "create"
+    enum: EnumType
+
+    @property
+    def subject(self) -> DbObject:
+        return self.enum
+
+    def describe(self) -> str:
+        return f"enum {self.key[1]} ({', '.join(self.enum.labels)})"
+
+
+@dataclass(frozen=True)
+class DropEnum(Change):
+    action: ClassVar[Action] = "drop"
+    enum: EnumType
+
+    @property
+    def subject(self) -> DbObject:
+        return self.enum
+
+    def describe(self) -> str:
+        return f"enum {self.key[1]}"
+
+
+@dataclass(frozen=True)
+class AddEnumValue(Change):
+    action: ClassVar[Action] = "alter"
+    enum: EnumType
+    value: str
+    before: str | None = None
+    after: str | None = None
+
+    @property
+    def subject(self) -> DbObject:
+        return self.enum
+
+    def describe(self) -> str:
+        return f"enum {self.key[1]}: add value {self.value!r}"
+
+
+# -- tables and columns ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateTable(Change):
+    action: ClassVar[Action] = "create"
+    table: Table
+
+    @property
+    def subject(self) -> DbObject:
+        return self.table
+
+
+@dataclass(frozen=True)
+class DropTable(Change):
+    action: ClassVar[Action] = "drop"
+    table: Table
+
+    @property
+    def subject(self) -> DbObject:
+        return self.table
+
+
+@dataclass(frozen=True)
+class AddColumn(Change):
+    action: ClassVar[Action] = "alter"
+    table: Table
+    column: Column
+
+    @property
+    def subject(self) -> DbObject:
+        return self.table
+
+    def describe(self) -> str:
+        return f"table {self.key[1]}: add column {self.column.name} {self.column.type}"
+
+
+@dataclass(frozen=True)
+class DropColumn(Change):
+    action: ClassVar[Action] = "alter"
+    table: Table
+    column: Column
+
+    @property
+    def subject(self) -> DbObject:
+        return self.table
+
+    def describe(self) -> str:
+        return f"table {self.key[1]}: drop column {self.column.name}"
+
+
+@dataclass(frozen=True)
+class AlterColumn(Change):
+    action: ClassVar[Action] = "alter"
+    table: Table
+    old: Column
+    new: Column
+
+    @property
+    def subject(self) -> DbObject:
+        return self.table
+
+    def describe(self) -> str:
+        what = []
+        if self.old.type != self.new.type:
+            what.append(f"type {self.old.type} → {self.new.type}")
+        if self.old.not_null != self.new.not_null:
+            what.append("set not null" if self.new.not_null else "drop not null")
+        if self.old.default != self.new.default:
+            what.append(f"default {self.new.default}" if self.new.default else "drop default")
+        if self.old.comment != self.new.comment:
+            what.append("comment")
+        return f"table {self.key[1]}: alter column {self.new.name} ({'; '.join(what)})"
+
+
+@dataclass(frozen=True)
+class SetRowSecurity(Change):
+    action: ClassVar[Action] = "alter"
+    table: Table
+    old_enabled: bool
+    old_forced: bool
+
+    @property
+    def subject(self) -> DbObject:
+        return self.table
+
+    def describe(self) -> str:
+        what = []
+        if self.old_enabled != self.table.rls_enabled:
+            what.append("enable" if self.table.rls_enabled else "disable")
+        if self.old_forced != self.table.rls_forced:
+            what.append("force" if self.table.rls_forced else "no force")
+        return f"row level security on {self.key[1]}: {', '.join(what)}"
+
+
+# -- constraints and indexes ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddConstraint(Change):
+    action: ClassVar[Action] = "create"
+    constraint: Constraint
+
+    @property
+    def subject(self) -> DbObject:
+        return self.constraint
+
+    def describe(self) -> str:
+        return f"constraint {self.key[1]}: {self.constraint.definition}"
+
+
+@dataclass(frozen=True)
+class DropConstraint(Change):
+    action: ClassVar[Action] = "drop"
+    constraint: Constraint
+
+    @property
+    def subject(self) -> DbObject:
+        return self.constraint
+
+
+@dataclass(frozen=True)
+class ReplaceConstraint(Change):
+    action: ClassVar[Action] = "alter"
+    old: Constraint
+    new: Constraint
+
+    @property
+    def subject(self) -> DbObject:
+        return self.new
+
+    def describe(self) -> str:
+        return f"constraint {self.key[1]}: {self.old.definition} → {self.new.definition}"
+
+
+@dataclass(frozen=True)
+class CreateIndex(Change):
+    action: ClassVar[Action] = "create"
+    index: Index
+    table_is_new: bool = False
+
+    @property
+    def subject(self) -> DbObject:
+        return self.index
+
+
+@dataclass(frozen=True)
+class DropIndex(Change):
+    action: ClassVar[Action] = "drop"
+    index: Index
+
+    @property
+    def subject(self) -> DbObject:
+        return self.index
+
+
+@dataclass(frozen=True)
+class ReplaceIndex(Change):
+    action: ClassVar[Action] = "alter"
+    old: Index
+    new: Index
+
+    @property
+    def subject(self) -> DbObject:
+        return self.new
+
+
+# -- functions, triggers, policies -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateFunction(Change):
+    """CREATE OR REPLACE; ``old`` is set when the function exists with another body."""
+
+    action: ClassVar[Action] = "create"
+    function: Function
+    old: Function | None = None
+
+    @property
+    def subject(self) -> DbObject:
+        return self.function
+
+@dataclass(frozen=True)
+class DropFunction(Change):
+    action: ClassVar[Action] = "drop"
+    function: Function
+
+    @property
+    def subject(self) -> DbObject:
+        return self.function
+
+@dataclass(frozen=True)
+class CreateTrigger(Change):
+    """Create, or replace when ``old`` is set."""
+
+    action: ClassVar[Action] = "create"
+    trigger: Trigger
+    old: Trigger | None = None
+
+    @property
+    def subject(self) -> DbObject:
+        return self.trigger
+
+
+@dataclass(frozen=True)
+class DropTrigger(Change):
+    action: ClassVar[Action] = "drop"
+    trigger: Trigger
+
+    @property
+    def subject(self) -> DbObject:
+        return self.trigger
+
+
+@dataclass(frozen=True)
+class CreatePolicy(Change):
+    action: ClassVar[Action] = "create"
+    policy: Policy
+
+    @property
+    def subject(self) -> DbObject:
+        return self.policy
+
+    def describe(self) -> str:
+        return f"policy {self.key[1]} (for {self.policy.command})"
+
+
+@dataclass(frozen=True)
+class DropPolicy(Change):
+    action: ClassVar[Action] = "drop"
+    policy: Policy
+
+    @property
+    def subject(self) -> DbObject:
+        return self.policy
+
+
+@dataclass(frozen=True)
+class AlterPolicy(Change):
+    """ALTER POLICY when it can express the change, else drop and create (``recreate``)."""
+
+    action: ClassVar[Action] = "alter"
+    old: Policy
+    new: Policy
+
+    @property
+    def subject(self) -> DbObject:
+        return self.new
+
+    @property
+    def recreate(self) -> bool:
+        o, n = self.old, self.new
+        return (
+            o.command != n.command
+            or o.permissive != n.permissive
+            or (o.using is not None and n.using is None)
+            or (o.check is not None and n.check is None)
+        )
+
+    def describe(self) -> str:
+        how = "drop and create" if self.recreate else "alter"
+        return f"policy {self.key[1]} ({how}, for {self.new.command})"
+
+
+# -- buckets and comments --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpsertBucket(Change):
+    action: ClassVar[Action] = "create"
+    bucket: Bucket
+    old: Bucket | None = None
+
+    @property
+    def subject(self) -> DbObject:
+        return self.bucket
+    def describe(self) -> str:
+        return f"bucket {self.bucket.id!r}"
+
+
+@dataclass(frozen=True)
+class DeleteBucket(Change):
+    action: ClassVar[Action] = "drop"
+    bucket: Bucket
+
+    @property
+    def subject(self) -> DbObject:
+        return self.bucket
+
+    def describe(self) -> str:
+        return f"bucket {self.bucket.id!r}"
+
+
+@dataclass(frozen=True)
+class SetComment(Change):
+    """COMMENT ON the object (or a column of it, when ``column`` is set)."""
+
+    action: ClassVar[Action] = "alter"
+    target: DbObject
+    comment: str | None
+    column: str | None = None
+
+    @property
+    def subject(self) -> DbObject:
+        return self.target
+
+    def describe(self) -> str:
+        where = f"{self.key[1]}.{self.column}" if self.column else self.key[1]
+        return f"comment on {self.kind} {where}"
+

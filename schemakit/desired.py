@@ -1,0 +1,72 @@
+"""schema/*.sql → Model(desired), normalized by PostgreSQL through a shadow database.
+
+The ordered statements are loaded into a throw-away database that already holds
+the Supabase baseline, and the desired model is read back from its catalog with
+the same code that reads the target. A statement that fails is reported at its
+file, line and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from schemakit.catalog import read_model
+from schemakit.connect import connect, redact_text
+from schemakit.model import Model
+from schemakit.server import shadow
+from schemakit.source import Location, SourceError, SourceStatement, locate
+
+# SQLSTATEs whose message means "this server cannot provide an extension".
+_MISSING_EXTENSION = {"0A000", "58P01", "22023", "42704"}
+
+
+def load_statements(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], url: str) -> None:
+    """Run the statements in one transaction; a failure becomes a located SourceError."""
+    conn.autocommit = False
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL check_function_bodies = off")
+        for stmt in statements:
+            try:
+                cur.execute(stmt.sql.encode())
+            except psycopg.Error as exc:
+                conn.rollback()
+                raise _located(stmt, exc, url) from None
+    conn.commit()
+
+
+def _located(stmt: SourceStatement, exc: psycopg.Error, url: str) -> SourceError:
+    diag = exc.diag
+    position = diag.statement_position
+    where = locate(stmt, int(position)) if position else stmt.location
+    message = redact_text(diag.message_primary or str(exc).strip(), url)
+    hint = diag.message_hint
+    if stmt.kind == "create_extension" and (diag.sqlstate in _MISSING_EXTENSION):
+        hint = (
+            "the shadow server does not have this extension; "
+            "point --shadow-url at a server that has it (for example your Supabase branch database)"
+        )
+    elif diag.sqlstate == "42P01":
+        hint = hint or "create the table in a schema file, or fix the name"
+    elif diag.sqlstate == "42883":
+        hint = hint or "define the function in a schema file, or check its argument types"
+    return SourceError(message, location=where, hint=hint, source_line=_line_text(where))
+
+
+def _line_text(where: Location) -> str | None:
+    try:
+        lines = Path(where.file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return lines[where.line - 1] if 0 < where.line <= len(lines) else None
+
+
+def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str) -> Model:
+    """Load the statements into a fresh shadow database and read its model."""
+    with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
+        with connect(url, autocommit=True) as conn:
+            load_statements(conn, statements, shadow_admin_url)
+            return read_model(conn)

@@ -1,0 +1,277 @@
+"""Model(current), Model(desired) → Changes, compared per object kind by key.
+
+No SQL here and no ordering: the plan orders the changes, the renderer writes them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, TypeVar
+
+from schemakit.catalog import is_managed_schema
+from schemakit.changes import (
+    AddColumn,
+    AddConstraint,
+    AddEnumValue,
+    AlterColumn,
+    AlterExtension,
+    AlterPolicy,
+    Change,
+    CreateEnum,
+    CreateExtension,
+    CreateFunction,
+    CreateIndex,
+    CreatePolicy,
+    CreateSchema,
+    CreateTable,
+    CreateTrigger,
+    DeleteBucket,
+    DropColumn,
+    DropConstraint,
+    DropEnum,
+    DropExtension,
+    DropFunction,
+    DropIndex,
+    DropPolicy,
+    DropSchema,
+    DropTable,
+    DropTrigger,
+    ReplaceConstraint,
+    ReplaceIndex,
+    SetComment,
+    SetRowSecurity,
+    UpsertBucket,
+)
+from schemakit.model import (
+    Bucket,
+    Constraint,
+    DbObject,
+    EnumType,
+    Extension,
+    Function,
+    Index,
+    Key,
+    Model,
+    Policy,
+    Schema,
+    Table,
+    Trigger,
+)
+
+T = TypeVar("T", bound=DbObject)
+
+
+def diff_models(current: Model, desired: Model) -> list[Change]:
+    """Every change that turns ``current`` into ``desired``, unordered."""
+    changes: list[Change] = []
+    dropped_tables = {
+        k for k in current.of_kind("table") if k not in desired.objects
+    }
+    for differ in _DIFFERS:
+        changes.extend(differ(current, desired, dropped_tables))
+    return changes
+
+
+Differ = Callable[[Model, Model, set[Key]], Iterator[Change]]
+
+
+def _pairs(current: Model, desired: Model, cls: type[T]) -> Iterator[tuple[T | None, T | None]]:
+    """(old, new) for every object of one class, sorted by key; None where absent."""
+    old = {k: v for k, v in current.objects.items() if isinstance(v, cls)}
+    new = {k: v for k, v in desired.objects.items() if isinstance(v, cls)}
+    for key in sorted(old.keys() | new.keys()):
+        yield old.get(key), new.get(key)
+
+
+def _comment(old: DbObject | None, new: DbObject) -> Iterator[Change]:
+    before = getattr(old, "comment", None) if old is not None else None
+    after = getattr(new, "comment", None)
+    if before != after:
+        yield SetComment(target=new, comment=after)
+
+
+def _schemas(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Schema):
+        if new is None:
+            assert old is not None
+            if old.name != "public":
+                yield DropSchema(old)
+            continue
+        if old is None and new.name != "public":
+            yield CreateSchema(new)
+        yield from _comment(old, new)
+
+
+def _extensions(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Extension):
+        if new is None:
+            assert old is not None
+            if not is_managed_schema(old.schema):
+                yield DropExtension(old)
+        elif old is None:
+            yield CreateExtension(new)
+        elif old.schema != new.schema:
+            yield AlterExtension(old=old, new=new)
+
+
+def _enums(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, EnumType):
+        if new is None:
+            assert old is not None
+            yield DropEnum(old)
+            continue
+        if old is None:
+            yield CreateEnum(new)
+        elif old.labels != new.labels:
+            kept = [label for label in new.labels if label in old.labels]
+            if kept == list(old.labels):
+                # Only additions, with the old values in their old order.
+                for i, label in enumerate(new.labels):
+                    if label in old.labels:
+                        continue
+                    after = new.labels[i - 1] if i > 0 else None
+                    before = None if after is not None else new.labels[i + 1]
+                    yield AddEnumValue(enum=new, value=label, before=before, after=after)
+            else:
+                yield DropEnum(old)
+                yield CreateEnum(new)
+        yield from _comment(old, new)
+
+
+def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Table):
+        if new is None:
+            assert old is not None
+            yield DropTable(old)
+            continue
+        if old is None:
+            yield CreateTable(new)
+            if new.rls_enabled or new.rls_forced:
+                yield SetRowSecurity(table=new, old_enabled=False, old_forced=False)
+            yield from _comment(None, new)
+            for col in new.columns:
+                if col.comment is not None:
+                    yield SetComment(target=new, comment=col.comment, column=col.name)
+            continue
+        old_cols = {c.name: c for c in old.columns}
+        new_cols = {c.name: c for c in new.columns}
+        for col in old.columns:
+            if col.name not in new_cols:
+                yield DropColumn(table=new, column=col)
+        for col in new.columns:
+            before = old_cols.get(col.name)
+            if before is None:
+                yield AddColumn(table=new, column=col)
+                if col.comment is not None:
+                    yield SetComment(target=new, comment=col.comment, column=col.name)
+                continue
+            if _column_shape(before) != _column_shape(col):
+                yield AlterColumn(table=new, old=before, new=col)
+            if before.comment != col.comment:
+                yield SetComment(target=new, comment=col.comment, column=col.name)
+        if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):
+            yield SetRowSecurity(table=new, old_enabled=old.rls_enabled, old_forced=old.rls_forced)
+        yield from _comment(old, new)
+
+
+def _column_shape(col: object) -> tuple[object, ...]:
+    from schemakit.model import Column
+
+    assert isinstance(col, Column)
+    return (col.type, col.not_null, col.default, col.identity, col.generated, col.collation)
+
+
+def _owned(obj: DbObject, dropped: set[Key]) -> bool:
+    """True when the object goes away with a table that is dropped anyway."""
+    return obj.owner_key is not None and obj.owner_key in dropped
+
+
+def _constraints(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Constraint):
+        if new is None:
+            assert old is not None
+            if not _owned(old, dropped):
+                yield DropConstraint(old)
+            continue
+        if old is None:
+            yield AddConstraint(new)
+        elif (old.type, old.definition) != (new.type, new.definition):
+            yield ReplaceConstraint(old=old, new=new)
+        yield from _comment(old, new)
+
+
+def _indexes(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Index):
+        if new is None:
+            assert old is not None
+            if not _owned(old, dropped):
+                yield DropIndex(old)
+            continue
+        if old is None:
+            yield CreateIndex(new, table_is_new=new.owner_key not in current.objects)
+        elif old.definition != new.definition:
+            yield ReplaceIndex(old=old, new=new)
+        yield from _comment(old, new)
+
+
+def _functions(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Function):
+        if new is None:
+            assert old is not None
+            yield DropFunction(old)
+            continue
+        if old is None or old.definition != new.definition:
+            yield CreateFunction(new, old=old)
+        yield from _comment(old, new)
+
+
+def _triggers(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Trigger):
+        if new is None:
+            assert old is not None
+            if not _owned(old, dropped):
+                yield DropTrigger(old)
+            continue
+        if old is None or (old.definition, old.enabled) != (new.definition, new.enabled):
+            yield CreateTrigger(new, old=old)
+        yield from _comment(old, new)
+
+
+def _policies(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Policy):
+        if new is None:
+            assert old is not None
+            if not _owned(old, dropped):
+                yield DropPolicy(old)
+            continue
+        if old is None:
+            yield CreatePolicy(new)
+        elif old.state != new.state:
+            yield AlterPolicy(old=old, new=new)
+        yield from _comment(old, new)
+
+
+def _buckets(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Bucket):
+        if new is None:
+            assert old is not None
+            yield DeleteBucket(old)
+        elif old != new:
+            yield UpsertBucket(new, old=old)
+
+
+_DIFFERS: tuple[Differ, ...] = (
+    _schemas,
+    _extensions,
+    _enums,
+    _tables,
+    _constraints,
+    _indexes,
+    _functions,
+    _triggers,
+    _policies,
+    _buckets,
+)
+
+
+def has_changes(current: Model, desired: Model) -> bool:
+    return bool(diff_models(current, desired))

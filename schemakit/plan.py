@@ -1,0 +1,284 @@
+"""Changes → Plan: dependency-ordered steps, each with its SQL and hazards.
+
+Order comes from the dependency graph of both models, not from fixed phases:
+
+- a change that creates or alters A comes after every create/alter of what A
+  depends on in the desired model;
+- a change on A comes before the drop of anything A depends on in the current
+  model (and a drop of A before alters of what it depended on, so dropping a
+  policy precedes dropping the column it reads);
+- changes on one object keep the diff's order, drops first.
+
+Ties are broken by a fixed kind rank, then by identity, so plans are deterministic.
+The sort is Kahn's algorithm with a heap: O((V + E) log V).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from schemakit import hazards as hz
+from schemakit.changes import (
+    AddColumn,
+    AddConstraint,
+    AlterColumn,
+    AlterExtension,
+    AlterPolicy,
+    Change,
+    CreateFunction,
+    CreateIndex,
+    CreatePolicy,
+    CreateTrigger,
+    DeleteBucket,
+    DropColumn,
+    DropFunction,
+    DropIndex,
+    DropPolicy,
+    DropTable,
+    ReplaceConstraint,
+    ReplaceIndex,
+    SetRowSecurity,
+)
+from schemakit.errors import SchemakitError
+from schemakit.hazards import Hazard
+from schemakit.model import Key, Model
+from schemakit.render.sql import render_change
+
+KIND_RANK = {
+    "schema": 0,
+    "extension": 1,
+    "type": 2,
+    "sequence": 3,
+    "function": 4,
+    "procedure": 4,
+    "table": 5,
+    "table constraint": 6,
+    "index": 7,
+    "view": 8,
+    "materialized view": 9,
+    "trigger": 10,
+    "policy": 11,
+    "bucket": 12,
+}
+ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
+
+
+@dataclass(frozen=True)
+class Step:
+    change: Change
+    sql: tuple[str, ...]
+    hazards: tuple[Hazard, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        return self.change.describe()
+
+    @property
+    def destructive(self) -> bool:
+        return any(h.name == hz.DELETES_DATA for h in self.hazards)
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    current_fingerprint: str
+    desired_fingerprint: str
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+    @property
+    def statements(self) -> list[str]:
+        return [s for step in self.steps for s in step.sql]
+
+    @property
+    def hazards(self) -> list[Hazard]:
+        return [h for step in self.steps for h in step.hazards]
+
+
+class PlanError(SchemakitError):
+    pass
+
+
+def make_plan(
+    current: Model,
+    desired: Model,
+    changes: list[Change],
+    *,
+    tables_with_rows: frozenset[str] | None = None,
+    warnings: tuple[str, ...] = (),
+) -> Plan:
+    """Order ``changes`` and attach SQL and hazards.
+
+    ``tables_with_rows`` names (by identity) the tables that hold rows; None
+    means unknown, and then every existing table is assumed to hold rows.
+    """
+    ordered = order_changes(current, desired, changes)
+    steps = tuple(
+        Step(
+            change=c,
+            sql=tuple(render_change(c)),
+            hazards=tuple(_decide(h, current, tables_with_rows) for h in hazards_of(c, current)),
+        )
+        for c in ordered
+    )
+    return Plan(
+        steps=steps,
+        current_fingerprint=current.fingerprint(),
+        desired_fingerprint=desired.fingerprint(),
+        warnings=warnings,
+    )
+
+
+def _decide(h: Hazard, current: Model, tables_with_rows: frozenset[str] | None) -> Hazard:
+    if h.name == hz.DELETES_DATA:
+        gates = True
+    elif h.name in hz.ROW_GATED:
+        gates = h.table is None or tables_with_rows is None or h.table in tables_with_rows
+    else:
+        gates = False
+    return Hazard(name=h.name, detail=h.detail, table=h.table, gates=gates)
+
+
+# -- hazards ---------------------------------------------------------------------
+
+_WIDENINGS = {
+    ("smallint", "integer"),
+    ("smallint", "bigint"),
+    ("integer", "bigint"),
+    ("real", "double precision"),
+    ("character varying", "text"),
+    ("character", "text"),
+}
+
+
+def _widening(old: str, new: str) -> bool:
+    if (old, new) in _WIDENINGS:
+        return True
+    for base in ("character varying", "numeric"):
+        if old.startswith(base + "(") and new in (base, "text" if base != "numeric" else base):
+            return True
+        if old.startswith(base + "(") and new.startswith(base + "("):
+            o = [int(x) for x in old[len(base) + 1 : -1].split(",")]
+            n = [int(x) for x in new[len(base) + 1 : -1].split(",")]
+            return all(b >= a for a, b in zip(o, n)) and (len(o) < 2 or o[1] == n[1])
+    return False
+
+
+def hazards_of(c: Change, current: Model) -> list[Hazard]:
+    """The hazards of one change, given the state it starts from."""
+    existing_table = c.subject.owner_key or c.key
+    table_exists = existing_table in current.objects
+    table = existing_table[1]
+    out: list[Hazard] = []
+    if isinstance(c, DropTable):
+        out.append(Hazard(hz.DELETES_DATA, f"drops table {table} and its rows"))
+    elif isinstance(c, DropColumn):
+        out.append(Hazard(hz.DELETES_DATA, f"drops column {c.column.name} of {table}"))
+    elif isinstance(c, DeleteBucket):
+        out.append(Hazard(hz.DELETES_DATA, f"deletes bucket {c.bucket.id!r}"))
+    elif isinstance(c, AlterColumn):
+        if c.old.type != c.new.type:
+            if not _widening(c.old.type, c.new.type):
+                out.append(
+                    Hazard(hz.DELETES_DATA, f"{c.new.name}: {c.old.type} → {c.new.type} may not fit every value", table)
+                )
+            out.append(Hazard(hz.TABLE_REWRITE, f"{c.new.name}: {c.old.type} → {c.new.type}", table))
+            out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {table}", table))
+        if c.new.not_null and not c.old.not_null:
+            out.append(
+                Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"SET NOT NULL scans {table} under lock", table)
+            )
+    elif isinstance(c, AddColumn):
+        if c.column.generated is not None or c.column.identity is not None:
+            out.append(Hazard(hz.TABLE_REWRITE, f"adding a generated/identity column to {table}", table))
+        if c.column.not_null and c.column.default is None and c.column.generated is None:
+            out.append(
+                Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"NOT NULL column without default on {table}", table)
+            )
+    elif isinstance(c, (AddConstraint, ReplaceConstraint)) and table_exists:
+        out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"validates the constraint over {table}", table))
+    elif isinstance(c, CreateIndex) and table_exists:
+        out.append(Hazard(hz.INDEX_BUILD, f"on {table}", table))
+        out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"writes to {table} wait for the build", table))
+    elif isinstance(c, ReplaceIndex):
+        out.append(Hazard(hz.INDEX_DROPPED, f"{c.old.identity} is rebuilt"))
+        out.append(Hazard(hz.INDEX_BUILD, f"on {table}", table))
+        out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"writes to {table} wait for the build", table))
+    elif isinstance(c, DropIndex):
+        out.append(Hazard(hz.INDEX_DROPPED, c.index.identity))
+    elif isinstance(c, (CreatePolicy, AlterPolicy, DropPolicy, SetRowSecurity)) and table_exists:
+        out.append(Hazard(hz.AUTHZ_UPDATE, f"on {table}"))
+    elif isinstance(c, (CreateFunction, DropFunction)) and (c.key in current.objects):
+        out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, c.key[1]))
+    elif isinstance(c, AlterExtension) and c.old.version != c.new.version:
+        out.append(Hazard(hz.EXTENSION_VERSION, f"{c.old.version} → {c.new.version}"))
+    elif isinstance(c, CreateTrigger) and c.old is not None:
+        out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, f"trigger {c.key[1]} is replaced"))
+    return out
+
+
+# -- ordering --------------------------------------------------------------------
+
+
+def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
+    by_key: dict[Key, list[int]] = defaultdict(list)
+    for i, c in enumerate(changes):
+        by_key[c.key].append(i)
+
+    edges: dict[int, set[int]] = defaultdict(set)
+    indegree = [0] * len(changes)
+
+    def edge(a: int, b: int) -> None:
+        if a != b and b not in edges[a]:
+            edges[a].add(b)
+            indegree[b] += 1
+
+    def owner(key: Key) -> Key | None:
+        obj = current.get(key) or desired.get(key)
+        return obj.owner_key if obj is not None else None
+
+    for i, c in enumerate(changes):
+        if c.action != "drop":
+            for dep in desired.depends.get(c.key, ()):
+                for j in by_key.get(dep, ()):
+                    if changes[j].action != "drop":
+                        edge(j, i)
+        for dep in current.depends.get(c.key, ()):
+            targets = [dep]
+            dep_owner = owner(dep)
+            if dep_owner is not None:
+                targets.append(dep_owner)
+            for target in targets:
+                for j in by_key.get(target, ()):
+                    if changes[j].action == "drop" or (c.action == "drop" and target == dep):
+                        edge(i, j)
+    for indexes in by_key.values():
+        seq = sorted(indexes, key=lambda i: (changes[i].action != "drop", i))
+        for a, b in zip(seq, seq[1:]):
+            edge(a, b)
+
+    def rank(i: int) -> tuple[int, int, str, int]:
+        c = changes[i]
+        return (KIND_RANK.get(c.kind, 50), ACTION_RANK[c.action], c.key[1], i)
+
+    heap = [rank(i) for i in range(len(changes)) if indegree[i] == 0]
+    heapq.heapify(heap)
+    out: list[Change] = []
+    while heap:
+        i = heapq.heappop(heap)[-1]
+        out.append(changes[i])
+        for j in sorted(edges[i]):
+            indegree[j] -= 1
+            if indegree[j] == 0:
+                heapq.heappush(heap, rank(j))
+    if len(out) != len(changes):
+        stuck = [changes[i].describe() for i in range(len(changes)) if indegree[i] > 0]
+        raise PlanError(
+            "schemakit could not order these changes (a dependency cycle): " + "; ".join(stuck[:5]),
+        )
+    return out

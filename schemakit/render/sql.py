@@ -1,0 +1,735 @@
+"""Changes → idempotent SQL (DESIGN.md section 3).
+
+Every statement can run twice: the second run succeeds and changes nothing.
+Where ``IF [NOT] EXISTS`` is not enough, a change is wrapped in a *guard*: a
+``DO`` block that reads the object's state from the catalog and
+
+- skips when the object is already in the desired state,
+- applies the change when it is in the state the plan was made from,
+- raises otherwise, because the database is not what the plan expected.
+
+Identifiers and literals are composed with ``psycopg.sql``; catalog text
+(``pg_get_expr``, ``format_type``, ``pg_get_*def``) is trusted SQL.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+import pglast
+from pglast.stream import RawStream
+from psycopg import sql
+
+from schemakit.changes import (
+    AddColumn,
+    AddConstraint,
+    AddEnumValue,
+    AlterColumn,
+    AlterExtension,
+    AlterPolicy,
+    Change,
+    CreateEnum,
+    CreateExtension,
+    CreateFunction,
+    CreateIndex,
+    CreatePolicy,
+    CreateSchema,
+    CreateTable,
+    CreateTrigger,
+    DeleteBucket,
+    DropColumn,
+    DropConstraint,
+    DropEnum,
+    DropExtension,
+    DropFunction,
+    DropIndex,
+    DropPolicy,
+    DropSchema,
+    DropTable,
+    DropTrigger,
+    ReplaceConstraint,
+    ReplaceIndex,
+    SetComment,
+    SetRowSecurity,
+    UpsertBucket,
+)
+from schemakit.model import (
+    Bucket,
+    Column,
+    Constraint,
+    DbObject,
+    EnumType,
+    Function,
+    Index,
+    Policy,
+    Schema,
+    Table,
+    Trigger,
+)
+
+SCRIPT_PREAMBLE = "SET check_function_bodies = false;"
+
+
+def text(composed: sql.Composable) -> str:
+    return composed.as_string(None).strip()
+
+
+def ident(schema: str, name: str) -> sql.Identifier:
+    return sql.Identifier(schema, name)
+
+
+def regclass(schema: str, name: str) -> sql.Composable:
+    """``pg_catalog.to_regclass('<quoted name>')``: NULL when the table is absent."""
+    return sql.SQL("pg_catalog.to_regclass({})").format(sql.Literal(text(ident(schema, name))))
+
+
+# -- the guard -------------------------------------------------------------------
+
+
+def guard(
+    *,
+    what: str,
+    probe: sql.Composable,
+    target: str | None,
+    origin: str | None,
+    actions: list[str],
+    strict: bool = True,
+) -> str:
+    """A DO block that applies ``actions`` only when ``probe`` returns ``origin``.
+
+    ``probe`` is a query returning one text value (NULL: the object is absent);
+    it runs with ``search_path = pg_catalog`` so catalog text is qualified the
+    same way the plan saw it. ``target`` is the desired state (None: absent).
+    With ``strict=False`` any other state is left alone instead of raising.
+    """
+    execs = "\n    ".join(text(sql.SQL("EXECUTE {};").format(sql.Literal(a))) for a in actions)
+    body = text(
+        sql.SQL(
+            """
+DECLARE
+  _sk_path text := pg_catalog.current_setting('search_path');
+  _sk_state text;
+BEGIN
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
+  _sk_state := ({probe});
+  PERFORM pg_catalog.set_config('search_path', _sk_path, true);
+  IF _sk_state IS NOT DISTINCT FROM {target} THEN
+    RETURN;  -- already in the desired state
+  ELSIF _sk_state IS NOT DISTINCT FROM {origin} THEN
+    {execs}
+  {otherwise}
+  END IF;
+END"""
+        ).format(
+            probe=probe,
+            target=sql.Literal(target),
+            origin=sql.Literal(origin),
+            execs=sql.SQL(execs),
+            otherwise=sql.SQL(_RAISE if strict else "").format(what=sql.Literal(what)),
+        )
+    )
+    return do_block(body)
+
+
+_RAISE = """ELSE
+    RAISE EXCEPTION 'schemakit: % is not in the state this plan was made from', {what}
+      USING DETAIL = pg_catalog.format('found: %s', _sk_state),
+            HINT = 'Someone changed the database since the plan was made: plan again.';"""
+
+
+def do_block(body: str) -> str:
+    tag = "$sk$"
+    n = 0
+    while tag in body:
+        n += 1
+        tag = f"$sk{n}$"
+    return f"DO {tag}\n{body}\n{tag};"
+
+
+# -- probes: one text value describing an object's state -------------------------
+
+
+def constraint_probe(c: Constraint) -> sql.Composable:
+    return sql.SQL(
+        "SELECT pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c "
+        "WHERE c.conrelid = {} AND c.conname = {}"
+    ).format(regclass(c.schema, c.table), sql.Literal(c.name))
+
+
+def index_probe(i: Index) -> sql.Composable:
+    return sql.SQL(
+        "SELECT pg_catalog.pg_get_indexdef(x.indexrelid) FROM pg_catalog.pg_index x "
+        "WHERE x.indexrelid = {} AND x.indisvalid"
+    ).format(regclass(i.schema, i.name))
+
+
+def trigger_probe(t: Trigger) -> sql.Composable:
+    return sql.SQL(
+        "SELECT pg_catalog.pg_get_triggerdef(t.oid) || ' ' || t.tgenabled "
+        "FROM pg_catalog.pg_trigger t WHERE t.tgrelid = {} AND t.tgname = {}"
+    ).format(regclass(t.schema, t.table), sql.Literal(t.name))
+
+
+def trigger_state(t: Trigger) -> str:
+    return f"{t.definition} {t.enabled}"
+
+
+def policy_probe(p: Policy) -> sql.Composable:
+    return sql.SQL(
+        """SELECT pg_catalog.concat_ws('|',
+      CASE WHEN p.polpermissive THEN 'permissive' ELSE 'restrictive' END,
+      CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                    WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+      CASE WHEN p.polroles = '{{0}}' THEN 'public'
+           ELSE (SELECT pg_catalog.string_agg(r.rolname, ',' ORDER BY r.rolname)
+                 FROM pg_catalog.pg_roles r WHERE r.oid = ANY (p.polroles)) END,
+      COALESCE(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),
+      COALESCE(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ''))
+    FROM pg_catalog.pg_policy p WHERE p.polrelid = {} AND p.polname = {}"""
+    ).format(regclass(p.schema, p.table), sql.Literal(p.name))
+
+
+def column_type_probe(table: Table, column: Column) -> sql.Composable:
+    return sql.SQL(
+        "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+        "WHERE a.attrelid = {} AND a.attname = {} AND NOT a.attisdropped"
+    ).format(regclass(table.schema, table.name), sql.Literal(column.name))
+
+
+# -- definitions -----------------------------------------------------------------
+
+
+def column_definition(col: Column) -> sql.Composable:
+    parts: list[sql.Composable] = [sql.Identifier(col.name), sql.SQL(col.type)]
+    if col.collation:
+        parts.append(sql.SQL("COLLATE {}").format(sql.SQL(col.collation)))
+    if col.generated is not None:
+        parts.append(sql.SQL("GENERATED ALWAYS AS ({}) STORED").format(sql.SQL(col.generated)))
+    elif col.identity:
+        how = "ALWAYS" if col.identity == "a" else "BY DEFAULT"
+        parts.append(sql.SQL(f"GENERATED {how} AS IDENTITY"))
+    elif col.default is not None:
+        parts.append(sql.SQL("DEFAULT {}").format(sql.SQL(col.default)))
+    if col.not_null:
+        parts.append(sql.SQL("NOT NULL"))
+    return sql.SQL(" ").join(parts)
+
+
+def roles_sql(roles: tuple[str, ...]) -> sql.Composable:
+    return sql.SQL(", ").join(
+        sql.SQL("PUBLIC") if r == "public" else sql.Identifier(r) for r in roles
+    )
+
+
+def create_policy_sql(p: Policy) -> str:
+    parts: list[sql.Composable] = [
+        sql.SQL("CREATE POLICY {} ON {} AS {} FOR {} TO {}").format(
+            sql.Identifier(p.name),
+            ident(p.schema, p.table),
+            sql.SQL("PERMISSIVE" if p.permissive else "RESTRICTIVE"),
+            sql.SQL(p.command),
+            roles_sql(p.roles),
+        )
+    ]
+    if p.using is not None:
+        parts.append(sql.SQL("USING ({})").format(sql.SQL(p.using)))
+    if p.check is not None:
+        parts.append(sql.SQL("WITH CHECK ({})").format(sql.SQL(p.check)))
+    return text(sql.SQL(" ").join(parts))
+
+
+def drop_policy_sql(p: Policy) -> str:
+    return text(
+        sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(
+            sql.Identifier(p.name), ident(p.schema, p.table)
+        )
+    )
+
+
+def _reprint(definition: str, **flags: bool) -> str:
+    """Re-print a catalog definition through pglast with some flags set."""
+    stmt = pglast.parse_sql(definition)[0].stmt
+    assert stmt is not None
+    for name, value in flags.items():
+        setattr(stmt, name, value)
+    return str(RawStream()(stmt))
+
+
+def function_target(f: Function) -> sql.Composable:
+    return sql.SQL("{} {}({})").format(
+        sql.SQL("PROCEDURE" if f.is_procedure else "FUNCTION"),
+        ident(f.schema, f.name),
+        sql.SQL(f.arguments),
+    )
+
+
+def comment_target(obj: DbObject, column: str | None) -> sql.Composable:
+    if isinstance(obj, Table):
+        if column is not None:
+            return sql.SQL("COLUMN {}").format(sql.Identifier(obj.schema, obj.name, column))
+        return sql.SQL("TABLE {}").format(ident(obj.schema, obj.name))
+    if isinstance(obj, Schema):
+        return sql.SQL("SCHEMA {}").format(sql.Identifier(obj.name))
+    if isinstance(obj, EnumType):
+        return sql.SQL("TYPE {}").format(ident(obj.schema, obj.name))
+    if isinstance(obj, Index):
+        return sql.SQL("INDEX {}").format(ident(obj.schema, obj.name))
+    if isinstance(obj, Function):
+        return function_target(obj)
+    if isinstance(obj, (Constraint, Trigger, Policy)):
+        word = {Constraint: "CONSTRAINT", Trigger: "TRIGGER", Policy: "POLICY"}[type(obj)]
+        return sql.SQL("{} {} ON {}").format(
+            sql.SQL(word), sql.Identifier(obj.name), ident(obj.schema, obj.table)
+        )
+    raise TypeError(f"no COMMENT ON for {obj.kind}")
+
+
+# -- one function per change -----------------------------------------------------
+
+
+@singledispatch
+def render_change(change: Change) -> list[str]:
+    raise TypeError(f"no SQL renderer for {type(change).__name__}")
+
+
+@render_change.register
+def _(c: CreateSchema) -> list[str]:
+    return [text(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(c.schema.name)))]
+
+
+@render_change.register
+def _(c: DropSchema) -> list[str]:
+    return [text(sql.SQL("DROP SCHEMA IF EXISTS {}").format(sql.Identifier(c.schema.name)))]
+
+
+@render_change.register
+def _(c: CreateExtension) -> list[str]:
+    e = c.extension
+    stmt = sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}").format(
+        sql.Identifier(e.name), sql.Identifier(e.schema)
+    )
+    if c.pin_version:
+        stmt = sql.SQL("{} VERSION {}").format(stmt, sql.Literal(e.version))
+    return [text(stmt)]
+
+
+@render_change.register
+def _(c: DropExtension) -> list[str]:
+    return [text(sql.SQL("DROP EXTENSION IF EXISTS {}").format(sql.Identifier(c.extension.name)))]
+
+
+@render_change.register
+def _(c: AlterExtension) -> list[str]:
+    out = []
+    if c.old.schema != c.new.schema:
+        out.append(
+            text(
+                sql.SQL("ALTER EXTENSION {} SET SCHEMA {}").format(
+                    sql.Identifier(c.new.name), sql.Identifier(c.new.schema)
+                )
+            )
+        )
+    if c.old.version != c.new.version:
+        out.append(
+            text(
+                sql.SQL("ALTER EXTENSION {} UPDATE TO {}").format(
+                    sql.Identifier(c.new.name), sql.Literal(c.new.version)
+                )
+            )
+        )
+    return out
+
+
+@render_change.register
+def _(c: CreateEnum) -> list[str]:
+    e = c.enum
+    create = text(
+        sql.SQL("CREATE TYPE {} AS ENUM ({})").format(
+            ident(e.schema, e.name), sql.SQL(", ").join(sql.Literal(v) for v in e.labels)
+        )
+    )
+    probe = sql.SQL(
+        "SELECT pg_catalog.string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) "
+        "FROM pg_catalog.pg_enum e WHERE e.enumtypid = pg_catalog.to_regtype({})"
+    ).format(sql.Literal(text(ident(e.schema, e.name))))
+    return [
+        guard(
+            what=f"type {e.identity}",
+            probe=probe,
+            target=",".join(e.labels),
+            origin=None,
+            actions=[create],
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropEnum) -> list[str]:
+    return [text(sql.SQL("DROP TYPE IF EXISTS {}").format(ident(c.enum.schema, c.enum.name)))]
+
+
+@render_change.register
+def _(c: AddEnumValue) -> list[str]:
+    stmt = sql.SQL("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}").format(
+        ident(c.enum.schema, c.enum.name), sql.Literal(c.value)
+    )
+    if c.after is not None:
+        stmt = sql.SQL("{} AFTER {}").format(stmt, sql.Literal(c.after))
+    elif c.before is not None:
+        stmt = sql.SQL("{} BEFORE {}").format(stmt, sql.Literal(c.before))
+    return [text(stmt)]
+
+
+@render_change.register
+def _(c: CreateTable) -> list[str]:
+    t = c.table
+    return [
+        text(
+            sql.SQL("CREATE TABLE IF NOT EXISTS {} (\n    {}\n)").format(
+                ident(t.schema, t.name),
+                sql.SQL(",\n    ").join(column_definition(col) for col in t.columns),
+            )
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropTable) -> list[str]:
+    return [text(sql.SQL("DROP TABLE IF EXISTS {}").format(ident(c.table.schema, c.table.name)))]
+
+
+@render_change.register
+def _(c: AddColumn) -> list[str]:
+    return [
+        text(
+            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
+                ident(c.table.schema, c.table.name), column_definition(c.column)
+            )
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropColumn) -> list[str]:
+    return [
+        text(
+            sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(
+                ident(c.table.schema, c.table.name), sql.Identifier(c.column.name)
+            )
+        )
+    ]
+
+
+@render_change.register
+def _(c: AlterColumn) -> list[str]:
+    t, old, new = c.table, c.old, c.new
+    table = ident(t.schema, t.name)
+    col = sql.Identifier(new.name)
+    out: list[str] = []
+    if old.default is not None and old.default != new.default:
+        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)))
+    if old.type != new.type or old.collation != new.collation:
+        alter = sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(table, col, sql.SQL(new.type))
+        if new.collation:
+            alter = sql.SQL("{} COLLATE {}").format(alter, sql.SQL(new.collation))
+        alter = sql.SQL("{} USING {}::{}").format(alter, col, sql.SQL(new.type))
+        out.append(
+            guard(
+                what=f"column {t.identity}.{new.name}",
+                probe=column_type_probe(t, new),
+                target=new.type,
+                origin=old.type,
+                actions=[text(alter)],
+            )
+        )
+    if new.default is not None and old.default != new.default:
+        out.append(
+            text(
+                sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
+                    table, col, sql.SQL(new.default)
+                )
+            )
+        )
+    if old.not_null != new.not_null:
+        verb = "SET NOT NULL" if new.not_null else "DROP NOT NULL"
+        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} {}").format(table, col, sql.SQL(verb))))
+    return out
+
+
+@render_change.register
+def _(c: SetRowSecurity) -> list[str]:
+    t = c.table
+    table = ident(t.schema, t.name)
+    out = []
+    if c.old_enabled != t.rls_enabled:
+        verb = "ENABLE" if t.rls_enabled else "DISABLE"
+        out.append(text(sql.SQL("ALTER TABLE {} {} ROW LEVEL SECURITY").format(table, sql.SQL(verb))))
+    if c.old_forced != t.rls_forced:
+        verb = "FORCE" if t.rls_forced else "NO FORCE"
+        out.append(text(sql.SQL("ALTER TABLE {} {} ROW LEVEL SECURITY").format(table, sql.SQL(verb))))
+    return out
+
+
+def _add_constraint_sql(k: Constraint) -> str:
+    return text(
+        sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            ident(k.schema, k.table), sql.Identifier(k.name), sql.SQL(k.definition)
+        )
+    )
+
+
+def _drop_constraint_sql(k: Constraint) -> str:
+    return text(
+        sql.SQL("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {}").format(
+            ident(k.schema, k.table), sql.Identifier(k.name)
+        )
+    )
+
+
+@render_change.register
+def _(c: AddConstraint) -> list[str]:
+    k = c.constraint
+    return [
+        guard(
+            what=f"constraint {k.identity}",
+            probe=constraint_probe(k),
+            target=k.definition,
+            origin=None,
+            actions=[_add_constraint_sql(k)],
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropConstraint) -> list[str]:
+    return [_drop_constraint_sql(c.constraint)]
+
+
+@render_change.register
+def _(c: ReplaceConstraint) -> list[str]:
+    return [
+        guard(
+            what=f"constraint {c.new.identity}",
+            probe=constraint_probe(c.new),
+            target=c.new.definition,
+            origin=c.old.definition,
+            actions=[_drop_constraint_sql(c.old), _add_constraint_sql(c.new)],
+        )
+    ]
+
+
+def _drop_index_sql(i: Index) -> str:
+    return text(sql.SQL("DROP INDEX IF EXISTS {}").format(ident(i.schema, i.name)))
+
+
+@render_change.register
+def _(c: CreateIndex) -> list[str]:
+    i = c.index
+    create = _reprint(i.definition, if_not_exists=True)
+    if c.table_is_new:
+        return [create]
+    # An INVALID index left by a failed concurrent build is dropped and rebuilt.
+    drop_invalid = guard(
+        what=f"index {i.identity}",
+        probe=sql.SQL(
+            "SELECT CASE WHEN x.indisvalid THEN 'valid' ELSE 'invalid' END "
+            "FROM pg_catalog.pg_index x WHERE x.indexrelid = {}"
+        ).format(regclass(i.schema, i.name)),
+        target=None,
+        origin="invalid",
+        actions=[_drop_index_sql(i)],
+        strict=False,
+    )
+    return [drop_invalid, create]
+
+
+@render_change.register
+def _(c: DropIndex) -> list[str]:
+    return [_drop_index_sql(c.index)]
+
+
+@render_change.register
+def _(c: ReplaceIndex) -> list[str]:
+    return [
+        guard(
+            what=f"index {c.new.identity}",
+            probe=index_probe(c.new),
+            target=c.new.definition,
+            origin=c.old.definition,
+            actions=[_drop_index_sql(c.old), c.new.definition],
+        )
+    ]
+
+
+@render_change.register
+def _(c: CreateFunction) -> list[str]:
+    return [c.function.definition.strip()]
+
+
+@render_change.register
+def _(c: DropFunction) -> list[str]:
+    return [text(sql.SQL("DROP {} IF EXISTS {}({})").format(
+        sql.SQL("PROCEDURE" if c.function.is_procedure else "FUNCTION"),
+        ident(c.function.schema, c.function.name),
+        sql.SQL(c.function.arguments),
+    ))]
+
+
+def _trigger_enable_sql(t: Trigger) -> str | None:
+    verb = {"O": None, "D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}.get(t.enabled)
+    if verb is None:
+        return None
+    return text(
+        sql.SQL("ALTER TABLE {} {} TRIGGER {}").format(
+            ident(t.schema, t.table), sql.SQL(verb), sql.Identifier(t.name)
+        )
+    )
+
+
+def _drop_trigger_sql(t: Trigger) -> str:
+    return text(
+        sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(t.name), ident(t.schema, t.table))
+    )
+
+
+@render_change.register
+def _(c: CreateTrigger) -> list[str]:
+    t = c.trigger
+    if t.is_constraint:
+        actions = [_drop_trigger_sql(t), t.definition]
+    else:
+        actions = [_reprint(t.definition, replace=True)]
+    enable = _trigger_enable_sql(t)
+    if enable:
+        actions.append(enable)
+    return [
+        guard(
+            what=f"trigger {t.identity}",
+            probe=trigger_probe(t),
+            target=trigger_state(t),
+            origin=trigger_state(c.old) if c.old else None,
+            actions=actions,
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropTrigger) -> list[str]:
+    return [_drop_trigger_sql(c.trigger)]
+
+
+@render_change.register
+def _(c: CreatePolicy) -> list[str]:
+    p = c.policy
+    return [
+        guard(
+            what=f"policy {p.identity}",
+            probe=policy_probe(p),
+            target=p.state,
+            origin=None,
+            actions=[create_policy_sql(p)],
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropPolicy) -> list[str]:
+    return [drop_policy_sql(c.policy)]
+
+
+@render_change.register
+def _(c: AlterPolicy) -> list[str]:
+    new = c.new
+    if c.recreate:
+        actions = [drop_policy_sql(c.old), create_policy_sql(new)]
+    else:
+        parts: list[sql.Composable] = [
+            sql.SQL("ALTER POLICY {} ON {} TO {}").format(
+                sql.Identifier(new.name), ident(new.schema, new.table), roles_sql(new.roles)
+            )
+        ]
+        if new.using is not None:
+            parts.append(sql.SQL("USING ({})").format(sql.SQL(new.using)))
+        if new.check is not None:
+            parts.append(sql.SQL("WITH CHECK ({})").format(sql.SQL(new.check)))
+        actions = [text(sql.SQL(" ").join(parts))]
+    return [
+        guard(
+            what=f"policy {new.identity}",
+            probe=policy_probe(new),
+            target=new.state,
+            origin=c.old.state,
+            actions=actions,
+        )
+    ]
+
+
+_BUCKET_COLUMNS = ("id", "name", "public", "file_size_limit", "allowed_mime_types")
+
+
+def _bucket_values(b: Bucket) -> list[sql.Composable]:
+    mime = list(b.allowed_mime_types) if b.allowed_mime_types is not None else None
+    return [
+        sql.Literal(b.id),
+        sql.Literal(b.name),
+        sql.Literal(b.public),
+        sql.Literal(b.file_size_limit),
+        sql.SQL("{}::text[]").format(sql.Literal(mime)),
+    ]
+
+
+@render_change.register
+def _(c: UpsertBucket) -> list[str]:
+    b = c.bucket
+    cols = [sql.Identifier(n) for n in _BUCKET_COLUMNS]
+    updated = [sql.Identifier(n) for n in _BUCKET_COLUMNS[1:]]
+    return [
+        text(
+            sql.SQL(
+                "INSERT INTO storage.buckets AS b ({cols}) VALUES ({vals})\n"
+                "ON CONFLICT (id) DO UPDATE SET ({upd}) = ({exc})\n"
+                "WHERE ({cur}) IS DISTINCT FROM ({exc})"
+            ).format(
+                cols=sql.SQL(", ").join(cols),
+                vals=sql.SQL(", ").join(_bucket_values(b)),
+                upd=sql.SQL(", ").join(updated),
+                exc=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(u) for u in updated),
+                cur=sql.SQL(", ").join(sql.SQL("b.{}").format(u) for u in updated),
+            )
+        )
+    ]
+
+
+@render_change.register
+def _(c: DeleteBucket) -> list[str]:
+    bid = sql.Literal(c.bucket.id)
+    body = text(
+        sql.SQL(
+            """BEGIN
+  IF EXISTS (SELECT FROM storage.objects o WHERE o.bucket_id = {id}) THEN
+    RAISE EXCEPTION 'schemakit: bucket % still holds objects', {id}
+      USING HINT = 'Empty the bucket first (through the Storage API), then apply again.';
+  END IF;
+  DELETE FROM storage.buckets WHERE id = {id};
+END"""
+        ).format(id=bid)
+    )
+    return [do_block(body)]
+
+
+@render_change.register
+def _(c: SetComment) -> list[str]:
+    return [
+        text(
+            sql.SQL("COMMENT ON {} IS {}").format(
+                comment_target(c.target, c.column), sql.Literal(c.comment)
+            )
+        )
+    ]
+
+
+def render_script(statements: list[str], *, header: str = "") -> str:
+    """A complete script: header comment, preamble, statements."""
+    body = "\n\n".join(s.rstrip().rstrip(";") + ";" for s in statements)
+    parts = [header.rstrip(), SCRIPT_PREAMBLE, body] if header else [SCRIPT_PREAMBLE, body]
+    return "\n\n".join(p for p in parts if p) + "\n"

@@ -1,0 +1,175 @@
+"""Read schema files and split them into statements with pglast.
+
+Statement boundaries come from the parser (``RawStmt.stmt_location`` / ``stmt_len``),
+never from splitting on ``;``: dollar-quoted bodies and ``BEGIN ATOMIC ... END`` contain
+semicolons.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pglast
+from pglast import ast
+from pglast.parser import ParseError, scan
+
+from schemakit.source.model import SourceError, SourceFile, error_at
+
+_COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
+
+
+@dataclass(frozen=True)
+class RawStatement:
+    """A parsed statement and where its text lies in its file."""
+
+    source: SourceFile
+    start: int  # offset of the first non-blank, non-comment character
+    end: int  # offset just past the last non-blank, non-comment character
+    node: ast.Node
+
+    @property
+    def sql(self) -> str:
+        return self.source.text[self.start : self.end]
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the current directory when it lies below it, else as given."""
+    try:
+        if path.is_absolute():
+            return os.fspath(path.relative_to(Path.cwd()))
+    except ValueError:
+        pass
+    return os.fspath(path)
+
+
+def read_source(path: Path, index: int) -> SourceFile:
+    """Read and decode one schema file. Every failure is a SourceError."""
+    display = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise SourceError(f"cannot read {display}: {reason}") from None
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark is not part of the SQL
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, display, index, data, exc) from None
+    source = SourceFile.from_text(path, display, index, text)
+    nul = text.find("\0")
+    if nul >= 0:
+        raise error_at(
+            source,
+            nul,
+            "file contains a NUL character",
+            "schema files must be plain UTF-8 text; is this a binary file?",
+        )
+    return source
+
+
+def _decode_error(
+    path: Path, display: str, index: int, data: bytes, exc: UnicodeDecodeError
+) -> SourceError:
+    # Map the bad byte to a line and a character column using a lossy decode.
+    text = data.decode("utf-8", errors="replace")
+    before = data[: exc.start].decode("utf-8", errors="replace")
+    source = SourceFile.from_text(path, display, index, text)
+    bad = data[exc.start : exc.start + 1].hex()
+    return error_at(
+        source,
+        len(before),
+        f"file is not valid UTF-8 (byte 0x{bad})",
+        "schema files must be UTF-8 encoded; convert it, e.g. `iconv -f latin1 -t utf-8`",
+    )
+
+
+def parse_source(source: SourceFile) -> list[RawStatement]:
+    """Parse a whole file; report a syntax error at its file position."""
+    text = source.text
+    try:
+        raw = pglast.parse_sql(text)
+    except ParseError as exc:
+        raise _syntax_error(source, exc) from None
+    except Exception as exc:  # pglast may raise other errors on pathological input
+        raise SourceError(
+            f"cannot parse {source.display}: {exc}",
+            hint="this looks like a bug in the SQL parser; please report it",
+        ) from None
+    if not raw:
+        return []
+    tokens = _tokens(text)
+    starts = [t[0] for t in tokens]
+    statements: list[RawStatement] = []
+    for item in raw:
+        loc = item.stmt_location or 0
+        length = item.stmt_len or 0
+        stop = loc + length if length else len(text)
+        first = bisect.bisect_left(starts, loc)
+        last = bisect.bisect_left(starts, stop) - 1
+        if first <= last:
+            start, end = tokens[first][0], tokens[last][1]
+        else:  # no tokens (should not happen): fall back to trimming blanks
+            chunk = text[loc:stop]
+            start = loc + (len(chunk) - len(chunk.lstrip()))
+            end = loc + len(chunk.rstrip())
+        if item.stmt is None:
+            continue
+        statements.append(RawStatement(source, start, end, item.stmt))
+    return statements
+
+
+def _tokens(text: str) -> list[tuple[int, int]]:
+    """(start, end-exclusive) of every non-comment token, from PostgreSQL's scanner."""
+    try:
+        return [(t.start, t.end + 1) for t in scan(text) if t.name not in _COMMENT_TOKENS]
+    except Exception:
+        return []
+
+
+_AT_OR_NEAR = re.compile(r'at or near "(?P<token>.*)"$', re.DOTALL)
+_STATEMENT_STARTERS = frozenset(
+    "alter analyze begin call cluster comment commit copy create delete do drop end grant "
+    "insert lock merge reindex reset revoke rollback savepoint security select set "
+    "start truncate update vacuum with".split()
+)
+
+
+def _syntax_error(source: SourceFile, exc: ParseError) -> SourceError:
+    message = str(exc.args[0]) if exc.args else "syntax error"
+    location = exc.args[1] if len(exc.args) > 1 else None
+    text = source.text
+    if not isinstance(location, int):
+        # "at end of input": point just past the last non-blank character.
+        location = len(text.rstrip())
+    hint = "PostgreSQL's parser rejected the statement here; check the SQL near the caret"
+    match = _AT_OR_NEAR.search(message)
+    if message.startswith("unterminated"):
+        hint = "a quote, comment or $$ body opened here is never closed"
+    elif match and match.group("token").lower() in _STATEMENT_STARTERS:
+        previous = _previous_token_end(text, location)
+        here = source.location(location)
+        if previous is not None and source.location(previous).line < here.line:
+            # A statement starts on a new line while the previous one is still open: the
+            # ';' is missing at the end of the previous statement. Point there.
+            token = match.group("token")
+            hint = (
+                f"the previous statement is not terminated: add ';' here; the next "
+                f'statement ("{token} ...") starts at line {here.line}, column {here.col}'
+            )
+            return error_at(source, previous + 1, message, hint)
+        hint = "a new statement seems to start here: is a ';' missing before it?"
+    elif message.endswith("at end of input"):
+        hint = "the statement is incomplete: a closing parenthesis, END or $$ may be missing"
+    return error_at(source, location, message, hint)
+
+
+def _previous_token_end(text: str, offset: int) -> int | None:
+    tokens = _tokens(text[:offset])
+    if not tokens:
+        return None
+    return tokens[-1][1] - 1

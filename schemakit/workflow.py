@@ -1,0 +1,182 @@
+"""The pipeline, end to end, as the commands use it.
+
+source → (shadow) → Model(desired) ← catalog ← target; diff → plan.
+Nothing here renders or prints: the CLI does that.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from schemakit.catalog import read_model
+from schemakit.connect import connect, redact
+from schemakit.desired import desired_model
+from schemakit.diff import diff_models
+from schemakit.errors import SchemakitError
+from schemakit.model import Model, Table
+from schemakit.plan import Plan, make_plan
+from schemakit.server import baseline, embedded
+from schemakit.source import SourceStatement, load_schema_dir
+
+STATE_DIR = ".schemakit"
+Progress = Callable[[str], None]
+
+
+class BaselineMissingError(SchemakitError):
+    pass
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    schema_dir: Path
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def server_dir(self) -> Path:
+        return self.state_dir / "pg"
+
+    @classmethod
+    def find(cls, schema_dir: Path | None = None, root: Path | None = None) -> Project:
+        root = (root or Path.cwd()).resolve()
+        if schema_dir is None:
+            supabase = root / "supabase" / "schemas"
+            schema_dir = supabase if supabase.is_dir() else root / "schema"
+        return cls(root=root, schema_dir=schema_dir)
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    label: str  # for messages: never holds a password
+    embedded: embedded.LocalServer | None = None
+
+
+def resolve_target(project: Project, db: str | None, progress: Progress | None = None) -> Target:
+    """``--db``, else ``DATABASE_URL``, else the embedded local server (started on demand)."""
+    url = db or os.environ.get("DATABASE_URL")
+    if url:
+        return Target(url=url, label=redact(url))
+    if progress:
+        progress(f"starting the local PostgreSQL server in {project.server_dir} ...")
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded.start(project.server_dir)
+    local = server.url()
+    with connect(local) as conn:
+        if not baseline.has_supabase_platform(conn):
+            baseline.install_baseline(conn)
+    return Target(url=local, label=f"local server ({local})", embedded=server)
+
+
+def shadow_admin_url(project: Project, target: Target, shadow_url: str | None) -> str:
+    """Where shadow databases are created: ``--shadow-url``, else the embedded server."""
+    if shadow_url:
+        return shadow_url
+    if target.embedded is not None:
+        return target.embedded.url()
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    return embedded.start(project.server_dir).url()
+
+
+def uses_platform(statements: Sequence[SourceStatement]) -> list[SourceStatement]:
+    """Statements that need Supabase's auth/storage schemas."""
+    return [
+        s
+        for s in statements
+        if s.kind == "bucket" or any(r.startswith(("auth.", "storage.")) for r in s.requires)
+    ]
+
+
+def check_platform(
+    conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], install: bool, label: str
+) -> bool:
+    """Stop when the files use auth/storage and the target lacks them; install if asked."""
+    if baseline.has_supabase_platform(conn):
+        return False
+    users = uses_platform(statements)
+    if not users:
+        return False
+    if install:
+        baseline.install_baseline(conn)
+        return True
+    first = users[0]
+    raise BaselineMissingError(
+        f"{label} has no Supabase `auth`/`storage` schemas, but the schema files use them "
+        f"(first at {first.location})",
+        hint="pass --install-baseline to install schemakit's minimal Supabase baseline into this "
+        "database (for local and test databases), or point --db at a Supabase database",
+    )
+
+
+@dataclass(frozen=True)
+class Planned:
+    plan: Plan
+    current: Model
+    desired: Model
+    target: Target
+
+
+def tables_with_rows(conn: psycopg.Connection[Any], tables: Sequence[Table]) -> frozenset[str]:
+    """Which of these existing tables hold at least one row (one round trip)."""
+    if not tables:
+        return frozenset()
+    probes = sql.SQL(", ").join(
+        sql.SQL("EXISTS (SELECT FROM {})").format(sql.Identifier(t.schema, t.name)) for t in tables
+    )
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("SELECT ARRAY[{}]").format(probes))
+        row = cur.fetchone()
+    flags = row[0] if row else []
+    return frozenset(t.identity for t, has in zip(tables, flags) if has)
+
+
+def plan_against(
+    conn: psycopg.Connection[Any],
+    statements: Sequence[SourceStatement],
+    shadow_admin: str,
+    target: Target,
+    progress: Progress | None = None,
+) -> Planned:
+    if progress:
+        progress("loading the schema files into a shadow database ...")
+    desired = desired_model(statements, shadow_admin)
+    if progress:
+        progress("reading the target's catalog ...")
+    current = read_model(conn)
+    changes = diff_models(current, desired)
+    touched = {c.subject.owner_key or c.key for c in changes}
+    existing = [o for k, o in current.objects.items() if k in touched and isinstance(o, Table)]
+    warnings = []
+    if desired.server_version // 10000 != current.server_version // 10000:
+        warnings.append(
+            f"the shadow server runs PostgreSQL {desired.server_version // 10000} and the target "
+            f"{current.server_version // 10000}; pass --shadow-url with a server of the target's "
+            "major version for exact results"
+        )
+    plan = make_plan(
+        current,
+        desired,
+        changes,
+        tables_with_rows=tables_with_rows(conn, existing),
+        warnings=tuple(warnings),
+    )
+    return Planned(plan=plan, current=current, desired=desired, target=target)
+
+
+def load_sources(project: Project) -> list[SourceStatement]:
+    if not project.schema_dir.is_dir():
+        raise SchemakitError(
+            f"no schema directory at {project.schema_dir}",
+            hint="create schema/*.sql, or pass --schema-dir",
+        )
+    return load_schema_dir(project.schema_dir)

@@ -1,0 +1,80 @@
+"""Shared test helpers: a project folder with schema files, and running the CLI."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from typer.testing import CliRunner
+
+from schemakit.catalog import read_model
+from schemakit.cli import app
+from schemakit.model import Model
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_DIR = REPO / "schema"
+CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*args: str) -> Result:
+    runner = CliRunner()
+    res = runner.invoke(app, list(args), catch_exceptions=False)
+    return Result(res.exit_code, res.stdout, res.stderr)
+
+
+def seed_project(tmp: Path) -> Path:
+    """A copy of the repository's schema/ in a temporary folder; returns the schema dir."""
+    schema = tmp / "schema"
+    shutil.copytree(SEED_DIR, schema)
+    return schema
+
+
+def model_of(url: str) -> Model:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return read_model(conn)
+
+
+def query(url: str, q: str, params: Any = None) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(q, params).fetchall()
+
+
+class Target:
+    """A test database plus the flags every CLI call needs to reach it."""
+
+    def __init__(self, url: str, shadow: str, schema_dir: Path) -> None:
+        self.url = url
+        self.shadow = shadow
+        self.schema_dir = schema_dir
+
+    def flags(self) -> list[str]:
+        return ["--schema-dir", str(self.schema_dir), "--db", self.url, "--shadow-url", self.shadow]
+
+    def plan(self, *extra: str) -> Result:
+        return run_cli("plan", *self.flags(), *extra)
+
+    def apply(self, *extra: str) -> Result:
+        return run_cli("apply", *self.flags(), "--yes", *extra)
+
+    def converge(self, *extra: str) -> Result:
+        """apply, then check a second plan is empty."""
+        res = self.apply(*extra)
+        assert res.exit_code == 0, res.output
+        again = self.plan("--detailed-exitcode")
+        assert again.exit_code == 0, again.output
+        assert "No changes" in again.stdout, again.output
+        return res
