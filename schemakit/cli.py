@@ -19,7 +19,7 @@ from schemakit.apply import ApplyError, Outcome, StalePlanError, apply_plan
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.hazards import blocked
-from schemakit.render import render_plan
+from schemakit.render.formats import render_plan
 from schemakit.render.formats import step_line
 from schemakit.server import embedded
 from schemakit.source import SourceError

@@ -293,7 +293,7 @@ class Model:
 # -- identifiers ----------------------------------------------------------------
 
 _SAFE_FIRST = set("abcdefghijklmnopqrstuvwxyz_")
-_SAFE_REST = _SAFE_FIRST | set("0123456789$")
+_SAFE_REST = _SAFE_FIRST | set("0123456789")
 
 
 def quote_ident(name: str) -> str:

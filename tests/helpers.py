@@ -50,7 +50,8 @@ def model_of(url: str) -> Model:
 
 def query(url: str, q: str, params: Any = None) -> list[tuple[Any, ...]]:
     with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(q, params).fetchall()
+        cur = conn.execute(q.encode(), params)
+        return cur.fetchall() if cur.description is not None else []
 
 
 class Target:

@@ -1,5 +1,1 @@
-"""Plan → SQL, text, markdown or JSON. Rendering holds no diff logic."""
-
-from schemakit.render.formats import FORMATS, render_plan
-
-__all__ = ["FORMATS", "render_plan"]
+"""Plan → SQL (sql.py: idempotent statements), text, markdown or JSON (formats.py). No diff logic."""

@@ -15,6 +15,7 @@ Identifiers and literals are composed with ``psycopg.sql``; catalog text
 from __future__ import annotations
 
 from functools import singledispatch
+from typing import Any
 
 import pglast
 from pglast.stream import RawStream
@@ -65,9 +66,17 @@ from schemakit.model import (
     Schema,
     Table,
     Trigger,
+    quote_ident,
 )
 
 SCRIPT_PREAMBLE = "SET check_function_bodies = false;"
+
+
+class Name(sql.Identifier):
+    """An identifier, quoted only where PostgreSQL needs it, so scripts read well in review."""
+
+    def as_bytes(self, context: Any = None) -> bytes:
+        return ".".join(quote_ident(part) for part in self._obj).encode()
 
 
 def text(composed: sql.Composable) -> str:
@@ -75,7 +84,7 @@ def text(composed: sql.Composable) -> str:
 
 
 def ident(schema: str, name: str) -> sql.Identifier:
-    return sql.Identifier(schema, name)
+    return Name(schema, name)
 
 
 def regclass(schema: str, name: str) -> sql.Composable:
@@ -165,7 +174,7 @@ def index_probe(i: Index) -> sql.Composable:
 
 def trigger_probe(t: Trigger) -> sql.Composable:
     return sql.SQL(
-        "SELECT pg_catalog.pg_get_triggerdef(t.oid) || ' ' || t.tgenabled "
+        "SELECT pg_catalog.pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text "
         "FROM pg_catalog.pg_trigger t WHERE t.tgrelid = {} AND t.tgname = {}"
     ).format(regclass(t.schema, t.table), sql.Literal(t.name))
 
@@ -200,7 +209,7 @@ def column_type_probe(table: Table, column: Column) -> sql.Composable:
 
 
 def column_definition(col: Column) -> sql.Composable:
-    parts: list[sql.Composable] = [sql.Identifier(col.name), sql.SQL(col.type)]
+    parts: list[sql.Composable] = [Name(col.name), sql.SQL(col.type)]
     if col.collation:
         parts.append(sql.SQL("COLLATE {}").format(sql.SQL(col.collation)))
     if col.generated is not None:
@@ -217,14 +226,14 @@ def column_definition(col: Column) -> sql.Composable:
 
 def roles_sql(roles: tuple[str, ...]) -> sql.Composable:
     return sql.SQL(", ").join(
-        sql.SQL("PUBLIC") if r == "public" else sql.Identifier(r) for r in roles
+        sql.SQL("PUBLIC") if r == "public" else Name(r) for r in roles
     )
 
 
 def create_policy_sql(p: Policy) -> str:
     parts: list[sql.Composable] = [
         sql.SQL("CREATE POLICY {} ON {} AS {} FOR {} TO {}").format(
-            sql.Identifier(p.name),
+            Name(p.name),
             ident(p.schema, p.table),
             sql.SQL("PERMISSIVE" if p.permissive else "RESTRICTIVE"),
             sql.SQL(p.command),
@@ -241,7 +250,7 @@ def create_policy_sql(p: Policy) -> str:
 def drop_policy_sql(p: Policy) -> str:
     return text(
         sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(
-            sql.Identifier(p.name), ident(p.schema, p.table)
+            Name(p.name), ident(p.schema, p.table)
         )
     )
 
@@ -266,10 +275,10 @@ def function_target(f: Function) -> sql.Composable:
 def comment_target(obj: DbObject, column: str | None) -> sql.Composable:
     if isinstance(obj, Table):
         if column is not None:
-            return sql.SQL("COLUMN {}").format(sql.Identifier(obj.schema, obj.name, column))
+            return sql.SQL("COLUMN {}").format(Name(obj.schema, obj.name, column))
         return sql.SQL("TABLE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Schema):
-        return sql.SQL("SCHEMA {}").format(sql.Identifier(obj.name))
+        return sql.SQL("SCHEMA {}").format(Name(obj.name))
     if isinstance(obj, EnumType):
         return sql.SQL("TYPE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Index):
@@ -279,7 +288,7 @@ def comment_target(obj: DbObject, column: str | None) -> sql.Composable:
     if isinstance(obj, (Constraint, Trigger, Policy)):
         word = {Constraint: "CONSTRAINT", Trigger: "TRIGGER", Policy: "POLICY"}[type(obj)]
         return sql.SQL("{} {} ON {}").format(
-            sql.SQL(word), sql.Identifier(obj.name), ident(obj.schema, obj.table)
+            sql.SQL(word), Name(obj.name), ident(obj.schema, obj.table)
         )
     raise TypeError(f"no COMMENT ON for {obj.kind}")
 
@@ -294,19 +303,19 @@ def render_change(change: Change) -> list[str]:
 
 @render_change.register
 def _(c: CreateSchema) -> list[str]:
-    return [text(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(c.schema.name)))]
+    return [text(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Name(c.schema.name)))]
 
 
 @render_change.register
 def _(c: DropSchema) -> list[str]:
-    return [text(sql.SQL("DROP SCHEMA IF EXISTS {}").format(sql.Identifier(c.schema.name)))]
+    return [text(sql.SQL("DROP SCHEMA IF EXISTS {}").format(Name(c.schema.name)))]
 
 
 @render_change.register
 def _(c: CreateExtension) -> list[str]:
     e = c.extension
     stmt = sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}").format(
-        sql.Identifier(e.name), sql.Identifier(e.schema)
+        Name(e.name), Name(e.schema)
     )
     if c.pin_version:
         stmt = sql.SQL("{} VERSION {}").format(stmt, sql.Literal(e.version))
@@ -315,7 +324,7 @@ def _(c: CreateExtension) -> list[str]:
 
 @render_change.register
 def _(c: DropExtension) -> list[str]:
-    return [text(sql.SQL("DROP EXTENSION IF EXISTS {}").format(sql.Identifier(c.extension.name)))]
+    return [text(sql.SQL("DROP EXTENSION IF EXISTS {}").format(Name(c.extension.name)))]
 
 
 @render_change.register
@@ -325,7 +334,7 @@ def _(c: AlterExtension) -> list[str]:
         out.append(
             text(
                 sql.SQL("ALTER EXTENSION {} SET SCHEMA {}").format(
-                    sql.Identifier(c.new.name), sql.Identifier(c.new.schema)
+                    Name(c.new.name), Name(c.new.schema)
                 )
             )
         )
@@ -333,7 +342,7 @@ def _(c: AlterExtension) -> list[str]:
         out.append(
             text(
                 sql.SQL("ALTER EXTENSION {} UPDATE TO {}").format(
-                    sql.Identifier(c.new.name), sql.Literal(c.new.version)
+                    Name(c.new.name), sql.Literal(c.new.version)
                 )
             )
         )
@@ -414,7 +423,7 @@ def _(c: DropColumn) -> list[str]:
     return [
         text(
             sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(
-                ident(c.table.schema, c.table.name), sql.Identifier(c.column.name)
+                ident(c.table.schema, c.table.name), Name(c.column.name)
             )
         )
     ]
@@ -424,7 +433,7 @@ def _(c: DropColumn) -> list[str]:
 def _(c: AlterColumn) -> list[str]:
     t, old, new = c.table, c.old, c.new
     table = ident(t.schema, t.name)
-    col = sql.Identifier(new.name)
+    col = Name(new.name)
     out: list[str] = []
     if old.default is not None and old.default != new.default:
         out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)))
@@ -473,7 +482,7 @@ def _(c: SetRowSecurity) -> list[str]:
 def _add_constraint_sql(k: Constraint) -> str:
     return text(
         sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
-            ident(k.schema, k.table), sql.Identifier(k.name), sql.SQL(k.definition)
+            ident(k.schema, k.table), Name(k.name), sql.SQL(k.definition)
         )
     )
 
@@ -481,7 +490,7 @@ def _add_constraint_sql(k: Constraint) -> str:
 def _drop_constraint_sql(k: Constraint) -> str:
     return text(
         sql.SQL("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {}").format(
-            ident(k.schema, k.table), sql.Identifier(k.name)
+            ident(k.schema, k.table), Name(k.name)
         )
     )
 
@@ -581,14 +590,14 @@ def _trigger_enable_sql(t: Trigger) -> str | None:
         return None
     return text(
         sql.SQL("ALTER TABLE {} {} TRIGGER {}").format(
-            ident(t.schema, t.table), sql.SQL(verb), sql.Identifier(t.name)
+            ident(t.schema, t.table), sql.SQL(verb), Name(t.name)
         )
     )
 
 
 def _drop_trigger_sql(t: Trigger) -> str:
     return text(
-        sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(t.name), ident(t.schema, t.table))
+        sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(Name(t.name), ident(t.schema, t.table))
     )
 
 
@@ -645,7 +654,7 @@ def _(c: AlterPolicy) -> list[str]:
     else:
         parts: list[sql.Composable] = [
             sql.SQL("ALTER POLICY {} ON {} TO {}").format(
-                sql.Identifier(new.name), ident(new.schema, new.table), roles_sql(new.roles)
+                Name(new.name), ident(new.schema, new.table), roles_sql(new.roles)
             )
         ]
         if new.using is not None:
@@ -681,8 +690,8 @@ def _bucket_values(b: Bucket) -> list[sql.Composable]:
 @render_change.register
 def _(c: UpsertBucket) -> list[str]:
     b = c.bucket
-    cols = [sql.Identifier(n) for n in _BUCKET_COLUMNS]
-    updated = [sql.Identifier(n) for n in _BUCKET_COLUMNS[1:]]
+    cols = [Name(n) for n in _BUCKET_COLUMNS]
+    updated = [Name(n) for n in _BUCKET_COLUMNS[1:]]
     return [
         text(
             sql.SQL(
