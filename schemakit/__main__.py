@@ -1,0 +1,3 @@
+from schemakit.cli import main
+
+main()
