@@ -264,6 +264,31 @@ def _reprint(definition: str, **flags: bool) -> str:
     return str(RawStream()(stmt))
 
 
+def _with_prefix(definition: str, prefixes: dict[str, str], **flags: bool) -> str:
+    """Swap the fixed prefix PostgreSQL's pg_get_*def prints (fast path), else re-print.
+
+    ``pg_get_indexdef`` always starts with ``CREATE [UNIQUE] INDEX `` and
+    ``pg_get_triggerdef`` with ``CREATE TRIGGER ``; parsing thousands of them
+    through pglast dominated rendering large plans.
+    """
+    for old, new in prefixes.items():
+        if definition.startswith(old):
+            return new + definition[len(old):]
+    return _reprint(definition, **flags)
+
+
+def index_if_not_exists(definition: str) -> str:
+    return _with_prefix(
+        definition,
+        {"CREATE INDEX ": "CREATE INDEX IF NOT EXISTS ", "CREATE UNIQUE INDEX ": "CREATE UNIQUE INDEX IF NOT EXISTS "},
+        if_not_exists=True,
+    )
+
+
+def trigger_or_replace(definition: str) -> str:
+    return _with_prefix(definition, {"CREATE TRIGGER ": "CREATE OR REPLACE TRIGGER "}, replace=True)
+
+
 def function_target(f: Function) -> sql.Composable:
     return sql.SQL("{} {}({})").format(
         sql.SQL("PROCEDURE" if f.is_procedure else "FUNCTION"),
@@ -534,7 +559,7 @@ def _drop_index_sql(i: Index) -> str:
 @render_change.register
 def _(c: CreateIndex) -> list[str]:
     i = c.index
-    create = _reprint(i.definition, if_not_exists=True)
+    create = index_if_not_exists(i.definition)
     if c.table_is_new:
         return [create]
     # An INVALID index left by a failed concurrent build is dropped and rebuilt.
@@ -607,7 +632,7 @@ def _(c: CreateTrigger) -> list[str]:
     if t.is_constraint:
         actions = [_drop_trigger_sql(t), t.definition]
     else:
-        actions = [_reprint(t.definition, replace=True)]
+        actions = [trigger_or_replace(t.definition)]
     enable = _trigger_enable_sql(t)
     if enable:
         actions.append(enable)
