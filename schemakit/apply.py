@@ -14,14 +14,14 @@ import enum
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, Sequence
 
 import psycopg
 from psycopg import sql
 
 from schemakit.catalog import read_model
 from schemakit.errors import SchemakitError
-from schemakit.plan import Plan, Step
+from schemakit.plan import Plan
 from schemakit.render.sql import SCRIPT_PREAMBLE
 from schemakit.render.formats import script
 
@@ -41,6 +41,34 @@ HISTORY_DDL = (
 )
 
 
+class StepLike(Protocol):
+    """What apply needs of a step: a live plan's Step, or a saved plan's."""
+
+    @property
+    def sql(self) -> tuple[str, ...]: ...
+
+    @property
+    def summary(self) -> str: ...
+
+
+class PlanLike(Protocol):
+    """What apply needs of a plan: a Plan, or a SavedPlan loaded from JSON."""
+
+    @property
+    def steps(self) -> Sequence[StepLike]: ...
+
+    @property
+    def current_fingerprint(self) -> str: ...
+
+    @property
+    def desired_fingerprint(self) -> str: ...
+
+    @property
+    def empty(self) -> bool: ...
+
+    def sql_script(self) -> str: ...
+
+
 class Outcome(enum.Enum):
     APPLIED = "applied"
     ALREADY_CURRENT = "already current"
@@ -50,7 +78,7 @@ class Outcome(enum.Enum):
 class ApplyError(SchemakitError):
     """A statement failed; everything was rolled back."""
 
-    def __init__(self, message: str, *, step: Step | None, statement: str | None, hint: str | None) -> None:
+    def __init__(self, message: str, *, step: StepLike | None, statement: str | None, hint: str | None) -> None:
         super().__init__(message, hint=hint)
         self.step = step
         self.statement = statement
@@ -69,11 +97,11 @@ class ApplyResult:
 
 def apply_plan(
     conn: psycopg.Connection[Any],
-    plan: Plan,
+    plan: Plan | PlanLike,
     *,
     lock_timeout: str = "5s",
     statement_timeout: str = "0",
-    progress: Callable[[int, int, Step], None] | None = None,
+    progress: Callable[[int, int, Any], None] | None = None,
 ) -> ApplyResult:
     started = time.monotonic()
     conn.autocommit = True
@@ -84,7 +112,7 @@ def apply_plan(
             return ApplyResult(Outcome.ALREADY_CURRENT, time.monotonic() - started)
         if now != plan.current_fingerprint:
             raise StalePlanError(
-                "the plan is stale: the database changed since the plan was made "
+                "the plan is stale, re-plan: the database changed since the plan was made "
                 f"(planned from state {plan.current_fingerprint}, found {now})",
                 hint="plan again",
             )
@@ -102,14 +130,14 @@ def apply_plan(
 
 def _run(
     conn: psycopg.Connection[Any],
-    plan: Plan,
+    plan: Plan | PlanLike,
     lock_timeout: str,
     statement_timeout: str,
-    progress: Callable[[int, int, Step], None] | None,
+    progress: Callable[[int, int, Any], None] | None,
 ) -> int:
     conn.autocommit = False
     count = 0
-    step: Step | None = None
+    step: StepLike | None = None
     statement: str | None = None
     try:
         with conn.cursor() as cur:
@@ -132,7 +160,7 @@ def _run(
                     plan.current_fingerprint,
                     plan.desired_fingerprint,
                     json.dumps([s.summary for s in plan.steps]),
-                    script(plan),
+                    script(plan) if isinstance(plan, Plan) else plan.sql_script(),
                 ),
             )
         conn.commit()

@@ -23,8 +23,10 @@ from schemakit.model import (
     Key,
     Policy,
     Schema,
+    Sequence,
     Table,
     Trigger,
+    View,
 )
 
 Action = Literal["create", "alter", "drop"]
@@ -166,6 +168,7 @@ class AddEnumValue(Change):
 class CreateTable(Change):
     action: ClassVar[Action] = "create"
     table: Table
+    serials: tuple[tuple[str, str], ...] = ()  # (column, sequence) of folded serial columns
 
     @property
     def subject(self) -> DbObject:
@@ -187,6 +190,7 @@ class AddColumn(Change):
     action: ClassVar[Action] = "alter"
     table: Table
     column: Column
+    serial: str | None = None  # the folded serial sequence the column's default calls
 
     @property
     def subject(self) -> DbObject:
@@ -469,3 +473,73 @@ class SetComment(Change):
         where = f"{self.key[1]}.{self.column}" if self.column else self.key[1]
         return f"comment on {self.kind} {where}"
 
+
+
+# -- sequences -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateSequence(Change):
+    action: ClassVar[Action] = "create"
+    sequence: Sequence
+
+    @property
+    def subject(self) -> DbObject:
+        return self.sequence
+
+
+@dataclass(frozen=True)
+class AlterSequence(Change):
+    action: ClassVar[Action] = "alter"
+    old: Sequence
+    new: Sequence
+
+    @property
+    def subject(self) -> DbObject:
+        return self.new
+
+
+@dataclass(frozen=True)
+class DropSequence(Change):
+    action: ClassVar[Action] = "drop"
+    sequence: Sequence
+
+    @property
+    def subject(self) -> DbObject:
+        return self.sequence
+
+
+# -- views -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateView(Change):
+    """CREATE OR REPLACE VIEW (``old`` set: replaced in place), or CREATE MATERIALIZED VIEW."""
+
+    action: ClassVar[Action] = "create"
+    view: View
+    old: View | None = None
+
+    @property
+    def subject(self) -> DbObject:
+        return self.view
+
+
+@dataclass(frozen=True)
+class DropView(Change):
+    """Drop a view. ``because`` is set when it is dropped only to be recreated: the
+    drop is then guarded by that view's state (old definition → drop, new → skip)."""
+
+    action: ClassVar[Action] = "drop"
+    view: View
+    because: tuple[View, View] | None = None  # (old, new) of the view that changes
+    because_column: tuple[Table, Column, Column] | None = None  # a column type change under it
+
+    @property
+    def subject(self) -> DbObject:
+        return self.view
+
+    def describe(self) -> str:
+        if self.because is None and self.because_column is None:
+            return f"{self.kind} {self.key[1]}"
+        return f"{self.kind} {self.key[1]} (dropped to be recreated)"

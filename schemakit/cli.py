@@ -18,17 +18,27 @@ from schemakit import __version__
 from schemakit.apply import ApplyError, Outcome, StalePlanError, apply_plan
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
-from schemakit.hazards import blocked
-from schemakit.render.formats import render_plan
+from schemakit.hazards import Hazard, blocked
+from schemakit.plan import Plan
+from schemakit.migrations import default_slug, list_migrations, migrations_dir, new_migration_path, replayed_model
+from schemakit.render.formats import render_plan, script
+from schemakit.saved import SavedPlan
 from schemakit.render.formats import step_line
 from schemakit.server import embedded
 from schemakit.source import SourceError
+from schemakit.saved import load_saved_plan
+from schemakit.snapshot import dump_snapshot, load_snapshot
+from schemakit.diff import diff_models
 from schemakit.workflow import (
     Project,
+    Target,
     check_platform,
     load_sources,
     plan_against,
+    plan_models,
+    read_current,
     resolve_target,
+    row_probe,
     shadow_admin_url,
 )
 
@@ -113,26 +123,106 @@ def plan(
     detailed_exitcode: Annotated[bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none).")] = False,
     shadow_url: ShadowUrl = None,
     install_baseline: InstallBaseline = False,
+    from_snapshot: Annotated[Optional[Path], typer.Option("--from-snapshot", help="Plan against this snapshot (from `schemakit snapshot`) instead of a database: no connection to the target is made. Row counts are unknown, so lock and rewrite hazards gate.", show_default=False)] = None,
+    write: Annotated[bool, typer.Option("--write", help="Write the plan as a new migration file, migrations/<UTC yyyymmddHHMMSS>_<slug>.sql (supabase/migrations/ where supabase/ exists). The plan is then from the existing migration files, replayed on a shadow, to the schema files: no target database is used.")] = False,
+    name: Annotated[Optional[str], typer.Option("--name", help="The migration file's slug (with --write), sanitized to a-z, 0-9 and _.", show_default=False)] = None,
+    migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (with --write; default: migrations/, or supabase/migrations/).", show_default=False)] = None,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
+    written: Path | None = None
     try:
         project = Project.find(schema_dir)
         statements = load_sources(project)
-        target = resolve_target(project, db, _progress)
-        url = target.url
-        with connect(target.url) as conn:
-            check_platform(conn, statements, install_baseline, target.label)
-            planned = plan_against(conn, statements, shadow_admin_url(project, target, shadow_url), target, _progress)
+        if name is not None and not write:
+            raise SchemakitError("--name only applies with --write")
+        if write:
+            if db is not None or from_snapshot is not None:
+                raise SchemakitError(
+                    "--write plans from the existing migration files to the schema files; "
+                    "--db and --from-snapshot do not apply"
+                )
+            mdir = migrations_dir_opt or migrations_dir(project.root)
+            migrations = list_migrations(mdir)
+            target = Target(url="", label=f"migrations in {mdir}")
+            admin = shadow_admin_url(project, target, shadow_url)
+            _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
+            current = replayed_model(migrations, admin)
+            planned = plan_against(current, statements, admin, target, _progress)
+            if not planned.plan.empty:
+                written = new_migration_path(mdir, name or default_slug([s.summary for s in planned.plan.steps]))
+                mdir.mkdir(parents=True, exist_ok=True)
+                written.write_text(script(planned.plan))
+        elif from_snapshot is not None:
+            if db is not None:
+                raise SchemakitError("--from-snapshot and --db exclude each other: the snapshot is the current state")
+            current = load_snapshot(from_snapshot)
+            target = Target(url="", label=f"snapshot {from_snapshot}")
+            planned = plan_against(current, statements, shadow_admin_url(project, target, shadow_url), target, _progress)
+        else:
+            target = resolve_target(project, db, _progress)
+            url = target.url
+            with connect(target.url) as conn:
+                check_platform(conn, statements, install_baseline, target.label)
+                current = read_current(conn, _progress)
+                planned = plan_against(
+                    current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, row_probe(conn)
+                )
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     _emit(render_plan(planned.plan, format.value), out)
+    if write:
+        if written is None:
+            _err("No changes: the migration files already produce the schema files' state; no migration written.")
+        else:
+            _err(f"wrote {written}")
     if detailed_exitcode and not planned.plan.empty:
         raise typer.Exit(EXIT_CHANGES)
 
 
 @app.command()
+def check(
+    schema_dir: SchemaDir = None,
+    migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (default: migrations/, or supabase/migrations/).", show_default=False)] = None,
+    shadow_url: ShadowUrl = None,
+) -> None:
+    """The CI gate: exit 1 unless replaying the migration files gives the state of the schema files.
+
+    Both are loaded into empty shadow databases (with the Supabase baseline) and their
+    models compared. No target database is used. Snapshots are not checked yet.
+    """
+    try:
+        project = Project.find(schema_dir)
+        statements = load_sources(project)
+        mdir = migrations_dir_opt or migrations_dir(project.root)
+        migrations = list_migrations(mdir)
+        target = Target(url="", label="shadow")
+        admin = shadow_admin_url(project, target, shadow_url)
+        _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
+        replayed = replayed_model(migrations, admin)
+        desired = plan_against(replayed, statements, admin, target, _progress).desired
+        changes = diff_models(replayed, desired)
+    except (SchemakitError, psycopg.Error) as exc:
+        _fail(exc)
+    if changes:
+        _err(
+            f"check failed: {project.schema_dir.name}/ and {mdir.name}/ disagree: "
+            f"replaying {len(migrations)} migration file(s) does not give the state of the schema files. "
+            f"To get there from the migrations, {len(changes)} change(s) would remain:"
+        )
+        for change in changes:
+            _err(f"  {change.action} {change.describe()}")
+        _err(
+            "Either the schema files were edited without writing a migration (run `schemakit plan --write`), "
+            "or a migration file was edited by hand (restore it, and write a new migration instead)."
+        )
+        raise typer.Exit(EXIT_ERROR)
+    typer.echo(f"OK: {len(migrations)} migration file(s) in {mdir} give the state of {project.schema_dir}.")
+
+
+@app.command()
 def apply(
+    plan_file: Annotated[Optional[Path], typer.Argument(metavar="[PLAN.json]", help="A saved plan (from `plan --format json --out`) to apply instead of planning from the schema files. Refused (exit 3) if the database changed since it was made.", show_default=False)] = None,
     schema_dir: SchemaDir = None,
     db: DbUrl = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking. Required when not run from a terminal.")] = False,
@@ -142,22 +232,33 @@ def apply(
     shadow_url: ShadowUrl = None,
     install_baseline: InstallBaseline = False,
 ) -> None:
-    """Make the database match the schema files, in one transaction (all or nothing)."""
+    """Make the database match the schema files (or a saved plan), in one transaction (all or nothing)."""
     url: str | None = db
+    the_plan: Plan | SavedPlan
     try:
         project = Project.find(schema_dir)
-        statements = load_sources(project)
+        saved = load_saved_plan(plan_file) if plan_file is not None else None
+        statements = load_sources(project) if saved is None else []
         target = resolve_target(project, db, _progress)
         url = target.url
         with connect(target.url) as conn:
-            check_platform(conn, statements, install_baseline, target.label)
-            planned = plan_against(conn, statements, shadow_admin_url(project, target, shadow_url), target, _progress)
-            the_plan = planned.plan
-            typer.echo(render_plan(the_plan, "text"), nl=False)
+            if saved is not None:
+                the_plan = saved
+                typer.echo(saved.as_text(), nl=False)
+                hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
+            else:
+                check_platform(conn, statements, install_baseline, target.label)
+                current = read_current(conn, _progress)
+                planned = plan_against(
+                    current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, row_probe(conn)
+                )
+                the_plan = planned.plan
+                typer.echo(render_plan(the_plan, "text"), nl=False)
+                hazards = the_plan.hazards
             if the_plan.empty:
                 return
             allowed = frozenset(h.strip().upper() if h.strip() != "all" else "all" for h in allow_hazards.split(",") if h.strip())
-            refused = blocked(the_plan.hazards, allow_destructive=allow_destructive, allow=allowed)
+            refused = blocked(hazards, allow_destructive=allow_destructive, allow=allowed)
             if refused:
                 _err("\nrefused: the plan has hazards that were not allowed:")
                 for h in refused:
@@ -194,6 +295,45 @@ def apply(
         typer.echo(f"\nApplied {len(the_plan.steps)} changes ({result.statements} statements) in {result.seconds:.2f}s.")
     else:
         typer.echo(f"\nNothing applied: the database is {result.outcome.value}.")
+
+
+@app.command()
+def snapshot(
+    db: DbUrl = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the snapshot to this file, e.g. snapshots/prod.json (default: standard output).", show_default=False)] = None,
+) -> None:
+    """Write the canonical model of a database as JSON: sorted, no OIDs, timestamps or passwords."""
+    url: str | None = db
+    try:
+        target = resolve_target(Project.find(), db, _progress)
+        url = target.url
+        with connect(target.url) as conn:
+            model = read_current(conn)
+    except (SchemakitError, psycopg.Error) as exc:
+        _fail(exc, url)
+    _emit(dump_snapshot(model), out)
+
+
+@app.command()
+def diff(
+    url_a: Annotated[str, typer.Argument(metavar="URL_A", help="The database to change.", show_default=False)],
+    url_b: Annotated[str, typer.Argument(metavar="URL_B", help="The database it should become like.", show_default=False)],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.sql,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file.")] = None,
+) -> None:
+    """Print the changes that turn database A into database B (like migra). Nothing is changed."""
+    url: str | None = url_a
+    try:
+        with connect(url_a) as conn_a:
+            current = read_current(conn_a)
+            url = url_b
+            with connect(url_b) as conn_b:
+                desired = read_current(conn_b)
+            url = url_a
+            the_plan = plan_models(current, desired, row_probe(conn_a))
+    except (SchemakitError, psycopg.Error) as exc:
+        _fail(exc, url)
+    _emit(render_plan(the_plan, format.value), out)
 
 
 def _indent(text: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact_text
@@ -31,11 +32,23 @@ def load_statements(conn: psycopg.Connection[Any], statements: Sequence[SourceSt
         cur.execute("SET LOCAL check_function_bodies = off")
         for stmt in statements:
             try:
+                for name in _replaced_publications(stmt):
+                    # The files declare the whole publication (the DROP ... IF EXISTS;
+                    # CREATE idiom), and the baseline may already have it
+                    # (supabase_realtime): the shadow takes the declared one.
+                    cur.execute(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(name)))
                 cur.execute(stmt.sql.encode())
             except psycopg.Error as exc:
                 conn.rollback()
                 raise _located(stmt, exc, url) from None
     conn.commit()
+
+
+def _replaced_publications(stmt: SourceStatement) -> list[str]:
+    if stmt.kind != "create_publication":
+        return []
+    prefix = "publication:"
+    return sorted(p[len(prefix):] for p in stmt.provides if p.startswith(prefix))
 
 
 def _located(stmt: SourceStatement, exc: psycopg.Error, url: str) -> SourceError:

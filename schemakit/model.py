@@ -265,6 +265,50 @@ class Bucket(DbObject):
 
 
 @dataclass(frozen=True)
+class View(DbObject):
+    """A view or materialized view; ``columns`` are ``name type`` in order."""
+
+    kind: ClassVar[str] = "view"
+    schema: str
+    name: str
+    definition: str  # pg_get_viewdef under search_path = pg_catalog
+    columns: tuple[str, ...]
+    options: tuple[str, ...] = ()  # sorted reloptions, e.g. security_invoker=true
+    materialized: bool = False
+    comment: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return qualified(self.schema, self.name)
+
+    @property
+    def key(self) -> Key:
+        return ("materialized view" if self.materialized else "view", self.identity)
+
+
+@dataclass(frozen=True)
+class Sequence(DbObject):
+    """A standalone sequence (identity and serial sequences are folded into columns)."""
+
+    kind: ClassVar[str] = "sequence"
+    schema: str
+    name: str
+    type: str
+    start: int
+    increment: int
+    minvalue: int
+    maxvalue: int
+    cache: int
+    cycle: bool
+    owned_by: str | None = None  # schema.table.column (quoted as needed)
+    comment: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True)
 class Model:
     """Every object of one database, by key, plus the dependency edges between them."""
 
@@ -286,8 +330,18 @@ class Model:
         return grouped
 
     def fingerprint(self) -> str:
-        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        text = json.dumps(fingerprint_form(self.to_json()), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_json(
+        cls,
+        objects: Mapping[str, Mapping[str, Mapping[str, Any]]],
+        depends: Mapping[Key, frozenset[Key]] | None = None,
+        server_version: int = 0,
+    ) -> Model:
+        """The inverse of ``to_json`` (see ``model_from_json`` at the end of this module)."""
+        return model_from_json(objects, depends or {}, server_version)
 
 
 # -- identifiers ----------------------------------------------------------------
@@ -335,3 +389,107 @@ _RESERVED = frozenset(
     xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot
     xmlserialize xmltable""".split()
 )
+
+
+# -- from JSON (snapshots) ----------------------------------------------------------
+# Generic over every DbObject subclass: new kinds plug in without changes here.
+
+
+def object_classes() -> list[type[DbObject]]:
+    """Every concrete DbObject subclass, found recursively."""
+    out: list[type[DbObject]] = []
+    todo = list(DbObject.__subclasses__())
+    while todo:
+        cls = todo.pop(0)
+        out.append(cls)
+        todo.extend(cls.__subclasses__())
+    return out
+
+
+def _restore(hint: Any, value: Any) -> Any:
+    """A JSON value back into the field's type: lists → tuples, dicts → dataclasses."""
+    import dataclasses
+    import types
+    import typing
+
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(hint):
+            if arg is type(None):
+                continue
+            if isinstance(value, list) and typing.get_origin(arg) in (tuple, frozenset, list):
+                return _restore(arg, value)
+            if isinstance(value, dict) and dataclasses.is_dataclass(arg):
+                return _restore(arg, value)
+        return _restore(None, value)
+    if isinstance(value, list):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        elem = args[0] if args else None
+        items = [_restore(elem, v) for v in value]
+        return frozenset(items) if origin is frozenset else tuple(items)
+    if isinstance(value, dict) and isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _build(hint, value)
+    return value
+
+
+def _build(cls: type[Any], data: Mapping[str, Any]) -> Any:
+    import typing
+
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # pragma: no cover - an unresolvable annotation: lists become tuples
+        hints = {}
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
+    return cls(**{k: _restore(hints.get(k), v) for k, v in data.items()})
+
+
+def model_from_json(
+    objects: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    depends: Mapping[Key, frozenset[Key]],
+    server_version: int,
+) -> Model:
+    """Rebuild a Model from ``Model.to_json()`` output.
+
+    The kind registry maps each class's ``kind`` to the class. A key kind no class
+    declares (``procedure`` is a Function's key kind) falls back to the classes whose
+    fields match the data. Each rebuilt object must have the key it was stored under.
+    """
+    classes = object_classes()
+    registry = {cls.kind: cls for cls in classes if "kind" in cls.__dict__}
+    out: dict[Key, DbObject] = {}
+    for kind, items in objects.items():
+        for ident, data in items.items():
+            candidates = [registry[kind]] if kind in registry else []
+            candidates += [c for c in classes if c not in candidates and {f.name for f in fields(c)} == set(data)]
+            for cls in candidates:
+                try:
+                    obj = _build(cls, data)
+                except (TypeError, ValueError):
+                    continue
+                if obj.key == (kind, ident):
+                    out[(kind, ident)] = obj
+                    break
+            else:
+                raise ValueError(f"cannot rebuild {kind} {ident}: no object kind matches its fields")
+    return Model(objects=out, depends=dict(depends), server_version=server_version)
+
+
+def fingerprint_form(data: dict[str, Any]) -> dict[str, Any]:
+    """``to_json`` output as fingerprinted: table columns by name, since the diff
+    ignores their physical order (an added column goes last in the target but may be
+    in the middle of the schema files), and a target the plan has been applied to
+    must have the desired fingerprint."""
+    tables = data.get("table")
+    if not tables:
+        return data
+    out = dict(data)
+    out["table"] = {
+        ident: {**t, "columns": sorted(t.get("columns", []), key=lambda c: str(c.get("name")))}
+        for ident, t in tables.items()
+    }
+    return out

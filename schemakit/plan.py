@@ -242,18 +242,27 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         obj = current.get(key) or desired.get(key)
         return obj.owner_key if obj is not None else None
 
+    recreated = {
+        key
+        for key, idx in by_key.items()
+        if any(changes[j].action == "drop" for j in idx) and any(changes[j].action != "drop" for j in idx)
+    }
     for i, c in enumerate(changes):
         if c.action != "drop":
             for dep in desired.depends.get(c.key, ()):
                 for j in by_key.get(dep, ()):
                     if changes[j].action != "drop":
                         edge(j, i)
+        if c.action != "drop" and c.key in recreated:
+            continue  # recreated: what it depended on before its drop no longer matters
         for dep in current.depends.get(c.key, ()):
             targets = [dep]
             dep_owner = owner(dep)
             if dep_owner is not None:
                 targets.append(dep_owner)
             for target in targets:
+                if c.action != "drop" and target in recreated:
+                    continue  # c follows the new object through the desired model's edges
                 for j in by_key.get(target, ()):
                     if changes[j].action == "drop" or (c.action == "drop" and target == dep):
                         edge(i, j)

@@ -140,19 +140,16 @@ def tables_with_rows(conn: psycopg.Connection[Any], tables: Sequence[Table]) -> 
     return frozenset(t.identity for t, has in zip(tables, flags) if has)
 
 
-def plan_against(
-    conn: psycopg.Connection[Any],
-    statements: Sequence[SourceStatement],
-    shadow_admin: str,
-    target: Target,
-    progress: Progress | None = None,
-) -> Planned:
-    if progress:
-        progress("loading the schema files into a shadow database ...")
-    desired = desired_model(statements, shadow_admin)
-    if progress:
-        progress("reading the target's catalog ...")
-    current = read_model(conn)
+RowProbe = Callable[[Sequence[Table]], frozenset[str]]
+"""Which of these existing tables hold rows; None (no probe) means unknown: assume all do."""
+
+
+def row_probe(conn: psycopg.Connection[Any]) -> RowProbe:
+    return lambda tables: tables_with_rows(conn, tables)
+
+
+def plan_models(current: Model, desired: Model, rows: RowProbe | None = None) -> Plan:
+    """Diff two models and order the changes into a plan (no database needed but ``rows``)."""
     changes = diff_models(current, desired)
     touched = {c.subject.owner_key or c.key for c in changes}
     existing = [o for k, o in current.objects.items() if k in touched and isinstance(o, Table)]
@@ -163,14 +160,38 @@ def plan_against(
             f"{current.server_version // 10000}; pass --shadow-url with a server of the target's "
             "major version for exact results"
         )
-    plan = make_plan(
+    return make_plan(
         current,
         desired,
         changes,
-        tables_with_rows=tables_with_rows(conn, existing),
+        tables_with_rows=rows(existing) if rows is not None else None,
         warnings=tuple(warnings),
     )
+
+
+def plan_against(
+    current: Model,
+    statements: Sequence[SourceStatement],
+    shadow_admin: str,
+    target: Target,
+    progress: Progress | None = None,
+    rows: RowProbe | None = None,
+) -> Planned:
+    """Plan from ``current`` (read from the target, or a snapshot) to the schema files.
+
+    Without ``rows`` the tables' row counts are unknown and row-gated hazards gate.
+    """
+    if progress:
+        progress("loading the schema files into a shadow database ...")
+    desired = desired_model(statements, shadow_admin)
+    plan = plan_models(current, desired, rows)
     return Planned(plan=plan, current=current, desired=desired, target=target)
+
+
+def read_current(conn: psycopg.Connection[Any], progress: Progress | None = None) -> Model:
+    if progress:
+        progress("reading the target's catalog ...")
+    return read_model(conn)
 
 
 def load_sources(project: Project) -> list[SourceStatement]:

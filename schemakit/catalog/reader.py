@@ -28,8 +28,10 @@ from schemakit.model import (
     Model,
     Policy,
     Schema,
+    Sequence,
     Table,
     Trigger,
+    View,
     qualified,
     quote_ident,
 )
@@ -126,6 +128,34 @@ class CatalogReader:
                 columns=tuple(_column(c) for c in r[5]),
             )
             for r in self.fetch("tables")
+        )
+        add(
+            Sequence(
+                schema=r[0],
+                name=r[1],
+                type=r[2],
+                start=int(r[3]),
+                increment=int(r[4]),
+                minvalue=int(r[5]),
+                maxvalue=int(r[6]),
+                cache=int(r[7]),
+                cycle=bool(r[8]),
+                owned_by=r[9],
+                comment=r[10],
+            )
+            for r in self.fetch("sequences")
+        )
+        add(
+            View(
+                schema=r[0],
+                name=r[1],
+                definition=r[2],
+                columns=tuple(r[3]),
+                options=tuple(r[4]),
+                materialized=bool(r[5]),
+                comment=r[6],
+            )
+            for r in self.fetch("views")
         )
         add(
             Constraint(schema=r[0], table=r[1], name=r[2], type=r[3], definition=r[4], comment=r[5])

@@ -5,6 +5,7 @@ No SQL here and no ordering: the plan orders the changes, the renderer writes th
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterator, TypeVar
 
 from schemakit.catalog import is_managed_schema
@@ -15,6 +16,7 @@ from schemakit.changes import (
     AlterColumn,
     AlterExtension,
     AlterPolicy,
+    AlterSequence,
     Change,
     CreateEnum,
     CreateExtension,
@@ -24,6 +26,8 @@ from schemakit.changes import (
     CreateSchema,
     CreateTable,
     CreateTrigger,
+    CreateSequence,
+    CreateView,
     DeleteBucket,
     DropColumn,
     DropConstraint,
@@ -33,8 +37,10 @@ from schemakit.changes import (
     DropIndex,
     DropPolicy,
     DropSchema,
+    DropSequence,
     DropTable,
     DropTrigger,
+    DropView,
     ReplaceConstraint,
     ReplaceIndex,
     SetComment,
@@ -43,6 +49,7 @@ from schemakit.changes import (
 )
 from schemakit.model import (
     Bucket,
+    Column,
     Constraint,
     DbObject,
     EnumType,
@@ -53,8 +60,11 @@ from schemakit.model import (
     Model,
     Policy,
     Schema,
+    Sequence,
     Table,
     Trigger,
+    View,
+    qualified,
 )
 
 T = TypeVar("T", bound=DbObject)
@@ -125,6 +135,9 @@ def _enums(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change
             kept = [label for label in new.labels if label in old.labels]
             if kept == list(old.labels):
                 # Only additions, with the old values in their old order.
+                # NOTE: ADD VALUE runs in apply's one transaction, so a plan that also
+                # *uses* a new value (default, CHECK, index predicate) fails until the
+                # committed enum phase of DESIGN.md section 7 exists in apply.
                 for i, label in enumerate(new.labels):
                     if label in old.labels:
                         continue
@@ -144,7 +157,10 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
             yield DropTable(old)
             continue
         if old is None:
-            yield CreateTable(new)
+            serials = tuple(
+                (col.name, seq) for col in new.columns if (seq := _serial(col, desired)) is not None
+            )
+            yield CreateTable(new, serials=serials)
             if new.rls_enabled or new.rls_forced:
                 yield SetRowSecurity(table=new, old_enabled=False, old_forced=False)
             yield from _comment(None, new)
@@ -160,7 +176,7 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
         for col in new.columns:
             before = old_cols.get(col.name)
             if before is None:
-                yield AddColumn(table=new, column=col)
+                yield AddColumn(table=new, column=col, serial=_serial(col, desired))
                 if col.comment is not None:
                     yield SetComment(target=new, comment=col.comment, column=col.name)
                 continue
@@ -171,6 +187,20 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
         if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):
             yield SetRowSecurity(table=new, old_enabled=old.rls_enabled, old_forced=old.rls_forced)
         yield from _comment(old, new)
+
+
+_NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
+
+
+def _serial(col: object, desired: Model) -> str | None:
+    """The sequence of a serial column: its default calls a sequence not modelled on its own."""
+    from schemakit.model import Column
+
+    assert isinstance(col, Column)
+    m = _NEXTVAL.match(col.default or "")
+    if m is None or ("sequence", m.group(1)) in desired.objects:
+        return None
+    return m.group(1).replace("''", "'")
 
 
 def _column_shape(col: object) -> tuple[object, ...]:
@@ -200,7 +230,13 @@ def _constraints(current: Model, desired: Model, dropped: set[Key]) -> Iterator[
 
 
 def _indexes(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    rebuilt = {k[1] for k in recreated_views(current, desired)}
     for old, new in _pairs(current, desired, Index):
+        if old is not None and new is not None and qualified(old.schema, old.table) in rebuilt:
+            # The materialized view is dropped and recreated, and its indexes with it.
+            yield CreateIndex(new, table_is_new=True)
+            yield from _comment(None, new)
+            continue
         if new is None:
             assert old is not None
             if not _owned(old, dropped):
@@ -225,7 +261,13 @@ def _functions(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Ch
 
 
 def _triggers(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    rebuilt = {k[1] for k in recreated_views(current, desired)}
     for old, new in _pairs(current, desired, Trigger):
+        if old is not None and new is not None and qualified(old.schema, old.table) in rebuilt:
+            # INSTEAD OF triggers go with their view when it is recreated.
+            yield CreateTrigger(new)
+            yield from _comment(None, new)
+            continue
         if new is None:
             assert old is not None
             if not _owned(old, dropped):
@@ -259,11 +301,108 @@ def _buckets(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chan
             yield UpsertBucket(new, old=old)
 
 
+def _sequences(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Sequence):
+        if new is None:
+            assert old is not None
+            yield DropSequence(old)
+            continue
+        if old is None:
+            yield CreateSequence(new)
+        elif _sequence_shape(old) != _sequence_shape(new):
+            yield AlterSequence(old=old, new=new)
+        yield from _comment(old, new)
+
+
+def _sequence_shape(s: Sequence) -> tuple[object, ...]:
+    return (s.type, s.start, s.increment, s.minvalue, s.maxvalue, s.cache, s.cycle, s.owned_by)
+
+
+def _view_replaceable(old: View, new: View) -> bool:
+    """CREATE OR REPLACE VIEW can only append columns, and never to a materialized view."""
+    return (
+        not old.materialized
+        and not new.materialized
+        and tuple(new.columns[: len(old.columns)]) == old.columns
+    )
+
+
+Cause = tuple[View, View] | tuple[Table, Column, Column]
+
+
+def recreated_views(current: Model, desired: Model) -> dict[Key, Cause]:
+    """Views that must be dropped and recreated → what causes it.
+
+    A view whose columns change incompatibly (or a changed materialized view) is
+    recreated, and so is every view that depends on it, transitively. So is every
+    view over a table whose column changes type (PostgreSQL refuses the change while
+    a view uses the table): the cause is then (table, old column, new column).
+    """
+    roots: dict[Key, Cause] = {}
+    for old_t, new_t in _pairs(current, desired, Table):
+        if old_t is None or new_t is None:
+            continue
+        for col in new_t.columns:
+            before = old_t.column(col.name)
+            if before is not None and (before.type, before.collation) != (col.type, col.collation):
+                for key, deps in sorted(current.depends.items()):
+                    if key[0] in ("view", "materialized view") and old_t.key in deps and key in desired.objects:
+                        roots.setdefault(key, (new_t, before, col))
+    for old, new in _pairs(current, desired, View):
+        if old is not None and new is not None and old != new and not _view_replaceable(old, new):
+            if _view_shape(old) != _view_shape(new):
+                roots[old.key] = (old, new)
+    dependents: dict[Key, set[Key]] = {}
+    for key, deps in current.depends.items():
+        if key[0] in ("view", "materialized view"):
+            for dep in deps:
+                dependents.setdefault(dep, set()).add(key)
+    out = dict(roots)
+    todo = sorted(roots)
+    while todo:
+        key = todo.pop()
+        for dep in sorted(dependents.get(key, ())):
+            if dep not in out and dep in desired.objects:
+                out[dep] = out[key]
+                todo.append(dep)
+    return out
+
+
+def _view_shape(v: View) -> tuple[object, ...]:
+    return (v.definition, v.columns, v.options, v.materialized)
+
+
+def _views(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    rebuilt = recreated_views(current, desired)
+    for old, new in _pairs(current, desired, View):
+        if new is None:
+            assert old is not None
+            yield DropView(old)
+            continue
+        if old is None:
+            yield CreateView(new)
+            yield from _comment(None, new)
+        elif old.key in rebuilt:
+            cause = rebuilt[old.key]
+            if isinstance(cause[0], View):
+                yield DropView(old, because=cause)
+            else:
+                yield DropView(old, because_column=cause)
+            yield CreateView(new)
+            yield from _comment(None, new)
+        else:
+            if _view_shape(old) != _view_shape(new):
+                yield CreateView(new, old=old)
+            yield from _comment(old, new)
+
+
 _DIFFERS: tuple[Differ, ...] = (
     _schemas,
     _extensions,
     _enums,
+    _sequences,
     _tables,
+    _views,
     _constraints,
     _indexes,
     _functions,

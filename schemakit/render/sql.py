@@ -28,6 +28,7 @@ from schemakit.changes import (
     AlterColumn,
     AlterExtension,
     AlterPolicy,
+    AlterSequence,
     Change,
     CreateEnum,
     CreateExtension,
@@ -37,6 +38,8 @@ from schemakit.changes import (
     CreateSchema,
     CreateTable,
     CreateTrigger,
+    CreateSequence,
+    CreateView,
     DeleteBucket,
     DropColumn,
     DropConstraint,
@@ -46,8 +49,10 @@ from schemakit.changes import (
     DropIndex,
     DropPolicy,
     DropSchema,
+    DropSequence,
     DropTable,
     DropTrigger,
+    DropView,
     ReplaceConstraint,
     ReplaceIndex,
     SetComment,
@@ -64,8 +69,10 @@ from schemakit.model import (
     Index,
     Policy,
     Schema,
+    Sequence,
     Table,
     Trigger,
+    View,
     quote_ident,
 )
 
@@ -310,6 +317,11 @@ def comment_target(obj: DbObject, column: str | None) -> sql.Composable:
         return sql.SQL("INDEX {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Function):
         return function_target(obj)
+    if isinstance(obj, View):
+        word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
+        return sql.SQL("{} {}").format(sql.SQL(word), ident(obj.schema, obj.name))
+    if isinstance(obj, Sequence):
+        return sql.SQL("SEQUENCE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, (Constraint, Trigger, Policy)):
         word = {Constraint: "CONSTRAINT", Trigger: "TRIGGER", Policy: "POLICY"}[type(obj)]
         return sql.SQL("{} {} ON {}").format(
@@ -414,17 +426,34 @@ def _(c: AddEnumValue) -> list[str]:
     return [text(stmt)]
 
 
+def _serial_sequence_sql(t: Table, column: str, sequence: str) -> tuple[str, str]:
+    """CREATE SEQUENCE before a serial column and OWNED BY after it (``sequence``
+    is catalog text from the column's default, already quoted)."""
+    col = t.column(column)
+    type_ = col.type if col is not None and col.type in ("smallint", "integer", "bigint") else "integer"
+    create = sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} AS {}").format(sql.SQL(sequence), sql.SQL(type_))
+    owned = sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(
+        sql.SQL(sequence), Name(t.schema, t.name, column)
+    )
+    return text(create), text(owned)
+
+
 @render_change.register
 def _(c: CreateTable) -> list[str]:
     t = c.table
-    return [
-        text(
-            sql.SQL("CREATE TABLE IF NOT EXISTS {} (\n    {}\n)").format(
-                ident(t.schema, t.name),
-                sql.SQL(",\n    ").join(column_definition(col) for col in t.columns),
+    serials = [_serial_sequence_sql(t, col, seq) for col, seq in c.serials]
+    return (
+        [create for create, _ in serials]
+        + [
+            text(
+                sql.SQL("CREATE TABLE IF NOT EXISTS {} (\n    {}\n)").format(
+                    ident(t.schema, t.name),
+                    sql.SQL(",\n    ").join(column_definition(col) for col in t.columns),
+                )
             )
-        )
-    ]
+        ]
+        + [owned for _, owned in serials]
+    )
 
 
 @render_change.register
@@ -434,13 +463,15 @@ def _(c: DropTable) -> list[str]:
 
 @render_change.register
 def _(c: AddColumn) -> list[str]:
-    return [
-        text(
-            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
-                ident(c.table.schema, c.table.name), column_definition(c.column)
-            )
+    add = text(
+        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
+            ident(c.table.schema, c.table.name), column_definition(c.column)
         )
-    ]
+    )
+    if c.serial is None:
+        return [add]
+    create, owned = _serial_sequence_sql(c.table, c.column.name, c.serial)
+    return [create, add, owned]
 
 
 @render_change.register
@@ -758,6 +789,142 @@ def _(c: SetComment) -> list[str]:
             sql.SQL("COMMENT ON {} IS {}").format(
                 comment_target(c.target, c.column), sql.Literal(c.comment)
             )
+        )
+    ]
+
+
+# -- sequences -------------------------------------------------------------------
+
+
+def _sequence_options(q: Sequence) -> sql.Composable:
+    return sql.SQL(
+        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}"
+    ).format(
+        sql.SQL(q.type),
+        sql.Literal(q.increment),
+        sql.Literal(q.minvalue),
+        sql.Literal(q.maxvalue),
+        sql.Literal(q.start),
+        sql.Literal(q.cache),
+        sql.SQL("CYCLE" if q.cycle else "NO CYCLE"),
+    )
+
+
+def _sequence_owner_sql(q: Sequence) -> str:
+    owner = sql.SQL(q.owned_by) if q.owned_by is not None else sql.SQL("NONE")
+    return text(sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(ident(q.schema, q.name), owner))
+
+
+@render_change.register
+def _(c: CreateSequence) -> list[str]:
+    q = c.sequence
+    out = [
+        text(
+            sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} {}").format(
+                ident(q.schema, q.name), _sequence_options(q)
+            )
+        )
+    ]
+    if q.owned_by is not None:
+        out.append(_sequence_owner_sql(q))
+    return out
+
+
+@render_change.register
+def _(c: AlterSequence) -> list[str]:
+    # ALTER SEQUENCE sets the same values on a second run: no RESTART, so no value is lost.
+    q = c.new
+    out = [text(sql.SQL("ALTER SEQUENCE {} {}").format(ident(q.schema, q.name), _sequence_options(q)))]
+    if c.old.owned_by != q.owned_by:
+        out.append(_sequence_owner_sql(q))
+    return out
+
+
+@render_change.register
+def _(c: DropSequence) -> list[str]:
+    q = c.sequence
+    return [text(sql.SQL("DROP SEQUENCE IF EXISTS {}").format(ident(q.schema, q.name)))]
+
+
+# -- views -----------------------------------------------------------------------
+
+
+def view_probe(v: View) -> sql.Composable:
+    """The definition and the ``name type`` columns, as :func:`view_state` prints them."""
+    return sql.SQL(
+        "SELECT pg_catalog.pg_get_viewdef(c.oid) || ' | ' || pg_catalog.array_to_string(ARRAY("
+        "SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) "
+        "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "ORDER BY a.attnum), ', ') FROM pg_catalog.pg_class c WHERE c.oid = {}"
+    ).format(regclass(v.schema, v.name))
+
+
+def view_state(v: View) -> str:
+    return f"{v.definition} | {', '.join(v.columns)}"
+
+
+def _view_options(v: View) -> sql.Composable:
+    if not v.options:
+        return sql.SQL("")
+    opts = []
+    for option in v.options:
+        name, _, value = option.partition("=")
+        opts.append(sql.SQL("{} = {}").format(Name(name), sql.Literal(value)))
+    return sql.SQL(" WITH ({})").format(sql.SQL(", ").join(opts))
+
+
+def create_view_sql(v: View) -> str:
+    body = v.definition.strip().rstrip(";")
+    if v.materialized:
+        return text(
+            sql.SQL("CREATE MATERIALIZED VIEW IF NOT EXISTS {}{} AS\n{}").format(
+                ident(v.schema, v.name), _view_options(v), sql.SQL(body)
+            )
+        )
+    return text(
+        sql.SQL("CREATE OR REPLACE VIEW {}{} AS\n{}").format(
+            ident(v.schema, v.name), _view_options(v), sql.SQL(body)
+        )
+    )
+
+
+def drop_view_sql(v: View) -> str:
+    word = "MATERIALIZED VIEW" if v.materialized else "VIEW"
+    return text(sql.SQL("DROP {} IF EXISTS {}").format(sql.SQL(word), ident(v.schema, v.name)))
+
+
+@render_change.register
+def _(c: CreateView) -> list[str]:
+    # CREATE OR REPLACE keeps the view's OID and replaces its options; running it
+    # twice changes nothing.
+    return [create_view_sql(c.view)]
+
+
+@render_change.register
+def _(c: DropView) -> list[str]:
+    if c.because_column is not None:
+        # Dropped so a column under it can change type: only while it has its old type.
+        table, before, after = c.because_column
+        return [
+            guard(
+                what=f"column {table.identity}.{after.name}",
+                probe=column_type_probe(table, after),
+                target=after.type,
+                origin=before.type,
+                actions=[drop_view_sql(c.view)],
+            )
+        ]
+    if c.because is None:
+        return [drop_view_sql(c.view)]
+    old, new = c.because
+    # Dropped to be recreated: only while the changing view is still in its old state.
+    return [
+        guard(
+            what=f"{old.key[0]} {old.identity}",
+            probe=view_probe(old),
+            target=view_state(new),
+            origin=view_state(old),
+            actions=[drop_view_sql(c.view)],
         )
     ]
 

@@ -57,6 +57,21 @@ WITH objs AS (
   LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
   WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'c', 'r', 'm')
   UNION ALL
+  -- a view's rewrite rule stands for the view; a column default for its table
+  SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, r.oid,
+         CASE WHEN c.relkind = 'm' THEN 'materialized view' ELSE 'view' END,
+         n.nspname, c.relname, NULL
+  FROM pg_catalog.pg_rewrite r
+  JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE r.oid >= 16384 AND c.relkind IN ('v', 'm')
+  UNION ALL
+  SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, ad.oid, 'table', n.nspname, c.relname, NULL
+  FROM pg_catalog.pg_attrdef ad
+  JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE ad.oid >= 16384 AND c.relkind IN ('r', 'p')
+  UNION ALL
   SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, 'schema', n.nspname, n.nspname, NULL
   FROM pg_catalog.pg_namespace n
   WHERE n.oid >= 16384

@@ -1,0 +1,258 @@
+"""One test per object kind and change: plan, apply, plan again gives nothing, and rows survive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import as_role
+from tests.helpers import Target, query
+from tests.test_core import _psql
+
+OWNER = "schemakit_owner"
+
+TABLE = """
+CREATE TABLE public.items (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL,
+    price numeric(10, 2) NOT NULL DEFAULT 0
+);
+"""
+
+
+@pytest.fixture
+def target(baseline_db: str, pg_admin_url: str, tmp_path: Path) -> Target:
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    return Target(as_role(baseline_db, OWNER), pg_admin_url, schema)
+
+
+def write(t: Target, text: str) -> None:
+    (t.schema_dir / "schema.sql").write_text(text)
+
+
+def step(t: Target, text: str) -> str:
+    """Write the schema, check there is something to do, converge; returns the apply output."""
+    write(t, text)
+    res = t.plan("--detailed-exitcode")
+    assert res.exit_code == 2, res.output
+    return t.converge("--allow-hazards", "all", "--allow-destructive").stdout
+
+
+def oid_of(t: Target, name: str) -> int:
+    return int(query(t.url, "SELECT %s::regclass::oid::bigint", (name,))[0][0])
+
+
+def seed_rows(t: Target) -> None:
+    query(t.url, "INSERT INTO public.items (name, price) VALUES ('a', 1), ('b', 2)")
+
+
+# -- views -----------------------------------------------------------------------
+
+V1 = "CREATE VIEW public.cheap AS SELECT id, name FROM public.items WHERE price < 10;\n"
+V2 = "CREATE VIEW public.cheap_names AS SELECT name FROM public.cheap;\n"
+
+
+def test_view_create(target: Target) -> None:
+    step(target, TABLE + V2.replace(";", "; -- chained, declared first") + V1)
+    seed_rows(target)
+    assert query(target.url, "SELECT name FROM public.cheap_names ORDER BY 1") == [("a",), ("b",)]
+
+
+def test_view_append_column_replaces_in_place(target: Target) -> None:
+    step(target, TABLE + V1 + V2)
+    seed_rows(target)
+    oid = oid_of(target, "public.cheap")
+    out = step(target, TABLE + V1.replace("id, name", "id, name, price") + V2)
+    assert "DROP VIEW" not in out
+    assert oid_of(target, "public.cheap") == oid
+    assert query(target.url, "SELECT price FROM public.cheap ORDER BY 1") == [(1,), (2,)]
+
+
+def test_view_column_change_recreates_dependents(target: Target) -> None:
+    step(target, TABLE + V1 + V2)
+    seed_rows(target)
+    step(target, TABLE + V1.replace("id, name", "name, id") + V2)
+    assert query(target.url, "SELECT name FROM public.cheap_names ORDER BY 1") == [("a",), ("b",)]
+    assert query(target.url, "SELECT count(*) FROM public.items") == [(2,)]
+
+
+def test_view_recreate_script_runs_twice(target: Target, tmp_path: Path) -> None:
+    step(target, TABLE + V1 + V2)
+    write(target, TABLE + V1.replace("id, name", "name") + V2)
+    script = tmp_path / "recreate.sql"
+    res = target.plan("--format", "sql", "--out", str(script))
+    assert res.exit_code == 0, res.output
+    assert _psql(target.url, script).returncode == 0
+    oids = (oid_of(target, "public.cheap"), oid_of(target, "public.cheap_names"))
+    second = _psql(target.url, script)
+    assert second.returncode == 0, second.stderr
+    assert (oid_of(target, "public.cheap"), oid_of(target, "public.cheap_names")) == oids
+    assert "No changes" in target.plan().stdout
+
+
+def test_view_options(target: Target) -> None:
+    step(target, TABLE + V1)
+    secured = V1.replace("public.cheap AS", "public.cheap WITH (security_invoker = true, security_barrier) AS")
+    step(target, TABLE + secured)
+    opts = query(target.url, "SELECT reloptions FROM pg_class WHERE oid = 'public.cheap'::regclass")
+    assert sorted(opts[0][0]) == ["security_barrier=true", "security_invoker=true"]
+    step(target, TABLE + V1)
+    assert query(target.url, "SELECT reloptions FROM pg_class WHERE oid = 'public.cheap'::regclass") == [(None,)]
+
+
+def test_view_comment_and_drop(target: Target) -> None:
+    step(target, TABLE + V1 + V2 + "COMMENT ON VIEW public.cheap IS 'under ten';\n")
+    seed_rows(target)
+    step(target, TABLE)
+    assert query(target.url, "SELECT to_regclass('public.cheap'), to_regclass('public.cheap_names')") == [(None, None)]
+    assert query(target.url, "SELECT count(*) FROM public.items") == [(2,)]
+
+
+MV = (
+    "CREATE MATERIALIZED VIEW public.totals AS SELECT name, sum(price) AS total FROM public.items GROUP BY name;\n"
+    "CREATE UNIQUE INDEX totals_name ON public.totals (name);\n"
+)
+
+
+def test_materialized_view_with_index(target: Target) -> None:
+    step(target, TABLE + MV)
+    seed_rows(target)
+    query(target.url, "REFRESH MATERIALIZED VIEW public.totals")
+    # Changing the definition drops and recreates it, with its index.
+    step(target, TABLE + MV.replace("sum(price)", "max(price)"))
+    assert query(target.url, "SELECT to_regclass('public.totals_name') IS NOT NULL") == [(True,)]
+    query(target.url, "REFRESH MATERIALIZED VIEW public.totals")
+    assert query(target.url, "SELECT total FROM public.totals ORDER BY 1") == [(1,), (2,)]
+    # A second index, then drop it all.
+    step(target, TABLE + MV.replace("sum(price)", "max(price)") + "CREATE INDEX totals_total ON public.totals (total);\n")
+    step(target, TABLE)
+    assert query(target.url, "SELECT to_regclass('public.totals')") == [(None,)]
+
+
+# -- sequences -------------------------------------------------------------------
+
+SEQ = "CREATE SEQUENCE public.ticket_no AS integer START 100 INCREMENT 5 CACHE 1;\n"
+
+
+def test_sequence_create_alter_drop(target: Target) -> None:
+    step(target, TABLE + SEQ)
+    assert query(target.url, "SELECT nextval('public.ticket_no')") == [(100,)]
+    step(target, TABLE + SEQ.replace("INCREMENT 5", "INCREMENT 10 MAXVALUE 100000 CYCLE").replace("integer", "bigint"))
+    # No restart: the value survives.
+    assert query(target.url, "SELECT nextval('public.ticket_no')") == [(110,)]
+    row = query(
+        target.url,
+        "SELECT seqtypid::regtype::text, seqincrement, seqmax, seqcycle FROM pg_sequence "
+        "WHERE seqrelid = 'public.ticket_no'::regclass",
+    )
+    assert row == [("bigint", 10, 100000, True)]
+    step(target, TABLE)
+    assert query(target.url, "SELECT to_regclass('public.ticket_no')") == [(None,)]
+
+
+def test_sequence_owned_by(target: Target) -> None:
+    step(target, TABLE + SEQ + "ALTER SEQUENCE public.ticket_no OWNED BY public.items.name;\n")
+    owner = query(
+        target.url,
+        "SELECT refobjid::regclass::text FROM pg_depend WHERE objid = 'public.ticket_no'::regclass AND deptype = 'a'",
+    )
+    assert owner == [("items",)]
+    step(target, TABLE + SEQ)
+    assert query(
+        target.url, "SELECT count(*) FROM pg_depend WHERE objid = 'public.ticket_no'::regclass AND deptype = 'a'"
+    ) == [(0,)]
+
+
+def test_sequence_used_by_a_default(target: Target) -> None:
+    step(
+        target,
+        SEQ + "CREATE TABLE public.tickets (no integer NOT NULL DEFAULT nextval('public.ticket_no'), t text);\n",
+    )
+    query(target.url, "INSERT INTO public.tickets (t) VALUES ('x')")
+    assert query(target.url, "SELECT no FROM public.tickets") == [(100,)]
+
+
+SERIAL = "CREATE TABLE public.logs (id serial PRIMARY KEY, big bigserial, msg text);\n"
+
+
+def test_serial_columns(target: Target) -> None:
+    step(target, SERIAL)
+    query(target.url, "INSERT INTO public.logs (msg) VALUES ('a')")
+    assert query(target.url, "SELECT id, big FROM public.logs") == [(1, 1)]
+    # Add a serial column to an existing table.
+    step(target, SERIAL.replace("msg text", "msg text, n smallserial"))
+    assert query(target.url, "SELECT n FROM public.logs") == [(1,)]
+    assert query(target.url, "SELECT count(*) FROM public.logs") == [(1,)]
+    step(target, "")
+    assert query(target.url, "SELECT to_regclass('public.logs_id_seq')") == [(None,)]
+
+
+def test_identity_column_has_no_sequence_object(target: Target) -> None:
+    step(target, TABLE)
+    out = target.plan("--format", "sql").stdout
+    assert "SEQUENCE" not in out
+
+
+# -- enums -----------------------------------------------------------------------
+
+ENUM = (
+    "CREATE TYPE public.mood AS ENUM ('sad', 'ok');\n"
+    "CREATE TABLE public.people (id int PRIMARY KEY, mood public.mood NOT NULL DEFAULT 'ok');\n"
+)
+
+
+def test_enum_in_use_add_value_does_not_rewrite(target: Target) -> None:
+    step(target, ENUM)
+    query(target.url, "INSERT INTO public.people VALUES (1, 'sad'), (2, 'ok')")
+    filenode = query(target.url, "SELECT relfilenode FROM pg_class WHERE oid = 'public.people'::regclass")
+    out = step(target, ENUM.replace("'sad', 'ok'", "'sad', 'meh', 'ok', 'happy'"))
+    assert "DROP TYPE" not in out
+    assert query(target.url, "SELECT relfilenode FROM pg_class WHERE oid = 'public.people'::regclass") == filenode
+    labels = query(target.url, "SELECT array_agg(enumlabel::text ORDER BY enumsortorder) FROM pg_enum "
+                   "WHERE enumtypid = 'public.mood'::regtype")
+    assert labels == [(["sad", "meh", "ok", "happy"],)]
+    query(target.url, "INSERT INTO public.people VALUES (3, 'happy')")
+    assert query(target.url, "SELECT mood::text FROM public.people ORDER BY id") == [("sad",), ("ok",), ("happy",)]
+
+
+# -- views over a column whose type changes ----------------------------------------
+
+
+def test_column_type_change_under_views(target: Target, tmp_path: Path) -> None:
+    step(target, TABLE + V1 + V2 + MV.replace("name, sum(price)", "name, sum(id)"))
+    seed_rows(target)
+    # price is read by public.cheap (chained by cheap_names) and the table by totals.
+    changed = TABLE.replace("numeric(10, 2) NOT NULL DEFAULT 0", "numeric(12, 4) NOT NULL DEFAULT 0")
+    changed += V1.replace("id, name", "id, name, price") + V2 + MV.replace("name, sum(price)", "name, sum(id)")
+    write(target, changed)
+    script = tmp_path / "retype.sql"
+    assert target.plan("--format", "sql", "--out", str(script)).exit_code == 0
+    assert _psql(target.url, script).returncode == 0
+    oid = oid_of(target, "public.cheap")
+    second = _psql(target.url, script)
+    assert second.returncode == 0, second.stderr
+    assert oid_of(target, "public.cheap") == oid
+    assert "No changes" in target.plan().stdout
+    assert query(target.url, "SELECT price::text FROM public.cheap ORDER BY 1") == [("1.0000",), ("2.0000",)]
+    assert query(target.url, "SELECT to_regclass('public.totals_name') IS NOT NULL") == [(True,)]
+
+
+def test_drop_table_with_view(target: Target) -> None:
+    step(target, TABLE + V1 + V2 + "CREATE TABLE public.keep (id int PRIMARY KEY);\n")
+    step(target, "CREATE TABLE public.keep (id int PRIMARY KEY);\n")
+    assert query(target.url, "SELECT to_regclass('public.items')") == [(None,)]
+
+
+def test_instead_of_trigger_survives_view_recreate(target: Target) -> None:
+    fn = (
+        "CREATE FUNCTION public.cheap_insert() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN INSERT INTO public.items (name, price) VALUES (NEW.name, 1); RETURN NEW; END $$;\n"
+        "CREATE TRIGGER cheap_insert INSTEAD OF INSERT ON public.cheap\n"
+        "    FOR EACH ROW EXECUTE FUNCTION public.cheap_insert();\n"
+    )
+    step(target, TABLE + V1 + fn)
+    step(target, TABLE + V1.replace("id, name", "name, id") + fn)
+    query(target.url, "INSERT INTO public.cheap (name) VALUES ('via view')")
+    assert query(target.url, "SELECT name FROM public.items") == [("via view",)]
