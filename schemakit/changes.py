@@ -8,7 +8,7 @@ SQL: ``schemakit.render.sql`` turns each change into idempotent SQL, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar, Literal
 
 from schemakit.model import (
@@ -37,8 +37,12 @@ class Change:
     action: ClassVar[Action]
 
     @property
-    def subject(self) -> DbObject:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def subject(self) -> DbObject:
+        """The object the change is about: its first field, or ``new`` for (old, new) pairs."""
+        first = fields(self)[0].name
+        value = getattr(self, "new" if first == "old" else first)
+        assert isinstance(value, DbObject)
+        return value
 
     @property
     def key(self) -> Key:
@@ -61,19 +65,11 @@ class CreateSchema(Change):
     action: ClassVar[Action] = "create"
     schema: Schema
 
-    @property
-    def subject(self) -> DbObject:
-        return self.schema
-
 
 @dataclass(frozen=True)
 class DropSchema(Change):
     action: ClassVar[Action] = "drop"
     schema: Schema
-
-    @property
-    def subject(self) -> DbObject:
-        return self.schema
 
 
 @dataclass(frozen=True)
@@ -82,19 +78,11 @@ class CreateExtension(Change):
     extension: Extension
     pin_version: bool = False
 
-    @property
-    def subject(self) -> DbObject:
-        return self.extension
-
 
 @dataclass(frozen=True)
 class DropExtension(Change):
     action: ClassVar[Action] = "drop"
     extension: Extension
-
-    @property
-    def subject(self) -> DbObject:
-        return self.extension
 
 
 @dataclass(frozen=True)
@@ -102,10 +90,6 @@ class AlterExtension(Change):
     action: ClassVar[Action] = "alter"
     old: Extension
     new: Extension
-
-    @property
-    def subject(self) -> DbObject:
-        return self.new
 
     def describe(self) -> str:
         parts = []
@@ -124,10 +108,6 @@ class CreateEnum(Change):
     action: ClassVar[Action] = "create"
     enum: EnumType
 
-    @property
-    def subject(self) -> DbObject:
-        return self.enum
-
     def describe(self) -> str:
         return f"enum {self.key[1]} ({', '.join(self.enum.labels)})"
 
@@ -136,10 +116,6 @@ class CreateEnum(Change):
 class DropEnum(Change):
     action: ClassVar[Action] = "drop"
     enum: EnumType
-
-    @property
-    def subject(self) -> DbObject:
-        return self.enum
 
     def describe(self) -> str:
         return f"enum {self.key[1]}"
@@ -152,10 +128,6 @@ class AddEnumValue(Change):
     value: str
     before: str | None = None
     after: str | None = None
-
-    @property
-    def subject(self) -> DbObject:
-        return self.enum
 
     def describe(self) -> str:
         return f"enum {self.key[1]}: add value {self.value!r}"
@@ -170,19 +142,11 @@ class CreateTable(Change):
     table: Table
     serials: tuple[tuple[str, str], ...] = ()  # (column, sequence) of folded serial columns
 
-    @property
-    def subject(self) -> DbObject:
-        return self.table
-
 
 @dataclass(frozen=True)
 class DropTable(Change):
     action: ClassVar[Action] = "drop"
     table: Table
-
-    @property
-    def subject(self) -> DbObject:
-        return self.table
 
 
 @dataclass(frozen=True)
@@ -191,10 +155,6 @@ class AddColumn(Change):
     table: Table
     column: Column
     serial: str | None = None  # the folded serial sequence the column's default calls
-
-    @property
-    def subject(self) -> DbObject:
-        return self.table
 
     def describe(self) -> str:
         return f"table {self.key[1]}: add column {self.column.name} {self.column.type}"
@@ -206,10 +166,6 @@ class DropColumn(Change):
     table: Table
     column: Column
 
-    @property
-    def subject(self) -> DbObject:
-        return self.table
-
     def describe(self) -> str:
         return f"table {self.key[1]}: drop column {self.column.name}"
 
@@ -220,10 +176,6 @@ class AlterColumn(Change):
     table: Table
     old: Column
     new: Column
-
-    @property
-    def subject(self) -> DbObject:
-        return self.table
 
     def describe(self) -> str:
         what = []
@@ -245,10 +197,6 @@ class SetRowSecurity(Change):
     old_enabled: bool
     old_forced: bool
 
-    @property
-    def subject(self) -> DbObject:
-        return self.table
-
     def describe(self) -> str:
         what = []
         if self.old_enabled != self.table.rls_enabled:
@@ -266,10 +214,6 @@ class AddConstraint(Change):
     action: ClassVar[Action] = "create"
     constraint: Constraint
 
-    @property
-    def subject(self) -> DbObject:
-        return self.constraint
-
     def describe(self) -> str:
         return f"constraint {self.key[1]}: {self.constraint.definition}"
 
@@ -279,20 +223,12 @@ class DropConstraint(Change):
     action: ClassVar[Action] = "drop"
     constraint: Constraint
 
-    @property
-    def subject(self) -> DbObject:
-        return self.constraint
-
 
 @dataclass(frozen=True)
 class ReplaceConstraint(Change):
     action: ClassVar[Action] = "alter"
     old: Constraint
     new: Constraint
-
-    @property
-    def subject(self) -> DbObject:
-        return self.new
 
     def describe(self) -> str:
         return f"constraint {self.key[1]}: {self.old.definition} → {self.new.definition}"
@@ -304,19 +240,11 @@ class CreateIndex(Change):
     index: Index
     table_is_new: bool = False
 
-    @property
-    def subject(self) -> DbObject:
-        return self.index
-
 
 @dataclass(frozen=True)
 class DropIndex(Change):
     action: ClassVar[Action] = "drop"
     index: Index
-
-    @property
-    def subject(self) -> DbObject:
-        return self.index
 
 
 @dataclass(frozen=True)
@@ -324,10 +252,6 @@ class ReplaceIndex(Change):
     action: ClassVar[Action] = "alter"
     old: Index
     new: Index
-
-    @property
-    def subject(self) -> DbObject:
-        return self.new
 
 
 # -- functions, triggers, policies -----------------------------------------------
@@ -341,18 +265,10 @@ class CreateFunction(Change):
     function: Function
     old: Function | None = None
 
-    @property
-    def subject(self) -> DbObject:
-        return self.function
-
 @dataclass(frozen=True)
 class DropFunction(Change):
     action: ClassVar[Action] = "drop"
     function: Function
-
-    @property
-    def subject(self) -> DbObject:
-        return self.function
 
 @dataclass(frozen=True)
 class CreateTrigger(Change):
@@ -362,29 +278,17 @@ class CreateTrigger(Change):
     trigger: Trigger
     old: Trigger | None = None
 
-    @property
-    def subject(self) -> DbObject:
-        return self.trigger
-
 
 @dataclass(frozen=True)
 class DropTrigger(Change):
     action: ClassVar[Action] = "drop"
     trigger: Trigger
 
-    @property
-    def subject(self) -> DbObject:
-        return self.trigger
-
 
 @dataclass(frozen=True)
 class CreatePolicy(Change):
     action: ClassVar[Action] = "create"
     policy: Policy
-
-    @property
-    def subject(self) -> DbObject:
-        return self.policy
 
     def describe(self) -> str:
         return f"policy {self.key[1]} (for {self.policy.command})"
@@ -395,10 +299,6 @@ class DropPolicy(Change):
     action: ClassVar[Action] = "drop"
     policy: Policy
 
-    @property
-    def subject(self) -> DbObject:
-        return self.policy
-
 
 @dataclass(frozen=True)
 class AlterPolicy(Change):
@@ -407,10 +307,6 @@ class AlterPolicy(Change):
     action: ClassVar[Action] = "alter"
     old: Policy
     new: Policy
-
-    @property
-    def subject(self) -> DbObject:
-        return self.new
 
     @property
     def recreate(self) -> bool:
@@ -435,10 +331,6 @@ class UpsertBucket(Change):
     action: ClassVar[Action] = "create"
     bucket: Bucket
     old: Bucket | None = None
-
-    @property
-    def subject(self) -> DbObject:
-        return self.bucket
     def describe(self) -> str:
         return f"bucket {self.bucket.id!r}"
 
@@ -447,10 +339,6 @@ class UpsertBucket(Change):
 class DeleteBucket(Change):
     action: ClassVar[Action] = "drop"
     bucket: Bucket
-
-    @property
-    def subject(self) -> DbObject:
-        return self.bucket
 
     def describe(self) -> str:
         return f"bucket {self.bucket.id!r}"
@@ -465,14 +353,9 @@ class SetComment(Change):
     comment: str | None
     column: str | None = None
 
-    @property
-    def subject(self) -> DbObject:
-        return self.target
-
     def describe(self) -> str:
         where = f"{self.key[1]}.{self.column}" if self.column else self.key[1]
         return f"comment on {self.kind} {where}"
-
 
 
 # -- sequences -------------------------------------------------------------------
@@ -483,10 +366,6 @@ class CreateSequence(Change):
     action: ClassVar[Action] = "create"
     sequence: Sequence
 
-    @property
-    def subject(self) -> DbObject:
-        return self.sequence
-
 
 @dataclass(frozen=True)
 class AlterSequence(Change):
@@ -494,19 +373,11 @@ class AlterSequence(Change):
     old: Sequence
     new: Sequence
 
-    @property
-    def subject(self) -> DbObject:
-        return self.new
-
 
 @dataclass(frozen=True)
 class DropSequence(Change):
     action: ClassVar[Action] = "drop"
     sequence: Sequence
-
-    @property
-    def subject(self) -> DbObject:
-        return self.sequence
 
 
 # -- views -----------------------------------------------------------------------
@@ -520,10 +391,6 @@ class CreateView(Change):
     view: View
     old: View | None = None
 
-    @property
-    def subject(self) -> DbObject:
-        return self.view
-
 
 @dataclass(frozen=True)
 class DropView(Change):
@@ -534,10 +401,6 @@ class DropView(Change):
     view: View
     because: tuple[View, View] | None = None  # (old, new) of the view that changes
     because_column: tuple[Table, Column, Column] | None = None  # a column type change under it
-
-    @property
-    def subject(self) -> DbObject:
-        return self.view
 
     def describe(self) -> str:
         if self.because is None and self.because_column is None:
