@@ -9,7 +9,7 @@ For every N it measures (median of --runs after one warm-up, same server for all
           against `psql -1 -f` loading the same files into an empty database (the floor
           for any shadow-based tool);
 - read:   catalog introspection of the loaded database against `pg_dump --schema-only`;
-- apply:  `schemakit apply` of the plan against `psql -1 -f` of the same SQL;
+- apply:  `schemakit apply plan.json` (a saved plan) against `psql -1 -f` of the same SQL;
 - rss:    peak memory of `schemakit plan`.
 
 It prints a table of times and ratios and writes bench/results.json.
@@ -97,10 +97,13 @@ def bench_size(n: int, admin: str, runs: int, work: Path) -> dict[str, float]:
     script_path = work / f"plan_{n}.sql"
     script_path.write_text(script)
 
+    saved = work / f"plan_{n}.json"
+    sh([*plan_args[:-2], "--format", "json", "--out", str(saved)])
+
     def schemakit_apply() -> None:
         url = fresh(admin)
         try:
-            sh([*SCHEMAKIT, "apply", "--yes", "--schema-dir", str(schema_dir), "--db", url, "--shadow-url", admin])
+            sh([*SCHEMAKIT, "apply", str(saved), "--yes", "--db", url])
         finally:
             drop(admin, url)
 
