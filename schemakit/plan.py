@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from schemakit import hazards as hz
 from schemakit.changes import (
@@ -80,12 +81,10 @@ class Step:
         return any(h.name == hz.DELETES_DATA for h in self.hazards)
 
 
-@dataclass(frozen=True)
-class Plan:
-    steps: tuple[Step, ...]
-    current_fingerprint: str
-    desired_fingerprint: str
-    warnings: tuple[str, ...] = field(default=())
+class StepsView:
+    """What a live plan and a saved plan share: reading their steps."""
+
+    steps: tuple[Any, ...]
 
     @property
     def empty(self) -> bool:
@@ -94,6 +93,14 @@ class Plan:
     @property
     def statements(self) -> list[str]:
         return [s for step in self.steps for s in step.sql]
+
+
+@dataclass(frozen=True)
+class Plan(StepsView):
+    steps: tuple[Step, ...]
+    current_fingerprint: str
+    desired_fingerprint: str
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def hazards(self) -> list[Hazard]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from schemakit.errors import SchemakitError
 from schemakit.hazards import KINDS
+from schemakit.plan import StepsView
 from schemakit.render.formats import PLAN_FORMAT_VERSION, SIGN
 from schemakit.render.sql import render_script
 
@@ -44,20 +45,12 @@ class SavedStep:
 
 
 @dataclass(frozen=True)
-class SavedPlan:
+class SavedPlan(StepsView):
     steps: tuple[SavedStep, ...]
     current_fingerprint: str
     desired_fingerprint: str
     warnings: tuple[str, ...] = ()
     schemakit_version: str = ""
-
-    @property
-    def empty(self) -> bool:
-        return not self.steps
-
-    @property
-    def statements(self) -> list[str]:
-        return [s for step in self.steps for s in step.sql]
 
     @property
     def hazards(self) -> list[SavedHazard]:
