@@ -23,7 +23,6 @@ from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, new_migration_path, replayed_model
 from schemakit.render.formats import render_plan, script
 from schemakit.saved import SavedPlan
-from schemakit.render.formats import step_line
 from schemakit.server import embedded
 from schemakit.source import SourceError
 from schemakit.saved import load_saved_plan
@@ -32,9 +31,9 @@ from schemakit.diff import diff_models
 from schemakit.workflow import (
     Project,
     Target,
-    check_platform,
     load_sources,
     plan_against,
+    plan_target,
     plan_models,
     read_current,
     resolve_target,
@@ -163,11 +162,7 @@ def plan(
             target = resolve_target(project, db, _progress)
             url = target.url
             with connect(target.url) as conn:
-                check_platform(conn, statements, install_baseline, target.label)
-                current = read_current(conn, _progress)
-                planned = plan_against(
-                    current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, row_probe(conn)
-                )
+                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     _emit(render_plan(planned.plan, format.value), out)
@@ -247,11 +242,7 @@ def apply(
                 typer.echo(saved.as_text(), nl=False)
                 hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
             else:
-                check_platform(conn, statements, install_baseline, target.label)
-                current = read_current(conn, _progress)
-                planned = plan_against(
-                    current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, row_probe(conn)
-                )
+                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress)
                 the_plan = planned.plan
                 typer.echo(render_plan(the_plan, "text"), nl=False)
                 hazards = the_plan.hazards

@@ -9,7 +9,6 @@ no longer the planned-from one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from schemakit.errors import SchemakitError
 from schemakit.hazards import KINDS
 from schemakit.plan import StepsView
+from schemakit.snapshot import read_json
 from schemakit.render.formats import PLAN_FORMAT_VERSION, SIGN
 from schemakit.render.sql import render_script
 
@@ -135,13 +135,5 @@ def parse_saved_plan(data: Any, source: str = "plan") -> SavedPlan:
 
 
 def load_saved_plan(path: Path) -> SavedPlan:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise SavedPlanError(f"cannot read the plan {path}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SavedPlanError(f"{path} is not JSON: {exc}",
-                             hint="write a saved plan with `schemakit plan --format json --out plan.json`") from None
-    return parse_saved_plan(data, str(path))
+    hint = "write a saved plan with `schemakit plan --format json --out plan.json`"
+    return parse_saved_plan(read_json(path, "plan", SavedPlanError, hint), str(path))

@@ -86,13 +86,17 @@ def parse_snapshot(data: Any, source: str = "snapshot") -> Model:
     return model
 
 
-def load_snapshot(path: Path) -> Model:
+def read_json(path: Path, what: str, error: type[SchemakitError], hint: str | None = None) -> Any:
+    """The parsed JSON of a file schemakit wrote (a snapshot, a saved plan), or a clean error."""
     try:
         text = path.read_text()
     except OSError as exc:
-        raise SnapshotError(f"cannot read the snapshot {path}: {exc.strerror}") from None
+        raise error(f"cannot read the {what} {path}: {exc.strerror}", hint=hint) from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path} is not JSON: {exc}") from None
-    return parse_snapshot(data, str(path))
+        raise error(f"{path} is not JSON: {exc}", hint=hint) from None
+
+
+def load_snapshot(path: Path) -> Model:
+    return parse_snapshot(read_json(path, "snapshot", SnapshotError), str(path))

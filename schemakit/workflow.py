@@ -188,6 +188,22 @@ def plan_against(
     return Planned(plan=plan, current=current, desired=desired, target=target)
 
 
+def plan_target(
+    conn: psycopg.Connection[Any],
+    project: Project,
+    statements: Sequence[SourceStatement],
+    target: Target,
+    shadow_url: str | None,
+    install_baseline: bool,
+    progress: Progress | None = None,
+) -> Planned:
+    """Plan against a live target: check its platform, read it, diff with the files' state."""
+    check_platform(conn, statements, install_baseline, target.label)
+    current = read_current(conn, progress)
+    admin = shadow_admin_url(project, target, shadow_url)
+    return plan_against(current, statements, admin, target, progress, row_probe(conn))
+
+
 def read_current(conn: psycopg.Connection[Any], progress: Progress | None = None) -> Model:
     if progress:
         progress("reading the target's catalog ...")

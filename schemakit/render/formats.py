@@ -68,7 +68,7 @@ def as_sql(plan: Plan) -> str:
 
 
 def as_markdown(plan: Plan) -> str:
-    lines = [f"### schemakit plan", "", f"**{headline(plan)}**", ""]
+    lines = ["### schemakit plan", "", f"**{headline(plan)}**", ""]
     for w in plan.warnings:
         lines.append(f"> ⚠️ {w}")
     if plan.empty:
