@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Literal
 
 from schemakit.model import (
+    CompositeType,
+    Domain,
     Bucket,
     Column,
     Constraint,
@@ -30,6 +32,9 @@ from schemakit.model import (
 )
 
 Action = Literal["create", "alter", "drop"]
+
+ColumnCause = tuple[Table, Column, "Column | None"]
+"""A column that changes type (table, before, after) or is dropped (after is None)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,11 @@ class Change:
     def describe(self) -> str:
         """One line for summaries: what happens to which object."""
         return f"{self.kind} {self.key[1]}"
+
+
+def _recreated(change: Change) -> str:
+    suffix = " (dropped to be recreated)" if getattr(change, "because_column", None) is not None else ""
+    return f"{change.kind} {change.key[1]}{suffix}"
 
 
 # -- schemas and extensions ------------------------------------------------------
@@ -137,6 +147,62 @@ class AddEnumValue(Change):
 
 
 @dataclass(frozen=True)
+class CreateDomain(Change):
+    action: ClassVar[Action] = "create"
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class DropDomain(Change):
+    action: ClassVar[Action] = "drop"
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class AlterDomain(Change):
+    """Default, NOT NULL and CHECKs change in place (the base type cannot)."""
+
+    action: ClassVar[Action] = "alter"
+    old: Domain
+    new: Domain
+
+    def describe(self) -> str:
+        o, n = self.old, self.new
+        what = []
+        if o.default != n.default:
+            what.append(f"default {n.default}" if n.default else "drop default")
+        if o.not_null != n.not_null:
+            what.append("set not null" if n.not_null else "drop not null")
+        if o.checks != n.checks:
+            what.append("checks")
+        return f"domain {self.key[1]}: {', '.join(what)}"
+
+
+@dataclass(frozen=True)
+class CreateComposite(Change):
+    action: ClassVar[Action] = "create"
+    type: CompositeType
+
+
+@dataclass(frozen=True)
+class DropComposite(Change):
+    action: ClassVar[Action] = "drop"
+    type: CompositeType
+
+
+@dataclass(frozen=True)
+class AlterComposite(Change):
+    """ALTER TYPE ... ADD / DROP / ALTER ATTRIBUTE, cascading to columns of the type."""
+
+    action: ClassVar[Action] = "alter"
+    old: CompositeType
+    new: CompositeType
+
+    def describe(self) -> str:
+        return f"type {self.key[1]}: attributes ({', '.join(a for a, _ in self.new.attributes)})"
+
+
+@dataclass(frozen=True)
 class CreateTable(Change):
     action: ClassVar[Action] = "create"
     table: Table
@@ -176,11 +242,18 @@ class AlterColumn(Change):
     table: Table
     old: Column
     new: Column
+    serial: str | None = None  # the new default is this (new) serial sequence's nextval
+    old_serial: str | None = None  # the old default was this serial sequence's nextval
 
     def describe(self) -> str:
         what = []
         if self.old.type != self.new.type:
             what.append(f"type {self.old.type} → {self.new.type}")
+        if self.old.identity != self.new.identity:
+            kinds = {"a": "always", "d": "by default", None: "none"}
+            what.append(f"identity {kinds[self.old.identity]} → {kinds[self.new.identity]}")
+        if self.old.generated != self.new.generated:
+            what.append("drop expression")
         if self.old.not_null != self.new.not_null:
             what.append("set not null" if self.new.not_null else "drop not null")
         if self.old.default != self.new.default:
@@ -220,8 +293,15 @@ class AddConstraint(Change):
 
 @dataclass(frozen=True)
 class DropConstraint(Change):
+    """Drop; with ``because_column`` set, only so that a column it uses can be dropped
+    or change type, to be created again after (see DropView)."""
+
     action: ClassVar[Action] = "drop"
     constraint: Constraint
+    because_column: ColumnCause | None = None
+
+    def describe(self) -> str:
+        return _recreated(self)
 
 
 @dataclass(frozen=True)
@@ -243,8 +323,15 @@ class CreateIndex(Change):
 
 @dataclass(frozen=True)
 class DropIndex(Change):
+    """Drop; with ``because_column`` set, only so that a column it uses can be dropped
+    or change type, to be created again after (see DropView)."""
+
     action: ClassVar[Action] = "drop"
     index: Index
+    because_column: ColumnCause | None = None
+
+    def describe(self) -> str:
+        return _recreated(self)
 
 
 @dataclass(frozen=True)
@@ -281,8 +368,15 @@ class CreateTrigger(Change):
 
 @dataclass(frozen=True)
 class DropTrigger(Change):
+    """Drop; with ``because_column`` set, only so that a column it uses can be dropped
+    or change type, to be created again after (see DropView)."""
+
     action: ClassVar[Action] = "drop"
     trigger: Trigger
+    because_column: ColumnCause | None = None
+
+    def describe(self) -> str:
+        return _recreated(self)
 
 
 @dataclass(frozen=True)
@@ -296,8 +390,15 @@ class CreatePolicy(Change):
 
 @dataclass(frozen=True)
 class DropPolicy(Change):
+    """Drop; with ``because_column`` set, only so that a column it uses can be dropped
+    or change type, to be created again after (see DropView)."""
+
     action: ClassVar[Action] = "drop"
     policy: Policy
+    because_column: ColumnCause | None = None
+
+    def describe(self) -> str:
+        return _recreated(self)
 
 
 @dataclass(frozen=True)
@@ -400,7 +501,7 @@ class DropView(Change):
     action: ClassVar[Action] = "drop"
     view: View
     because: tuple[View, View] | None = None  # (old, new) of the view that changes
-    because_column: tuple[Table, Column, Column] | None = None  # a column type change under it
+    because_column: ColumnCause | None = None  # a column under it changes type or goes
 
     def describe(self) -> str:
         if self.because is None and self.because_column is None:

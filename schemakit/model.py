@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, Mapping
 
@@ -84,6 +85,35 @@ class EnumType(DbObject):
     schema: str
     name: str
     labels: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Domain(DbObject):
+    kind: ClassVar[str] = "type"
+    schema: str
+    name: str
+    base_type: str  # format_type of the base type
+    not_null: bool = False
+    default: str | None = None
+    checks: tuple[tuple[str, str], ...] = ()  # (constraint name, pg_get_constraintdef), by name
+    comment: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class CompositeType(DbObject):
+    kind: ClassVar[str] = "type"
+    schema: str
+    name: str
+    attributes: tuple[tuple[str, str], ...]  # (name, format_type), in order
     comment: str | None = None
 
     @property
@@ -346,8 +376,8 @@ class Model:
 
 # -- identifiers ----------------------------------------------------------------
 
-_SAFE_FIRST = set("abcdefghijklmnopqrstuvwxyz_")
-_SAFE_REST = _SAFE_FIRST | set("0123456789")
+_SAFE_IDENT = re.compile("[a-z_][a-z0-9_]*")  # what quote_identifier leaves unquoted
+_QUOTED: dict[str, str] = {}
 
 
 def quote_ident(name: str) -> str:
@@ -356,18 +386,28 @@ def quote_ident(name: str) -> str:
     Used only to build identity strings that must equal pg_identify_object's
     output (keys), never to build SQL: SQL is composed with psycopg.sql.
     """
-    if (
-        name
-        and name[0] in _SAFE_FIRST
-        and all(ch in _SAFE_REST for ch in name)
-        and name not in _RESERVED
-    ):
-        return name
-    return '"' + name.replace('"', '""') + '"'
+    quoted = _QUOTED.get(name)
+    if quoted is None:
+        if _SAFE_IDENT.fullmatch(name) and name not in _RESERVED:
+            quoted = name
+        else:
+            quoted = '"' + name.replace('"', '""') + '"'
+        if len(_QUOTED) < 1 << 16:  # the same names recur; bound the cache
+            _QUOTED[name] = quoted
+    return quoted
 
 
 def qualified(schema: str, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+
+def column_key(relation: Key, column: str) -> Key:
+    """The key of one column of a table or view, as dependency edges name it.
+
+    Columns are not objects of their own in the model (they live in their Table),
+    but edges to them tell which objects use which column.
+    """
+    return ("column", f"{relation[1]}.{quote_ident(column)}")
 
 
 # Keywords quote_identifier quotes (all but UNRESERVED_KEYWORD). Kept small and

@@ -16,6 +16,9 @@ from typing import Any, Callable, Iterable
 import psycopg
 
 from schemakit.model import (
+    CompositeType,
+    Domain,
+    column_key,
     Bucket,
     Column,
     Constraint,
@@ -117,6 +120,22 @@ class CatalogReader:
         add(
             EnumType(schema=r[0], name=r[1], labels=tuple(r[2]), comment=r[3])
             for r in self.fetch("enums")
+        )
+        add(
+            Domain(
+                schema=r[0],
+                name=r[1],
+                base_type=r[2],
+                not_null=r[3],
+                default=r[4],
+                checks=tuple((c[0], c[1]) for c in r[5]),
+                comment=r[6],
+            )
+            for r in self.fetch("domains")
+        )
+        add(
+            CompositeType(schema=r[0], name=r[1], attributes=tuple((a[0], a[1]) for a in r[2] or ()), comment=r[3])
+            for r in self.fetch("composites")
         )
         add(
             Table(
@@ -250,12 +269,24 @@ def edge_key(kind: str, schema: str | None, name: str, parent: str | None) -> Ke
 
 
 def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[Key, frozenset[Key]]:
+    """Edges between modelled objects, plus column-level edges.
+
+    A dependency on one column of a table adds an edge to that column's key too
+    (``column_key``), and a column default or generation expression is the
+    column's own dependency: ``g`` generated from ``c`` gives column g → column c.
+    """
     out: dict[Key, set[Key]] = {}
     for row in rows:
         a = edge_key(row[0], row[1], row[2], row[3])
         b = edge_key(row[4], row[5], row[6], row[7])
-        if a != b and a in objects and b in objects:
-            out.setdefault(a, set()).add(b)
+        if a not in objects or b not in objects:
+            continue
+        dep_column, ref_column = row[8], row[9]
+        source = column_key(a, dep_column) if dep_column is not None else a
+        targets = [b] if ref_column is None else [b, column_key(b, ref_column)]
+        for target in targets:
+            if source != target and (target[0] == "column" or source[0] == "column" or a != b):
+                out.setdefault(source, set()).add(target)
     return {k: frozenset(v) for k, v in out.items()}
 
 

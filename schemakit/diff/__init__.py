@@ -14,10 +14,15 @@ from schemakit.changes import (
     AddConstraint,
     AddEnumValue,
     AlterColumn,
+    AlterComposite,
+    AlterDomain,
     AlterExtension,
     AlterPolicy,
     AlterSequence,
     Change,
+    ColumnCause,
+    CreateComposite,
+    CreateDomain,
     CreateEnum,
     CreateExtension,
     CreateFunction,
@@ -31,6 +36,8 @@ from schemakit.changes import (
     DeleteBucket,
     DropColumn,
     DropConstraint,
+    DropComposite,
+    DropDomain,
     DropEnum,
     DropExtension,
     DropFunction,
@@ -48,6 +55,8 @@ from schemakit.changes import (
     UpsertBucket,
 )
 from schemakit.model import (
+    CompositeType,
+    Domain,
     Bucket,
     Column,
     Constraint,
@@ -64,6 +73,7 @@ from schemakit.model import (
     Table,
     Trigger,
     View,
+    column_key,
     qualified,
 )
 
@@ -150,6 +160,35 @@ def _enums(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change
         yield from _comment(old, new)
 
 
+def _domains(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Domain):
+        if new is None:
+            assert old is not None
+            yield DropDomain(old)
+            continue
+        if old is None:
+            yield CreateDomain(new)
+        elif old.base_type != new.base_type:
+            yield DropDomain(old)
+            yield CreateDomain(new)
+        elif (old.default, old.not_null, old.checks) != (new.default, new.not_null, new.checks):
+            yield AlterDomain(old=old, new=new)
+        yield from _comment(old, new)
+
+
+def _composites(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, CompositeType):
+        if new is None:
+            assert old is not None
+            yield DropComposite(old)
+            continue
+        if old is None:
+            yield CreateComposite(new)
+        elif old.attributes != new.attributes:
+            yield AlterComposite(old=old, new=new)
+        yield from _comment(old, new)
+
+
 def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Table):
         if new is None:
@@ -170,18 +209,35 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
             continue
         old_cols = {c.name: c for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
-        for col in old.columns:
-            if col.name not in new_cols:
-                yield DropColumn(table=new, column=col)
+        users = column_users(current, desired)
+        # A generated column over a column that changes goes and comes back.
+        # A generated column over a column that changes, or whose expression changes
+        # (or that becomes generated), goes and comes back.
+        regenerated = {
+            c.name for c in old.columns
+            if c.name in new_cols
+            and new_cols[c.name].generated is not None
+            and (c.generated != new_cols[c.name].generated or column_key(old.key, c.name) in users)
+        }
+        gone = [c for c in old.columns if c.name not in new_cols or c.name in regenerated]
+        # Generated columns first: they may use the others.
+        for col in sorted(gone, key=lambda c: c.generated is None):
+            yield DropColumn(table=new, column=col)
         for col in new.columns:
-            before = old_cols.get(col.name)
+            before = None if col.name in regenerated else old_cols.get(col.name)
             if before is None:
                 yield AddColumn(table=new, column=col, serial=_serial(col, desired))
                 if col.comment is not None:
                     yield SetComment(target=new, comment=col.comment, column=col.name)
                 continue
             if _column_shape(before) != _column_shape(col):
-                yield AlterColumn(table=new, old=before, new=col)
+                yield AlterColumn(
+                    table=new,
+                    old=before,
+                    new=col,
+                    serial=_serial(col, desired) if col.default != before.default else None,
+                    old_serial=_serial(before, current) if col.default != before.default else None,
+                )
             if before.comment != col.comment:
                 yield SetComment(target=new, comment=col.comment, column=col.name)
         if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):
@@ -210,6 +266,38 @@ def _column_shape(col: object) -> tuple[object, ...]:
     return (col.type, col.not_null, col.default, col.identity, col.generated, col.collation)
 
 
+def reworked_columns(current: Model, desired: Model) -> dict[Key, ColumnCause]:
+    """Column keys of kept tables whose column is dropped or changes type."""
+    out: dict[Key, ColumnCause] = {}
+    for old_t, new_t in _pairs(current, desired, Table):
+        if old_t is None or new_t is None:
+            continue
+        for col in old_t.columns:
+            after = new_t.column(col.name)
+            if after is None or (after.type, after.collation) != (col.type, col.collation):
+                out[column_key(old_t.key, col.name)] = (new_t, col, after)
+    return out
+
+
+def column_users(current: Model, desired: Model) -> dict[Key, ColumnCause]:
+    """Objects (and generated columns) of ``current`` that use a reworked column.
+
+    PostgreSQL refuses to drop or retype a column that a view, policy, trigger or
+    generated column uses; constraints and indexes over it would be reparsed into a
+    different text. Each of them that the desired state keeps is dropped before the
+    column changes and created again after it.
+    """
+    reworked = reworked_columns(current, desired)
+    if not reworked:
+        return {}
+    out: dict[Key, ColumnCause] = {}
+    for key, deps in current.depends.items():
+        used = sorted(deps & reworked.keys())
+        if used:
+            out[key] = reworked[used[0]]
+    return out
+
+
 def _owned(obj: DbObject, dropped: set[Key]) -> bool:
     """True when the object goes away with a table that is dropped anyway."""
     return obj.owner_key is not None and obj.owner_key in dropped
@@ -223,6 +311,9 @@ def _constraints(current: Model, desired: Model, dropped: set[Key]) -> Iterator[
                 yield DropConstraint(old)
             continue
         if old is None:
+            yield AddConstraint(new)
+        elif (cause := column_users(current, desired).get(old.key)) is not None:
+            yield DropConstraint(old, because_column=cause)
             yield AddConstraint(new)
         elif (old.type, old.definition) != (new.type, new.definition):
             yield ReplaceConstraint(old=old, new=new)
@@ -244,6 +335,9 @@ def _indexes(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chan
             continue
         if old is None:
             yield CreateIndex(new, table_is_new=new.owner_key not in current.objects)
+        elif (cause := column_users(current, desired).get(old.key)) is not None:
+            yield DropIndex(old, because_column=cause)
+            yield CreateIndex(new)
         elif old.definition != new.definition:
             yield ReplaceIndex(old=old, new=new)
         yield from _comment(old, new)
@@ -273,7 +367,10 @@ def _triggers(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Cha
             if not _owned(old, dropped):
                 yield DropTrigger(old)
             continue
-        if old is None or (old.definition, old.enabled) != (new.definition, new.enabled):
+        if old is not None and (cause := column_users(current, desired).get(old.key)) is not None:
+            yield DropTrigger(old, because_column=cause)
+            yield CreateTrigger(new)
+        elif old is None or (old.definition, old.enabled) != (new.definition, new.enabled):
             yield CreateTrigger(new, old=old)
         yield from _comment(old, new)
 
@@ -286,6 +383,9 @@ def _policies(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Cha
                 yield DropPolicy(old)
             continue
         if old is None:
+            yield CreatePolicy(new)
+        elif (cause := column_users(current, desired).get(old.key)) is not None:
+            yield DropPolicy(old, because_column=cause)
             yield CreatePolicy(new)
         elif old.state != new.state:
             yield AlterPolicy(old=old, new=new)
@@ -327,7 +427,7 @@ def _view_replaceable(old: View, new: View) -> bool:
     )
 
 
-Cause = tuple[View, View] | tuple[Table, Column, Column]
+Cause = tuple[View, View] | ColumnCause
 
 
 def recreated_views(current: Model, desired: Model) -> dict[Key, Cause]:
@@ -338,16 +438,11 @@ def recreated_views(current: Model, desired: Model) -> dict[Key, Cause]:
     view over a table whose column changes type (PostgreSQL refuses the change while
     a view uses the table): the cause is then (table, old column, new column).
     """
-    roots: dict[Key, Cause] = {}
-    for old_t, new_t in _pairs(current, desired, Table):
-        if old_t is None or new_t is None:
-            continue
-        for col in new_t.columns:
-            before = old_t.column(col.name)
-            if before is not None and (before.type, before.collation) != (col.type, col.collation):
-                for key, deps in sorted(current.depends.items()):
-                    if key[0] in ("view", "materialized view") and old_t.key in deps and key in desired.objects:
-                        roots.setdefault(key, (new_t, before, col))
+    roots: dict[Key, Cause] = {
+        key: cause
+        for key, cause in column_users(current, desired).items()
+        if key[0] in ("view", "materialized view") and key in desired.objects
+    }
     for old, new in _pairs(current, desired, View):
         if old is not None and new is not None and old != new and not _view_replaceable(old, new):
             if _view_shape(old) != _view_shape(new):
@@ -400,6 +495,8 @@ _DIFFERS: tuple[Differ, ...] = (
     _schemas,
     _extensions,
     _enums,
+    _domains,
+    _composites,
     _sequences,
     _tables,
     _views,

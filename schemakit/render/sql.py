@@ -22,6 +22,13 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import (
+    AlterComposite,
+    AlterDomain,
+    CreateComposite,
+    CreateDomain,
+    DropComposite,
+    DropDomain,
+    ColumnCause,
     AddColumn,
     AddConstraint,
     AddEnumValue,
@@ -60,6 +67,8 @@ from schemakit.changes import (
     UpsertBucket,
 )
 from schemakit.model import (
+    CompositeType,
+    Domain,
     Bucket,
     Column,
     Constraint,
@@ -311,8 +320,10 @@ def comment_target(obj: DbObject, column: str | None) -> sql.Composable:
         return sql.SQL("TABLE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Schema):
         return sql.SQL("SCHEMA {}").format(Name(obj.name))
-    if isinstance(obj, EnumType):
+    if isinstance(obj, (EnumType, CompositeType)):
         return sql.SQL("TYPE {}").format(ident(obj.schema, obj.name))
+    if isinstance(obj, Domain):
+        return sql.SQL("DOMAIN {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Index):
         return sql.SQL("INDEX {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Function):
@@ -426,6 +437,144 @@ def _(c: AddEnumValue) -> list[str]:
     return [text(stmt)]
 
 
+def _type_probe(schema: str, name: str, select: str, typtype: str) -> sql.Composable:
+    """One text value about a type (``select`` over ``t``, a pg_type row), NULL when absent."""
+    return sql.SQL("SELECT {} FROM pg_catalog.pg_type t WHERE t.oid = pg_catalog.to_regtype({}) AND t.typtype = {}").format(
+        sql.SQL(select), sql.Literal(text(ident(schema, name))), sql.Literal(typtype)
+    )
+
+
+def _domain_check_probe(d: Domain, name: str) -> sql.Composable:
+    return sql.SQL(
+        "SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k "
+        "WHERE k.contypid = pg_catalog.to_regtype({}) AND k.conname = {}"
+    ).format(sql.Literal(text(ident(d.schema, d.name))), sql.Literal(name))
+
+
+@render_change.register
+def _(c: CreateDomain) -> list[str]:
+    d = c.domain
+    parts: list[sql.Composable] = [
+        sql.SQL("CREATE DOMAIN {} AS {}").format(ident(d.schema, d.name), sql.SQL(d.base_type))
+    ]
+    if d.default is not None:
+        parts.append(sql.SQL("DEFAULT {}").format(sql.SQL(d.default)))
+    if d.not_null:
+        parts.append(sql.SQL("NOT NULL"))
+    for name, definition in d.checks:
+        parts.append(sql.SQL("CONSTRAINT {} {}").format(Name(name), sql.SQL(definition)))
+    return [
+        guard(
+            what=f"domain {d.identity}",
+            probe=_type_probe(d.schema, d.name, "pg_catalog.format_type(t.typbasetype, t.typtypmod)", "d"),
+            target=d.base_type,
+            origin=None,
+            actions=[text(sql.SQL(" ").join(parts))],
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropDomain) -> list[str]:
+    return [text(sql.SQL("DROP DOMAIN IF EXISTS {}").format(ident(c.domain.schema, c.domain.name)))]
+
+
+@render_change.register
+def _(c: AlterDomain) -> list[str]:
+    o, n = c.old, c.new
+    domain = ident(n.schema, n.name)
+    out: list[str] = []
+    if o.default != n.default:
+        if n.default is None:
+            out.append(text(sql.SQL("ALTER DOMAIN {} DROP DEFAULT").format(domain)))
+        else:
+            out.append(text(sql.SQL("ALTER DOMAIN {} SET DEFAULT {}").format(domain, sql.SQL(n.default))))
+    if o.not_null != n.not_null:
+        verb = "SET NOT NULL" if n.not_null else "DROP NOT NULL"
+        out.append(text(sql.SQL("ALTER DOMAIN {} {}").format(domain, sql.SQL(verb))))
+    old_checks, new_checks = dict(o.checks), dict(n.checks)
+    for name in sorted(old_checks.keys() - new_checks.keys()):
+        out.append(text(sql.SQL("ALTER DOMAIN {} DROP CONSTRAINT IF EXISTS {}").format(domain, Name(name))))
+    for name, definition in n.checks:
+        if old_checks.get(name) == definition:
+            continue
+        add = text(sql.SQL("ALTER DOMAIN {} ADD CONSTRAINT {} {}").format(domain, Name(name), sql.SQL(definition)))
+        drop = text(sql.SQL("ALTER DOMAIN {} DROP CONSTRAINT IF EXISTS {}").format(domain, Name(name)))
+        out.append(
+            guard(
+                what=f"constraint {name} on domain {n.identity}",
+                probe=_domain_check_probe(n, name),
+                target=definition,
+                origin=old_checks.get(name),
+                actions=[drop, add] if name in old_checks else [add],
+            )
+        )
+    return out
+
+
+def _attributes_state(attributes: tuple[tuple[str, str], ...]) -> str:
+    return ",".join(f"{name} {type_}" for name, type_ in attributes)
+
+
+def _composite_probe(t: CompositeType) -> sql.Composable:
+    return _type_probe(
+        t.schema,
+        t.name,
+        "(SELECT pg_catalog.string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ',' "
+        "ORDER BY a.attnum) FROM pg_catalog.pg_attribute a "
+        "WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)",
+        "c",
+    )
+
+
+@render_change.register
+def _(c: CreateComposite) -> list[str]:
+    t = c.type
+    fields = sql.SQL(", ").join(sql.SQL("{} {}").format(Name(a), sql.SQL(ty)) for a, ty in t.attributes)
+    return [
+        guard(
+            what=f"type {t.identity}",
+            probe=_composite_probe(t),
+            target=_attributes_state(t.attributes),
+            origin=None,
+            actions=[text(sql.SQL("CREATE TYPE {} AS ({})").format(ident(t.schema, t.name), fields))],
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropComposite) -> list[str]:
+    return [text(sql.SQL("DROP TYPE IF EXISTS {}").format(ident(c.type.schema, c.type.name)))]
+
+
+@render_change.register
+def _(c: AlterComposite) -> list[str]:
+    o, n = c.old, c.new
+    name = ident(n.schema, n.name)
+    old, new = dict(o.attributes), dict(n.attributes)
+    kept = [a for a, _ in o.attributes if a in new]
+    if kept != [a for a, _ in n.attributes if a in old]:
+        kept = []  # reordered: PostgreSQL cannot move attributes, so all are re-added
+    ops: list[sql.Composable] = []
+    for a, _ in o.attributes:
+        if a not in kept:
+            ops.append(sql.SQL("DROP ATTRIBUTE IF EXISTS {} CASCADE").format(Name(a)))
+    for a, ty in n.attributes:
+        if a not in kept:
+            ops.append(sql.SQL("ADD ATTRIBUTE {} {} CASCADE").format(Name(a), sql.SQL(ty)))
+        elif old[a] != ty:
+            ops.append(sql.SQL("ALTER ATTRIBUTE {} TYPE {} CASCADE").format(Name(a), sql.SQL(ty)))
+    return [
+        guard(
+            what=f"type {n.identity}",
+            probe=_composite_probe(n),
+            target=_attributes_state(n.attributes),
+            origin=_attributes_state(o.attributes),
+            actions=[text(sql.SQL("ALTER TYPE {} {}").format(name, sql.SQL(", ").join(ops)))],
+        )
+    ]
+
+
 def _serial_sequence_sql(t: Table, column: str, sequence: str) -> tuple[str, str]:
     """CREATE SEQUENCE before a serial column and OWNED BY after it (``sequence``
     is catalog text from the column's default, already quoted)."""
@@ -493,6 +642,12 @@ def _(c: AlterColumn) -> list[str]:
     out: list[str] = []
     if old.default is not None and old.default != new.default:
         out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)))
+        if c.old_serial is not None:
+            out.append(text(sql.SQL("DROP SEQUENCE IF EXISTS {}").format(sql.SQL(c.old_serial))))
+    if old.identity is not None and new.identity is None:
+        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS").format(table, col)))
+    if old.generated is not None and new.generated is None:
+        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION IF EXISTS").format(table, col)))
     if old.type != new.type or old.collation != new.collation:
         alter = sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(table, col, sql.SQL(new.type))
         if new.collation:
@@ -507,6 +662,27 @@ def _(c: AlterColumn) -> list[str]:
                 actions=[text(alter)],
             )
         )
+    if new.identity is not None and new.identity != old.identity:
+        how = sql.SQL("ALWAYS" if new.identity == "a" else "BY DEFAULT")
+        if old.identity is not None:
+            out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET GENERATED {}").format(table, col, how)))
+        else:
+            out.append(
+                guard(
+                    what=f"column {t.identity}.{new.name}",
+                    probe=sql.SQL(
+                        "SELECT a.attidentity::text FROM pg_catalog.pg_attribute a "
+                        "WHERE a.attrelid = {} AND a.attname = {} AND NOT a.attisdropped"
+                    ).format(regclass(t.schema, t.name), sql.Literal(new.name)),
+                    target=new.identity,
+                    origin="",
+                    actions=[text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY").format(table, col, how))],
+                )
+            )
+    serial_owned = None
+    if c.serial is not None:
+        create, serial_owned = _serial_sequence_sql(t, new.name, c.serial)
+        out.append(create)
     if new.default is not None and old.default != new.default:
         out.append(
             text(
@@ -515,6 +691,8 @@ def _(c: AlterColumn) -> list[str]:
                 )
             )
         )
+    if serial_owned is not None:
+        out.append(serial_owned)
     if old.not_null != new.not_null:
         verb = "SET NOT NULL" if new.not_null else "DROP NOT NULL"
         out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} {}").format(table, col, sql.SQL(verb))))
@@ -567,7 +745,23 @@ def _(c: AddConstraint) -> list[str]:
 
 @render_change.register
 def _(c: DropConstraint) -> list[str]:
-    return [_drop_constraint_sql(c.constraint)]
+    k = c.constraint
+    if c.because_column is None:
+        return [_drop_constraint_sql(k)]
+    return [drop_for_column(c.because_column, _drop_constraint_sql(k))]
+
+
+def drop_for_column(cause: ColumnCause, drop: str) -> str:
+    """Drop an object (created again later in the plan) so that a column it uses can
+    change type or go: only while that column is in its old state."""
+    table, before, after = cause
+    return guard(
+        what=f"column {table.identity}.{before.name}",
+        probe=column_type_probe(table, before),
+        target=after.type if after is not None else None,
+        origin=before.type,
+        actions=[drop],
+    )
 
 
 @render_change.register
@@ -610,7 +804,10 @@ def _(c: CreateIndex) -> list[str]:
 
 @render_change.register
 def _(c: DropIndex) -> list[str]:
-    return [_drop_index_sql(c.index)]
+    i = c.index
+    if c.because_column is None:
+        return [_drop_index_sql(i)]
+    return [drop_for_column(c.because_column, _drop_index_sql(i))]
 
 
 @render_change.register
@@ -680,7 +877,10 @@ def _(c: CreateTrigger) -> list[str]:
 
 @render_change.register
 def _(c: DropTrigger) -> list[str]:
-    return [_drop_trigger_sql(c.trigger)]
+    t = c.trigger
+    if c.because_column is None:
+        return [_drop_trigger_sql(t)]
+    return [drop_for_column(c.because_column, _drop_trigger_sql(t))]
 
 
 @render_change.register
@@ -699,7 +899,10 @@ def _(c: CreatePolicy) -> list[str]:
 
 @render_change.register
 def _(c: DropPolicy) -> list[str]:
-    return [drop_policy_sql(c.policy)]
+    p = c.policy
+    if c.because_column is None:
+        return [drop_policy_sql(p)]
+    return [drop_for_column(c.because_column, drop_policy_sql(p))]
 
 
 @render_change.register
@@ -889,6 +1092,21 @@ def create_view_sql(v: View) -> str:
 
 
 def drop_view_sql(v: View) -> str:
+    """Drop a view (or materialized view) only while the name is one: a re-run must not
+    fail on the materialized view (or view) the plan put in its place."""
+    return guard(
+        what=f"{v.key[0]} {v.identity}",
+        probe=sql.SQL("SELECT c.relkind::text FROM pg_catalog.pg_class c WHERE c.oid = {}").format(
+            regclass(v.schema, v.name)
+        ),
+        target=None,
+        origin="m" if v.materialized else "v",
+        actions=[_drop_view_statement(v)],
+        strict=False,
+    )
+
+
+def _drop_view_statement(v: View) -> str:
     word = "MATERIALIZED VIEW" if v.materialized else "VIEW"
     return text(sql.SQL("DROP {} IF EXISTS {}").format(sql.SQL(word), ident(v.schema, v.name)))
 
@@ -903,17 +1121,7 @@ def _(c: CreateView) -> list[str]:
 @render_change.register
 def _(c: DropView) -> list[str]:
     if c.because_column is not None:
-        # Dropped so a column under it can change type: only while it has its old type.
-        table, before, after = c.because_column
-        return [
-            guard(
-                what=f"column {table.identity}.{after.name}",
-                probe=column_type_probe(table, after),
-                target=after.type,
-                origin=before.type,
-                actions=[drop_view_sql(c.view)],
-            )
-        ]
+        return [drop_for_column(c.because_column, _drop_view_statement(c.view))]
     if c.because is None:
         return [drop_view_sql(c.view)]
     old, new = c.because
@@ -924,7 +1132,7 @@ def _(c: DropView) -> list[str]:
             probe=view_probe(old),
             target=view_state(new),
             origin=view_state(old),
-            actions=[drop_view_sql(c.view)],
+            actions=[_drop_view_statement(c.view)],
         )
     ]
 

@@ -1,7 +1,8 @@
 -- Dependency edges between modelled objects, translated from pg_depend into
 -- name parts (kind, schema, name, parent), so that both databases agree on them.
--- Column-level dependencies are folded into their table; a constraint's index
--- stands for the constraint.
+-- A constraint's index stands for the constraint. Column-level dependencies also
+-- name the column: ref_column for a referenced column (refobjsubid), dep_column for
+-- the column whose default or generation expression depends on something.
 WITH objs AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          CASE WHEN k.oid IS NOT NULL THEN 'table constraint'
@@ -13,7 +14,8 @@ WITH objs AS (
               WHEN c.relkind = 'c' THEN 'type' END AS kind,
          n.nspname AS schema,
          COALESCE(k.conname, c.relname) AS name,
-         kt.relname AS parent
+         kt.relname AS parent,
+         NULL::pg_catalog.name AS col
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = c.oid AND k.contype IN ('p', 'u', 'x')
@@ -22,7 +24,7 @@ WITH objs AS (
   WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'i', 'I', 'v', 'm', 'S', 'c')
   UNION ALL
   SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid, 'table constraint',
-         n.nspname, k.conname, c.relname
+         n.nspname, k.conname, c.relname, NULL
   FROM pg_catalog.pg_constraint k
   JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -30,18 +32,18 @@ WITH objs AS (
   UNION ALL
   SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid,
          CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END,
-         n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)
+         n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), NULL
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   WHERE p.oid >= 16384
   UNION ALL
-  SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid, 'trigger', n.nspname, g.tgname, c.relname
+  SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid, 'trigger', n.nspname, g.tgname, c.relname, NULL
   FROM pg_catalog.pg_trigger g
   JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE NOT g.tgisinternal
   UNION ALL
-  SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid, 'policy', n.nspname, p.polname, c.relname
+  SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid, 'policy', n.nspname, p.polname, c.relname, NULL
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -51,7 +53,7 @@ WITH objs AS (
               WHEN c.relkind = 'v' THEN 'view'
               WHEN c.relkind = 'm' THEN 'materialized view'
               ELSE 'type' END,
-         n.nspname, COALESCE(c.relname, t.typname), NULL
+         n.nspname, COALESCE(c.relname, t.typname), NULL, NULL
   FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
@@ -60,28 +62,33 @@ WITH objs AS (
   -- a view's rewrite rule stands for the view; a column default for its table
   SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, r.oid,
          CASE WHEN c.relkind = 'm' THEN 'materialized view' ELSE 'view' END,
-         n.nspname, c.relname, NULL
+         n.nspname, c.relname, NULL, NULL
   FROM pg_catalog.pg_rewrite r
   JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE r.oid >= 16384 AND c.relkind IN ('v', 'm')
   UNION ALL
-  SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, ad.oid, 'table', n.nspname, c.relname, NULL
+  SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, ad.oid, 'table', n.nspname, c.relname, NULL, a.attname
   FROM pg_catalog.pg_attrdef ad
   JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE ad.oid >= 16384 AND c.relkind IN ('r', 'p')
   UNION ALL
-  SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, 'schema', n.nspname, n.nspname, NULL
+  SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, 'schema', n.nspname, n.nspname, NULL, NULL
   FROM pg_catalog.pg_namespace n
   WHERE n.oid >= 16384
   UNION ALL
-  SELECT 'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 'extension', NULL, e.extname, NULL
+  SELECT 'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 'extension', NULL, e.extname, NULL, NULL
   FROM pg_catalog.pg_extension e
 )
-SELECT DISTINCT a.kind, a.schema, a.name, a.parent, b.kind, b.schema, b.name, b.parent
+SELECT DISTINCT a.kind, a.schema, a.name, a.parent, b.kind, b.schema, b.name, b.parent,
+       a.col AS dep_column, rc.attname AS ref_column
 FROM pg_catalog.pg_depend d
 JOIN objs a ON a.classid = d.classid AND a.objid = d.objid
 JOIN objs b ON b.classid = d.refclassid AND b.objid = d.refobjid
+LEFT JOIN pg_catalog.pg_attribute rc
+  ON d.refobjsubid > 0 AND b.kind IN ('table', 'view', 'materialized view')
+ AND rc.attrelid = d.refobjid AND rc.attnum = d.refobjsubid
 WHERE d.deptype IN ('n', 'a', 'i')
   AND NOT (a.classid = b.classid AND a.objid = b.objid)

@@ -1,0 +1,18 @@
+-- Domains: base type, default, NOT NULL, and their CHECK constraints (name, definition).
+SELECT n.nspname AS schema, t.typname AS name,
+       pg_catalog.format_type(t.typbasetype, t.typtypmod) AS base_type,
+       t.typnotnull AS not_null,
+       t.typdefault AS "default",
+       COALESCE((SELECT pg_catalog.array_agg(ARRAY[k.conname::text, pg_catalog.pg_get_constraintdef(k.oid)] ORDER BY k.conname)
+                 FROM pg_catalog.pg_constraint k
+                 WHERE k.contypid = t.oid AND k.contype = 'c'), '{}') AS checks,
+       pg_catalog.obj_description(t.oid, 'pg_type') AS comment
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'd'
+  AND NOT (n.nspname = ANY (%(managed)s))
+  AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
+  AND n.nspname <> 'information_schema'
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                    AND d.objid = t.oid AND d.deptype = 'e')
