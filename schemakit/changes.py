@@ -33,8 +33,11 @@ from schemakit.model import (
 
 Action = Literal["create", "alter", "drop"]
 
-ColumnCause = tuple[Table, Column, "Column | None"]
-"""A column that changes type (table, before, after) or is dropped (after is None)."""
+Rework = tuple[Table, Column, "Column | None"] | tuple[EnumType, EnumType] | tuple[Function, Function]
+"""Why an object is dropped to be created again: a column it uses changes type
+(table, before, after) or is dropped (after is None), the enum type of such a column
+is rebuilt (old enum, new enum), or a function it calls is dropped and created again
+(old, new: its result type changes, which CREATE OR REPLACE cannot do)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class Change:
 
 
 def _recreated(change: Change) -> str:
-    suffix = " (dropped to be recreated)" if getattr(change, "because_column", None) is not None else ""
+    suffix = " (dropped to be recreated)" if getattr(change, "reworked", None) is not None else ""
     return f"{change.kind} {change.key[1]}{suffix}"
 
 
@@ -141,6 +144,23 @@ class AddEnumValue(Change):
 
     def describe(self) -> str:
         return f"enum {self.key[1]}: add value {self.value!r}"
+
+
+@dataclass(frozen=True)
+class RebuildEnum(Change):
+    """Values removed or reordered: a new type replaces the old one, and the columns
+    of that type (``columns``: (table, column) in the desired state) are converted
+    through text. Objects using those columns are dropped before and created after."""
+
+    action: ClassVar[Action] = "alter"
+    old: EnumType
+    new: EnumType
+    columns: tuple[tuple[Table, Column], ...] = ()
+
+    def describe(self) -> str:
+        removed = [v for v in self.old.labels if v not in self.new.labels]
+        what = f"remove {', '.join(map(repr, removed))}" if removed else "reorder values"
+        return f"enum {self.key[1]}: rebuild ({what})"
 
 
 # -- tables and columns ----------------------------------------------------------
@@ -237,6 +257,19 @@ class DropColumn(Change):
 
 
 @dataclass(frozen=True)
+class DropColumnDefault(Change):
+    """Drop a default that calls a function about to be recreated (set again after)."""
+
+    action: ClassVar[Action] = "drop"
+    table: Table
+    column: Column
+    reworked: Rework
+
+    def describe(self) -> str:
+        return f"table {self.key[1]}: drop default of {self.column.name} (set again below)"
+
+
+@dataclass(frozen=True)
 class AlterColumn(Change):
     action: ClassVar[Action] = "alter"
     table: Table
@@ -293,12 +326,12 @@ class AddConstraint(Change):
 
 @dataclass(frozen=True)
 class DropConstraint(Change):
-    """Drop; with ``because_column`` set, only so that a column it uses can be dropped
+    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
     or change type, to be created again after (see DropView)."""
 
     action: ClassVar[Action] = "drop"
     constraint: Constraint
-    because_column: ColumnCause | None = None
+    reworked: Rework | None = None
 
     def describe(self) -> str:
         return _recreated(self)
@@ -323,12 +356,12 @@ class CreateIndex(Change):
 
 @dataclass(frozen=True)
 class DropIndex(Change):
-    """Drop; with ``because_column`` set, only so that a column it uses can be dropped
+    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
     or change type, to be created again after (see DropView)."""
 
     action: ClassVar[Action] = "drop"
     index: Index
-    because_column: ColumnCause | None = None
+    reworked: Rework | None = None
 
     def describe(self) -> str:
         return _recreated(self)
@@ -368,12 +401,12 @@ class CreateTrigger(Change):
 
 @dataclass(frozen=True)
 class DropTrigger(Change):
-    """Drop; with ``because_column`` set, only so that a column it uses can be dropped
+    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
     or change type, to be created again after (see DropView)."""
 
     action: ClassVar[Action] = "drop"
     trigger: Trigger
-    because_column: ColumnCause | None = None
+    reworked: Rework | None = None
 
     def describe(self) -> str:
         return _recreated(self)
@@ -390,12 +423,12 @@ class CreatePolicy(Change):
 
 @dataclass(frozen=True)
 class DropPolicy(Change):
-    """Drop; with ``because_column`` set, only so that a column it uses can be dropped
+    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
     or change type, to be created again after (see DropView)."""
 
     action: ClassVar[Action] = "drop"
     policy: Policy
-    because_column: ColumnCause | None = None
+    reworked: Rework | None = None
 
     def describe(self) -> str:
         return _recreated(self)
@@ -501,9 +534,9 @@ class DropView(Change):
     action: ClassVar[Action] = "drop"
     view: View
     because: tuple[View, View] | None = None  # (old, new) of the view that changes
-    because_column: ColumnCause | None = None  # a column under it changes type or goes
+    reworked: Rework | None = None  # a column under it changes type or goes
 
     def describe(self) -> str:
-        if self.because is None and self.because_column is None:
+        if self.because is None and self.reworked is None:
             return f"{self.kind} {self.key[1]}"
         return f"{self.kind} {self.key[1]} (dropped to be recreated)"

@@ -413,12 +413,17 @@ def mutated(draw: st.DrawFn, a: Spec) -> Spec:
         return draw(specs("n"))
     enums = []
     for name, labels in a.enums:
-        choice = draw(st.integers(0, 3))
-        if choice == 1:
+        choice = draw(st.integers(0, 5))
+        if choice == 1:  # a value added (ADD VALUE ... BEFORE / AFTER)
             new = draw(st.sampled_from([v for v in LABELS if v not in labels] or [None]))
             if new is not None:
                 at = draw(st.integers(0, len(labels)))
                 labels = labels[:at] + (new,) + labels[at:]
+        elif choice == 2 and len(labels) > 1:  # a value removed: the type is rebuilt
+            gone = draw(st.sampled_from(labels))
+            labels = tuple(v for v in labels if v != gone)
+        elif choice == 3:  # reordered: rebuilt
+            labels = tuple(draw(st.permutations(labels)))
         enums.append((name, labels))
     spec = replace(a, enums=tuple(enums))
     tables = []

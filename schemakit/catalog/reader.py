@@ -282,11 +282,12 @@ def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[
         if a not in objects or b not in objects:
             continue
         dep_column, ref_column = row[8], row[9]
-        source = column_key(a, dep_column) if dep_column is not None else a
+        sources = [a] if dep_column is None else [a, column_key(a, dep_column)]
         targets = [b] if ref_column is None else [b, column_key(b, ref_column)]
-        for target in targets:
-            if source != target and (target[0] == "column" or source[0] == "column" or a != b):
-                out.setdefault(source, set()).add(target)
+        for source in sources:
+            for target in targets:
+                if source != target and (target[0] == "column" or source[0] == "column" or a != b):
+                    out.setdefault(source, set()).add(target)
     return {k: frozenset(v) for k, v in out.items()}
 
 

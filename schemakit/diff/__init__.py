@@ -6,6 +6,7 @@ No SQL here and no ordering: the plan orders the changes, the renderer writes th
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable, Iterator, TypeVar
 
 from schemakit.catalog import is_managed_schema
@@ -20,7 +21,7 @@ from schemakit.changes import (
     AlterPolicy,
     AlterSequence,
     Change,
-    ColumnCause,
+    Rework,
     CreateComposite,
     CreateDomain,
     CreateEnum,
@@ -36,6 +37,7 @@ from schemakit.changes import (
     DeleteBucket,
     DropColumn,
     DropConstraint,
+    DropColumnDefault,
     DropComposite,
     DropDomain,
     DropEnum,
@@ -48,6 +50,7 @@ from schemakit.changes import (
     DropTable,
     DropTrigger,
     DropView,
+    RebuildEnum,
     ReplaceConstraint,
     ReplaceIndex,
     SetComment,
@@ -145,19 +148,38 @@ def _enums(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change
             kept = [label for label in new.labels if label in old.labels]
             if kept == list(old.labels):
                 # Only additions, with the old values in their old order.
-                # NOTE: ADD VALUE runs in apply's one transaction, so a plan that also
-                # *uses* a new value (default, CHECK, index predicate) fails until the
-                # committed enum phase of DESIGN.md section 7 exists in apply.
                 for i, label in enumerate(new.labels):
                     if label in old.labels:
                         continue
+                    # After the previous value (old, or added just before), or else
+                    # before the first old value that follows.
                     after = new.labels[i - 1] if i > 0 else None
-                    before = None if after is not None else new.labels[i + 1]
+                    before = None if after is not None else next(v for v in new.labels if v in old.labels)
                     yield AddEnumValue(enum=new, value=label, before=before, after=after)
             else:
-                yield DropEnum(old)
-                yield CreateEnum(new)
+                yield RebuildEnum(old=old, new=new, columns=tuple(_enum_columns(current, desired, old)))
         yield from _comment(old, new)
+
+
+def _enum_columns(current: Model, desired: Model, enum: EnumType) -> Iterator[tuple[Table, Column]]:
+    """Columns of kept tables that have the enum type (or an array of it) on both sides."""
+    for old_t, new_t in _pairs(current, desired, Table):
+        if old_t is None or new_t is None:
+            continue
+        for col in new_t.columns:
+            before = old_t.column(col.name)
+            if before is not None and before.type == col.type and col.type in (enum.identity, enum.identity + "[]"):
+                yield new_t, col
+
+
+def rebuilt_enums(current: Model, desired: Model) -> list[tuple[EnumType, EnumType]]:
+    out = []
+    for old, new in _pairs(current, desired, EnumType):
+        if old is not None and new is not None and old.labels != new.labels:
+            kept = [label for label in new.labels if label in old.labels]
+            if kept != list(old.labels):
+                out.append((old, new))
+    return out
 
 
 def _domains(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
@@ -209,7 +231,7 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
             continue
         old_cols = {c.name: c for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
-        users = column_users(current, desired)
+        users = rework_users(current, desired)
         # A generated column over a column that changes goes and comes back.
         # A generated column over a column that changes, or whose expression changes
         # (or that becomes generated), goes and comes back.
@@ -219,12 +241,22 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
             and new_cols[c.name].generated is not None
             and (c.generated != new_cols[c.name].generated or column_key(old.key, c.name) in users)
         }
+        # A default that calls a function being recreated is dropped first, set after.
+        unset = {
+            c.name for c in old.columns
+            if c.default is not None and c.name in new_cols and c.name not in regenerated
+            and (cause := users.get(column_key(old.key, c.name))) is not None and isinstance(cause[0], Function)
+        }
+        for name in sorted(unset):
+            yield DropColumnDefault(table=new, column=old_cols[name], reworked=users[column_key(old.key, name)])
         gone = [c for c in old.columns if c.name not in new_cols or c.name in regenerated]
         # Generated columns first: they may use the others.
         for col in sorted(gone, key=lambda c: c.generated is None):
             yield DropColumn(table=new, column=col)
         for col in new.columns:
             before = None if col.name in regenerated else old_cols.get(col.name)
+            if before is not None and col.name in unset:
+                before = replace(before, default=None)
             if before is None:
                 yield AddColumn(table=new, column=col, serial=_serial(col, desired))
                 if col.comment is not None:
@@ -266,9 +298,9 @@ def _column_shape(col: object) -> tuple[object, ...]:
     return (col.type, col.not_null, col.default, col.identity, col.generated, col.collation)
 
 
-def reworked_columns(current: Model, desired: Model) -> dict[Key, ColumnCause]:
+def reworked_columns(current: Model, desired: Model) -> dict[Key, Rework]:
     """Column keys of kept tables whose column is dropped or changes type."""
-    out: dict[Key, ColumnCause] = {}
+    out: dict[Key, Rework] = {}
     for old_t, new_t in _pairs(current, desired, Table):
         if old_t is None or new_t is None:
             continue
@@ -276,21 +308,37 @@ def reworked_columns(current: Model, desired: Model) -> dict[Key, ColumnCause]:
             after = new_t.column(col.name)
             if after is None or (after.type, after.collation) != (col.type, col.collation):
                 out[column_key(old_t.key, col.name)] = (new_t, col, after)
+    for old_e, new_e in rebuilt_enums(current, desired):
+        for table, col in _enum_columns(current, desired, old_e):
+            out[column_key(table.key, col.name)] = (old_e, new_e)
+    for old_f, new_f in recreated_functions(current, desired):
+        out[old_f.key] = (old_f, new_f)
     return out
 
 
-def column_users(current: Model, desired: Model) -> dict[Key, ColumnCause]:
-    """Objects (and generated columns) of ``current`` that use a reworked column.
+def recreated_functions(current: Model, desired: Model) -> list[tuple[Function, Function]]:
+    """Functions whose result type changes: dropped and created again."""
+    return [
+        (old, new)
+        for old, new in _pairs(current, desired, Function)
+        if old is not None and new is not None and (old.result, old.is_procedure) != (new.result, new.is_procedure)
+    ]
+
+
+def rework_users(current: Model, desired: Model) -> dict[Key, Rework]:
+    """Objects (and columns, by their defaults) of ``current`` that use a reworked
+    column or function.
 
     PostgreSQL refuses to drop or retype a column that a view, policy, trigger or
-    generated column uses; constraints and indexes over it would be reparsed into a
-    different text. Each of them that the desired state keeps is dropped before the
-    column changes and created again after it.
+    generated column uses, and to drop a function that anything calls; constraints
+    and indexes over a retyped column would be reparsed into a different text. Each
+    of them that the desired state keeps is dropped before the change and created
+    again after it.
     """
     reworked = reworked_columns(current, desired)
     if not reworked:
         return {}
-    out: dict[Key, ColumnCause] = {}
+    out: dict[Key, Rework] = {}
     for key, deps in current.depends.items():
         used = sorted(deps & reworked.keys())
         if used:
@@ -312,8 +360,8 @@ def _constraints(current: Model, desired: Model, dropped: set[Key]) -> Iterator[
             continue
         if old is None:
             yield AddConstraint(new)
-        elif (cause := column_users(current, desired).get(old.key)) is not None:
-            yield DropConstraint(old, because_column=cause)
+        elif (cause := rework_users(current, desired).get(old.key)) is not None:
+            yield DropConstraint(old, reworked=cause)
             yield AddConstraint(new)
         elif (old.type, old.definition) != (new.type, new.definition):
             yield ReplaceConstraint(old=old, new=new)
@@ -335,8 +383,8 @@ def _indexes(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chan
             continue
         if old is None:
             yield CreateIndex(new, table_is_new=new.owner_key not in current.objects)
-        elif (cause := column_users(current, desired).get(old.key)) is not None:
-            yield DropIndex(old, because_column=cause)
+        elif (cause := rework_users(current, desired).get(old.key)) is not None:
+            yield DropIndex(old, reworked=cause)
             yield CreateIndex(new)
         elif old.definition != new.definition:
             yield ReplaceIndex(old=old, new=new)
@@ -349,7 +397,10 @@ def _functions(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Ch
             assert old is not None
             yield DropFunction(old)
             continue
-        if old is None or old.definition != new.definition:
+        if old is not None and (old.result, old.is_procedure) != (new.result, new.is_procedure):
+            yield DropFunction(old)
+            yield CreateFunction(new)
+        elif old is None or old.definition != new.definition:
             yield CreateFunction(new, old=old)
         yield from _comment(old, new)
 
@@ -367,8 +418,8 @@ def _triggers(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Cha
             if not _owned(old, dropped):
                 yield DropTrigger(old)
             continue
-        if old is not None and (cause := column_users(current, desired).get(old.key)) is not None:
-            yield DropTrigger(old, because_column=cause)
+        if old is not None and (cause := rework_users(current, desired).get(old.key)) is not None:
+            yield DropTrigger(old, reworked=cause)
             yield CreateTrigger(new)
         elif old is None or (old.definition, old.enabled) != (new.definition, new.enabled):
             yield CreateTrigger(new, old=old)
@@ -384,8 +435,8 @@ def _policies(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Cha
             continue
         if old is None:
             yield CreatePolicy(new)
-        elif (cause := column_users(current, desired).get(old.key)) is not None:
-            yield DropPolicy(old, because_column=cause)
+        elif (cause := rework_users(current, desired).get(old.key)) is not None:
+            yield DropPolicy(old, reworked=cause)
             yield CreatePolicy(new)
         elif old.state != new.state:
             yield AlterPolicy(old=old, new=new)
@@ -427,7 +478,7 @@ def _view_replaceable(old: View, new: View) -> bool:
     )
 
 
-Cause = tuple[View, View] | ColumnCause
+Cause = tuple[View, View] | Rework
 
 
 def recreated_views(current: Model, desired: Model) -> dict[Key, Cause]:
@@ -440,7 +491,7 @@ def recreated_views(current: Model, desired: Model) -> dict[Key, Cause]:
     """
     roots: dict[Key, Cause] = {
         key: cause
-        for key, cause in column_users(current, desired).items()
+        for key, cause in rework_users(current, desired).items()
         if key[0] in ("view", "materialized view") and key in desired.objects
     }
     for old, new in _pairs(current, desired, View):
@@ -482,7 +533,7 @@ def _views(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change
             if isinstance(cause[0], View):
                 yield DropView(old, because=cause)
             else:
-                yield DropView(old, because_column=cause)
+                yield DropView(old, reworked=cause)
             yield CreateView(new)
             yield from _comment(None, new)
         else:

@@ -22,13 +22,15 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import (
+    DropColumnDefault,
+    RebuildEnum,
     AlterComposite,
     AlterDomain,
     CreateComposite,
     CreateDomain,
     DropComposite,
     DropDomain,
-    ColumnCause,
+    Rework,
     AddColumn,
     AddConstraint,
     AddEnumValue,
@@ -405,17 +407,55 @@ def _(c: CreateEnum) -> list[str]:
             ident(e.schema, e.name), sql.SQL(", ").join(sql.Literal(v) for v in e.labels)
         )
     )
-    probe = sql.SQL(
-        "SELECT pg_catalog.string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) "
-        "FROM pg_catalog.pg_enum e WHERE e.enumtypid = pg_catalog.to_regtype({})"
-    ).format(sql.Literal(text(ident(e.schema, e.name))))
     return [
         guard(
             what=f"type {e.identity}",
-            probe=probe,
+            probe=enum_probe(e),
             target=",".join(e.labels),
             origin=None,
             actions=[create],
+        )
+    ]
+
+
+def enum_probe(e: EnumType) -> sql.Composable:
+    return sql.SQL(
+        "SELECT pg_catalog.string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) "
+        "FROM pg_catalog.pg_enum e WHERE e.enumtypid = pg_catalog.to_regtype({})"
+    ).format(sql.Literal(text(ident(e.schema, e.name))))
+
+
+@render_change.register
+def _(c: RebuildEnum) -> list[str]:
+    e = c.new
+    name = ident(e.schema, e.name)
+    retired = Name(e.schema, f"{e.name}__schemakit_old")
+    actions = [
+        text(sql.SQL("ALTER TYPE {} RENAME TO {}").format(name, Name(f"{e.name}__schemakit_old"))),
+        text(sql.SQL("CREATE TYPE {} AS ENUM ({})").format(name, sql.SQL(", ").join(sql.Literal(v) for v in e.labels))),
+    ]
+    for t, col in c.columns:
+        table, column = ident(t.schema, t.name), Name(col.name)
+        array = col.type.endswith("[]")
+        if col.default is not None:
+            actions.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, column)))
+        actions.append(
+            text(
+                sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::text{}::{}").format(
+                    table, column, sql.SQL(col.type), column, sql.SQL("[]" if array else ""), sql.SQL(col.type)
+                )
+            )
+        )
+        if col.default is not None:
+            actions.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(table, column, sql.SQL(col.default))))
+    actions.append(text(sql.SQL("DROP TYPE {}").format(retired)))
+    return [
+        guard(
+            what=f"type {e.identity}",
+            probe=enum_probe(e),
+            target=",".join(e.labels),
+            origin=",".join(c.old.labels),
+            actions=actions,
         )
     ]
 
@@ -635,6 +675,13 @@ def _(c: DropColumn) -> list[str]:
 
 
 @render_change.register
+def _(c: DropColumnDefault) -> list[str]:
+    t = c.table
+    drop = text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(ident(t.schema, t.name), Name(c.column.name)))
+    return [drop_for_rework(c.reworked, drop)]
+
+
+@render_change.register
 def _(c: AlterColumn) -> list[str]:
     t, old, new = c.table, c.old, c.new
     table = ident(t.schema, t.name)
@@ -693,6 +740,16 @@ def _(c: AlterColumn) -> list[str]:
         )
     if serial_owned is not None:
         out.append(serial_owned)
+    if (new.identity is not None and old.identity is None) or serial_owned is not None:
+        # A new sequence for a column that holds values continues after the largest.
+        out.append(
+            text(
+                sql.SQL(
+                    "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}), "
+                    "COALESCE((SELECT pg_catalog.max({}) FROM {}), 0) + 1, false)"
+                ).format(sql.Literal(text(table)), sql.Literal(new.name), col, table)
+            )
+        )
     if old.not_null != new.not_null:
         verb = "SET NOT NULL" if new.not_null else "DROP NOT NULL"
         out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} {}").format(table, col, sql.SQL(verb))))
@@ -746,14 +803,37 @@ def _(c: AddConstraint) -> list[str]:
 @render_change.register
 def _(c: DropConstraint) -> list[str]:
     k = c.constraint
-    if c.because_column is None:
+    if c.reworked is None:
         return [_drop_constraint_sql(k)]
-    return [drop_for_column(c.because_column, _drop_constraint_sql(k))]
+    return [drop_for_rework(c.reworked, _drop_constraint_sql(k))]
 
 
-def drop_for_column(cause: ColumnCause, drop: str) -> str:
+def drop_for_rework(cause: Rework, drop: str) -> str:
     """Drop an object (created again later in the plan) so that a column it uses can
-    change type or go: only while that column is in its old state."""
+    change type or go: only while that column (or its enum type) is in its old state."""
+    if isinstance(cause[0], Function):
+        old_f, new_f = cause[0], cause[1]
+        assert isinstance(new_f, Function)
+        return guard(
+            what=f"function {old_f.identity}",
+            probe=sql.SQL(
+                "SELECT pg_catalog.pg_get_function_result(p.oid) FROM pg_catalog.pg_proc p "
+                "WHERE p.pronamespace = pg_catalog.to_regnamespace({}) AND p.proname = {} "
+                "AND pg_catalog.pg_get_function_identity_arguments(p.oid) = {}"
+            ).format(sql.Literal(text(Name(old_f.schema))), sql.Literal(old_f.name), sql.Literal(old_f.arguments)),
+            target=new_f.result,
+            origin=old_f.result,
+            actions=[drop],
+        )
+    if isinstance(cause[0], EnumType):
+        old_e, new_e = cause
+        return guard(
+            what=f"type {new_e.identity}",
+            probe=enum_probe(new_e),
+            target=",".join(new_e.labels),
+            origin=",".join(old_e.labels),
+            actions=[drop],
+        )
     table, before, after = cause
     return guard(
         what=f"column {table.identity}.{before.name}",
@@ -805,9 +885,9 @@ def _(c: CreateIndex) -> list[str]:
 @render_change.register
 def _(c: DropIndex) -> list[str]:
     i = c.index
-    if c.because_column is None:
+    if c.reworked is None:
         return [_drop_index_sql(i)]
-    return [drop_for_column(c.because_column, _drop_index_sql(i))]
+    return [drop_for_rework(c.reworked, _drop_index_sql(i))]
 
 
 @render_change.register
@@ -878,9 +958,9 @@ def _(c: CreateTrigger) -> list[str]:
 @render_change.register
 def _(c: DropTrigger) -> list[str]:
     t = c.trigger
-    if c.because_column is None:
+    if c.reworked is None:
         return [_drop_trigger_sql(t)]
-    return [drop_for_column(c.because_column, _drop_trigger_sql(t))]
+    return [drop_for_rework(c.reworked, _drop_trigger_sql(t))]
 
 
 @render_change.register
@@ -900,9 +980,9 @@ def _(c: CreatePolicy) -> list[str]:
 @render_change.register
 def _(c: DropPolicy) -> list[str]:
     p = c.policy
-    if c.because_column is None:
+    if c.reworked is None:
         return [drop_policy_sql(p)]
-    return [drop_for_column(c.because_column, drop_policy_sql(p))]
+    return [drop_for_rework(c.reworked, drop_policy_sql(p))]
 
 
 @render_change.register
@@ -1120,8 +1200,8 @@ def _(c: CreateView) -> list[str]:
 
 @render_change.register
 def _(c: DropView) -> list[str]:
-    if c.because_column is not None:
-        return [drop_for_column(c.because_column, _drop_view_statement(c.view))]
+    if c.reworked is not None:
+        return [drop_for_rework(c.reworked, _drop_view_statement(c.view))]
     if c.because is None:
         return [drop_view_sql(c.view)]
     old, new = c.because
