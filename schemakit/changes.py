@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Literal
 
 from schemakit.model import (
+    Grant,
     CompositeType,
     Domain,
     Bucket,
@@ -540,3 +541,41 @@ class DropView(Change):
         if self.because is None and self.reworked is None:
             return f"{self.kind} {self.key[1]}"
         return f"{self.kind} {self.key[1]} (dropped to be recreated)"
+
+
+# -- privileges --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetGrant(Change):
+    """Bring one grantee's privileges on one object from ``before`` to ``grant``:
+    GRANT what is missing, REVOKE what is extra (both idempotent). ``before`` is what
+    the target holds now, or, for an object this plan creates, what its default
+    privileges will give it."""
+
+    action: ClassVar[Action] = "alter"
+    grant: Grant
+    on: DbObject  # the object (the table, for a column), as desired
+    before: tuple[str, ...] = ()
+    before_grantable: tuple[str, ...] = ()
+
+    @property
+    def added(self) -> list[str]:
+        return [p for p in self.grant.privileges if p not in self.before]
+
+    @property
+    def removed(self) -> list[str]:
+        return [p for p in self.before if p not in self.grant.privileges]
+
+    def describe(self) -> str:
+        g = self.grant
+        what = []
+        if self.added:
+            what.append(f"grant {', '.join(self.added)}")
+        if self.removed:
+            what.append(f"revoke {', '.join(self.removed)}")
+        if not what:
+            what.append("grant option")
+        where = f"{g.on}.{g.column}" if g.column else g.on
+        return f"privileges on {g.on_kind} {where} for {g.grantee}: {'; '.join(what)}"
+

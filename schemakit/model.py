@@ -339,12 +339,37 @@ class Sequence(DbObject):
 
 
 @dataclass(frozen=True)
+class Grant(DbObject):
+    """The privileges one grantee holds on one object (the owner's own are not modelled)."""
+
+    kind: ClassVar[str] = "grant"
+    on_kind: str  # table, view, materialized view, sequence, column, function, procedure, schema
+    on: str  # the object's identity (the table's, for a column)
+    grantee: str  # a role name, or PUBLIC
+    privileges: tuple[str, ...]  # sorted: SELECT, INSERT, ...
+    grantable: tuple[str, ...] = ()  # those held WITH GRANT OPTION
+    column: str | None = None
+
+    @property
+    def identity(self) -> str:
+        where = f"{self.on}.{quote_ident(self.column)}" if self.column is not None else self.on
+        return f"{self.on_kind} {where} to {quote_ident(self.grantee) if self.grantee != 'PUBLIC' else 'PUBLIC'}"
+
+    @property
+    def object_key(self) -> Key:
+        return ("table" if self.on_kind == "column" else self.on_kind, self.on)
+
+
+@dataclass(frozen=True)
 class Model:
     """Every object of one database, by key, plus the dependency edges between them."""
 
     objects: Mapping[Key, DbObject]
     depends: Mapping[Key, frozenset[Key]] = field(default_factory=dict)
     server_version: int = 0
+    # (schema or None for all, object type r/S/f, grantee, privilege) that ALTER DEFAULT
+    # PRIVILEGES gives new objects; not part of the canonical form or fingerprint.
+    default_privileges: frozenset[tuple[str | None, str, str, str]] = frozenset()
 
     def of_kind(self, *kinds: str) -> dict[Key, DbObject]:
         return {k: v for k, v in self.objects.items() if k[0] in kinds}

@@ -502,7 +502,8 @@ def _mutate_table(draw: st.DrawFn, t: Tab, spec: Spec) -> Tab:
         replace(p, expr=_policy_expr(draw, tuple(cols))) if draw(st.booleans()) else p
         for p in t.policies
     )
-    policies = tuple(p for p in policies if _expr_valid(p.expr, kept))
+    ints = {c.name for c in cols if c.type in BY_SQL and BY_SQL[c.type].family == "int"}
+    policies = tuple(p for p in policies if _expr_valid(p.expr, ints))
     if draw(st.integers(0, 3)) == 0:
         policies = tuple(replace(p, roles=tuple(sorted(set(p.roles) ^ {"anon"})) or ("authenticated",)) for p in policies)
     return replace(
@@ -518,9 +519,10 @@ def _mutate_table(draw: st.DrawFn, t: Tab, spec: Spec) -> Tab:
     )
 
 
-def _expr_valid(expr: str, kept: set[str]) -> bool:
+def _expr_valid(expr: str, ints: set[str]) -> bool:
+    """A policy expression over a column needs that column, still an integer."""
     head = expr.split(" ", 1)[0]
-    return not head[:1].isalpha() or not head[1:].isdigit() or head in kept
+    return not head[:1].isalpha() or not head[1:].isdigit() or head in ints
 
 
 @st.composite

@@ -443,3 +443,57 @@ def test_function_argument_change_moves_its_trigger(target: Target) -> None:
     query(target.url, "INSERT INTO public.items (name) VALUES ('b')")
     assert query(target.url, "SELECT name FROM public.items") == [("B",)]
     assert query(target.url, "SELECT count(*) FROM pg_proc WHERE proname = 'stamp'") == [(0,)]
+
+
+# -- privileges ----------------------------------------------------------------------
+
+GRANTS = """
+CREATE SCHEMA IF NOT EXISTS api;
+CREATE TABLE public.items (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL,
+    price numeric(10, 2) NOT NULL DEFAULT 0
+);
+CREATE VIEW public.cheap AS SELECT id, name FROM public.items WHERE price < 10;
+CREATE FUNCTION public.secret() RETURNS integer LANGUAGE sql AS $$ SELECT 42 $$;
+{grants}
+"""
+
+
+def privileges(t: Target, obj: str, role: str) -> list[tuple[str]]:
+    return query(
+        t.url,
+        "SELECT privilege_type FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = %s::regclass)) x "
+        "WHERE x.grantee = %s::regrole ORDER BY 1",
+        (obj, role),
+    )
+
+
+def test_grants_and_revokes_converge_without_spurious_grants(target: Target) -> None:
+    out = step(target, GRANTS.format(grants=""))
+    # Supabase's default privileges already give anon/authenticated/service_role
+    # their grants on a new table: the plan does not repeat them.
+    assert "GRANT" not in out and "REVOKE" not in out
+    assert ("SELECT",) in privileges(target, "public.items", "anon")
+    locked = """
+REVOKE ALL ON public.items FROM anon;
+GRANT SELECT (id, name) ON public.items TO anon;
+REVOKE ALL ON public.cheap FROM authenticated;
+GRANT SELECT ON public.cheap TO authenticated;
+REVOKE EXECUTE ON FUNCTION public.secret() FROM PUBLIC, anon;
+GRANT USAGE ON SCHEMA api TO authenticated;
+"""
+    out = step(target, GRANTS.format(grants=locked))
+    assert "REVOKE" in out and "AUTHZ_UPDATE" in out
+    assert privileges(target, "public.items", "anon") == []
+    assert privileges(target, "public.cheap", "authenticated") == [("SELECT",)]
+    assert query(target.url, "SELECT has_column_privilege('anon', 'public.items', 'name', 'SELECT'), "
+                 "has_column_privilege('anon', 'public.items', 'price', 'SELECT')") == [(True, False)]
+    assert query(target.url, "SELECT has_function_privilege('anon', 'public.secret()', 'EXECUTE')") == [(False,)]
+    assert query(target.url, "SELECT has_schema_privilege('authenticated', 'api', 'USAGE')") == [(True,)]
+    # A view recreated for a column change keeps its privileges.
+    step(target, GRANTS.format(grants=locked).replace("SELECT id, name FROM", "SELECT name, id FROM"))
+    assert privileges(target, "public.cheap", "authenticated") == [("SELECT",)]
+    # And back: the default grants return.
+    step(target, GRANTS.format(grants=""))
+    assert ("SELECT",) in privileges(target, "public.items", "anon")

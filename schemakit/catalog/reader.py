@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 import psycopg
 
 from schemakit.model import (
+    Grant,
     CompositeType,
     Domain,
     column_key,
@@ -233,8 +234,17 @@ class CatalogReader:
                 )
                 for r in self.fetch("buckets")
             )
+        grants = [_grant(r) for r in self.fetch("grants")]
+        add(g for g in grants if g.object_key in objects)
         depends = _depends(self.fetch("depends"), objects)
-        return Model(objects=objects, depends=depends, server_version=int(server_version))
+        for g in grants:
+            if g.object_key in objects:
+                # A column grant follows the table-level one (a table REVOKE takes
+                # the column privileges with it).
+                whole = Grant(on_kind=g.object_key[0], on=g.on, grantee=g.grantee, privileges=())
+                depends[g.key] = frozenset({g.object_key} | ({whole.key} if g.column is not None else set()))
+        defaults = frozenset((r[0], r[1], r[2], r[3]) for r in self.fetch("default_privileges"))
+        return Model(objects=objects, depends=depends, server_version=int(server_version), default_privileges=defaults)
 
 
 def _column(raw: list[Any]) -> Column:
@@ -260,6 +270,19 @@ _IDENTITY: dict[str, Callable[[str | None, str, str | None], str]] = {
     "trigger": lambda schema, name, parent: f"{quote_ident(name)} on {qualified(schema or '', parent or '')}",
     "policy": lambda schema, name, parent: f"{quote_ident(name)} on {qualified(schema or '', parent or '')}",
 }
+
+
+def _grant(r: tuple[Any, ...]) -> Grant:
+    on_kind, schema, name, args, column, grantee, privileges, grantable = r
+    on = edge_key("table" if on_kind == "column" else on_kind, schema, name, args)[1]
+    return Grant(
+        on_kind=on_kind,
+        on=on,
+        grantee=grantee,
+        privileges=tuple(sorted(privileges)),
+        grantable=tuple(sorted(grantable)),
+        column=column,
+    )
 
 
 def edge_key(kind: str, schema: str | None, name: str, parent: str | None) -> Key:

@@ -54,10 +54,12 @@ from schemakit.changes import (
     ReplaceConstraint,
     ReplaceIndex,
     SetComment,
+    SetGrant,
     SetRowSecurity,
     UpsertBucket,
 )
 from schemakit.model import (
+    Grant,
     CompositeType,
     Domain,
     Bucket,
@@ -542,6 +544,72 @@ def _views(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change
             yield from _comment(old, new)
 
 
+_DEFAULT_TYPE = {"table": "r", "view": "r", "materialized view": "r", "sequence": "S", "function": "f", "procedure": "f"}
+
+
+def _implied(current: Model, desired: Model, g: Grant) -> tuple[str, ...]:
+    """What a new object gets for ``g.grantee`` without any GRANT: the target's
+    default privileges for its schema and type, and PUBLIC EXECUTE on functions."""
+    objtype = _DEFAULT_TYPE.get(g.on_kind)
+    if objtype is None:
+        return ()
+    obj = desired.get(g.object_key)
+    schema = getattr(obj, "schema", None)
+    out = {
+        priv
+        for (s, t, grantee, priv) in current.default_privileges
+        if t == objtype and grantee == g.grantee and s in (None, schema)
+    }
+    if objtype == "f" and g.grantee == "PUBLIC":
+        out.add("EXECUTE")
+    return tuple(sorted(out))
+
+
+def _grants(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+    """Privileges per (object, grantee). For an object the plan creates (or drops and
+    creates again) the starting point is what default privileges give it, so a grant
+    they already imply is never planned."""
+    fresh = set(recreated_views(current, desired)) | {f.key for f, _ in recreated_functions(current, desired)}
+    old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
+    new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}
+    # Grantees a new object gets by default but the desired state does not list.
+    for obj_key, obj in desired.objects.items():
+        if obj_key in current.objects and obj_key not in fresh:
+            continue
+        on_kind = obj_key[0]
+        if on_kind not in _DEFAULT_TYPE:
+            continue
+        for grantee in sorted({d[2] for d in current.default_privileges} | {"PUBLIC"}):
+            probe = Grant(on_kind=on_kind, on=obj_key[1], grantee=grantee, privileges=())
+            if probe.key not in new_grants and _implied(current, desired, probe):
+                new_grants[probe.key] = probe
+    if 0 < current.server_version < 170000:
+        # A newer shadow's GRANT ALL includes MAINTAIN, which this target lacks.
+        new_grants = {
+            k: replace(g, privileges=tuple(p for p in g.privileges if p != "MAINTAIN"),
+                       grantable=tuple(p for p in g.grantable if p != "MAINTAIN"))
+            for k, g in new_grants.items()
+        }
+    for key in sorted(old_grants.keys() | new_grants.keys()):
+        old, new = old_grants.get(key), new_grants.get(key)
+        target = new if new is not None else old
+        assert target is not None
+        if target.object_key not in desired.objects:
+            continue  # the object goes, its privileges with it
+        if target.object_key not in current.objects or target.object_key in fresh:
+            before, before_grantable = _implied(current, desired, target), ()
+        elif old is not None:
+            before, before_grantable = old.privileges, old.grantable
+        else:
+            before, before_grantable = (), ()
+        state = new if new is not None else Grant(
+            on_kind=target.on_kind, on=target.on, grantee=target.grantee, privileges=(), column=target.column
+        )
+        if (before, before_grantable) != (state.privileges, state.grantable):
+            on = desired.objects[target.object_key]
+            yield SetGrant(grant=state, on=on, before=before, before_grantable=before_grantable)
+
+
 _DIFFERS: tuple[Differ, ...] = (
     _schemas,
     _extensions,
@@ -557,6 +625,7 @@ _DIFFERS: tuple[Differ, ...] = (
     _triggers,
     _policies,
     _buckets,
+    _grants,
 )
 
 

@@ -22,6 +22,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import (
+    SetGrant,
     DropColumnDefault,
     RebuildEnum,
     AlterComposite,
@@ -687,10 +688,14 @@ def _(c: AlterColumn) -> list[str]:
     table = ident(t.schema, t.name)
     col = Name(new.name)
     out: list[str] = []
+    becomes_identity = new.identity is not None and old.identity is None
+    unset: list[str] = []  # the old default (and its serial sequence) goes
     if old.default is not None and old.default != new.default:
-        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)))
+        unset.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)))
         if c.old_serial is not None:
-            out.append(text(sql.SQL("DROP SEQUENCE IF EXISTS {}").format(sql.SQL(c.old_serial))))
+            unset.append(text(sql.SQL("DROP SEQUENCE IF EXISTS {}").format(sql.SQL(c.old_serial))))
+    if not becomes_identity:
+        out.extend(unset)  # else inside the identity guard below: an identity has no default
     if old.identity is not None and new.identity is None:
         out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS").format(table, col)))
     if old.generated is not None and new.generated is None:
@@ -723,7 +728,7 @@ def _(c: AlterColumn) -> list[str]:
                     ).format(regclass(t.schema, t.name), sql.Literal(new.name)),
                     target=new.identity,
                     origin="",
-                    actions=[text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY").format(table, col, how))],
+                    actions=[*unset, text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY").format(table, col, how))],
                 )
             )
     serial_owned = None
@@ -1222,3 +1227,47 @@ def render_script(statements: list[str], *, header: str = "") -> str:
     body = "\n\n".join(s.rstrip().rstrip(";") + ";" for s in statements)
     parts = [header.rstrip(), SCRIPT_PREAMBLE, body] if header else [SCRIPT_PREAMBLE, body]
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+# -- privileges --------------------------------------------------------------------
+
+
+def _grant_target(obj: DbObject) -> sql.Composable:
+    if isinstance(obj, Function):
+        return function_target(obj)
+    if isinstance(obj, Schema):
+        return sql.SQL("SCHEMA {}").format(Name(obj.name))
+    if isinstance(obj, Sequence):
+        return sql.SQL("SEQUENCE {}").format(ident(obj.schema, obj.name))
+    if isinstance(obj, (Table, View)):
+        return sql.SQL("TABLE {}").format(ident(obj.schema, obj.name))
+    raise TypeError(f"no GRANT for {obj.kind}")
+
+
+@render_change.register
+def _(c: SetGrant) -> list[str]:
+    g = c.grant
+    grantee = sql.SQL("PUBLIC") if g.grantee == "PUBLIC" else Name(g.grantee)
+    target = _grant_target(c.on)
+
+    def privileges(names: list[str]) -> sql.Composable:
+        joined = sql.SQL(", ").join(sql.SQL(p) for p in names if p.isalpha())
+        if g.column is None:
+            return joined
+        return sql.SQL("{} ({})").format(joined, Name(g.column))
+
+    out: list[str] = []
+    removed = c.removed
+    lost_option = [p for p in c.before_grantable if p in g.privileges and p not in g.grantable]
+    if removed:
+        out.append(text(sql.SQL("REVOKE {} ON {} FROM {}").format(privileges(removed), target, grantee)))
+    if lost_option:
+        out.append(text(sql.SQL("REVOKE GRANT OPTION FOR {} ON {} FROM {}").format(privileges(lost_option), target, grantee)))
+    plain = [p for p in c.added if p not in g.grantable]
+    optioned = [p for p in g.grantable if p not in c.before_grantable]
+    if plain:
+        out.append(text(sql.SQL("GRANT {} ON {} TO {}").format(privileges(plain), target, grantee)))
+    if optioned:
+        out.append(text(sql.SQL("GRANT {} ON {} TO {} WITH GRANT OPTION").format(privileges(optioned), target, grantee)))
+    return out
+

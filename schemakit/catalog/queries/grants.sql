@@ -1,0 +1,50 @@
+-- Privileges granted on user objects, one row per (object, grantee): relations
+-- (tables, views, materialized views, sequences), columns, functions and procedures,
+-- and user schemas. A NULL ACL is the type's default (acldefault); the owner's own
+-- privileges are left out (owners differ between a shadow and a target), and so is
+-- the grantor.
+WITH objs AS (
+  SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view'
+                        WHEN 'm' THEN 'materialized view' ELSE 'table' END AS on_kind,
+         n.nspname AS schema, c.relname AS name, NULL::text AS args, NULL::pg_catalog.name AS col,
+         c.relowner AS owner,
+         COALESCE(c.relacl, pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl,
+         'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
+  UNION ALL
+  SELECT 'column', n.nspname, c.relname, NULL, a.attname, c.relowner, a.attacl,
+         'pg_catalog.pg_class'::pg_catalog.regclass, c.oid
+  FROM pg_catalog.pg_attribute a
+  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')
+  UNION ALL
+  SELECT CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname,
+         pg_catalog.pg_get_function_identity_arguments(p.oid), NULL, p.proowner,
+         COALESCE(p.proacl, pg_catalog.acldefault('f'::"char", p.proowner)),
+         'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.prokind IN ('f', 'p')
+  UNION ALL
+  SELECT 'schema', n.nspname, n.nspname, NULL, NULL, n.nspowner,
+         COALESCE(n.nspacl, pg_catalog.acldefault('n'::"char", n.nspowner)),
+         'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid
+  FROM pg_catalog.pg_namespace n
+  WHERE n.oid >= 16384
+)
+SELECT o.on_kind, o.schema, o.name, o.args, o.col,
+       CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee) END AS grantee,
+       pg_catalog.array_agg(DISTINCT x.privilege_type::text) AS privileges,
+       COALESCE(pg_catalog.array_agg(DISTINCT x.privilege_type::text) FILTER (WHERE x.is_grantable), '{}') AS grantable
+FROM objs o
+CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) x
+WHERE x.grantee <> o.owner
+  AND NOT (o.schema = ANY (%(managed)s))
+  AND o.schema NOT LIKE 'pg\_%%' AND o.schema NOT LIKE 'supabase\_%%'
+  AND o.schema <> 'information_schema'
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                  WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')
+GROUP BY o.on_kind, o.schema, o.name, o.args, o.col, x.grantee
