@@ -5,13 +5,16 @@ a user writes schema files. B is drawn as a mutation of A, so a pair exercises
 in-place changes (a column's type, a CHECK list, an index, a policy, an enum
 value) as well as creates and drops.
 
-Kinds generated: schemas, enums, tables with identity / uuid / serial keys, columns
-of a dozen types with NOT NULL, defaults, CHECKs, UNIQUE (NULLS NOT DISTINCT),
-generated columns, FKs (deferrable, across schemas), partial / expression /
-multi-column / INCLUDE indexes, comments, RLS (enable, force), policies
-(permissive, restrictive, roles, commands), domains, composite types, functions
-(sql, plpgsql, BEGIN ATOMIC) with triggers, views (chained, security_invoker),
-materialized views with indexes, standalone sequences, and grants.
+Kinds generated: schemas, enums (values added, removed, reordered), tables with
+identity / uuid / serial keys, columns of a dozen types with NOT NULL, defaults,
+CHECKs (also NOT VALID), UNIQUE (NULLS NOT DISTINCT), exclusion constraints,
+generated columns, FKs (deferrable, across schemas), partial / multi-column /
+INCLUDE indexes, comments (tables, columns, indexes, types, domains, functions,
+views, sequences), RLS (enable, force), policies (permissive, restrictive, roles,
+commands), domains, composite types, functions (sql, plpgsql, BEGIN ATOMIC,
+overloads), a procedure, row / statement / WHEN / constraint triggers, views
+(chained, security_invoker), materialized views with indexes, standalone
+sequences, and grants and revokes.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class Tab:
     generated: bool = False
     comment: str | None = None
     grant_select: tuple[str, ...] = ()
+    extras: frozenset[str] = frozenset()  # see EXTRAS
 
     @property
     def qname(self) -> str:
@@ -112,6 +116,16 @@ class View:
     materialized: bool = False
 
 
+EXTRAS = (
+    "not_valid",  # a CHECK added NOT VALID
+    "exclusion",  # a tstzrange column with an exclusion constraint
+    "when_trigger",  # a statement-level trigger and a row trigger with WHEN
+    "constraint_trigger",  # a deferrable constraint trigger
+    "index_comment",  # a comment on the first index
+    "revoke_anon",  # REVOKE ALL FROM anon
+)
+
+
 @dataclass(frozen=True)
 class Spec:
     enums: tuple[tuple[str, tuple[str, ...]], ...]
@@ -121,6 +135,8 @@ class Spec:
     views: tuple[View, ...]
     sequences: tuple[tuple[str, int], ...]  # (name, increment)
     function: str | None  # language of helper function f_double: sql | plpgsql | atomic
+    overload: bool = False  # f_double(bigint) too, and a procedure
+    comments: bool = False  # comments on the enums, domains, function, views and sequences
 
 
 # -- rendering ----------------------------------------------------------------------
@@ -189,7 +205,10 @@ def render(spec: Spec) -> str:
         )
     elif spec.function == "atomic":
         out.append("CREATE FUNCTION public.f_double(x integer) RETURNS integer LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT x * 2; END;")
-    if any(t.trigger for t in spec.tables):
+    if spec.overload:
+        out.append("CREATE FUNCTION public.f_double(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;")
+        out.append("CREATE PROCEDURE public.p_noop(x integer) LANGUAGE plpgsql AS $$ BEGIN PERFORM x; END $$;")
+    if any(t.trigger or "when_trigger" in t.extras or "constraint_trigger" in t.extras for t in spec.tables):
         out.append(
             "CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
             "SET search_path = '' AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;"
@@ -197,14 +216,17 @@ def render(spec: Spec) -> str:
     for t in spec.tables:
         lines = [_pk_sql(t)]
         lines += [_col_sql(c, spec) for c in t.cols]
-        if t.trigger:
+        if t.trigger or "when_trigger" in t.extras or "constraint_trigger" in t.extras:
             lines.append("updated_at timestamp with time zone")
+        if "exclusion" in t.extras:
+            lines.append("period tstzrange")
+            lines.append("EXCLUDE USING gist (period WITH &&)")
         if t.generated and t.cols and _col_type(t.cols[0]) and _col_type(t.cols[0]).family == "int":  # type: ignore[union-attr]
             lines.append(f"g bigint GENERATED ALWAYS AS ({t.cols[0].name} * 2) STORED")
         if t.fk:
             ref = next(x for x in spec.tables if x.qname == t.fk)
             deferrable = " DEFERRABLE INITIALLY DEFERRED" if t.fk_deferrable else ""
-            lines.append(f"parent_id {_pk_type(ref)} REFERENCES {ref.qname} (id) ON DELETE CASCADE{deferrable}")
+            lines.append(f"{ref.name}_id {_pk_type(ref)} REFERENCES {ref.qname} (id) ON DELETE CASCADE{deferrable}")
         body = ",\n  ".join(lines)
         out.append(f"CREATE TABLE {t.qname} (\n  {body}\n);")
         for i in t.indexes:
@@ -230,6 +252,26 @@ def render(spec: Spec) -> str:
                 f"CREATE TRIGGER {t.name}_touch BEFORE UPDATE ON {t.qname} "
                 "FOR EACH ROW EXECUTE FUNCTION public.touch();"
             )
+        if "when_trigger" in t.extras:
+            out.append(
+                f"CREATE TRIGGER {t.name}_when BEFORE UPDATE ON {t.qname} FOR EACH ROW "
+                "WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION public.touch();"
+            )
+            out.append(
+                f"CREATE TRIGGER {t.name}_stmt AFTER INSERT ON {t.qname} FOR EACH STATEMENT "
+                "EXECUTE FUNCTION public.touch();"
+            )
+        if "constraint_trigger" in t.extras:
+            out.append(
+                f"CREATE CONSTRAINT TRIGGER {t.name}_ct AFTER INSERT ON {t.qname} "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.touch();"
+            )
+        if "not_valid" in t.extras:
+            out.append(f"ALTER TABLE {t.qname} ADD CONSTRAINT {t.name}_id_positive CHECK (id IS NOT NULL) NOT VALID;")
+        if "index_comment" in t.extras and t.indexes:
+            out.append(f"COMMENT ON INDEX {t.schema}.{t.indexes[0].name} IS 'an index';")
+        if "revoke_anon" in t.extras:
+            out.append(f"REVOKE ALL ON {t.qname} FROM anon;")
         if t.comment:
             out.append(f"COMMENT ON TABLE {t.qname} IS {_literal(t.comment)};")
         for c in t.cols:
@@ -246,6 +288,18 @@ def render(spec: Spec) -> str:
         else:
             opts = " WITH (security_invoker = true)" if v.invoker else ""
             out.append(f"CREATE VIEW public.{v.name}{opts} AS SELECT {cols} FROM {source};")
+    if spec.comments:
+        for name, _ in spec.enums:
+            out.append(f"COMMENT ON TYPE public.{name} IS 'an enum';")
+        for name, _ in spec.domains:
+            out.append(f"COMMENT ON DOMAIN public.{name} IS 'a domain';")
+        for name, _ in spec.sequences:
+            out.append(f"COMMENT ON SEQUENCE public.{name} IS 'a sequence';")
+        if spec.function:
+            out.append("COMMENT ON FUNCTION public.f_double(integer) IS 'doubles';")
+        for v in spec.views:
+            word = "MATERIALIZED VIEW" if v.materialized else "VIEW"
+            out.append(f"COMMENT ON {word} public.{v.name} IS 'a view';")
     return "\n\n".join(out) + "\n"
 
 
@@ -348,6 +402,7 @@ def specs(draw: st.DrawFn, prefix: str = "c") -> Spec:
                 generated=draw(st.booleans()),
                 comment=draw(comments),
                 grant_select=tuple(draw(st.lists(st.sampled_from(ROLES), max_size=2, unique=True))),
+                extras=frozenset(draw(st.lists(st.sampled_from(EXTRAS), max_size=2))),
             )
         )
         tables[-1] = replace(tables[-1], policies=_policies(draw, cols))
@@ -360,6 +415,8 @@ def specs(draw: st.DrawFn, prefix: str = "c") -> Spec:
         views=views,
         sequences=tuple((f"seq{i}", draw(st.sampled_from([1, 2, 10]))) for i in range(draw(st.integers(0, 1)))),
         function=draw(st.sampled_from([None, "sql", "plpgsql", "atomic"])),
+        overload=draw(st.booleans()),
+        comments=draw(st.booleans()),
     )
 
 
@@ -453,6 +510,8 @@ def mutated(draw: st.DrawFn, a: Spec) -> Spec:
         views=_closed_views(views),
         sequences=tuple((n, draw(st.sampled_from([inc, inc + 1]))) for n, inc in a.sequences),
         function=draw(st.sampled_from([a.function, a.function, "sql", "plpgsql", None])),
+        overload=draw(st.sampled_from([a.overload, a.overload, not a.overload])),
+        comments=draw(st.sampled_from([a.comments, a.comments, not a.comments])),
     )
 
 
@@ -516,6 +575,7 @@ def _mutate_table(draw: st.DrawFn, t: Tab, spec: Spec) -> Tab:
         generated=t.generated and draw(st.booleans()),
         comment=draw(st.sampled_from([t.comment, None, "changed"])),
         grant_select=tuple(draw(st.lists(st.sampled_from(ROLES), max_size=2, unique=True))),
+        extras=t.extras ^ frozenset(draw(st.lists(st.sampled_from(EXTRAS), max_size=1))),
     )
 
 

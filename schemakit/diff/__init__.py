@@ -93,7 +93,27 @@ def diff_models(current: Model, desired: Model) -> list[Change]:
     }
     for differ in _DIFFERS:
         changes.extend(differ(current, desired, dropped_tables))
-    return changes
+    return changes + list(_comments_of_recreated(current, desired, changes))
+
+
+def _recreates(c: Change) -> bool:
+    """True when the change drops and creates its object again (losing its comment)."""
+    if isinstance(c, (ReplaceIndex, ReplaceConstraint, RebuildEnum)):
+        return True
+    if isinstance(c, AlterPolicy):
+        return c.recreate
+    if isinstance(c, CreateTrigger):
+        return c.old is not None and c.trigger.is_constraint
+    return c.action == "drop"
+
+
+def _comments_of_recreated(current: Model, desired: Model, changes: list[Change]) -> Iterator[Change]:
+    """A comment set again on every object the plan recreates that keeps one."""
+    commented = {c.key for c in changes if isinstance(c, SetComment) and c.column is None}
+    for key in sorted({c.key for c in changes if _recreates(c)} - commented):
+        obj = desired.get(key)
+        if key in current.objects and obj is not None and getattr(obj, "comment", None) is not None:
+            yield SetComment(target=obj, comment=getattr(obj, "comment"))
 
 
 Differ = Callable[[Model, Model, set[Key]], Iterator[Change]]
