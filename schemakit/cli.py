@@ -1,7 +1,7 @@
 """The command line: typer commands only. Errors map to exit codes:
 
 0 success or no changes · 1 error · 2 changes pending (plan --detailed-exitcode)
-· 3 refused (hazards not allowed, or a stale plan).
+· 3 refused (hazards not allowed, a stale plan, or a plan that failed its rehearsal).
 """
 
 from __future__ import annotations
@@ -9,26 +9,38 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Any, NoReturn, Optional, Sequence
 
 import psycopg
 import typer
 
 from schemakit import __version__
 from schemakit.apply import ApplyError, Outcome, StalePlanError, apply_plan
+from schemakit.apply import Settings as ApplySettings
+from schemakit.model import Model
+from schemakit.online import online_plan
+from schemakit.rehearse import RehearsalError, is_remote
+from schemakit.rehearse import rehearse as rehearse_plan
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
-from schemakit.migrations import default_slug, list_migrations, migrations_dir, new_migration_path, replayed_model
+from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
 from schemakit.render.formats import render_plan, script
 from schemakit.saved import SavedPlan
 from schemakit.server import embedded
 from schemakit.source import SourceError
 from schemakit.saved import load_saved_plan
-from schemakit.snapshot import dump_snapshot, load_snapshot
+from schemakit.snapshot import dump_snapshot, judge_snapshot, load_snapshot, refresh_snapshot, snapshot_files, snapshot_states
+from schemakit.migrate import ChecksumMismatchError, MigrationFailedError, MigrationFile, apply_migrations, file_hazards, refuse_inconsistent
+from schemakit.migrate import status as migration_status
+from schemakit.server.baseline import has_supabase_platform
+from schemakit.server.baseline import install_baseline as install_supabase_baseline
 from schemakit.diff import diff_models
+from schemakit.typegen import configured_outputs, stale_outputs
+from schemakit.typegen.cli import types_app
 from schemakit.workflow import (
+    Planned,
     Project,
     Target,
     load_sources,
@@ -54,6 +66,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The embedded local PostgreSQL server (data in .schemakit/).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(types_app, name="types")
 
 
 class Format(str, Enum):
@@ -126,10 +139,11 @@ def plan(
     write: Annotated[bool, typer.Option("--write", help="Write the plan as a new migration file, migrations/<UTC yyyymmddHHMMSS>_<slug>.sql (supabase/migrations/ where supabase/ exists). The plan is then from the existing migration files, replayed on a shadow, to the schema files: no target database is used.")] = False,
     name: Annotated[Optional[str], typer.Option("--name", help="The migration file's slug (with --write), sanitized to a-z, 0-9 and _.", show_default=False)] = None,
     migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (with --write; default: migrations/, or supabase/migrations/).", show_default=False)] = None,
+    online: Annotated[bool, typer.Option("--online", help="Plan the online paths (as `apply --online`): steps marked '(outside the transaction)' run after the main transaction commits.")] = False,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
-    written: Path | None = None
+    written: list[Path] = []
     try:
         project = Project.find(schema_dir)
         statements = load_sources(project)
@@ -149,9 +163,9 @@ def plan(
             current = replayed_model(migrations, admin)
             planned = plan_against(current, statements, admin, target, _progress)
             if not planned.plan.empty:
-                written = new_migration_path(mdir, name or default_slug([s.summary for s in planned.plan.steps]))
-                mdir.mkdir(parents=True, exist_ok=True)
-                written.write_text(script(planned.plan))
+                slug = name or default_slug([s.summary for s in planned.plan.steps])
+                final = online_plan(planned.plan, planned.current) if online else planned.plan
+                written = write_migrations(mdir, final, slug)
         elif from_snapshot is not None:
             if db is not None:
                 raise SchemakitError("--from-snapshot and --db exclude each other: the snapshot is the current state")
@@ -165,12 +179,12 @@ def plan(
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
-    _emit(render_plan(planned.plan, format.value), out)
+    _emit(render_plan(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
     if write:
-        if written is None:
+        if not written:
             _err("No changes: the migration files already produce the schema files' state; no migration written.")
-        else:
-            _err(f"wrote {written}")
+        for path in written:
+            _err(f"wrote {path}" + (" (runs outside a transaction)" if outside_transaction(path.read_text()) else ""))
     if detailed_exitcode and not planned.plan.empty:
         raise typer.Exit(EXIT_CHANGES)
 
@@ -180,11 +194,15 @@ def check(
     schema_dir: SchemaDir = None,
     migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (default: migrations/, or supabase/migrations/).", show_default=False)] = None,
     shadow_url: ShadowUrl = None,
+    snapshots_dir: Annotated[Optional[Path], typer.Option("--snapshots-dir", help="Folder of snapshots to check (default: snapshots/).", show_default=False)] = None,
+    strict_snapshots: Annotated[bool, typer.Option("--strict-snapshots", help="Fail when a snapshot holds an earlier migration's state, not only when it holds no migration's state.")] = False,
 ) -> None:
-    """The CI gate: exit 1 unless replaying the migration files gives the state of the schema files.
+    """The CI gate: exit 1 unless replaying the migration files gives the state of the schema files,
+    and every snapshot in snapshots/ holds the state of the schema files or of a migration.
 
     Both are loaded into empty shadow databases (with the Supabase baseline) and their
-    models compared. No target database is used. Snapshots are not checked yet.
+    models compared. No target database is used. A snapshot that equals neither the
+    schema files' state nor the state after any prefix of the migration files is stale.
     """
     try:
         project = Project.find(schema_dir)
@@ -194,9 +212,14 @@ def check(
         target = Target(url="", label="shadow")
         admin = shadow_admin_url(project, target, shadow_url)
         _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
-        replayed = replayed_model(migrations, admin)
+        snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
+        prefixes = replayed_states(migrations, admin, every=bool(snaps))
+        replayed = prefixes[-1].model
         desired = plan_against(replayed, statements, admin, target, _progress).desired
         changes = diff_models(replayed, desired)
+        states = snapshot_states(desired, f"{project.schema_dir.name}/", [(p.version, p.model) for p in prefixes])
+        verdicts = [judge_snapshot(path, states) for path in snaps]
+        stale = stale_outputs(configured_outputs(project.root), statements, admin)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc)
     if changes:
@@ -212,7 +235,33 @@ def check(
             "or a migration file was edited by hand (restore it, and write a new migration instead)."
         )
         raise typer.Exit(EXIT_ERROR)
-    typer.echo(f"OK: {len(migrations)} migration file(s) in {mdir} give the state of {project.schema_dir}.")
+    for s in stale:
+        _err(f"check failed: {s.output.label} is {s.reason}: regenerate it with `{s.output.command}`")
+    failed = bool(stale)
+    for v in verdicts:
+        if v.state is not None and v.state.behind == 0:
+            continue
+        if v.state is not None:
+            note = f"{v.path} holds the state of {v.state.label}, {v.state.behind} migration file(s) behind {project.schema_dir.name}/"
+            if not strict_snapshots:
+                _err(f"note: {note}; `schemakit plan --from-snapshot {v.path}` shows what deploying would change.")
+                continue
+            _err(f"check failed: {note} (--strict-snapshots).")
+        else:
+            _err(f"check failed: the snapshot {v.path} is stale: {v.problem}.")
+            if v.differences:
+                _err(f"  To reach the state of {project.schema_dir.name}/ from it, {len(v.differences)} change(s) would remain:")
+                for d in v.differences:
+                    _err(f"    {d}")
+            _err("  Either the snapshot is out of date, or its database was changed outside the migration files.")
+        _err(f"  Refresh it from its database: `schemakit snapshot --db URL --out {v.path}` (or `schemakit apply --snapshot {v.path}`).")
+        failed = True
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+    typer.echo(
+        f"OK: {len(migrations)} migration file(s) in {mdir} give the state of {project.schema_dir}"
+        + (f"; {len(verdicts)} snapshot(s) checked." if verdicts else ".")
+    )
 
 
 @app.command()
@@ -224,10 +273,30 @@ def apply(
     allow_destructive: Annotated[bool, typer.Option("--allow-destructive", help="Allow changes that delete data (DELETES_DATA).")] = False,
     allow_hazards: Annotated[str, typer.Option("--allow-hazards", help="Comma-separated hazard names to allow, or 'all'.")] = "",
     lock_timeout: Annotated[str, typer.Option("--lock-timeout", help="Give up when a lock is not granted within this time.")] = "5s",
+    statement_timeout: Annotated[str, typer.Option("--statement-timeout", help="Cancel a statement that runs longer than this (0: no limit).")] = "0",
+    lock_retries: Annotated[int, typer.Option("--lock-retries", min=0, help="On a lock timeout, retry the whole transaction (it was rolled back) this many times, with a doubling pause from 0.5s.")] = 2,
+    online: Annotated[bool, typer.Option("--online", help="Avoid long blocking locks on existing tables: CREATE INDEX CONCURRENTLY and VALIDATE of NOT VALID constraints run after the main transaction, outside it; SET NOT NULL goes through a validated CHECK.")] = False,
+    rehearse: Annotated[Optional[bool], typer.Option("--rehearse/--no-rehearse", help="First run the plan on a shadow copy of the target's schema and refuse (exit 3) unless it reaches the desired state. Default: on for a remote target (not the local server, a Unix socket or a loopback address).", show_default=False)] = None,
     shadow_url: ShadowUrl = None,
     install_baseline: InstallBaseline = False,
+    migrations: Annotated[bool, typer.Option("--migrations", help="Apply the pending files of migrations/ (supabase/migrations/ where supabase/ exists) instead of planning from the schema files: each file in its own transaction, in version order, recorded in schemakit.migrations (and supabase_migrations.schema_migrations). A file changed after it was applied is refused (exit 3).")] = False,
+    migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (with --migrations).", show_default=False)] = None,
+    snapshot_file: Annotated[Optional[Path], typer.Option("--snapshot", help="After a successful apply, refresh this snapshot (e.g. snapshots/prod.json) from the database.", show_default=False)] = None,
 ) -> None:
-    """Make the database match the schema files (or a saved plan), in one transaction (all or nothing)."""
+    """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
+    with --migrations, apply the pending migration files instead.
+
+    New enum values commit first (the main transaction may use them); with --online, the steps marked '(outside the transaction)' run after it. A rehearsal on a shadow copy that does not reach the desired state refuses the plan with exit 3."""
+    if migrations_dir_opt is not None and not migrations:
+        _fail(SchemakitError("--migrations-dir only applies with --migrations"))
+    if migrations and (online or rehearse):
+        _fail(SchemakitError(
+            "--online and --rehearse apply when planning from the schema files, not with --migrations",
+            hint="to put online steps in migration files: `schemakit plan --write --online`",
+        ))
+    if migrations:
+        _apply_migrations(plan_file, schema_dir, db, yes, allow_destructive, allow_hazards, lock_timeout, install_baseline, migrations_dir_opt, snapshot_file)
+        return
     url: str | None = db
     the_plan: Plan | SavedPlan
     try:
@@ -238,15 +307,18 @@ def apply(
         url = target.url
         with connect(target.url) as conn:
             if saved is not None:
+                if online:
+                    raise SchemakitError("--online applies when planning; a saved plan already says what runs online", hint="make the saved plan with `schemakit plan --online --format json --out PLAN.json`")
                 the_plan = saved
                 typer.echo(saved.as_text(), nl=False)
                 hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
             else:
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress)
-                the_plan = planned.plan
+                the_plan = online_plan(planned.plan, planned.current) if online else planned.plan
                 typer.echo(render_plan(the_plan, "text"), nl=False)
                 hazards = the_plan.hazards
             if the_plan.empty:
+                _refresh_snapshot(conn, snapshot_file)
                 return
             allowed = frozenset(h.strip().upper() if h.strip() != "all" else "all" for h in allow_hazards.split(",") if h.strip())
             refused = blocked(hazards, allow_destructive=allow_destructive, allow=allowed)
@@ -264,28 +336,183 @@ def apply(
                 if not typer.confirm(f"\nApply {len(the_plan.steps)} changes to {target.label}?"):
                     _err("not applied.")
                     raise typer.Exit(EXIT_ERROR)
+            settings = ApplySettings(lock_timeout, statement_timeout, lock_retries)
+            if rehearse if rehearse is not None else is_remote(target.url, target.embedded is not None):
+                _rehearse(conn, the_plan, None if saved is not None else planned, project, target, shadow_url, settings)
 
             def show(i: int, n: int, step: object) -> None:
                 if n >= 20 and i % max(1, n // 10) == 0:
                     _progress(f"applying {i + 1}/{n} ...")
 
-            result = apply_plan(conn, the_plan, lock_timeout=lock_timeout, progress=show)
+            result = apply_plan(conn, the_plan, lock_timeout=lock_timeout, statement_timeout=statement_timeout, lock_retries=lock_retries, progress=show, notify=_progress)
+            if result.outcome is Outcome.APPLIED:
+                typer.echo(f"\nApplied {len(the_plan.steps)} changes ({result.statements} statements) in {result.seconds:.2f}s.")
+            else:
+                typer.echo(f"\nNothing applied: the database is {result.outcome.value}.")
+            _refresh_snapshot(conn, snapshot_file)
     except StalePlanError as exc:
         _fail(exc, url, EXIT_REFUSED)
+    except RehearsalError as exc:
+        _err(redact_text(f"\nrefused: {exc.message}", url))
+        if exc.leftover:
+            _err(f"still to do after the plan ({len(exc.leftover)} change(s)):")
+            for change in exc.leftover:
+                _err(f"  {change.action} {change.describe()}")
+        if exc.hint:
+            _err(f"hint: {exc.hint}")
+        _err("nothing was changed.")
+        raise typer.Exit(EXIT_REFUSED)
     except ApplyError as exc:
         _err(redact_text(f"\nerror: {exc.message}", url))
         if exc.statement:
             _err("failing statement:\n" + _indent(exc.statement))
         if exc.hint:
             _err(f"hint: {exc.hint}")
-        _err("nothing was changed: the transaction was rolled back.")
+        if not exc.committed:
+            _err("nothing was changed: the transaction was rolled back.")
         raise typer.Exit(EXIT_ERROR)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
-    if result.outcome is Outcome.APPLIED:
-        typer.echo(f"\nApplied {len(the_plan.steps)} changes ({result.statements} statements) in {result.seconds:.2f}s.")
+
+
+def _rehearse(
+    conn: psycopg.Connection[Any],
+    the_plan: Plan | SavedPlan,
+    planned: Planned | None,
+    project: Project,
+    target: Target,
+    shadow_url: Optional[str],
+    settings: ApplySettings,
+) -> None:
+    """``apply --rehearse``: raise RehearsalError unless the plan reaches its desired state on a shadow."""
+    _progress("rehearsing the plan on a shadow copy of the target's schema ...")
+    admin = shadow_admin_url(project, target, shadow_url)
+    current = planned.current if planned is not None else read_current(conn)
+
+    def desired() -> Model | None:
+        if planned is not None:
+            return planned.desired
+        if not project.schema_dir.is_dir():
+            return None
+        model = plan_against(current, load_sources(project), admin, target).desired
+        return model if model.fingerprint() == the_plan.desired_fingerprint else None
+
+    rehearse_plan(the_plan, current, admin, baseline=has_supabase_platform(conn), desired=desired, settings=settings)
+    _progress("rehearsal passed: the plan reaches the desired state on the shadow.")
+
+
+def _relative(path: Path) -> Path:
+    """``path`` relative to the working directory when it is below it, for messages."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _refresh_snapshot(conn: psycopg.Connection[Any], path: Optional[Path]) -> None:
+    """``apply --snapshot FILE``: write the database's snapshot after a successful apply, and say so."""
+    if path is None:
+        return
+    if refresh_snapshot(path, read_current(conn)):
+        typer.echo(f"Refreshed the snapshot {path}.")
     else:
-        typer.echo(f"\nNothing applied: the database is {result.outcome.value}.")
+        typer.echo(f"The snapshot {path} is up to date.")
+
+
+def _say_adopted(adopted: Sequence[MigrationFile]) -> None:
+    if adopted:
+        typer.echo(
+            f"Recorded the checksums of {len(adopted)} file(s) the Supabase CLI applied: "
+            + ", ".join(f.migration.name for f in adopted)
+        )
+
+
+def _allowed(allow_hazards: str) -> frozenset[str]:
+    return frozenset(h.strip().upper() if h.strip() != "all" else "all" for h in allow_hazards.split(",") if h.strip())
+
+
+def _apply_migrations(
+    plan_file: Optional[Path],
+    schema_dir: Optional[Path],
+    db: Optional[str],
+    yes: bool,
+    allow_destructive: bool,
+    allow_hazards: str,
+    lock_timeout: str,
+    install_baseline: bool,
+    migrations_dir_opt: Optional[Path],
+    snapshot_file: Optional[Path],
+) -> None:
+    """``apply --migrations``: the pending migration files, each in its own transaction."""
+    url: str | None = db
+    platform = True
+    try:
+        if plan_file is not None:
+            raise SchemakitError("--migrations applies the migration files; a PLAN.json does not apply with it")
+        project = Project.find(schema_dir)
+        mdir = migrations_dir_opt or migrations_dir(project.root)
+        files = list_migrations(mdir)
+        target = resolve_target(project, db, _progress)
+        url = target.url
+        with connect(target.url) as conn:
+            platform = has_supabase_platform(conn)
+            if install_baseline and not platform:
+                install_supabase_baseline(conn)
+                platform = True
+            st = migration_status(conn, files)
+            refuse_inconsistent(st)
+            typer.echo(f"{len(files)} migration file(s) in {mdir}: {len(st.applied)} applied, {len(st.pending)} pending.")
+            for f in st.pending:
+                marks = " ".join(f"[{h.name}]" for h in file_hazards(f.text))
+                typer.echo(f"  + {f.migration.name}" + (f"   {marks}" if marks else ""))
+            if not st.pending:
+                adopted = apply_migrations(conn, files, supabase_history=mdir.parent.name == "supabase").adopted
+                _say_adopted(adopted)
+                typer.echo("Nothing applied: no pending migrations.")
+                _refresh_snapshot(conn, snapshot_file)
+                return
+            refused = [
+                (f, h)
+                for f in st.pending
+                for h in blocked(file_hazards(f.text), allow_destructive=allow_destructive, allow=_allowed(allow_hazards))
+            ]
+            if refused:
+                _err("\nrefused: pending migration files have hazards that were not allowed:")
+                for f, h in refused:
+                    flag = "--allow-destructive" if h.name == "DELETES_DATA" else f"--allow-hazards {h.name}"
+                    _err(f"  {f.migration.name}: {h.name}: {h.detail} (allow with {flag})")
+                _err("nothing was changed.")
+                raise typer.Exit(EXIT_REFUSED)
+            if not yes:
+                if not sys.stdin.isatty():
+                    _err("\nnot applied: pass --yes to apply from a script or CI (no terminal to confirm on).")
+                    raise typer.Exit(EXIT_ERROR)
+                if not typer.confirm(f"\nApply {len(st.pending)} migration file(s) to {target.label}?"):
+                    _err("not applied.")
+                    raise typer.Exit(EXIT_ERROR)
+            result = apply_migrations(
+                conn,
+                files,
+                supabase_history=mdir.parent.name == "supabase",
+                lock_timeout=lock_timeout,
+                progress=lambda f: _progress(f"applying {f.migration.name} ..."),
+            )
+            _say_adopted(result.adopted)
+            typer.echo(f"\nApplied {len(result.applied)} migration file(s) in {result.seconds:.2f}s.")
+            _refresh_snapshot(conn, snapshot_file)
+    except ChecksumMismatchError as exc:
+        _fail(exc, url, EXIT_REFUSED)
+    except MigrationFailedError as exc:
+        _err(redact_text(f"\nerror: {exc.message}", url))
+        _err("failing statement:\n" + _indent(exc.statement))
+        if exc.hint:
+            _err(f"hint: {exc.hint}")
+        if not platform:
+            _err("hint: the database has no Supabase `auth`/`storage` schemas; for a local or test database, "
+                 "pass --install-baseline to install schemakit's minimal Supabase baseline")
+        raise typer.Exit(EXIT_ERROR)
+    except (SchemakitError, psycopg.Error) as exc:
+        _fail(exc, url)
 
 
 @app.command()

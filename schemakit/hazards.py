@@ -108,14 +108,16 @@ class Hazard:
 
 
 def blocked(hazards: list[Hazard], *, allow_destructive: bool, allow: frozenset[str]) -> list[Hazard]:
-    """The gating hazards the given flags do not allow."""
+    """The gating hazards the given flags do not allow. ``all`` allows every hazard
+    but data loss, which needs ``--allow-destructive`` (or naming DELETES_DATA)."""
     out = []
     for h in hazards:
         if not h.gates:
             continue
-        if h.name == DELETES_DATA and allow_destructive:
-            continue
-        if h.name in allow or "all" in allow:
+        if h.name == DELETES_DATA:
+            if allow_destructive or DELETES_DATA in allow:
+                continue
+        elif h.name in allow or "all" in allow:
             continue
         out.append(h)
     return out

@@ -3,23 +3,30 @@
 Files are ``<UTC yyyymmddHHMMSS>_<slug>.sql`` (the Supabase CLI naming), in
 ``migrations/``, or ``supabase/migrations/`` where the project has a ``supabase/``
 folder. Replaying runs each file, in name order, in a transaction of its own (as the
-Supabase CLI does) on a throw-away shadow database that holds the baseline.
+Supabase CLI does) on a throw-away shadow database that holds the baseline; a file
+holding a statement that cannot run in a transaction block (``CREATE INDEX
+CONCURRENTLY``, which ``plan --write --online`` puts in a file of its own) runs
+statement by statement instead. Applying files to a target is ``migrate.py``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pglast
 import psycopg
+from pglast import ast
 
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.model import Model
+from schemakit.plan import Plan
+from schemakit.render.formats import script
 from schemakit.server import shadow
 
 DEFAULT_SLUG = "schemakit"
@@ -86,13 +93,47 @@ def list_migrations(directory: Path) -> list[Migration]:
     return out
 
 
+def statements_of(text: str) -> list[str]:
+    """The file's statements as pglast splits them; the whole text when it does not parse
+    (PostgreSQL then reports the syntax error itself)."""
+    try:
+        parts = [s for s in pglast.split(text) if s.strip()]
+    except pglast.parser.ParseError:
+        return [text]
+    return parts
+
+
+def _needs_autocommit(node: Any) -> bool:
+    if isinstance(node, (ast.IndexStmt, ast.DropStmt)):
+        return bool(node.concurrent)
+    if isinstance(node, ast.ReindexStmt):
+        return any(isinstance(p, ast.DefElem) and p.defname == "concurrently" for p in node.params or ())
+    return isinstance(
+        node, (ast.VacuumStmt, ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt, ast.CreateTableSpaceStmt, ast.DropTableSpaceStmt)
+    )
+
+
+def outside_transaction(text: str) -> bool:
+    """Does the file hold a statement that cannot run in a transaction block?"""
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError:
+        return False
+    return any(_needs_autocommit(raw.stmt) for raw in parsed)
+
+
 def replay(conn: psycopg.Connection[Any], migrations: list[Migration], url: str) -> None:
-    """Run each file in a transaction of its own; a failure names the file."""
+    """Run each file in a transaction of its own (statement by statement outside one, for a
+    file that must run so); a failure names the file."""
     for mig in migrations:
         text = mig.path.read_text(encoding="utf-8")
         try:
-            with conn.transaction():
-                conn.execute(text.encode())
+            if outside_transaction(text):
+                for statement in statements_of(text):
+                    conn.execute(statement.encode())
+            else:
+                with conn.transaction():
+                    conn.execute(text.encode())
         except psycopg.Error as exc:
             message = exc.diag.message_primary or str(exc).strip()
             raise MigrationError(
@@ -103,7 +144,48 @@ def replay(conn: psycopg.Connection[Any], migrations: list[Migration], url: str)
 
 def replayed_model(migrations: list[Migration], shadow_admin_url: str) -> Model:
     """The model of an empty shadow (with the baseline) after replaying ``migrations``."""
+    return replayed_states(migrations, shadow_admin_url)[-1].model
+
+
+@dataclass(frozen=True)
+class ReplayedState:
+    """The shadow's model after replaying the files up to ``version`` (None: before any)."""
+
+    version: str | None
+    model: Model
+
+
+def replayed_states(migrations: list[Migration], shadow_admin_url: str, *, every: bool = False) -> list[ReplayedState]:
+    """Replay ``migrations`` on one empty shadow; the state after the last file, or with
+    ``every`` the state before the first file and after each one (one catalog read per file)."""
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
         with connect(url, autocommit=True) as conn:
-            replay(conn, migrations, shadow_admin_url)
-            return read_model(conn)
+            if not every:
+                replay(conn, migrations, shadow_admin_url)
+                last = migrations[-1].version if migrations else None
+                return [ReplayedState(last, read_model(conn))]
+            states = [ReplayedState(None, read_model(conn))]
+            for mig in migrations:
+                replay(conn, [mig], shadow_admin_url)
+                states.append(ReplayedState(mig.version, read_model(conn)))
+            return states
+
+
+def write_migrations(directory: Path, plan: Plan, slug: str, now: datetime | None = None) -> list[Path]:
+    """Write ``plan`` as migration files: its transactional steps in one, then each step
+    that must run outside a transaction (``plan --online``) in a file of its own, since the
+    Supabase CLI wraps every file in one transaction. Versions follow each other."""
+    main = tuple(s for s in plan.steps if s.transactional)
+    online = [s for s in plan.steps if not s.transactional]
+    parts: list[tuple[str, Plan]] = []
+    if main:
+        parts.append((slug, replace(plan, steps=main)))
+    for i, step in enumerate(online, 1):
+        parts.append((f"{slug}_online_{i}" if len(online) > 1 else f"{slug}_online", replace(plan, steps=(step,))))
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, part in parts:
+        path = new_migration_path(directory, name, now)
+        path.write_text(script(part))
+        written.append(path)
+    return written

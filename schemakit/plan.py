@@ -22,6 +22,8 @@ from typing import Any
 
 from schemakit import hazards as hz
 from schemakit.changes import (
+    SetGrant,
+    RebuildEnum,
     AddColumn,
     AddConstraint,
     AlterColumn,
@@ -62,6 +64,7 @@ KIND_RANK = {
     "trigger": 10,
     "policy": 11,
     "bucket": 12,
+    "grant": 13,
 }
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 
@@ -71,6 +74,7 @@ class Step:
     change: Change
     sql: tuple[str, ...]
     hazards: tuple[Hazard, ...] = ()
+    transactional: bool = True  # False: runs after the main transaction commits (schemakit.online)
 
     @property
     def summary(self) -> str:
@@ -222,6 +226,12 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
         out.append(Hazard(hz.AUTHZ_UPDATE, f"on {table}"))
     elif isinstance(c, (CreateFunction, DropFunction)) and (c.key in current.objects):
         out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, c.key[1]))
+    elif isinstance(c, SetGrant) and c.grant.object_key in current.objects:
+        out.append(Hazard(hz.AUTHZ_UPDATE, c.describe()))
+    elif isinstance(c, RebuildEnum):
+        for t, col in c.columns:
+            out.append(Hazard(hz.TABLE_REWRITE, f"{col.name} is converted to the rebuilt {c.key[1]}", t.identity))
+            out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {t.identity}", t.identity))
     elif isinstance(c, AlterExtension) and c.old.version != c.new.version:
         out.append(Hazard(hz.EXTENSION_VERSION, f"{c.old.version} → {c.new.version}"))
     elif isinstance(c, CreateTrigger) and c.old is not None:
@@ -230,6 +240,9 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
 
 
 # -- ordering --------------------------------------------------------------------
+
+
+RELATION_KINDS = frozenset({"table", "view", "materialized view", "sequence", "index"})
 
 
 def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
@@ -254,15 +267,22 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         for key, idx in by_key.items()
         if any(changes[j].action == "drop" for j in idx) and any(changes[j].action != "drop" for j in idx)
     }
+    # Dropping a table drops what it owns (triggers, constraints, policies): the
+    # table's drop carries their dependencies (a trigger's function, an FK's target).
+    current_deps: dict[Key, set[Key]] = {k: set(v) for k, v in current.depends.items()}
+    for key, deps in current.depends.items():
+        owned_by = owner(key)
+        if owned_by is not None:
+            current_deps.setdefault(owned_by, set()).update(d for d in deps if d != owned_by and owner(d) != owned_by)
     for i, c in enumerate(changes):
-        if c.action != "drop":
+        if c.action != "drop" and not isinstance(c, DropColumn):  # a drop needs nothing new
             for dep in desired.depends.get(c.key, ()):
                 for j in by_key.get(dep, ()):
                     if changes[j].action != "drop":
                         edge(j, i)
         if c.action != "drop" and c.key in recreated:
             continue  # recreated: what it depended on before its drop no longer matters
-        for dep in current.depends.get(c.key, ()):
+        for dep in sorted(current_deps.get(c.key, ()) if c.action == "drop" else current.depends.get(c.key, ())):
             targets = [dep]
             dep_owner = owner(dep)
             if dep_owner is not None:
@@ -273,6 +293,28 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
                 for j in by_key.get(target, ()):
                     if changes[j].action == "drop" or (c.action == "drop" and target == dep):
                         edge(i, j)
+    # A column that goes (or leaves its type) holds that type until it does: an enum
+    # rebuilt or a type dropped in the same plan comes after.
+    for i, c in enumerate(changes):
+        old_type = (
+            c.column.type if isinstance(c, DropColumn)
+            else c.old.type if isinstance(c, AlterColumn) and c.old.type != c.new.type
+            else None
+        )
+        if old_type is not None:
+            for j in by_key.get(("type", old_type.removesuffix("[]")), ()):
+                edge(i, j)
+    # Relations share one namespace: a view replaced by a materialized view (or a
+    # table) of the same name goes before the new one comes.
+    by_relation: dict[str, list[int]] = defaultdict(list)
+    for key, idx in by_key.items():
+        if key[0] in RELATION_KINDS:
+            by_relation[key[1]].extend(idx)
+    for idx in by_relation.values():
+        for i in idx:
+            for j in idx:
+                if changes[i].action == "drop" and changes[j].action == "create" and changes[i].kind != changes[j].kind:
+                    edge(i, j)
     for indexes in by_key.values():
         seq = sorted(indexes, key=lambda i: (changes[i].action != "drop", i))
         for a, b in zip(seq, seq[1:]):

@@ -17,7 +17,7 @@ from schemakit.errors import SchemakitError
 from schemakit.hazards import KINDS
 from schemakit.plan import StepsView
 from schemakit.snapshot import read_json
-from schemakit.render.formats import PLAN_FORMAT_VERSION, SIGN
+from schemakit.render.formats import OUTSIDE, PLAN_FORMAT_VERSION, SIGN, phased_statements
 from schemakit.render.sql import render_script
 
 ACTIONS = frozenset(SIGN)
@@ -42,6 +42,7 @@ class SavedStep:
     summary: str
     sql: tuple[str, ...]
     hazards: tuple[SavedHazard, ...] = ()
+    transactional: bool = True  # False: runs in the online phase, after the main transaction
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class SavedPlan(StepsView):
                 f"-- from state {self.current_fingerprint} to state {self.desired_fingerprint}",
             ]
         )
-        return render_script(self.statements, header=header)
+        return render_script(phased_statements(self.steps), header=header)
 
     def as_text(self) -> str:
         n = len(self.steps)
@@ -78,7 +79,8 @@ class SavedPlan(StepsView):
         for s in self.steps:
             warn = "!" if any(h.name == "DELETES_DATA" for h in s.hazards) else " "
             marks = " ".join(f"[{h.name}]" for h in s.hazards)
-            lines.append(f"{warn}{SIGN[s.action]} {s.summary}" + (f"   {marks}" if marks else ""))
+            where = "" if s.transactional else f"   {OUTSIDE}"
+            lines.append(f"{warn}{SIGN[s.action]} {s.summary}" + (f"   {marks}" if marks else "") + where)
         return "\n".join(lines) + "\n"
 
 
@@ -108,6 +110,9 @@ def parse_saved_plan(data: Any, source: str = "plan") -> SavedPlan:
         if action not in ACTIONS:
             raise SavedPlanError(f"{where}: unknown action {action!r}")
         sql = _need(raw, "sql", list, where)
+        transactional = raw.get("transactional", True)
+        if not isinstance(transactional, bool):
+            raise SavedPlanError(f"{where}: 'transactional' must be true or false")
         if not all(isinstance(s, str) for s in sql):
             raise SavedPlanError(f"{where}: 'sql' must be a list of strings")
         hazards = []
@@ -123,6 +128,7 @@ def parse_saved_plan(data: Any, source: str = "plan") -> SavedPlan:
                 summary=_need(raw, "summary", str, where),
                 sql=tuple(sql),
                 hazards=tuple(hazards),
+                transactional=transactional,
             )
         )
     return SavedPlan(

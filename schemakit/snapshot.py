@@ -17,9 +17,12 @@ against the live database does.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from schemakit.diff import diff_models
 from schemakit.errors import SchemakitError
 from schemakit.model import Key, Model
 
@@ -100,3 +103,79 @@ def read_json(path: Path, what: str, error: type[SchemakitError], hint: str | No
 
 def load_snapshot(path: Path) -> Model:
     return parse_snapshot(read_json(path, "snapshot", SnapshotError), str(path))
+
+
+def refresh_snapshot(path: Path, model: Model) -> bool:
+    """Write ``model``'s snapshot to ``path``; False when the file already held exactly that."""
+    text = dump_snapshot(model)
+    if path.is_file() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return True
+
+
+# -- staleness (`schemakit check`) ------------------------------------------------
+#
+# A snapshot records an environment, and an environment is reached by applying the
+# migration files in order. So a snapshot is sound when it equals the state of the
+# schema files, or the state after some prefix of the migration files (an
+# environment that has not been deployed to yet: `plan --from-snapshot` then shows
+# the pending change). It is *stale* when it equals none of them: the environment
+# drifted, the snapshot predates an edit of the history, or it was edited by hand.
+
+
+@dataclass(frozen=True)
+class State:
+    """A state a snapshot may hold: the schema files' (``version`` None) or a migration prefix's."""
+
+    label: str
+    model: Model
+    behind: int  # migration files after this state (0 for the schema files' state)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    path: Path
+    state: State | None  # the state it equals; None: stale
+    problem: str = ""  # why it is stale
+    differences: tuple[str, ...] = ()  # what differs from the schema files' state
+
+    @property
+    def stale(self) -> bool:
+        return self.state is None
+
+
+def snapshot_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.json")) if directory.is_dir() else []
+
+
+def judge_snapshot(path: Path, states: Sequence[State]) -> Verdict:
+    """Which of ``states`` (the schema files' first, then the newest prefix first) the snapshot equals."""
+    try:
+        model = load_snapshot(path)
+    except SnapshotError as exc:
+        return Verdict(path, None, problem=exc.message)
+    for state in states:
+        if not diff_models(model, state.model):
+            return Verdict(path, state)
+    target = states[0]
+    changes = diff_models(model, target.model)
+    problem = f"it equals neither the state of {target.label} nor the state after any prefix of the migration files"
+    if model.server_version // 10000 != target.model.server_version // 10000:
+        problem += (
+            f" (it was taken on PostgreSQL {model.server_version // 10000}, the shadow runs "
+            f"{target.model.server_version // 10000}; pass --shadow-url with a server of that version)"
+        )
+    return Verdict(path, None, problem=problem, differences=tuple(f"{c.action} {c.describe()}" for c in changes))
+
+
+def snapshot_states(desired: Model, label: str, prefixes: Sequence[tuple[str | None, Model]]) -> list[State]:
+    """The states a snapshot may hold: the schema files' (``label``), then each migration
+    prefix, newest first. ``prefixes`` are (version or None for "before any file", model) in order."""
+    n = len(prefixes) - 1
+    out = [State(label, desired, 0)]
+    for i in range(n, -1, -1):
+        version, model = prefixes[i]
+        out.append(State(f"migration {version}" if version else "no migration", model, n - i))
+    return out

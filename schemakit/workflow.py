@@ -133,9 +133,14 @@ def tables_with_rows(conn: psycopg.Connection[Any], tables: Sequence[Table]) -> 
     probes = sql.SQL(", ").join(
         sql.SQL("EXISTS (SELECT FROM {})").format(sql.Identifier(t.schema, t.name)) for t in tables
     )
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("SELECT ARRAY[{}]").format(probes))
-        row = cur.fetchone()
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            # Another session holding an ACCESS EXCLUSIVE lock must not hang the plan.
+            cur.execute("SET LOCAL lock_timeout = '2s'")
+            cur.execute(sql.SQL("SELECT ARRAY[{}]").format(probes))
+            row = cur.fetchone()
+    except psycopg.errors.LockNotAvailable:
+        return frozenset(t.identity for t in tables)  # unknown: assume rows, so hazards gate
     flags = row[0] if row else []
     return frozenset(t.identity for t, has in zip(tables, flags) if has)
 

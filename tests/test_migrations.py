@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from schemakit.apply import LOCK_KEY
+from schemakit.migrate import SUPABASE_DDL, apply_migrations, checksum, file_hazards
 from schemakit.migrations import list_migrations, migrations_dir, new_migration_path, slugify
 from tests.conftest import as_role
-from tests.helpers import Result, query, run_cli, seed_project
+from tests.helpers import Result, model_of, query, run_cli, seed_project
 
 OWNER = "schemakit_owner"
 NAME = re.compile(r"^\d{14}_[a-z0-9_]+\.sql$")
@@ -165,3 +172,252 @@ def test_markdown_with_a_destructive_change_renders(baseline_db: str, pg_admin_u
     assert "DELETES_DATA" in hazards and "public.scratch" in hazards
     rendered = md.render(res.stdout)
     assert "<table>" in rendered and "<details>" in rendered
+
+
+# -- apply --migrations ------------------------------------------------------------
+
+EXTRA = "CREATE TABLE public.extra (id bigint PRIMARY KEY, note text);\n"
+
+
+def migrate(project: Project, url: str, *extra: str) -> Result:
+    return run_cli("apply", "--migrations", "--migrations-dir", str(project.migrations), "--db", url, "--yes", *extra)
+
+
+def recorded(url: str) -> list[tuple[str, str]]:
+    return [(v, n) for v, n in query(url, "SELECT version, name FROM schemakit.migrations ORDER BY version")]
+
+
+def tables(url: str) -> set[str]:
+    return {n for (n,) in query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+
+
+def add_file(project: Project, version: str, slug: str, text: str) -> Path:
+    project.migrations.mkdir(exist_ok=True)
+    path = project.migrations / f"{version}_{slug}.sql"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def two_files(written: Project) -> Project:
+    (written.schema / "0004_extra.sql").write_text(EXTRA)
+    res = written.write("--name", "extra")
+    assert res.exit_code == 0, res.output
+    assert len(written.files()) == 2
+    return written
+
+
+def test_apply_migrations_applies_every_file_then_none(two_files: Project, baseline_db: str) -> None:
+    url = as_role(baseline_db, OWNER)
+    res = migrate(two_files, url)
+    assert res.exit_code == 0, res.output
+    assert "0 applied, 2 pending" in res.stdout
+    assert "Applied 2 migration file(s)" in res.stdout
+    names = [p.name for p in two_files.files()]
+    assert [n for _, n in recorded(url)] == names
+    assert [v for v, _ in recorded(url)] == [n[:14] for n in names]
+    # The database now holds the state of the schema files: a plan against it is empty.
+    plan = run_cli("plan", "--schema-dir", str(two_files.schema), "--db", url, "--shadow-url", two_files.shadow, "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert "No changes" in plan.stdout
+    before = model_of(url)
+    again = migrate(two_files, url)
+    assert again.exit_code == 0, again.output
+    assert "2 applied, 0 pending" in again.stdout and "Nothing applied" in again.stdout
+    assert len(recorded(url)) == 2 and model_of(url) == before
+    # No supabase/ folder and no Supabase CLI table on the target: none is created.
+    assert query(url, "SELECT to_regclass('supabase_migrations.schema_migrations')") == [(None,)]
+
+
+def test_apply_migrations_on_a_bare_database_with_the_baseline(written: Project, empty_db: str) -> None:
+    res = migrate(written, empty_db)
+    assert res.exit_code == 1, res.output
+    assert 'schema "auth" does not exist' in res.stderr and "--install-baseline" in res.stderr
+    assert query(empty_db, "SELECT to_regclass('public.users')") == [(None,)]
+    res = migrate(written, empty_db, "--install-baseline")
+    assert res.exit_code == 0, res.output
+    assert "Applied 1 migration file(s)" in res.stdout
+    again = migrate(written, empty_db)
+    assert again.exit_code == 0 and "Nothing applied" in again.stdout, again.output
+
+
+def test_apply_migrations_needs_yes_without_a_terminal(written: Project, baseline_db: str) -> None:
+    res = run_cli("apply", "--migrations", "--migrations-dir", str(written.migrations), "--db", baseline_db)
+    assert res.exit_code == 1
+    assert "pass --yes" in res.stderr
+    assert "public" not in {s for (s,) in query(baseline_db, "SELECT schemaname FROM pg_tables WHERE tablename = 'users'")}
+
+
+def test_migrations_dir_needs_migrations(written: Project, baseline_db: str) -> None:
+    res = run_cli("apply", "--migrations-dir", str(written.migrations), "--db", baseline_db, "--yes")
+    assert res.exit_code == 1
+    assert "--migrations-dir only applies with --migrations" in res.stderr
+    res = run_cli("apply", "plan.json", "--migrations", "--migrations-dir", str(written.migrations), "--db", baseline_db, "--yes")
+    assert res.exit_code == 1 and "PLAN.json" in res.stderr
+    res = run_cli("apply", "--migrations", "--online", "--migrations-dir", str(written.migrations), "--db", baseline_db, "--yes")
+    assert res.exit_code == 1 and "plan --write --online" in res.stderr
+
+
+def test_changed_migration_is_refused_naming_the_file(two_files: Project, baseline_db: str) -> None:
+    first, second = two_files.files()
+    assert migrate(two_files, baseline_db).exit_code == 0
+    first.write_text(first.read_text() + "\nCREATE TABLE public.sneaky (id int);\n")
+    add_file(two_files, "20990101000000", "later", "CREATE TABLE public.later (id int);\n")
+    res = migrate(two_files, baseline_db)
+    assert res.exit_code == 3, res.output
+    assert f"refused: {first.name} changed after it was applied" in res.stderr
+    assert "sneaky" not in tables(baseline_db) and "later" not in tables(baseline_db)
+    # A CRLF checkout of the same text is the same file.
+    first.write_text(first.read_text().replace("\nCREATE TABLE public.sneaky (id int);\n", "").replace("\n", "\r\n"))
+    res = migrate(two_files, baseline_db)
+    assert res.exit_code == 0, res.output
+    assert "later" in tables(baseline_db)
+
+
+def test_applied_version_without_a_file_is_refused(two_files: Project, baseline_db: str) -> None:
+    assert migrate(two_files, baseline_db).exit_code == 0
+    _, second = two_files.files()
+    second.unlink()
+    res = migrate(two_files, baseline_db)
+    assert res.exit_code == 3, res.output
+    assert second.name[:14] in res.stderr and "no file" in res.stderr
+
+
+def test_failing_migration_rolls_back_that_file_and_stops(project: Project, baseline_db: str) -> None:
+    add_file(project, "20250101000000", "a", "CREATE TABLE public.a (id int);\n")
+    add_file(project, "20250102000000", "b", "CREATE TABLE public.b (id int);\nINSERT INTO public.nope VALUES (1);\n")
+    add_file(project, "20250103000000", "c", "CREATE TABLE public.c (id int);\n")
+    res = migrate(project, baseline_db)
+    assert res.exit_code == 1, res.output
+    assert "migration 20250102000000_b.sql failed at statement 2" in res.stderr
+    assert 'relation "public.nope" does not exist' in res.stderr
+    assert "INSERT INTO public.nope VALUES (1)" in res.stderr
+    assert "20250102000000_b.sql was rolled back" in res.stderr
+    assert "Traceback" not in res.output
+    assert tables(baseline_db) == {"a"}
+    assert recorded(baseline_db) == [("20250101000000", "20250101000000_a.sql")]
+    # Fixing the file and running again applies it and the one after it.
+    add_file(project, "20250102000000", "b", "CREATE TABLE public.b (id int);\n")
+    res = migrate(project, baseline_db)
+    assert res.exit_code == 0, res.output
+    assert tables(baseline_db) == {"a", "b", "c"}
+
+
+def test_generated_hazards_gate_apply_migrations(written: Project, baseline_db: str) -> None:
+    assert migrate(written, baseline_db).exit_code == 0
+    query(baseline_db, "INSERT INTO auth.users (id, email) VALUES ('00000000-0000-0000-0000-00000000000a', 'a@x')")
+    query(baseline_db, "INSERT INTO public.users (id, email) VALUES ('00000000-0000-0000-0000-00000000000a', 'a@x')")
+    path = written.schema / "0001_init.sql"
+    text = path.read_text()
+    line = "    lemon_squeezy_id TEXT, -- External payment provider ID\n"
+    assert line in text
+    path.write_text(text.replace(line, ""))
+    assert written.write("--name", "drop_lemon").exit_code == 0
+    newest = written.files()[-1]
+    hazards = file_hazards(newest.read_text())
+    assert [h.name for h in hazards if h.gates] == ["DELETES_DATA"], hazards
+    res = migrate(written, baseline_db)
+    assert res.exit_code == 3, res.output
+    assert f"{newest.name}: DELETES_DATA" in res.stderr and "--allow-destructive" in res.stderr
+    assert len(recorded(baseline_db)) == 1
+    res = migrate(written, baseline_db, "--allow-destructive")
+    assert res.exit_code == 0, res.output
+    assert len(recorded(baseline_db)) == 2
+    assert query(baseline_db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'lemon_squeezy_id'") == [(0,)]
+
+
+def test_a_file_that_cannot_run_in_a_transaction_runs_outside_one(project: Project, baseline_db: str) -> None:
+    add_file(project, "20250101000000", "t", "CREATE TABLE public.t (id int);\n")
+    add_file(project, "20250102000000", "t_idx", "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_id ON public.t (id);\n")
+    res = migrate(project, baseline_db)
+    assert res.exit_code == 0, res.output
+    assert query(baseline_db, "SELECT indexname FROM pg_indexes WHERE tablename = 't'") == [("t_id",)]
+    assert len(recorded(baseline_db)) == 2
+
+
+def test_supabase_cli_table_is_shared(two_files: Project, baseline_db: str) -> None:
+    """Where the target has the Supabase CLI's table, both tools see the same applied versions."""
+    for ddl in SUPABASE_DDL:
+        query(baseline_db, ddl)
+    first, second = two_files.files()
+    # `supabase db push` applied the second file already (its tables are there).
+    query(baseline_db, EXTRA)
+    query(baseline_db, "INSERT INTO supabase_migrations.schema_migrations (version, name, statements) VALUES (%s, 'extra', '{}')", (second.name[:14],))
+    res = migrate(two_files, baseline_db)
+    assert res.exit_code == 0, res.output
+    assert "1 applied, 1 pending" in res.stdout and "Applied 1 migration file(s)" in res.stdout
+    assert f"Recorded the checksums of 1 file(s) the Supabase CLI applied: {second.name}" in res.stdout
+    rows = query(baseline_db, "SELECT version, name, statements FROM supabase_migrations.schema_migrations ORDER BY version")
+    assert [(v, n) for v, n, _ in rows] == [(first.name[:14], first.name[15:-4]), (second.name[:14], "extra")]
+    statements = rows[0][2]
+    assert len(statements) > 30 and any(s.startswith("CREATE TABLE IF NOT EXISTS public.users") for s in statements)
+    # The file the Supabase CLI applied is adopted: its checksum is recorded from now on.
+    assert [n for _, n in recorded(baseline_db)] == [first.name, second.name]
+    second.write_text(second.read_text() + "-- edited\n")
+    assert migrate(two_files, baseline_db).exit_code == 3
+
+
+def test_supabase_layout_creates_the_supabase_cli_table(tmp_path: Path, pg_admin_url: str, baseline_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "supabase" / "schemas").mkdir(parents=True)
+    (tmp_path / "supabase" / "schemas" / "t.sql").write_text("CREATE TABLE public.t (id int PRIMARY KEY);\n")
+    res = run_cli("plan", "--write", "--shadow-url", pg_admin_url, "--name", "t")
+    assert res.exit_code == 0, res.output
+    (path,) = sorted((tmp_path / "supabase" / "migrations").glob("*.sql"))
+    res = run_cli("apply", "--migrations", "--db", baseline_db, "--yes")
+    assert res.exit_code == 0, res.output
+    assert query(baseline_db, "SELECT version, name FROM supabase_migrations.schema_migrations") == [(path.name[:14], "t")]
+    check = run_cli("check", "--shadow-url", pg_admin_url)
+    assert check.exit_code == 0, check.output
+
+
+def test_apply_migrations_waits_for_the_apply_lock(written: Project, baseline_db: str) -> None:
+    done: list[int] = []
+    with psycopg.connect(baseline_db, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+
+        def run() -> None:
+            with psycopg.connect(baseline_db) as conn:
+                done.append(len(apply_migrations(conn, list_migrations(written.migrations)).applied))
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(0.7)
+        assert worker.is_alive() and not done
+        assert query(baseline_db, "SELECT to_regclass('public.users')") == [(None,)]
+        holder.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        worker.join(timeout=30)
+    assert done == [1]
+    assert query(baseline_db, "SELECT to_regclass('public.users')::text") == [("users",)]
+
+
+def test_plan_write_online_gives_each_step_outside_the_transaction_a_file(written: Project, baseline_db: str) -> None:
+    url = as_role(baseline_db, OWNER)
+    assert migrate(written, url).exit_code == 0
+    (written.schema / "0005_more.sql").write_text(
+        "CREATE INDEX IF NOT EXISTS users_email_idx ON public.users (email);\n"
+        "ALTER TABLE public.usage_counters ADD CONSTRAINT count_nonneg CHECK (count >= 0);\n"
+    )
+    res = written.write("--online", "--name", "more")
+    assert res.exit_code == 0, res.output
+    _, main, *online = written.files()
+    assert main.name.endswith("_more.sql") and "NOT VALID" in main.read_text()
+    assert [p.name[15:] for p in online] == ["more_online_1.sql", "more_online_2.sql"]
+    assert "VALIDATE CONSTRAINT count_nonneg" in online[0].read_text()
+    assert "CREATE INDEX CONCURRENTLY" in online[1].read_text()
+    assert f"wrote {online[1]} (runs outside a transaction)" in res.stderr
+    assert "CONCURRENTLY" not in main.read_text() + online[0].read_text()
+    check = written.check()  # replays the online file outside a transaction
+    assert check.exit_code == 0, check.output
+    res = migrate(written, url, "--allow-hazards", "INDEX_BUILD")
+    assert res.exit_code == 0, res.output
+    assert "Applied 3 migration file(s)" in res.stdout
+    plan = run_cli("plan", "--schema-dir", str(written.schema), "--db", url, "--shadow-url", written.shadow, "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\r"), max_size=40), min_size=1, max_size=5))
+def test_checksum_ignores_line_endings_only(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert checksum(text) == checksum(text.replace("\n", "\r\n"))
+    assert checksum(text) != checksum(text + " ")

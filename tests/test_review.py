@@ -6,6 +6,7 @@ import difflib
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from schemakit.server import shadow
 from schemakit.server.embedded import bin_path
 from schemakit.snapshot import dump_snapshot, load_snapshot
 from tests.conftest import as_role
-from tests.helpers import REPO, Target, model_of, query, run_cli, seed_project
+from tests.helpers import REPO, Result, Target, model_of, query, run_cli, seed_project
 
 OWNER = "schemakit_owner"
 SEED_SNAPSHOT = REPO / "snapshots" / "seed.json"
@@ -298,3 +299,125 @@ def test_snapshot_round_trips_every_kind(baseline_db: str, tmp_path: Path) -> No
     back = load_snapshot(path)
     assert back.objects == model.objects
     assert back.fingerprint() == model.fingerprint()
+
+
+# -- apply --snapshot --------------------------------------------------------------
+
+
+def test_apply_refreshes_the_snapshot_it_was_given(target: Target, tmp_path: Path) -> None:
+    snap = tmp_path / "snapshots" / "dev.json"
+    res = target.apply("--snapshot", str(snap))
+    assert res.exit_code == 0, res.output
+    assert f"Refreshed the snapshot {snap}." in res.stdout
+    assert snap.read_text() == run_cli("snapshot", "--db", target.url).stdout
+    res = target.apply("--snapshot", str(snap))
+    assert res.exit_code == 0, res.output
+    assert f"The snapshot {snap} is up to date." in res.stdout
+    edit(target, INIT, "    email TEXT NOT NULL,\n", "    email TEXT NOT NULL,\n    display_name TEXT,\n")
+    before = snap.read_text()
+    res = target.apply("--snapshot", str(snap))
+    assert res.exit_code == 0 and "Refreshed the snapshot" in res.stdout, res.output
+    lines = changed_lines(before, snap.read_text())
+    assert any("display_name" in line for line in lines) and len(lines) < 15, lines
+
+
+def test_a_refused_apply_leaves_the_snapshot_alone(seeded: Target, tmp_path: Path) -> None:
+    snap = tmp_path / "dev.json"
+    snap.write_text("old\n")
+    query(seeded.url, "ALTER TABLE public.users ADD COLUMN legacy text")  # the files lack it: a drop
+    res = seeded.apply("--snapshot", str(snap))
+    assert res.exit_code == 3, res.output
+    assert snap.read_text() == "old\n" and "snapshot" not in res.stdout.lower()
+
+
+def test_apply_migrations_refreshes_the_snapshot(baseline_db: str, pg_admin_url: str, tmp_path: Path) -> None:
+    schema = seed_project(tmp_path)
+    mdir = tmp_path / "migrations"
+    flags = ["--schema-dir", str(schema), "--migrations-dir", str(mdir)]
+    assert run_cli("plan", "--write", *flags, "--shadow-url", pg_admin_url).exit_code == 0
+    snap = tmp_path / "snapshots" / "seed.json"
+    url = as_role(baseline_db, OWNER)
+    res = run_cli("apply", "--migrations", *flags, "--db", url, "--yes", "--snapshot", str(snap))
+    assert res.exit_code == 0, res.output
+    assert f"Refreshed the snapshot {snap}." in res.stdout
+    # Applying the seed's migration gives the repository's seed snapshot (but the server version).
+    assert _same_but_server(snap.read_text(), SEED_SNAPSHOT.read_text())
+
+
+def _same_but_server(a: str, b: str) -> bool:
+    pattern = re.compile(r'"server_version": \d+')
+    return pattern.sub("", a) == pattern.sub("", b)
+
+
+# -- check: snapshots ----------------------------------------------------------------
+
+
+class Repo:
+    """A project folder (cwd) with the seed's schema/, one migration, and snapshots/."""
+
+    def __init__(self, root: Path, shadow: str) -> None:
+        self.root = root
+        self.shadow = shadow
+        self.schema = seed_project(root)
+        self.snapshots = root / "snapshots"
+        self.snapshots.mkdir()
+
+    def write(self, *extra: str) -> None:
+        res = run_cli("plan", "--write", "--shadow-url", self.shadow, *extra)
+        assert res.exit_code == 0, res.output
+
+    def check(self, *extra: str) -> Result:
+        return run_cli("check", "--shadow-url", self.shadow, *extra)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    root = tmp_path / "repo"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    r = Repo(root, pg_admin_url)
+    r.write()
+    shutil.copy(SEED_SNAPSHOT, r.snapshots / "seed.json")
+    return r
+
+
+def test_check_accepts_the_seed_snapshot(repo: Repo) -> None:
+    res = repo.check()
+    assert res.exit_code == 0, res.output
+    assert "1 snapshot(s) checked" in res.stdout
+    assert "stale" not in res.output and "note:" not in res.stderr
+
+
+def test_check_fails_on_a_drifted_snapshot(repo: Repo, seeded: Target) -> None:
+    query(seeded.url, "CREATE INDEX users_email_lower ON public.users (lower(email))")
+    assert run_cli("snapshot", "--db", seeded.url, "--out", "snapshots/prod.json").exit_code == 0
+    res = repo.check()
+    assert res.exit_code == 1, res.output
+    assert "the snapshot snapshots/prod.json is stale" in res.stderr
+    assert "drop index public.users_email_lower" in res.stderr
+    assert "schemakit snapshot --db URL --out snapshots/prod.json" in res.stderr
+    assert "seed.json" not in res.stderr
+
+
+def test_check_fails_on_a_snapshot_that_does_not_load(repo: Repo) -> None:
+    data = json.loads(SEED_SNAPSHOT.read_text())
+    data["objects"]["table"]["public.users"]["comment"] = "edited by hand"
+    (repo.snapshots / "edited.json").write_text(json.dumps(data))
+    (repo.snapshots / "old.json").write_text(json.dumps({**data, "snapshot": {**data["snapshot"], "format_version": 0}}))
+    res = repo.check()
+    assert res.exit_code == 1, res.output
+    assert "snapshots/edited.json is stale" in res.stderr and "fingerprint" in res.stderr
+    assert "snapshots/old.json is stale" in res.stderr and "format_version 0" in res.stderr
+
+
+def test_a_snapshot_behind_the_migrations_passes_with_a_note(repo: Repo) -> None:
+    (repo.schema / "0004_extra.sql").write_text("CREATE TABLE public.extra (id bigint PRIMARY KEY);\n")
+    repo.write("--name", "extra")
+    res = repo.check()
+    assert res.exit_code == 0, res.output
+    assert "note: snapshots/seed.json holds the state of migration" in res.stderr
+    assert "1 migration file(s) behind schema/" in res.stderr
+    assert "plan --from-snapshot snapshots/seed.json" in res.stderr
+    strict = repo.check("--strict-snapshots")
+    assert strict.exit_code == 1, strict.output
+    assert "check failed: snapshots/seed.json holds the state of migration" in strict.stderr

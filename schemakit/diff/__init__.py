@@ -603,19 +603,14 @@ def _grants(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
             probe = Grant(on_kind=on_kind, on=obj_key[1], grantee=grantee, privileges=())
             if probe.key not in new_grants and _implied(current, desired, probe):
                 new_grants[probe.key] = probe
-    if 0 < current.server_version < 170000:
-        # A newer shadow's GRANT ALL includes MAINTAIN, which this target lacks.
-        new_grants = {
-            k: replace(g, privileges=tuple(p for p in g.privileges if p != "MAINTAIN"),
-                       grantable=tuple(p for p in g.grantable if p != "MAINTAIN"))
-            for k, g in new_grants.items()
-        }
     for key in sorted(old_grants.keys() | new_grants.keys()):
         old, new = old_grants.get(key), new_grants.get(key)
         target = new if new is not None else old
         assert target is not None
         if target.object_key not in desired.objects:
             continue  # the object goes, its privileges with it
+        before: tuple[str, ...]
+        before_grantable: tuple[str, ...]
         if target.object_key not in current.objects or target.object_key in fresh:
             before, before_grantable = _implied(current, desired, target), ()
         elif old is not None:

@@ -8,10 +8,30 @@ from typing import Any, Callable
 
 from schemakit import __version__
 from schemakit.hazards import KINDS
+from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase
 from schemakit.plan import Plan, Step
 from schemakit.render.sql import render_script
 
 SIGN = {"create": "+", "alter": "~", "drop": "-"}
+OUTSIDE = "(outside the transaction)"
+ONLINE_PHASE = "-- ---- online phase: each statement below runs on its own, outside the transaction, after it commits ----"
+
+
+ENUM_PHASE = "-- ---- enum values: committed first, in a transaction of their own (the main transaction may use them) ----"
+MAIN_PHASE = "-- ---- main transaction ----"
+
+
+def phased_statements(steps: Any) -> list[str]:
+    """The steps' statements in apply's phase order (schemakit.phases), boundaries marked."""
+    phased = by_phase(steps)
+    enum_values = [s for step in phased[ENUM_VALUES] for s in step.sql]
+    main = [s for step in phased[MAIN] for s in step.sql]
+    online = [s for step in phased[ONLINE] for s in step.sql]
+    if enum_values and main:
+        main = [ENUM_PHASE, *enum_values, MAIN_PHASE, *main]
+    else:
+        main = enum_values + main
+    return main + ([ONLINE_PHASE, *online] if online else [])
 PLAN_FORMAT_VERSION = 1
 
 
@@ -27,7 +47,8 @@ def headline(plan: Plan) -> str:
 def step_line(step: Step) -> str:
     marks = " ".join(f"[{h.name}]" for h in step.hazards)
     warn = "!" if step.destructive else " "
-    return f"{warn}{SIGN[step.change.action]} {step.summary}" + (f"   {marks}" if marks else "")
+    line = f"{warn}{SIGN[step.change.action]} {step.summary}" + (f"   {marks}" if marks else "")
+    return line if step.transactional else f"{line}   {OUTSIDE}"
 
 
 def hazard_lines(plan: Plan) -> list[str]:
@@ -48,7 +69,7 @@ def script(plan: Plan) -> str:
         ]
         + [f"-- hazard: {line}" for line in hazard_lines(plan)]
     )
-    return render_script(plan.statements, header=header)
+    return render_script(phased_statements(plan.steps), header=header)
 
 
 def as_text(plan: Plan) -> str:
@@ -80,7 +101,8 @@ def as_markdown(plan: Plan) -> str:
     for kind in sorted(by_kind):
         for step in by_kind[kind]:
             hz = ", ".join(f"`{h.name}`" for h in step.hazards) or ""
-            lines.append(f"| {kind} | {SIGN[step.change.action]} {_md(step.summary)} | {hz} |")
+            where = "" if step.transactional else f" {OUTSIDE}"
+            lines.append(f"| {kind} | {SIGN[step.change.action]} {_md(step.summary)}{where} | {hz} |")
     hazards = hazard_lines(plan)
     if hazards:
         lines += ["", "#### ⚠️ Hazards", ""] + [f"- {_md(h)}" for h in hazards]
@@ -106,6 +128,7 @@ def as_json_data(plan: Plan) -> dict[str, Any]:
                 "object": s.change.key[1],
                 "summary": s.summary,
                 "sql": list(s.sql),
+                "transactional": s.transactional,
                 "hazards": [
                     {"name": h.name, "message": h.message, "gates": h.gates, "safer": KINDS[h.name].safer}
                     for h in s.hazards

@@ -8,4 +8,5 @@ FROM pg_catalog.pg_default_acl d
 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
 CROSS JOIN LATERAL pg_catalog.aclexplode(d.defaclacl) x
 WHERE d.defaclobjtype IN ('r', 'S', 'f')
+  AND x.privilege_type <> 'MAINTAIN'
   AND d.defaclrole = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER)

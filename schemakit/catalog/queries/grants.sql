@@ -2,7 +2,8 @@
 -- (tables, views, materialized views, sequences), columns, functions and procedures,
 -- and user schemas. A NULL ACL is the type's default (acldefault); the owner's own
 -- privileges are left out (owners differ between a shadow and a target), and so is
--- the grantor.
+-- the grantor. MAINTAIN (PostgreSQL 17+, part of ALL there) is left out too, so that
+-- a newer shadow and an older target agree.
 WITH objs AS (
   SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view'
                         WHEN 'm' THEN 'materialized view' ELSE 'table' END AS on_kind,
@@ -42,6 +43,7 @@ SELECT o.on_kind, o.schema, o.name, o.args, o.col,
 FROM objs o
 CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) x
 WHERE x.grantee <> o.owner
+  AND x.privilege_type <> 'MAINTAIN'
   AND NOT (o.schema = ANY (%(managed)s))
   AND o.schema NOT LIKE 'pg\_%%' AND o.schema NOT LIKE 'supabase\_%%'
   AND o.schema <> 'information_schema'
