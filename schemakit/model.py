@@ -17,6 +17,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, Mapping
 
+from schemakit.viewdef import normalize as normalize_view
+
 Key = tuple[str, str]
 """(kind, identity), e.g. ("table", "public.users")."""
 
@@ -548,11 +550,16 @@ def fingerprint_form(data: dict[str, Any]) -> dict[str, Any]:
     """``to_json`` output as fingerprinted: table columns by name, since the diff
     ignores their physical order (an added column goes last in the target but may be
     in the middle of the schema files), and a target the plan has been applied to
-    must have the desired fingerprint."""
+    must have the desired fingerprint. View definitions are compared in the form
+    every major agrees on."""
+    out = dict(data)
+    for kind in ("view", "materialized view"):
+        if kind in out:
+            # PostgreSQL 16+ prints single-relation views unqualified (schemakit.viewdef).
+            out[kind] = {ident: {**v, "definition": normalize_view(v["definition"])} for ident, v in out[kind].items()}
     tables = data.get("table")
     if not tables:
-        return data
-    out = dict(data)
+        return out
     out["table"] = {
         ident: {**t, "columns": sorted(t.get("columns", []), key=lambda c: str(c.get("name")))}
         for ident, t in tables.items()

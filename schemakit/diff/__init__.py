@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Callable, Iterator, TypeVar
 
 from schemakit.catalog import is_managed_schema
+from schemakit.viewdef import normalize as normalize_view
 from schemakit.changes import (
     AddColumn,
     AddConstraint,
@@ -537,7 +538,7 @@ def recreated_views(current: Model, desired: Model) -> dict[Key, Cause]:
 
 
 def _view_shape(v: View) -> tuple[object, ...]:
-    return (v.definition, v.columns, v.options, v.materialized)
+    return (normalize_view(v.definition), v.columns, v.options, v.materialized)
 
 
 def _views(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
