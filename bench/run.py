@@ -5,6 +5,9 @@
 
 For every N it measures (median of --runs after one warm-up, same server for all):
 
+- diff:   `schemakit diff A B` against `migra --unsafe A B` (A: the N-table schema,
+          B: the variant with ~10% of the tables changed). migra runs from its own
+          venv, bench/.venv, created on first use (migra, sqlalchemy<2, psycopg2-binary);
 - plan:   `schemakit plan` end to end (parse, shadow load, both catalogs, diff, render)
           against `psql -1 -f` loading the same files into an empty database (the floor
           for any shadow-based tool);
@@ -20,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -37,15 +39,41 @@ from schemakit.server.embedded import bin_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 SCHEMAKIT = [sys.executable, "-m", "schemakit"]
+MIGRA_VENV = ROOT / ".venv"
+MIGRA_PACKAGES = ["migra", "sqlalchemy<2", "psycopg2-binary", "setuptools"]
 
 
-def timed(fn: Callable[[], Any], runs: int) -> float:
-    fn()  # warm-up
-    samples = []
-    for _ in range(runs):
+def ensure_migra() -> Path:
+    """bench/.venv/bin/migra, installed on first use (migra needs SQLAlchemy 1.x)."""
+    migra = MIGRA_VENV / "bin" / "migra"
+    if not migra.exists():
+        print("installing migra into bench/.venv ...", file=sys.stderr, flush=True)
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", str(MIGRA_VENV)], check=True)
+        pip = [str(MIGRA_VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, *MIGRA_PACKAGES], check=True)
+    return migra
+
+
+def timed(fn: Callable[[], Any], runs: int, slow: float = 60.0) -> float | None:
+    """Median of ``runs`` timed calls after a warm-up call.
+
+    A call slower than ``slow`` seconds is not repeated: its time is the result. A call
+    that times out (subprocess.TimeoutExpired) gives None.
+    """
+    try:
         t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
+        fn()  # warm-up
+        first = time.perf_counter() - t
+        if first > slow:
+            return first
+        samples = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t)
+    except subprocess.TimeoutExpired:
+        return None
     return statistics.median(samples)
 
 
@@ -56,9 +84,27 @@ def sh(args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
     return res
 
 
+def peak_rss_mb(args: list[str]) -> float:
+    """Peak resident memory of one run of ``args`` (that process alone, by wait4)."""
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 2):
+        raise SystemExit(f"failed: {' '.join(args)}")
+    return usage.ru_maxrss / 1024  # kB on Linux
+
+
 def fresh(admin: str) -> str:
     name = shadow.create_database(admin, baseline=True)
     return shadow.database_url(admin, name)
+
+
+def as_url(conninfo: str) -> str:
+    """A postgresql:// URL for a key=value conninfo (migra takes URLs only)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    p = conninfo_to_dict(conninfo)
+    return f"postgresql://{p['user']}@{p['host']}:{p['port']}/{p['dbname']}"
 
 
 def drop(admin: str, url: str) -> None:
@@ -67,20 +113,37 @@ def drop(admin: str, url: str) -> None:
     shadow.drop_database(admin, str(conninfo_to_dict(url)["dbname"]))
 
 
-def bench_size(n: int, admin: str, runs: int, work: Path) -> dict[str, float]:
+def bench_size(
+    n: int, admin: str, runs: int, work: Path, migra: Path, limit: float
+) -> dict[str, float | None]:
     schema_dir = work / f"schema_{n}"
     generate(n, schema_dir)
+    changed_dir = work / f"changed_{n}"
+    generate(n, changed_dir, changed=True)
     files = str(schema_dir / "schema.sql")
     psql = str(bin_path("psql"))
     env = {**os.environ, "PGOPTIONS": "-c check_function_bodies=off"}
-    out: dict[str, float] = {"n": n}
+    out: dict[str, float | None] = {"n": n}
+
+    def load(url: str, path: str) -> None:
+        sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", url, "-f", path], env=env)
 
     def psql_load() -> None:
         url = fresh(admin)
         try:
-            sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", url, "-f", files], env=env)
+            load(url, files)
         finally:
             drop(admin, url)
+
+    # 1. diff of two loaded databases: schemakit against migra.
+    db_a, db_b = fresh(admin), fresh(admin)
+    load(db_a, files)
+    load(db_b, str(changed_dir / "schema.sql"))
+    url_a, url_b = as_url(db_a), as_url(db_b)
+    out["diff_s"] = timed(lambda: sh([*SCHEMAKIT, "diff", url_a, url_b], timeout=limit), runs)
+    out["migra_s"] = timed(lambda: sh([str(migra), "--unsafe", url_a, url_b]), runs)
+    drop(admin, db_a)
+    drop(admin, db_b)
 
     target = fresh(admin)
     plan_args = [*SCHEMAKIT, "plan", "--schema-dir", str(schema_dir), "--db", target, "--shadow-url", admin,
@@ -91,9 +154,8 @@ def bench_size(n: int, admin: str, runs: int, work: Path) -> dict[str, float]:
 
     out["psql_load_s"] = timed(psql_load, runs)
     out["plan_s"] = timed(plan, runs)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out["plan_peak_rss_mb"] = peak_rss_mb(plan_args)
     script = sh(plan_args).stdout
-    out["plan_peak_rss_mb"] = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     script_path = work / f"plan_{n}.sql"
     script_path.write_text(script)
 
@@ -126,38 +188,95 @@ def bench_size(n: int, admin: str, runs: int, work: Path) -> dict[str, float]:
         "c = psycopg.connect(sys.argv[1]); read_model(c)"
     )
     out["introspect_s"] = timed(lambda: sh([sys.executable, "-c", reader, target]), runs)
+    out["introspect_inproc_s"] = timed(lambda: read_in_process(target), runs)
+    out["catalog_queries"] = catalog_queries(target)
     drop(admin, target)
     return out
+
+
+def read_in_process(url: str) -> None:
+    """Introspection without the interpreter's start-up and imports."""
+    import psycopg
+
+    from schemakit.catalog import read_model
+
+    with psycopg.connect(url) as conn:
+        read_model(conn)
+
+
+def catalog_queries(url: str) -> int:
+    import psycopg
+
+    from schemakit.catalog.reader import CatalogReader
+
+    with psycopg.connect(url) as conn:
+        reader = CatalogReader(conn)
+        reader.read()
+        return reader.queries_run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, help="give up on one `schemakit diff` after this many seconds"
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.gettempdir()) / "schemakit-bench" / "pg"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     data_dir.parent.chmod(0o755)
     server = embedded.start(data_dir, durable=False)
     admin = server.url()
+    migra = ensure_migra()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
             print(f"N = {n} ...", file=sys.stderr, flush=True)
-            rows.append(bench_size(n, admin, args.runs, Path(tmp)))
-    header = f"{'N':>6} {'plan':>8} {'psql -f':>8} {'ratio':>6} {'read':>7} {'pg_dump':>8} {'ratio':>6} {'apply':>7} {'psql -1':>8} {'ratio':>6} {'RSS MB':>7}"
-    print(header)
-    for r in rows:
-        print(
-            f"{r['n']:>6} {r['plan_s']:>8.2f} {r['psql_load_s']:>8.2f} {r['plan_s'] / r['psql_load_s']:>6.2f} "
-            f"{r['introspect_s']:>7.2f} {r['pg_dump_s']:>8.2f} {r['introspect_s'] / r['pg_dump_s']:>6.2f} "
-            f"{r['apply_s']:>7.2f} {r['psql_apply_s']:>8.2f} {r['apply_s'] / r['psql_apply_s']:>6.2f} "
-            f"{r['plan_peak_rss_mb']:>7.0f}"
-        )
+            rows.append(bench_size(n, admin, args.runs, Path(tmp), migra, args.timeout))
+    print(table(rows))
     if len(rows) > 1:
         big, small = rows[-1], rows[-2]
-        print(f"plan scaling N={big['n']}/N={small['n']}: {big['plan_s'] / small['plan_s']:.2f}")
+        if big["plan_s"] and small["plan_s"]:
+            print(f"plan time N={big['n']} / N={small['n']}: {big['plan_s'] / small['plan_s']:.2f}")
     (ROOT / "results.json").write_text(json.dumps({"server": f"PostgreSQL {server.version}", "rows": rows}, indent=2) + "\n")
+
+
+COLUMNS: list[tuple[str, str | tuple[str, str], str]] = [
+    # (header, key or (numerator, denominator) for a ratio, format)
+    ("N", "n", "{:.0f}"),
+    ("diff", "diff_s", "{:.2f}"),
+    ("migra", "migra_s", "{:.2f}"),
+    ("ratio", ("diff_s", "migra_s"), "{:.2f}"),
+    ("plan", "plan_s", "{:.2f}"),
+    ("psql -f", "psql_load_s", "{:.2f}"),
+    ("ratio", ("plan_s", "psql_load_s"), "{:.2f}"),
+    ("read", "introspect_s", "{:.2f}"),
+    ("in-proc", "introspect_inproc_s", "{:.2f}"),
+    ("pg_dump", "pg_dump_s", "{:.2f}"),
+    ("ratio", ("introspect_s", "pg_dump_s"), "{:.2f}"),
+    ("apply", "apply_s", "{:.2f}"),
+    ("psql -1", "psql_apply_s", "{:.2f}"),
+    ("ratio", ("apply_s", "psql_apply_s"), "{:.2f}"),
+    ("RSS MB", "plan_peak_rss_mb", "{:.0f}"),
+    ("queries", "catalog_queries", "{:.0f}"),
+]
+
+
+def table(rows: list[dict[str, float | None]]) -> str:
+    """A Markdown table of the times (seconds), the ratios and the peak RSS."""
+    lines = ["| " + " | ".join(h for h, _, _ in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
+    for r in rows:
+        cells = []
+        for _, key, fmt in COLUMNS:
+            if isinstance(key, tuple):
+                num, den = r.get(key[0]), r.get(key[1])
+                value = None if num is None or den is None else num / den
+            else:
+                value = r.get(key)
+            cells.append("timeout" if value is None else fmt.format(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Literal
 
 from schemakit.model import (
+    Publication,
     Grant,
     CompositeType,
     Domain,
@@ -578,4 +579,52 @@ class SetGrant(Change):
             what.append("grant option")
         where = f"{g.on}.{g.column}" if g.column else g.on
         return f"privileges on {g.on_kind} {where} for {g.grantee}: {'; '.join(what)}"
+
+
+# -- publications and replica identity ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatePublication(Change):
+    action: ClassVar[Action] = "create"
+    publication: Publication
+
+
+@dataclass(frozen=True)
+class DropPublication(Change):
+    action: ClassVar[Action] = "drop"
+    publication: Publication
+
+
+@dataclass(frozen=True)
+class AlterPublication(Change):
+    """What it publishes, and tables added and removed (each guarded: re-runs skip them)."""
+
+    action: ClassVar[Action] = "alter"
+    old: Publication
+    new: Publication
+
+    @property
+    def added(self) -> list[str]:
+        return [t for t in self.new.tables if t not in self.old.tables]
+
+    @property
+    def removed(self) -> list[str]:
+        return [t for t in self.old.tables if t not in self.new.tables]
+
+    def describe(self) -> str:
+        what = [f"add {t}" for t in self.added] + [f"drop {t}" for t in self.removed]
+        if self.old.publish != self.new.publish:
+            what.append(f"publish {', '.join(self.new.publish)}")
+        return f"publication {self.key[1]}: {'; '.join(what)}"
+
+
+@dataclass(frozen=True)
+class SetReplicaIdentity(Change):
+    action: ClassVar[Action] = "alter"
+    table: Table
+
+    def describe(self) -> str:
+        how = {"d": "default", "f": "full", "n": "nothing", "i": f"using index {self.table.replica_index}"}
+        return f"table {self.key[1]}: replica identity {how[self.table.replica_identity]}"
 

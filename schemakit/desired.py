@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact_text
 from schemakit.model import Model
@@ -26,21 +27,26 @@ _MISSING_EXTENSION = {"0A000", "58P01", "22023", "42704"}
 
 
 def load_statements(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], url: str) -> None:
-    """Run the statements in one transaction; a failure becomes a located SourceError."""
+    """Run the statements in one transaction, in batches; a failure becomes a located SourceError."""
     conn.autocommit = False
+    texts: list[bytes] = []
+    owners: list[SourceStatement] = []  # the source statement of each text
+    for stmt in statements:
+        for name in _replaced_publications(stmt):
+            # The files declare the whole publication (the DROP ... IF EXISTS;
+            # CREATE idiom), and the baseline may already have it
+            # (supabase_realtime): the shadow takes the declared one.
+            texts.append(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(name)).as_bytes(conn))
+            owners.append(stmt)
+        texts.append(stmt.sql.encode())
+        owners.append(stmt)
     with conn.cursor() as cur:
-        cur.execute("SET LOCAL check_function_bodies = off")
-        for stmt in statements:
-            try:
-                for name in _replaced_publications(stmt):
-                    # The files declare the whole publication (the DROP ... IF EXISTS;
-                    # CREATE idiom), and the baseline may already have it
-                    # (supabase_realtime): the shadow takes the declared one.
-                    cur.execute(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(name)))
-                cur.execute(stmt.sql.encode())
-            except psycopg.Error as exc:
-                conn.rollback()
-                raise _located(stmt, exc, url) from None
+        try:
+            cur.execute("SET LOCAL check_function_bodies = off")
+            execute_batched(cur, texts)
+        except StatementFailed as failed:
+            conn.rollback()
+            raise _located(owners[failed.index], failed.error, url) from None
     conn.commit()
 
 

@@ -146,6 +146,8 @@ class Table(DbObject):
     columns: tuple[Column, ...]
     rls_enabled: bool = False
     rls_forced: bool = False
+    replica_identity: str = "d"  # d default, f full, n nothing, i an index
+    replica_index: str | None = None
     comment: str | None = None
 
     @property
@@ -338,6 +340,22 @@ class Sequence(DbObject):
     @property
     def identity(self) -> str:
         return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Publication(DbObject):
+    """A publication (``supabase_realtime``): what it publishes, and its member tables."""
+
+    kind: ClassVar[str] = "publication"
+    name: str
+    all_tables: bool = False
+    publish: tuple[str, ...] = ("insert", "update", "delete", "truncate")
+    tables: tuple[str, ...] = ()  # table identities, sorted
+    comment: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return quote_ident(self.name)
 
 
 @dataclass(frozen=True)

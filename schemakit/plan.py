@@ -64,6 +64,7 @@ KIND_RANK = {
     "trigger": 10,
     "policy": 11,
     "bucket": 12,
+    "publication": 12,
     "grant": 13,
 }
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}

@@ -30,8 +30,8 @@ def normalize(definition: str) -> str:
         top = raw.stmt
         if isinstance(top, ast.SelectStmt) and top.larg is None:
             qualifier = _single_relation(top)
-            for name in top.__slots__:
-                _visit(getattr(top, name, None), qualifier, data, cuts)
+            for child in _children(top):
+                _visit(child, qualifier, data, cuts)
     if not cuts:
         return definition
     out = bytearray()
@@ -64,10 +64,15 @@ def _visit(node: Any, qualifier: str | None, data: bytes, cuts: list[tuple[int, 
     if isinstance(node, ast.ColumnRef) and qualifier is not None:
         fields = node.fields or ()
         if len(fields) == 2 and isinstance(fields[0], ast.String) and isinstance(fields[1], ast.String):
-            _cut_qualifier(fields[0].sval, node.location, data, cuts, qualifier)
+            _cut_qualifier(fields[0].sval or "", node.location, data, cuts, qualifier)
         return
-    for name in node.__slots__:
-        _visit(getattr(node, name, None), qualifier, data, cuts)
+    for child in _children(node):
+        _visit(child, qualifier, data, cuts)
+
+
+def _children(node: ast.Node) -> list[Any]:
+    slots: Any = getattr(type(node), "__slots__", ())
+    return [getattr(node, name, None) for name in slots]
 
 
 def _cut_qualifier(name: str, location: int | None, data: bytes, cuts: list[tuple[int, int]], qualifier: str) -> None:

@@ -14,7 +14,7 @@ views, sequences), RLS (enable, force), policies (permissive, restrictive, roles
 commands), domains, composite types, functions (sql, plpgsql, BEGIN ATOMIC,
 overloads), a procedure, row / statement / WHEN / constraint triggers, views
 (chained, security_invoker), materialized views with indexes, standalone
-sequences, and grants and revokes.
+sequences, grants and revokes, realtime publication membership and REPLICA IDENTITY.
 """
 
 from __future__ import annotations
@@ -123,6 +123,8 @@ EXTRAS = (
     "constraint_trigger",  # a deferrable constraint trigger
     "index_comment",  # a comment on the first index
     "revoke_anon",  # REVOKE ALL FROM anon
+    "realtime",  # a member of the supabase_realtime publication
+    "replica_full",  # REPLICA IDENTITY FULL
 )
 
 
@@ -270,6 +272,10 @@ def render(spec: Spec) -> str:
             out.append(f"ALTER TABLE {t.qname} ADD CONSTRAINT {t.name}_id_positive CHECK (id IS NOT NULL) NOT VALID;")
         if "index_comment" in t.extras and t.indexes:
             out.append(f"COMMENT ON INDEX {t.schema}.{t.indexes[0].name} IS 'an index';")
+        if "realtime" in t.extras:
+            out.append(f"ALTER PUBLICATION supabase_realtime ADD TABLE {t.qname};")
+        if "replica_full" in t.extras:
+            out.append(f"ALTER TABLE {t.qname} REPLICA IDENTITY FULL;")
         if "revoke_anon" in t.extras:
             out.append(f"REVOKE ALL ON {t.qname} FROM anon;")
         if t.comment:

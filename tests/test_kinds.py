@@ -461,10 +461,11 @@ CREATE FUNCTION public.secret() RETURNS integer LANGUAGE sql AS $$ SELECT 42 $$;
 
 
 def privileges(t: Target, obj: str, role: str) -> list[tuple[str]]:
+    """The role's privileges on a relation; MAINTAIN (PostgreSQL 17+) is not modelled."""
     return query(
         t.url,
         "SELECT privilege_type FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = %s::regclass)) x "
-        "WHERE x.grantee = %s::regrole ORDER BY 1",
+        "WHERE x.grantee = %s::regrole AND x.privilege_type <> 'MAINTAIN' ORDER BY 1",
         (obj, role),
     )
 
@@ -497,3 +498,37 @@ GRANT USAGE ON SCHEMA api TO authenticated;
     # And back: the default grants return.
     step(target, GRANTS.format(grants=""))
     assert ("SELECT",) in privileges(target, "public.items", "anon")
+
+
+# -- publications and replica identity ------------------------------------------------
+
+REALTIME = """
+CREATE TABLE public.messages (id bigint PRIMARY KEY, body text);
+CREATE TABLE public.rooms (id bigint PRIMARY KEY);
+{extra}
+"""
+
+
+def test_realtime_publication_membership_and_replica_identity(target: Target) -> None:
+    step(target, REALTIME.format(extra="ALTER PUBLICATION supabase_realtime ADD TABLE public.messages;"))
+    members = "SELECT tablename FROM pg_publication_tables WHERE pubname = 'supabase_realtime' ORDER BY 1"
+    assert query(target.url, members) == [("messages",)]
+    step(
+        target,
+        REALTIME.format(
+            extra="ALTER PUBLICATION supabase_realtime ADD TABLE public.rooms;\n"
+            "ALTER TABLE public.rooms REPLICA IDENTITY FULL;"
+        ),
+    )
+    assert query(target.url, members) == [("rooms",)]
+    assert query(target.url, "SELECT relreplident::text FROM pg_class WHERE oid = 'public.rooms'::regclass") == [("f",)]
+    # The idiom of many Supabase projects: the whole publication, declared.
+    step(
+        target,
+        REALTIME.format(
+            extra="DROP PUBLICATION IF EXISTS supabase_realtime;\n"
+            "CREATE PUBLICATION supabase_realtime FOR TABLE public.messages, public.rooms WITH (publish = 'insert, update');"
+        ),
+    )
+    assert query(target.url, members) == [("messages",), ("rooms",)]
+    assert query(target.url, "SELECT pubdelete FROM pg_publication WHERE pubname = 'supabase_realtime'") == [(False,)]

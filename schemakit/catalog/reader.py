@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 import psycopg
 
 from schemakit.model import (
+    Publication,
     Grant,
     CompositeType,
     Domain,
@@ -144,10 +145,16 @@ class CatalogReader:
                 name=r[1],
                 rls_enabled=r[2],
                 rls_forced=r[3],
-                comment=r[4],
-                columns=tuple(_column(c) for c in r[5]),
+                replica_identity=r[4],
+                replica_index=r[5] if r[4] == "i" else None,
+                comment=r[6],
+                columns=tuple(_column(c) for c in r[7]),
             )
             for r in self.fetch("tables")
+        )
+        add(
+            Publication(name=r[0], all_tables=r[1], publish=tuple(r[2]), tables=tuple(r[3]), comment=r[4])
+            for r in self.fetch("publications")
         )
         add(
             Sequence(
@@ -243,6 +250,11 @@ class CatalogReader:
                 # the column privileges with it).
                 whole = Grant(on_kind=g.object_key[0], on=g.on, grantee=g.grantee, privileges=())
                 depends[g.key] = frozenset({g.object_key} | ({whole.key} if g.column is not None else set()))
+        for obj in objects.values():
+            if isinstance(obj, Publication):
+                members = {("table", t) for t in obj.tables} & objects.keys()
+                if members:
+                    depends[obj.key] = frozenset(members)
         defaults = frozenset((r[0], r[1], r[2], r[3]) for r in self.fetch("default_privileges"))
         return Model(objects=objects, depends=depends, server_version=int(server_version), default_privileges=defaults)
 

@@ -6,8 +6,8 @@ No SQL here and no ordering: the plan orders the changes, the renderer writes th
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from typing import Callable, Iterator, TypeVar
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.catalog import is_managed_schema
 from schemakit.viewdef import normalize as normalize_view
@@ -20,6 +20,7 @@ from schemakit.changes import (
     AlterDomain,
     AlterExtension,
     AlterPolicy,
+    AlterPublication,
     AlterSequence,
     Change,
     Rework,
@@ -30,6 +31,7 @@ from schemakit.changes import (
     CreateFunction,
     CreateIndex,
     CreatePolicy,
+    CreatePublication,
     CreateSchema,
     CreateTable,
     CreateTrigger,
@@ -46,6 +48,7 @@ from schemakit.changes import (
     DropFunction,
     DropIndex,
     DropPolicy,
+    DropPublication,
     DropSchema,
     DropSequence,
     DropTable,
@@ -56,10 +59,12 @@ from schemakit.changes import (
     ReplaceIndex,
     SetComment,
     SetGrant,
+    SetReplicaIdentity,
     SetRowSecurity,
     UpsertBucket,
 )
 from schemakit.model import (
+    Publication,
     Grant,
     CompositeType,
     Domain,
@@ -86,14 +91,33 @@ from schemakit.model import (
 T = TypeVar("T", bound=DbObject)
 
 
+@dataclass(frozen=True)
+class Context:
+    """What the diffs of several kinds need, computed once per diff (not per object)."""
+
+    dropped: frozenset[Key]  # tables that go
+    functions: list[tuple[Function, Function]]  # recreated: their result type changes
+    users: Mapping[Key, Rework]  # dropped and created again around a change they use
+    rebuilt: Mapping[Key, Cause]  # views recreated
+
+
+def _context(current: Model, desired: Model) -> Context:
+    functions = recreated_functions(current, desired)
+    users = rework_users(current, desired, functions)
+    return Context(
+        dropped=frozenset(k for k in current.of_kind("table") if k not in desired.objects),
+        functions=functions,
+        users=users,
+        rebuilt=recreated_views(current, desired, users),
+    )
+
+
 def diff_models(current: Model, desired: Model) -> list[Change]:
     """Every change that turns ``current`` into ``desired``, unordered."""
     changes: list[Change] = []
-    dropped_tables = {
-        k for k in current.of_kind("table") if k not in desired.objects
-    }
+    ctx = _context(current, desired)
     for differ in _DIFFERS:
-        changes.extend(differ(current, desired, dropped_tables))
+        changes.extend(differ(current, desired, ctx))
     return changes + list(_comments_of_recreated(current, desired, changes))
 
 
@@ -117,7 +141,7 @@ def _comments_of_recreated(current: Model, desired: Model, changes: list[Change]
             yield SetComment(target=obj, comment=getattr(obj, "comment"))
 
 
-Differ = Callable[[Model, Model, set[Key]], Iterator[Change]]
+Differ = Callable[[Model, Model, Context], Iterator[Change]]
 
 
 def _pairs(current: Model, desired: Model, cls: type[T]) -> Iterator[tuple[T | None, T | None]]:
@@ -135,7 +159,7 @@ def _comment(old: DbObject | None, new: DbObject) -> Iterator[Change]:
         yield SetComment(target=new, comment=after)
 
 
-def _schemas(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _schemas(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Schema):
         if new is None:
             assert old is not None
@@ -147,7 +171,7 @@ def _schemas(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chan
         yield from _comment(old, new)
 
 
-def _extensions(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _extensions(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Extension):
         if new is None:
             assert old is not None
@@ -159,7 +183,7 @@ def _extensions(current: Model, desired: Model, dropped: set[Key]) -> Iterator[C
             yield AlterExtension(old=old, new=new)
 
 
-def _enums(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, EnumType):
         if new is None:
             assert old is not None
@@ -205,7 +229,7 @@ def rebuilt_enums(current: Model, desired: Model) -> list[tuple[EnumType, EnumTy
     return out
 
 
-def _domains(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _domains(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Domain):
         if new is None:
             assert old is not None
@@ -221,7 +245,7 @@ def _domains(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chan
         yield from _comment(old, new)
 
 
-def _composites(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, CompositeType):
         if new is None:
             assert old is not None
@@ -234,7 +258,7 @@ def _composites(current: Model, desired: Model, dropped: set[Key]) -> Iterator[C
         yield from _comment(old, new)
 
 
-def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Table):
         if new is None:
             assert old is not None
@@ -247,6 +271,8 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
             yield CreateTable(new, serials=serials)
             if new.rls_enabled or new.rls_forced:
                 yield SetRowSecurity(table=new, old_enabled=False, old_forced=False)
+            if new.replica_identity != "d":
+                yield SetReplicaIdentity(new)
             yield from _comment(None, new)
             for col in new.columns:
                 if col.comment is not None:
@@ -254,7 +280,7 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
             continue
         old_cols = {c.name: c for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
-        users = rework_users(current, desired)
+        users = ctx.users
         # A generated column over a column that changes goes and comes back.
         # A generated column over a column that changes, or whose expression changes
         # (or that becomes generated), goes and comes back.
@@ -295,6 +321,8 @@ def _tables(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chang
                 )
             if before.comment != col.comment:
                 yield SetComment(target=new, comment=col.comment, column=col.name)
+        if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
+            yield SetReplicaIdentity(new)
         if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):
             yield SetRowSecurity(table=new, old_enabled=old.rls_enabled, old_forced=old.rls_forced)
         yield from _comment(old, new)
@@ -321,7 +349,9 @@ def _column_shape(col: object) -> tuple[object, ...]:
     return (col.type, col.not_null, col.default, col.identity, col.generated, col.collation)
 
 
-def reworked_columns(current: Model, desired: Model) -> dict[Key, Rework]:
+def reworked_columns(
+    current: Model, desired: Model, functions: list[tuple[Function, Function]]
+) -> dict[Key, Rework]:
     """Column keys of kept tables whose column is dropped or changes type."""
     out: dict[Key, Rework] = {}
     for old_t, new_t in _pairs(current, desired, Table):
@@ -334,7 +364,7 @@ def reworked_columns(current: Model, desired: Model) -> dict[Key, Rework]:
     for old_e, new_e in rebuilt_enums(current, desired):
         for table, col in _enum_columns(current, desired, old_e):
             out[column_key(table.key, col.name)] = (old_e, new_e)
-    for old_f, new_f in recreated_functions(current, desired):
+    for old_f, new_f in functions:
         out[old_f.key] = (old_f, new_f)
     return out
 
@@ -348,7 +378,9 @@ def recreated_functions(current: Model, desired: Model) -> list[tuple[Function, 
     ]
 
 
-def rework_users(current: Model, desired: Model) -> dict[Key, Rework]:
+def rework_users(
+    current: Model, desired: Model, functions: list[tuple[Function, Function]]
+) -> dict[Key, Rework]:
     """Objects (and columns, by their defaults) of ``current`` that use a reworked
     column or function.
 
@@ -358,7 +390,7 @@ def rework_users(current: Model, desired: Model) -> dict[Key, Rework]:
     of them that the desired state keeps is dropped before the change and created
     again after it.
     """
-    reworked = reworked_columns(current, desired)
+    reworked = reworked_columns(current, desired, functions)
     if not reworked:
         return {}
     out: dict[Key, Rework] = {}
@@ -369,21 +401,21 @@ def rework_users(current: Model, desired: Model) -> dict[Key, Rework]:
     return out
 
 
-def _owned(obj: DbObject, dropped: set[Key]) -> bool:
+def _owned(obj: DbObject, dropped: frozenset[Key]) -> bool:
     """True when the object goes away with a table that is dropped anyway."""
     return obj.owner_key is not None and obj.owner_key in dropped
 
 
-def _constraints(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _constraints(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Constraint):
         if new is None:
             assert old is not None
-            if not _owned(old, dropped):
+            if not _owned(old, ctx.dropped):
                 yield DropConstraint(old)
             continue
         if old is None:
             yield AddConstraint(new)
-        elif (cause := rework_users(current, desired).get(old.key)) is not None:
+        elif (cause := ctx.users.get(old.key)) is not None:
             yield DropConstraint(old, reworked=cause)
             yield AddConstraint(new)
         elif (old.type, old.definition) != (new.type, new.definition):
@@ -391,8 +423,8 @@ def _constraints(current: Model, desired: Model, dropped: set[Key]) -> Iterator[
         yield from _comment(old, new)
 
 
-def _indexes(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
-    rebuilt = {k[1] for k in recreated_views(current, desired)}
+def _indexes(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    rebuilt = {k[1] for k in ctx.rebuilt}
     for old, new in _pairs(current, desired, Index):
         if old is not None and new is not None and qualified(old.schema, old.table) in rebuilt:
             # The materialized view is dropped and recreated, and its indexes with it.
@@ -401,12 +433,12 @@ def _indexes(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chan
             continue
         if new is None:
             assert old is not None
-            if not _owned(old, dropped):
+            if not _owned(old, ctx.dropped):
                 yield DropIndex(old)
             continue
         if old is None:
             yield CreateIndex(new, table_is_new=new.owner_key not in current.objects)
-        elif (cause := rework_users(current, desired).get(old.key)) is not None:
+        elif (cause := ctx.users.get(old.key)) is not None:
             yield DropIndex(old, reworked=cause)
             yield CreateIndex(new)
         elif old.definition != new.definition:
@@ -414,7 +446,7 @@ def _indexes(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chan
         yield from _comment(old, new)
 
 
-def _functions(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _functions(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Function):
         if new is None:
             assert old is not None
@@ -428,8 +460,8 @@ def _functions(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Ch
         yield from _comment(old, new)
 
 
-def _triggers(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
-    rebuilt = {k[1] for k in recreated_views(current, desired)}
+def _triggers(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    rebuilt = {k[1] for k in ctx.rebuilt}
     for old, new in _pairs(current, desired, Trigger):
         if old is not None and new is not None and qualified(old.schema, old.table) in rebuilt:
             # INSTEAD OF triggers go with their view when it is recreated.
@@ -438,10 +470,10 @@ def _triggers(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Cha
             continue
         if new is None:
             assert old is not None
-            if not _owned(old, dropped):
+            if not _owned(old, ctx.dropped):
                 yield DropTrigger(old)
             continue
-        if old is not None and (cause := rework_users(current, desired).get(old.key)) is not None:
+        if old is not None and (cause := ctx.users.get(old.key)) is not None:
             yield DropTrigger(old, reworked=cause)
             yield CreateTrigger(new)
         elif old is None or (old.definition, old.enabled) != (new.definition, new.enabled):
@@ -449,16 +481,16 @@ def _triggers(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Cha
         yield from _comment(old, new)
 
 
-def _policies(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _policies(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Policy):
         if new is None:
             assert old is not None
-            if not _owned(old, dropped):
+            if not _owned(old, ctx.dropped):
                 yield DropPolicy(old)
             continue
         if old is None:
             yield CreatePolicy(new)
-        elif (cause := rework_users(current, desired).get(old.key)) is not None:
+        elif (cause := ctx.users.get(old.key)) is not None:
             yield DropPolicy(old, reworked=cause)
             yield CreatePolicy(new)
         elif old.state != new.state:
@@ -466,7 +498,7 @@ def _policies(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Cha
         yield from _comment(old, new)
 
 
-def _buckets(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _buckets(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Bucket):
         if new is None:
             assert old is not None
@@ -475,7 +507,7 @@ def _buckets(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Chan
             yield UpsertBucket(new, old=old)
 
 
-def _sequences(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _sequences(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Sequence):
         if new is None:
             assert old is not None
@@ -504,7 +536,7 @@ def _view_replaceable(old: View, new: View) -> bool:
 Cause = tuple[View, View] | Rework
 
 
-def recreated_views(current: Model, desired: Model) -> dict[Key, Cause]:
+def recreated_views(current: Model, desired: Model, users: Mapping[Key, Rework]) -> dict[Key, Cause]:
     """Views that must be dropped and recreated → what causes it.
 
     A view whose columns change incompatibly (or a changed materialized view) is
@@ -514,7 +546,7 @@ def recreated_views(current: Model, desired: Model) -> dict[Key, Cause]:
     """
     roots: dict[Key, Cause] = {
         key: cause
-        for key, cause in rework_users(current, desired).items()
+        for key, cause in users.items()
         if key[0] in ("view", "materialized view") and key in desired.objects
     }
     for old, new in _pairs(current, desired, View):
@@ -541,8 +573,8 @@ def _view_shape(v: View) -> tuple[object, ...]:
     return (normalize_view(v.definition), v.columns, v.options, v.materialized)
 
 
-def _views(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
-    rebuilt = recreated_views(current, desired)
+def _views(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    rebuilt = ctx.rebuilt
     for old, new in _pairs(current, desired, View):
         if new is None:
             assert old is not None
@@ -563,6 +595,24 @@ def _views(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change
             if _view_shape(old) != _view_shape(new):
                 yield CreateView(new, old=old)
             yield from _comment(old, new)
+
+
+def _publications(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Publication):
+        if new is None:
+            assert old is not None
+            yield DropPublication(old)
+            continue
+        if old is None or old.all_tables != new.all_tables:
+            if old is not None:
+                yield DropPublication(old)
+            yield CreatePublication(new)
+        elif (old.publish, old.tables) != (new.publish, new.tables):
+            # Tables the plan drops leave the publication with them.
+            kept = tuple(t for t in old.tables if ("table", t) not in ctx.dropped)
+            if (old.publish, kept) != (new.publish, new.tables):
+                yield AlterPublication(old=replace(old, tables=kept), new=new)
+        yield from _comment(old, new)
 
 
 _DEFAULT_TYPE = {"table": "r", "view": "r", "materialized view": "r", "sequence": "S", "function": "f", "procedure": "f"}
@@ -586,11 +636,11 @@ def _implied(current: Model, desired: Model, g: Grant) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def _grants(current: Model, desired: Model, dropped: set[Key]) -> Iterator[Change]:
+def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     """Privileges per (object, grantee). For an object the plan creates (or drops and
     creates again) the starting point is what default privileges give it, so a grant
     they already imply is never planned."""
-    fresh = set(recreated_views(current, desired)) | {f.key for f, _ in recreated_functions(current, desired)}
+    fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions}
     old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
     new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}
     # Grantees a new object gets by default but the desired state does not list.
@@ -641,6 +691,7 @@ _DIFFERS: tuple[Differ, ...] = (
     _triggers,
     _policies,
     _buckets,
+    _publications,
     _grants,
 )
 

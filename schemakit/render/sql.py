@@ -22,6 +22,10 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import (
+    AlterPublication,
+    CreatePublication,
+    DropPublication,
+    SetReplicaIdentity,
     SetGrant,
     DropColumnDefault,
     RebuildEnum,
@@ -70,6 +74,7 @@ from schemakit.changes import (
     UpsertBucket,
 )
 from schemakit.model import (
+    Publication,
     CompositeType,
     Domain,
     Bucket,
@@ -327,6 +332,8 @@ def comment_target(obj: DbObject, column: str | None) -> sql.Composable:
         return sql.SQL("TYPE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Domain):
         return sql.SQL("DOMAIN {}").format(ident(obj.schema, obj.name))
+    if isinstance(obj, Publication):
+        return sql.SQL("PUBLICATION {}").format(Name(obj.name))
     if isinstance(obj, Index):
         return sql.SQL("INDEX {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Function):
@@ -1259,7 +1266,10 @@ def _(c: SetGrant) -> list[str]:
     out: list[str] = []
     removed = c.removed
     lost_option = [p for p in c.before_grantable if p in g.privileges and p not in g.grantable]
-    if removed:
+    if removed and not g.privileges and g.column is None:
+        # Nothing is left: ALL, so that privileges not modelled (MAINTAIN) go too.
+        out.append(text(sql.SQL("REVOKE ALL ON {} FROM {}").format(target, grantee)))
+    elif removed:
         out.append(text(sql.SQL("REVOKE {} ON {} FROM {}").format(privileges(removed), target, grantee)))
     if lost_option:
         out.append(text(sql.SQL("REVOKE GRANT OPTION FOR {} ON {} FROM {}").format(privileges(lost_option), target, grantee)))
@@ -1270,4 +1280,71 @@ def _(c: SetGrant) -> list[str]:
     if optioned:
         out.append(text(sql.SQL("GRANT {} ON {} TO {} WITH GRANT OPTION").format(privileges(optioned), target, grantee)))
     return out
+
+
+# -- publications and replica identity ------------------------------------------------
+
+
+def _publication_tables(names: list[str] | tuple[str, ...]) -> sql.Composable:
+    # Table identities are catalog text, quoted by quote_ident when read.
+    return sql.SQL(", ").join(sql.SQL(t) for t in names)
+
+
+def _member_probe(p: Publication, table: str) -> sql.Composable:
+    return sql.SQL(
+        "SELECT 'member' FROM pg_catalog.pg_publication_rel r JOIN pg_catalog.pg_publication p ON p.oid = r.prpubid "
+        "WHERE p.pubname = {} AND r.prrelid = pg_catalog.to_regclass({})"
+    ).format(sql.Literal(p.name), sql.Literal(table))
+
+
+@render_change.register
+def _(c: CreatePublication) -> list[str]:
+    p = c.publication
+    parts: list[sql.Composable] = [sql.SQL("CREATE PUBLICATION {}").format(Name(p.name))]
+    if p.all_tables:
+        parts.append(sql.SQL("FOR ALL TABLES"))
+    elif p.tables:
+        parts.append(sql.SQL("FOR TABLE {}").format(_publication_tables(p.tables)))
+    parts.append(sql.SQL("WITH (publish = {})").format(sql.Literal(", ".join(p.publish))))
+    return [
+        guard(
+            what=f"publication {p.identity}",
+            probe=sql.SQL("SELECT 'exists' FROM pg_catalog.pg_publication WHERE pubname = {}").format(sql.Literal(p.name)),
+            target="exists",
+            origin=None,
+            actions=[text(sql.SQL(" ").join(parts))],
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropPublication) -> list[str]:
+    return [text(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(Name(c.publication.name)))]
+
+
+@render_change.register
+def _(c: AlterPublication) -> list[str]:
+    p = c.new
+    name = Name(p.name)
+    out: list[str] = []
+    if c.old.publish != p.publish:
+        out.append(text(sql.SQL("ALTER PUBLICATION {} SET (publish = {})").format(name, sql.Literal(", ".join(p.publish)))))
+    for table in c.removed:
+        drop = text(sql.SQL("ALTER PUBLICATION {} DROP TABLE {}").format(name, sql.SQL(table)))
+        out.append(guard(what=f"publication {p.identity}", probe=_member_probe(p, table), target=None, origin="member", actions=[drop]))
+    for table in c.added:
+        add = text(sql.SQL("ALTER PUBLICATION {} ADD TABLE {}").format(name, sql.SQL(table)))
+        out.append(guard(what=f"publication {p.identity}", probe=_member_probe(p, table), target="member", origin=None, actions=[add]))
+    return out
+
+
+@render_change.register
+def _(c: SetReplicaIdentity) -> list[str]:
+    t = c.table
+    table = ident(t.schema, t.name)
+    if t.replica_identity == "i" and t.replica_index is not None:
+        how: sql.Composable = sql.SQL("USING INDEX {}").format(Name(t.replica_index))
+    else:
+        how = sql.SQL({"d": "DEFAULT", "f": "FULL", "n": "NOTHING"}.get(t.replica_identity, "DEFAULT"))
+    return [text(sql.SQL("ALTER TABLE {} REPLICA IDENTITY {}").format(table, how))]
 

@@ -107,6 +107,8 @@ BEGIN
     END IF;
 END
 $realtime$;
+-- The project's own role owns it on Supabase, so it can add its tables.
+ALTER PUBLICATION supabase_realtime OWNER TO schemakit_owner;
 
 -- ---------------------------------------------------------------- auth
 CREATE TABLE IF NOT EXISTS auth.users (

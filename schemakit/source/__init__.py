@@ -14,7 +14,7 @@ from pathlib import Path
 from schemakit.source.classify import Rejected, classify
 from schemakit.source.model import Location, SourceError, SourceStatement, error_at
 from schemakit.source.order import Item, load_order
-from schemakit.source.parse import display_path, parse_source, read_source
+from schemakit.source.parse import display_path, parse_source, paused_gc, read_source
 
 __all__ = [
     "Location",
@@ -39,22 +39,23 @@ def load_sources(
     """
     search = tuple(search_path) or DEFAULT_SEARCH_PATH
     items: list[Item] = []
-    for index, path in enumerate(paths):
-        source = read_source(Path(path), index)
-        for raw in parse_source(source):
-            try:
-                info = classify(raw.node, raw.sql, search[0])
-            except Rejected as exc:
-                raise error_at(source, raw.start, exc.message, exc.hint) from None
-            except Exception as exc:  # a bug here must still surface as a located error
-                raise error_at(
-                    source,
-                    raw.start,
-                    f"schemakit could not analyse this statement ({exc.__class__.__name__}: {exc})",
-                    "this is a bug in schemakit; please report it with the statement",
-                ) from None
-            items.append(Item(raw, info))
-    return load_order(items, search)
+    with paused_gc():
+        for index, path in enumerate(paths):
+            source = read_source(Path(path), index)
+            for raw, node in parse_source(source):
+                try:
+                    info = classify(node, raw.sql, search[0])
+                except Rejected as exc:
+                    raise error_at(source, raw.start, exc.message, exc.hint) from None
+                except Exception as exc:  # a bug here must still surface as a located error
+                    raise error_at(
+                        source,
+                        raw.start,
+                        f"schemakit could not analyse this statement ({exc.__class__.__name__}: {exc})",
+                        "this is a bug in schemakit; please report it with the statement",
+                    ) from None
+                items.append(Item(raw, info))
+        return load_order(items, search)
 
 
 def load_schema_dir(

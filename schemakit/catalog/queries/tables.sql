@@ -1,6 +1,9 @@
 -- Tables with their columns, one row per table (columns aggregated as json).
 SELECT n.nspname AS schema, c.relname AS name,
        c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
+       c.relreplident::text AS replica_identity,
+       (SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+        WHERE x.indrelid = c.oid AND x.indisreplident) AS replica_index,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
        COALESCE((
          SELECT pg_catalog.json_agg(pg_catalog.json_build_array(
