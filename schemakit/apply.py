@@ -38,7 +38,7 @@ from psycopg import sql
 
 from schemakit.catalog import read_model
 from schemakit.errors import SchemakitError
-from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase
+from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase, single_statement
 from schemakit.plan import Plan
 from schemakit.render.sql import SCRIPT_PREAMBLE, Name
 from schemakit.render.formats import script
@@ -423,11 +423,7 @@ def concurrent_index_name(statement: str) -> tuple[str | None, str] | None:
     """(schema, name) of the index a ``CREATE INDEX CONCURRENTLY`` builds, else None."""
     if "CONCURRENTLY" not in statement.upper():
         return None
-    try:
-        stmts = pglast.parse_sql(statement)
-    except pglast.parser.ParseError:
-        return None
-    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    stmt = single_statement(statement)
     if not isinstance(stmt, pglast.ast.IndexStmt) or not stmt.concurrent or not stmt.idxname or stmt.relation is None:
         return None
     return (stmt.relation.schemaname, stmt.idxname)

@@ -26,7 +26,7 @@ from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
-from schemakit.render.formats import render_plan, script
+from schemakit.render.formats import render_plan
 from schemakit.saved import SavedPlan
 from schemakit.server import embedded
 from schemakit.source import SourceError
@@ -115,6 +115,30 @@ def _fail(exc: SchemakitError | psycopg.Error, url: str | None = None, code: int
     else:
         _err(redact_text(f"error: {str(exc).strip()}", url))
     raise typer.Exit(code)
+
+
+def _refuse(why: str, refused: list[tuple[Any, str]]) -> None:
+    """Exit 3 naming each hazard not allowed (``(hazard, what it is about)``) and its flag."""
+    if not refused:
+        return
+    _err(f"\nrefused: {why}:")
+    for h, detail in refused:
+        flag = "--allow-destructive" if h.name == "DELETES_DATA" else f"--allow-hazards {h.name}"
+        _err(f"  {h.name}: {detail} (allow with {flag})")
+    _err("nothing was changed.")
+    raise typer.Exit(EXIT_REFUSED)
+
+
+def _confirm(yes: bool, question: str) -> None:
+    """Go on with --yes or a confirmed prompt; without a terminal, --yes is required (exit 1)."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        _err("\nnot applied: pass --yes to apply from a script or CI (no terminal to confirm on).")
+        raise typer.Exit(EXIT_ERROR)
+    if not typer.confirm(f"\n{question}"):
+        _err("not applied.")
+        raise typer.Exit(EXIT_ERROR)
 
 
 def _emit(text: str, out: Optional[Path]) -> None:
@@ -320,22 +344,9 @@ def apply(
             if the_plan.empty:
                 _refresh_snapshot(conn, snapshot_file)
                 return
-            allowed = frozenset(h.strip().upper() if h.strip() != "all" else "all" for h in allow_hazards.split(",") if h.strip())
-            refused = blocked(hazards, allow_destructive=allow_destructive, allow=allowed)
-            if refused:
-                _err("\nrefused: the plan has hazards that were not allowed:")
-                for h in refused:
-                    flag = "--allow-destructive" if h.name == "DELETES_DATA" else f"--allow-hazards {h.name}"
-                    _err(f"  {h.name}: {h.message} (allow with {flag})")
-                _err("nothing was changed.")
-                raise typer.Exit(EXIT_REFUSED)
-            if not yes:
-                if not sys.stdin.isatty():
-                    _err("\nnot applied: pass --yes to apply from a script or CI (no terminal to confirm on).")
-                    raise typer.Exit(EXIT_ERROR)
-                if not typer.confirm(f"\nApply {len(the_plan.steps)} changes to {target.label}?"):
-                    _err("not applied.")
-                    raise typer.Exit(EXIT_ERROR)
+            refused = blocked(hazards, allow_destructive=allow_destructive, allow=_allowed(allow_hazards))
+            _refuse("the plan has hazards that were not allowed", [(h, h.message) for h in refused])
+            _confirm(yes, f"Apply {len(the_plan.steps)} changes to {target.label}?")
             settings = ApplySettings(lock_timeout, statement_timeout, lock_retries)
             if rehearse if rehearse is not None else is_remote(target.url, target.embedded is not None):
                 _rehearse(conn, the_plan, None if saved is not None else planned, project, target, shadow_url, settings)
@@ -476,20 +487,11 @@ def _apply_migrations(
                 for f in st.pending
                 for h in blocked(file_hazards(f.text), allow_destructive=allow_destructive, allow=_allowed(allow_hazards))
             ]
-            if refused:
-                _err("\nrefused: pending migration files have hazards that were not allowed:")
-                for f, h in refused:
-                    flag = "--allow-destructive" if h.name == "DELETES_DATA" else f"--allow-hazards {h.name}"
-                    _err(f"  {f.migration.name}: {h.name}: {h.detail} (allow with {flag})")
-                _err("nothing was changed.")
-                raise typer.Exit(EXIT_REFUSED)
-            if not yes:
-                if not sys.stdin.isatty():
-                    _err("\nnot applied: pass --yes to apply from a script or CI (no terminal to confirm on).")
-                    raise typer.Exit(EXIT_ERROR)
-                if not typer.confirm(f"\nApply {len(st.pending)} migration file(s) to {target.label}?"):
-                    _err("not applied.")
-                    raise typer.Exit(EXIT_ERROR)
+            _refuse(
+                "pending migration files have hazards that were not allowed",
+                [(h, f"{f.migration.name}: {h.detail}") for f, h in refused],
+            )
+            _confirm(yes, f"Apply {len(st.pending)} migration file(s) to {target.label}?")
             result = apply_migrations(
                 conn,
                 files,

@@ -23,15 +23,20 @@ ONLINE = "online"
 ORDER = (ENUM_VALUES, MAIN, ONLINE)
 
 
+def single_statement(statement: str) -> Any:
+    """The parse tree of a text holding exactly one statement, else None."""
+    try:
+        stmts = pglast.parse_sql(statement)
+    except pglast.parser.ParseError:
+        return None
+    return stmts[0].stmt if len(stmts) == 1 else None
+
+
 def adds_enum_value(statement: str) -> bool:
     """``ALTER TYPE name ADD VALUE ...`` (not a rename of a value)."""
     if not statement.lstrip().upper().startswith("ALTER TYPE"):
         return False
-    try:
-        stmts = pglast.parse_sql(statement)
-    except pglast.parser.ParseError:
-        return False
-    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    stmt = single_statement(statement)
     return isinstance(stmt, pglast.ast.AlterEnumStmt) and stmt.newVal is not None and stmt.oldVal is None
 
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import pytest
 
 from schemakit import plan as plan_module
 from schemakit.apply import LOCK_KEY
-from schemakit.changes import AddColumn, CreateIndex
+from schemakit.changes import CreateIndex
 from schemakit.connect import connect
 from schemakit.hazards import KINDS
 from schemakit.online import concurrently

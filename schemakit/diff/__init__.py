@@ -281,7 +281,6 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         old_cols = {c.name: c for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
         users = ctx.users
-        # A generated column over a column that changes goes and comes back.
         # A generated column over a column that changes, or whose expression changes
         # (or that becomes generated), goes and comes back.
         regenerated = {
@@ -333,8 +332,6 @@ _NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
 
 def _serial(col: object, desired: Model) -> str | None:
     """The sequence of a serial column: its default calls a sequence not modelled on its own."""
-    from schemakit.model import Column
-
     assert isinstance(col, Column)
     m = _NEXTVAL.match(col.default or "")
     if m is None or ("sequence", m.group(1)) in desired.objects:
@@ -343,8 +340,6 @@ def _serial(col: object, desired: Model) -> str | None:
 
 
 def _column_shape(col: object) -> tuple[object, ...]:
-    from schemakit.model import Column
-
     assert isinstance(col, Column)
     return (col.type, col.not_null, col.default, col.identity, col.generated, col.collation)
 
