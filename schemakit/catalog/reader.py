@@ -104,6 +104,8 @@ class CatalogReader:
             with conn.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 cur.execute("SET LOCAL search_path = pg_catalog")
+                # The dependency query sorts large joins of pg_depend: keep them in memory.
+                cur.execute("SET LOCAL work_mem = '64MB'")
             return self._read_all()
         finally:
             conn.rollback()

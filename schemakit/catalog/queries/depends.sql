@@ -82,7 +82,7 @@ WITH objs AS (
   SELECT 'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 'extension', NULL, e.extname, NULL, NULL
   FROM pg_catalog.pg_extension e
 )
-SELECT DISTINCT a.kind, a.schema, a.name, a.parent, b.kind, b.schema, b.name, b.parent,
+SELECT a.kind, a.schema, a.name, a.parent, b.kind, b.schema, b.name, b.parent,
        a.col AS dep_column, rc.attname AS ref_column
 FROM pg_catalog.pg_depend d
 JOIN objs a ON a.classid = d.classid AND a.objid = d.objid
