@@ -129,7 +129,7 @@ def _recreates(c: Change) -> bool:
         return c.recreate
     if isinstance(c, CreateTrigger):
         return c.old is not None and c.trigger.is_constraint
-    return c.action == "drop"
+    return c.action == "drop" and not isinstance(c, DropColumnDefault)  # that one keeps its table
 
 
 def _comments_of_recreated(current: Model, desired: Model, changes: list[Change]) -> Iterator[Change]:
