@@ -620,6 +620,24 @@ class AlterPublication(Change):
 
 
 @dataclass(frozen=True)
+class SetPartitionOf(Change):
+    """Attach the table as a partition (``table.partition_of``), detach it, or move
+    it to another bound or parent."""
+
+    action: ClassVar[Action] = "alter"
+    table: Table
+    old_parent: str | None
+    old_bound: str | None
+
+    def describe(self) -> str:
+        t = self.table
+        if t.partition_of is None:
+            return f"table {self.key[1]}: detach from {self.old_parent}"
+        move = f" (was {self.old_bound} of {self.old_parent})" if self.old_parent else ""
+        return f"table {self.key[1]}: attach to {t.partition_of} {t.partition_bound}{move}"
+
+
+@dataclass(frozen=True)
 class SetReplicaIdentity(Change):
     action: ClassVar[Action] = "alter"
     table: Table

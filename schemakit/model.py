@@ -149,6 +149,9 @@ class Table(DbObject):
     replica_identity: str = "d"  # d default, f full, n nothing, i an index
     replica_index: str | None = None
     comment: str | None = None
+    partition_by: str | None = None  # pg_get_partkeydef of a partitioned table
+    partition_of: str | None = None  # the parent's identity, for a partition
+    partition_bound: str | None = None  # FOR VALUES ..., for a partition
 
     @property
     def identity(self) -> str:

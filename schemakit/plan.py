@@ -22,6 +22,7 @@ from typing import Any
 
 from schemakit import hazards as hz
 from schemakit.changes import (
+    SetPartitionOf,
     SetGrant,
     RebuildEnum,
     AddColumn,
@@ -227,6 +228,11 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
         out.append(Hazard(hz.AUTHZ_UPDATE, f"on {table}"))
     elif isinstance(c, (CreateFunction, DropFunction)) and (c.key in current.objects):
         out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, c.key[1]))
+    elif isinstance(c, SetPartitionOf):
+        if c.old_parent is not None:
+            out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"detaching {table} from {c.old_parent}", table))
+        if c.table.partition_of is not None:
+            out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"attaching {table} scans it to check its bound", table))
     elif isinstance(c, SetGrant) and c.grant.object_key in current.objects:
         out.append(Hazard(hz.AUTHZ_UPDATE, c.describe()))
     elif isinstance(c, RebuildEnum):

@@ -532,3 +532,65 @@ def test_realtime_publication_membership_and_replica_identity(target: Target) ->
     )
     assert query(target.url, members) == [("messages",), ("rooms",)]
     assert query(target.url, "SELECT pubdelete FROM pg_publication WHERE pubname = 'supabase_realtime'") == [(False,)]
+
+
+# -- partitioning ---------------------------------------------------------------------
+
+PARTS = """
+CREATE TABLE public.events (
+    id bigint NOT NULL,
+    at date NOT NULL,
+    body text,{extra_col}
+    PRIMARY KEY (id, at)
+) PARTITION BY RANGE (at);
+CREATE INDEX events_body ON public.events (body);
+CREATE TABLE public.events_2025 PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+{more}
+CREATE TABLE public.tenants (id bigint NOT NULL, region text NOT NULL) PARTITION BY LIST (region);
+CREATE TABLE public.tenants_eu PARTITION OF public.tenants FOR VALUES IN ('eu');
+CREATE TABLE public.buckets_h (id bigint NOT NULL) PARTITION BY HASH (id);
+CREATE TABLE public.buckets_h0 PARTITION OF public.buckets_h FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE public.buckets_h1 PARTITION OF public.buckets_h FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+"""
+Y2026 = "CREATE TABLE public.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+
+
+def valid_indexes(t: Target, table: str) -> list[tuple[str, bool]]:
+    return query(t.url, "SELECT indexrelid::regclass::text, indisvalid FROM pg_index WHERE indrelid = %s::regclass ORDER BY 1", (table,))
+
+
+def test_partitions_range_list_hash_attach_detach(target: Target) -> None:
+    step(target, PARTS.format(extra_col="", more=""))
+    query(target.url, "INSERT INTO public.events VALUES (1, '2025-05-05', 'a')")
+    assert valid_indexes(target, "public.events_2025") == [("events_2025_body_idx", True), ("events_2025_pkey", True)]
+    # a new partition gets the parent's index and key; a column added to the parent reaches it
+    step(target, PARTS.format(extra_col="\n    kind text,", more=Y2026))
+    query(target.url, "INSERT INTO public.events VALUES (2, '2026-05-05', 'b', 'k')")
+    assert [r[1] for r in valid_indexes(target, "public.events_2026")] == [True, True]
+    # detached: the partition stays as a table of its own, with its rows
+    detached = PARTS.format(extra_col="\n    kind text,", more="").replace(
+        "CREATE TABLE public.events_2025 PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        "",
+    ) + Y2026 + """
+CREATE TABLE public.events_2025 (id bigint NOT NULL, at date NOT NULL, body text, kind text);
+CREATE INDEX events_2025_body_idx ON public.events_2025 (body);
+ALTER TABLE public.events_2025 ADD CONSTRAINT events_2025_pkey PRIMARY KEY (id, at);
+"""
+    out = step(target, detached)
+    assert "detach" in out
+    assert query(target.url, "SELECT count(*) FROM public.events") == [(1,)]
+    assert query(target.url, "SELECT count(*) FROM public.events_2025") == [(1,)]
+    # and attached again
+    out = step(target, PARTS.format(extra_col="\n    kind text,", more=Y2026))
+    assert "attach" in out
+    assert query(target.url, "SELECT count(*) FROM public.events") == [(2,)]
+
+
+def test_partition_key_change_is_refused_with_a_reason(target: Target) -> None:
+    step(target, PARTS.format(extra_col="", more=""))
+    write(target, PARTS.format(extra_col="", more="").replace("PARTITION BY HASH (id)", "PARTITION BY RANGE (id)").replace(
+        "FOR VALUES WITH (MODULUS 2, REMAINDER 0)", "FOR VALUES FROM (0) TO (10)").replace(
+        "FOR VALUES WITH (MODULUS 2, REMAINDER 1)", "FOR VALUES FROM (10) TO (20)"))
+    res = target.plan()
+    assert res.exit_code == 1, res.output
+    assert "partitioned" in res.output and "public.buckets_h" in res.output

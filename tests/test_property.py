@@ -122,6 +122,13 @@ REGRESSIONS: list[tuple[str, str, str]] = [
         """CREATE TABLE public.t2 (id bigserial PRIMARY KEY, c2 integer);
         CREATE INDEX t2_ix0 ON public.t2 (c2); COMMENT ON INDEX public.t2_ix0 IS 'an index';""",
     ),
+    (
+        "an enum value removed while a column's old default still uses it",
+        """CREATE TYPE public.mood0 AS ENUM ('f', 'd', 'e');
+        CREATE TABLE public.t1 (id bigint PRIMARY KEY, c0 public.mood0 DEFAULT 'f');""",
+        """CREATE TYPE public.mood0 AS ENUM ('d', 'e');
+        CREATE TABLE public.t1 (id bigint PRIMARY KEY, c0 public.mood0);""",
+    ),
 ]
 
 

@@ -150,7 +150,10 @@ class CatalogReader:
                 replica_identity=r[4],
                 replica_index=r[5] if r[4] == "i" else None,
                 comment=r[6],
-                columns=tuple(_column(c) for c in r[7]),
+                partition_by=r[7],
+                partition_of=r[8],
+                partition_bound=r[9],
+                columns=tuple(_column(c) for c in r[10]),
             )
             for r in self.fetch("tables")
         )

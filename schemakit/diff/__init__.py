@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.catalog import is_managed_schema
+from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.changes import (
     AddColumn,
@@ -59,6 +60,7 @@ from schemakit.changes import (
     ReplaceIndex,
     SetComment,
     SetGrant,
+    SetPartitionOf,
     SetReplicaIdentity,
     SetRowSecurity,
     UpsertBucket,
@@ -278,6 +280,19 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                 if col.comment is not None:
                     yield SetComment(target=new, comment=col.comment, column=col.name)
             continue
+        if old.partition_by != new.partition_by:
+            raise SchemakitError(
+                f"table {new.identity}: changing how a table is partitioned "
+                f"({old.partition_by or 'not partitioned'} → {new.partition_by or 'not partitioned'}) "
+                "cannot be done in place",
+                hint="create the new table under another name and move the rows in a migration",
+            )
+        if (old.partition_of, old.partition_bound) != (new.partition_of, new.partition_bound):
+            yield SetPartitionOf(table=new, old_parent=old.partition_of, old_bound=old.partition_bound)
+        if new.partition_of is not None and old.partition_of is not None:
+            # A partition's columns follow its parent's (and cannot be altered on it).
+            yield from _partition_rest(old, new)
+            continue
         old_cols = {c.name: c for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
         users = ctx.users
@@ -325,6 +340,15 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):
             yield SetRowSecurity(table=new, old_enabled=old.rls_enabled, old_forced=old.rls_forced)
         yield from _comment(old, new)
+
+
+def _partition_rest(old: Table, new: Table) -> Iterator[Change]:
+    """What a partition has of its own: row level security, replica identity, comment."""
+    if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
+        yield SetReplicaIdentity(new)
+    if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):
+        yield SetRowSecurity(table=new, old_enabled=old.rls_enabled, old_forced=old.rls_forced)
+    yield from _comment(old, new)
 
 
 _NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")

@@ -22,6 +22,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import (
+    SetPartitionOf,
     AlterPublication,
     CreatePublication,
     DropPublication,
@@ -302,6 +303,14 @@ def _with_prefix(definition: str, prefixes: dict[str, str], **flags: bool) -> st
 
 
 def index_if_not_exists(definition: str) -> str:
+    if " ON ONLY " in definition:
+        # An index on a partitioned table prints ON ONLY (the parent alone, left
+        # invalid); created from the files it covers every partition.
+        stmt = pglast.parse_sql(definition)[0].stmt
+        assert isinstance(stmt, pglast.ast.IndexStmt) and stmt.relation is not None
+        stmt.relation.inh = True
+        stmt.if_not_exists = True
+        return str(RawStream()(stmt))
     return _with_prefix(
         definition,
         {"CREATE INDEX ": "CREATE INDEX IF NOT EXISTS ", "CREATE UNIQUE INDEX ": "CREATE UNIQUE INDEX IF NOT EXISTS "},
@@ -445,8 +454,8 @@ def _(c: RebuildEnum) -> list[str]:
     for t, col in c.columns:
         table, column = ident(t.schema, t.name), Name(col.name)
         array = col.type.endswith("[]")
-        if col.default is not None:
-            actions.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, column)))
+        # Whatever default it has now (maybe one the plan drops later) cannot be cast.
+        actions.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, column)))
         actions.append(
             text(
                 sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::text{}::{}").format(
@@ -639,18 +648,19 @@ def _serial_sequence_sql(t: Table, column: str, sequence: str) -> tuple[str, str
 def _(c: CreateTable) -> list[str]:
     t = c.table
     serials = [_serial_sequence_sql(t, col, seq) for col, seq in c.serials]
-    return (
-        [create for create, _ in serials]
-        + [
-            text(
-                sql.SQL("CREATE TABLE IF NOT EXISTS {} (\n    {}\n)").format(
-                    ident(t.schema, t.name),
-                    sql.SQL(",\n    ").join(column_definition(col) for col in t.columns),
-                )
-            )
-        ]
-        + [owned for _, owned in serials]
-    )
+    if t.partition_of is not None:
+        # Its columns come from the parent; catalog texts (identity, bound, key) as read.
+        create = sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} {}").format(
+            ident(t.schema, t.name), sql.SQL(t.partition_of), sql.SQL(t.partition_bound or "DEFAULT")
+        )
+    else:
+        create = sql.SQL("CREATE TABLE IF NOT EXISTS {} (\n    {}\n)").format(
+            ident(t.schema, t.name),
+            sql.SQL(",\n    ").join(column_definition(col) for col in t.columns),
+        )
+    if t.partition_by is not None:
+        create = sql.SQL("{} PARTITION BY {}").format(create, sql.SQL(t.partition_by))
+    return [seq for seq, _ in serials] + [text(create)] + [owned for _, owned in serials]
 
 
 @render_change.register
@@ -910,7 +920,7 @@ def _(c: ReplaceIndex) -> list[str]:
             probe=index_probe(c.new),
             target=c.new.definition,
             origin=c.old.definition,
-            actions=[_drop_index_sql(c.old), c.new.definition],
+            actions=[_drop_index_sql(c.old), index_if_not_exists(c.new.definition)],
         )
     ]
 
@@ -1347,4 +1357,41 @@ def _(c: SetReplicaIdentity) -> list[str]:
     else:
         how = sql.SQL({"d": "DEFAULT", "f": "FULL", "n": "NOTHING"}.get(t.replica_identity, "DEFAULT"))
     return [text(sql.SQL("ALTER TABLE {} REPLICA IDENTITY {}").format(table, how))]
+
+
+def _partition_probe(t: Table) -> sql.Composable:
+    return sql.SQL(
+        "SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname) || ' ' || "
+        "pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid "
+        "JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent "
+        "JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+        "WHERE c.oid = {} AND c.relispartition"
+    ).format(regclass(t.schema, t.name))
+
+
+@render_change.register
+def _(c: SetPartitionOf) -> list[str]:
+    t = c.table
+    table = ident(t.schema, t.name)
+    actions = []
+    if c.old_parent is not None:
+        actions.append(text(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(sql.SQL(c.old_parent), table)))
+    if t.partition_of is not None:
+        actions.append(
+            text(
+                sql.SQL("ALTER TABLE {} ATTACH PARTITION {} {}").format(
+                    sql.SQL(t.partition_of), table, sql.SQL(t.partition_bound or "DEFAULT")
+                )
+            )
+        )
+    return [
+        guard(
+            what=f"table {t.identity}",
+            probe=_partition_probe(t),
+            target=f"{t.partition_of} {t.partition_bound}" if t.partition_of else None,
+            origin=f"{c.old_parent} {c.old_bound}" if c.old_parent else None,
+            actions=actions,
+        )
+    ]
 

@@ -8,6 +8,7 @@ JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE k.contype IN ('p', 'u', 'f', 'c', 'x')
   AND c.relkind IN ('r', 'p')
+  AND k.conparentid = 0  -- a partition's copy of its parent's constraint comes with the parent's
   AND NOT (n.nspname = ANY (%(managed)s))
   AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d

@@ -7,6 +7,8 @@ JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
 JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace
 WHERE t.relkind IN ('r', 'p', 'm')
+  -- a partition's copy of an index on its parent comes with the parent's
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = x.indexrelid)
   AND NOT (n.nspname = ANY (%(managed)s))
   AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k

@@ -1,10 +1,18 @@
--- Tables with their columns, one row per table (columns aggregated as json).
+-- Tables with their columns, one row per table (columns aggregated as json), and
+-- their partitioning: the key of a partitioned table, the parent and bound of a partition.
 SELECT n.nspname AS schema, c.relname AS name,
        c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
        c.relreplident::text AS replica_identity,
        (SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
         WHERE x.indrelid = c.oid AND x.indisreplident) AS replica_index,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
+       (SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname)
+        FROM pg_catalog.pg_inherits i
+        JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+        JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+        WHERE c.relispartition AND i.inhrelid = c.oid) AS partition_of,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        COALESCE((
          SELECT pg_catalog.json_agg(pg_catalog.json_build_array(
                   a.attname,

@@ -8,6 +8,7 @@ FROM pg_catalog.pg_trigger g
 JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT g.tgisinternal
+  AND g.tgparentid = 0  -- a partition's clone of its parent's trigger comes with the parent's
   AND ((NOT (n.nspname = ANY (%(managed)s))
         AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%')
        OR (n.nspname || '.' || c.relname) = ANY (%(trigger_tables)s))
