@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from schemakit.server import embedded, shadow
+from tests.helpers import Target
 
 TEST_DSN_ENV = "SCHEMAKIT_TEST_DSN"
 
@@ -60,3 +61,12 @@ def baseline_db(pg_admin_url: str) -> Iterator[str]:
     """A fresh database cloned from the baseline template; yields its superuser URL."""
     with shadow.temporary_database(pg_admin_url, baseline=True, prefix="schemakit_test") as url:
         yield url
+
+
+@pytest.fixture
+def blank_target(baseline_db: str, pg_admin_url: str, tmp_path: Path) -> Target:
+    """An empty schema/ folder against a fresh baseline database, as the owner role."""
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    return Target(as_role(baseline_db, "schemakit_owner"), pg_admin_url, schema)
+

@@ -16,7 +16,7 @@ from schemakit.desired import desired_model
 from schemakit.model import Model
 from schemakit.source import SourceError, load_schema_dir
 from tests.helpers import CORPUS, SEED_DIR, Target
-from tests.test_kinds import step, target  # noqa: F401  (fixture)
+from tests.test_kinds import step
 
 FUZZ_EXAMPLES = int(os.environ.get("SCHEMAKIT_FUZZ_EXAMPLES", "1000"))
 
@@ -74,6 +74,7 @@ INSERT INTO storage.buckets (id, name, public) VALUES ('odd '' bucket $$', 'odd 
 '''
 
 
-def test_identifier_torture_converges(target: Target) -> None:  # noqa: F811
+def test_identifier_torture_converges(blank_target: Target) -> None:
+    target = blank_target
     step(target, TORTURE)
     step(target, TORTURE.replace('"ünïcödé" integer', '"ünïcödé" bigint').replace("'$$');", "'$$', 'new \" value');"))

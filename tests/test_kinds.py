@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import as_role
 from tests.helpers import Target, query
 from tests.test_core import _psql
 
@@ -22,10 +21,8 @@ CREATE TABLE public.items (
 
 
 @pytest.fixture
-def target(baseline_db: str, pg_admin_url: str, tmp_path: Path) -> Target:
-    schema = tmp_path / "schema"
-    schema.mkdir()
-    return Target(as_role(baseline_db, OWNER), pg_admin_url, schema)
+def target(blank_target: Target) -> Target:
+    return blank_target
 
 
 def write(t: Target, text: str) -> None:
