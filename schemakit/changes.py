@@ -149,6 +149,20 @@ class AddEnumValue(Change):
 
 
 @dataclass(frozen=True)
+class RenameEnumValue(Change):
+    """ALTER TYPE ... RENAME VALUE, only when asked (a diff cannot tell a rename from a
+    removal and an addition)."""
+
+    action: ClassVar[Action] = "alter"
+    enum: EnumType
+    old_value: str
+    new_value: str
+
+    def describe(self) -> str:
+        return f"enum {self.key[1]}: rename value {self.old_value!r} to {self.new_value!r}"
+
+
+@dataclass(frozen=True)
 class RebuildEnum(Change):
     """Values removed or reordered: a new type replaces the old one, and the columns
     of that type (``columns``: (table, column) in the desired state) are converted

@@ -44,6 +44,7 @@ from schemakit.workflow import (
     Project,
     Target,
     load_sources,
+    parse_enum_renames,
     plan_against,
     plan_target,
     plan_models,
@@ -87,6 +88,15 @@ DbUrl = Annotated[
 ShadowUrl = Annotated[
     Optional[str],
     typer.Option("--shadow-url", help="A server where schemakit may create throw-away databases to normalize the schema files (default: the local server).", show_default=False),
+]
+RenameEnumValues = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--rename-enum-value",
+        help="TYPE:OLD=NEW, repeatable: plan ALTER TYPE ... RENAME VALUE for this enum value instead "
+        "of removing OLD and adding NEW (a diff cannot tell a rename). Example: public.mood:sad=unhappy.",
+        show_default=False,
+    ),
 ]
 InstallBaseline = Annotated[
     bool,
@@ -164,11 +174,13 @@ def plan(
     name: Annotated[Optional[str], typer.Option("--name", help="The migration file's slug (with --write), sanitized to a-z, 0-9 and _.", show_default=False)] = None,
     migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (with --write; default: migrations/, or supabase/migrations/).", show_default=False)] = None,
     online: Annotated[bool, typer.Option("--online", help="Plan the online paths (as `apply --online`): steps marked '(outside the transaction)' run after the main transaction commits.")] = False,
+    rename_enum_value: RenameEnumValues = None,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
     written: list[Path] = []
     try:
+        renames = parse_enum_renames(rename_enum_value or [])
         project = Project.find(schema_dir)
         statements = load_sources(project)
         if name is not None and not write:
@@ -185,7 +197,7 @@ def plan(
             admin = shadow_admin_url(project, target, shadow_url)
             _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
             current = replayed_model(migrations, admin)
-            planned = plan_against(current, statements, admin, target, _progress)
+            planned = plan_against(current, statements, admin, target, _progress, renames=renames)
             if not planned.plan.empty:
                 slug = name or default_slug([s.summary for s in planned.plan.steps])
                 final = online_plan(planned.plan, planned.current) if online else planned.plan
@@ -195,12 +207,12 @@ def plan(
                 raise SchemakitError("--from-snapshot and --db exclude each other: the snapshot is the current state")
             current = load_snapshot(from_snapshot)
             target = Target(url="", label=f"snapshot {from_snapshot}")
-            planned = plan_against(current, statements, shadow_admin_url(project, target, shadow_url), target, _progress)
+            planned = plan_against(current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, renames=renames)
         else:
             target = resolve_target(project, db, _progress)
             url = target.url
             with connect(target.url) as conn:
-                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress)
+                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     _emit(render_plan(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
@@ -306,6 +318,7 @@ def apply(
     migrations: Annotated[bool, typer.Option("--migrations", help="Apply the pending files of migrations/ (supabase/migrations/ where supabase/ exists) instead of planning from the schema files: each file in its own transaction, in version order, recorded in schemakit.migrations (and supabase_migrations.schema_migrations). A file changed after it was applied is refused (exit 3).")] = False,
     migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (with --migrations).", show_default=False)] = None,
     snapshot_file: Annotated[Optional[Path], typer.Option("--snapshot", help="After a successful apply, refresh this snapshot (e.g. snapshots/prod.json) from the database.", show_default=False)] = None,
+    rename_enum_value: RenameEnumValues = None,
 ) -> None:
     """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
     with --migrations, apply the pending migration files instead.
@@ -337,7 +350,8 @@ def apply(
                 typer.echo(saved.as_text(), nl=False)
                 hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
             else:
-                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress)
+                renames = parse_enum_renames(rename_enum_value or [])
+                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames)
                 the_plan = online_plan(planned.plan, planned.current) if online else planned.plan
                 typer.echo(render_plan(the_plan, "text"), nl=False)
                 hazards = the_plan.hazards

@@ -18,7 +18,7 @@ from psycopg import sql
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
 from schemakit.desired import desired_model
-from schemakit.diff import diff_models
+from schemakit.diff import EnumRenames, diff_models
 from schemakit.errors import SchemakitError
 from schemakit.model import Model, Table
 from schemakit.plan import Plan, make_plan
@@ -153,9 +153,11 @@ def row_probe(conn: psycopg.Connection[Any]) -> RowProbe:
     return lambda tables: tables_with_rows(conn, tables)
 
 
-def plan_models(current: Model, desired: Model, rows: RowProbe | None = None) -> Plan:
+def plan_models(
+    current: Model, desired: Model, rows: RowProbe | None = None, renames: EnumRenames | None = None
+) -> Plan:
     """Diff two models and order the changes into a plan (no database needed but ``rows``)."""
-    changes = diff_models(current, desired)
+    changes = diff_models(current, desired, renames)
     touched = {c.subject.owner_key or c.key for c in changes}
     existing = [o for k, o in current.objects.items() if k in touched and isinstance(o, Table)]
     warnings = []
@@ -181,6 +183,7 @@ def plan_against(
     target: Target,
     progress: Progress | None = None,
     rows: RowProbe | None = None,
+    renames: EnumRenames | None = None,
 ) -> Planned:
     """Plan from ``current`` (read from the target, or a snapshot) to the schema files.
 
@@ -189,7 +192,7 @@ def plan_against(
     if progress:
         progress("loading the schema files into a shadow database ...")
     desired = desired_model(statements, shadow_admin)
-    plan = plan_models(current, desired, rows)
+    plan = plan_models(current, desired, rows, renames)
     return Planned(plan=plan, current=current, desired=desired, target=target)
 
 
@@ -201,12 +204,13 @@ def plan_target(
     shadow_url: str | None,
     install_baseline: bool,
     progress: Progress | None = None,
+    renames: EnumRenames | None = None,
 ) -> Planned:
     """Plan against a live target: check its platform, read it, diff with the files' state."""
     check_platform(conn, statements, install_baseline, target.label)
     current = read_current(conn, progress)
     admin = shadow_admin_url(project, target, shadow_url)
-    return plan_against(current, statements, admin, target, progress, row_probe(conn))
+    return plan_against(current, statements, admin, target, progress, row_probe(conn), renames)
 
 
 def read_current(conn: psycopg.Connection[Any], progress: Progress | None = None) -> Model:
@@ -222,3 +226,21 @@ def load_sources(project: Project) -> list[SourceStatement]:
             hint="create schema/*.sql, or pass --schema-dir",
         )
     return load_schema_dir(project.schema_dir)
+
+
+def parse_enum_renames(specs: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``TYPE:OLD=NEW`` options (``public.mood:sad=unhappy``) → {type: {old: new}}."""
+    out: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        name, colon, rest = spec.partition(":")
+        old, equals, new = rest.partition("=")
+        if not colon or not equals or not name or not old or not new:
+            raise SchemakitError(
+                f"--rename-enum-value {spec!r}: expected TYPE:OLD=NEW",
+                hint="for example --rename-enum-value public.mood:sad=unhappy",
+            )
+        if "." not in name:
+            name = "public." + name
+        out.setdefault(name, {})[old] = new
+    return out
+

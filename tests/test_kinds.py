@@ -9,7 +9,6 @@ import pytest
 from tests.helpers import Target, query
 from tests.test_core import _psql
 
-OWNER = "schemakit_owner"
 
 TABLE = """
 CREATE TABLE public.items (
@@ -591,3 +590,21 @@ def test_partition_key_change_is_refused_with_a_reason(target: Target) -> None:
     res = target.plan()
     assert res.exit_code == 1, res.output
     assert "partitioned" in res.output and "public.buckets_h" in res.output
+
+
+def test_enum_value_renamed_only_when_asked(target: Target) -> None:
+    step(target, MOOD.format(labels="'sad', 'ok'"))
+    query(target.url, "INSERT INTO public.people VALUES (1, 'sad'), (2, 'ok')")
+    renamed = MOOD.format(labels="'new', 'unhappy', 'ok'")
+    write(target, renamed)
+    assert "rebuild" in target.plan().stdout  # a diff alone cannot see a rename
+    asked = ("--rename-enum-value", "public.mood:sad=unhappy")
+    plan = target.plan(*asked)
+    assert "rename value 'sad' to 'unhappy'" in plan.stdout and "rebuild" not in plan.stdout
+    res = target.apply("--allow-hazards", "all", *asked)
+    assert res.exit_code == 0, res.output
+    assert target.plan("--detailed-exitcode").exit_code == 0
+    assert query(target.url, "SELECT enum_range(NULL::public.mood)::text") == [("{new,unhappy,ok}",)]
+    assert query(target.url, "SELECT id, mood::text FROM public.people ORDER BY 1") == [(1, "unhappy"), (2, "ok")]
+    bad = target.plan("--rename-enum-value", "nonsense")
+    assert bad.exit_code == 1 and "TYPE:OLD=NEW" in bad.output

@@ -56,6 +56,7 @@ from schemakit.changes import (
     DropTrigger,
     DropView,
     RebuildEnum,
+    RenameEnumValue,
     ReplaceConstraint,
     ReplaceIndex,
     SetComment,
@@ -101,23 +102,29 @@ class Context:
     functions: list[tuple[Function, Function]]  # recreated: their result type changes
     users: Mapping[Key, Rework]  # dropped and created again around a change they use
     rebuilt: Mapping[Key, Cause]  # views recreated
+    renames: Mapping[str, Mapping[str, str]]  # enum identity → {old value: new value}
 
 
-def _context(current: Model, desired: Model) -> Context:
+EnumRenames = Mapping[str, Mapping[str, str]]
+"""Enum values to rename rather than remove and add: {enum identity: {old: new}}."""
+
+
+def _context(current: Model, desired: Model, renames: EnumRenames) -> Context:
     functions = recreated_functions(current, desired)
-    users = rework_users(current, desired, functions)
+    users = rework_users(current, desired, functions, renames)
     return Context(
         dropped=frozenset(k for k in current.of_kind("table") if k not in desired.objects),
         functions=functions,
         users=users,
         rebuilt=recreated_views(current, desired, users),
+        renames=renames,
     )
 
 
-def diff_models(current: Model, desired: Model) -> list[Change]:
+def diff_models(current: Model, desired: Model, renames: EnumRenames | None = None) -> list[Change]:
     """Every change that turns ``current`` into ``desired``, unordered."""
     changes: list[Change] = []
-    ctx = _context(current, desired)
+    ctx = _context(current, desired, renames or {})
     for differ in _DIFFERS:
         changes.extend(differ(current, desired, ctx))
     return changes + list(_comments_of_recreated(current, desired, changes))
@@ -191,6 +198,17 @@ def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             assert old is not None
             yield DropEnum(old)
             continue
+        unrenamed: dict[str, str] = {}
+        if old is not None:
+            # Renames asked for on the command line; the rest compares as usual. New
+            # values commit in a phase before the renames run (schemakit.phases), so
+            # they are placed next to the old names.
+            for was, now in ctx.renames.get(old.identity, {}).items():
+                if was in old.labels and now not in old.labels and now in new.labels:
+                    labels = tuple(now if v == was else v for v in old.labels)
+                    yield RenameEnumValue(enum=new, old_value=was, new_value=now)
+                    old = replace(old, labels=labels)
+                    unrenamed[now] = was
         if old is None:
             yield CreateEnum(new)
         elif old.labels != new.labels:
@@ -204,7 +222,12 @@ def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                     # before the first old value that follows.
                     after = new.labels[i - 1] if i > 0 else None
                     before = None if after is not None else next(v for v in new.labels if v in old.labels)
-                    yield AddEnumValue(enum=new, value=label, before=before, after=after)
+                    yield AddEnumValue(
+                        enum=new,
+                        value=label,
+                        before=unrenamed.get(before, before) if before is not None else None,
+                        after=unrenamed.get(after, after) if after is not None else None,
+                    )
             else:
                 yield RebuildEnum(old=old, new=new, columns=tuple(_enum_columns(current, desired, old)))
         yield from _comment(old, new)
@@ -221,9 +244,12 @@ def _enum_columns(current: Model, desired: Model, enum: EnumType) -> Iterator[tu
                 yield new_t, col
 
 
-def rebuilt_enums(current: Model, desired: Model) -> list[tuple[EnumType, EnumType]]:
+def rebuilt_enums(current: Model, desired: Model, renames: EnumRenames) -> list[tuple[EnumType, EnumType]]:
     out = []
     for old, new in _pairs(current, desired, EnumType):
+        if old is not None and new is not None:
+            asked = renames.get(old.identity, {})
+            old = replace(old, labels=tuple(asked.get(v, v) if asked.get(v) in new.labels else v for v in old.labels))
         if old is not None and new is not None and old.labels != new.labels:
             kept = [label for label in new.labels if label in old.labels]
             if kept != list(old.labels):
@@ -369,7 +395,7 @@ def _column_shape(col: object) -> tuple[object, ...]:
 
 
 def reworked_columns(
-    current: Model, desired: Model, functions: list[tuple[Function, Function]]
+    current: Model, desired: Model, functions: list[tuple[Function, Function]], renames: EnumRenames
 ) -> dict[Key, Rework]:
     """Column keys of kept tables whose column is dropped or changes type."""
     out: dict[Key, Rework] = {}
@@ -380,7 +406,7 @@ def reworked_columns(
             after = new_t.column(col.name)
             if after is None or (after.type, after.collation) != (col.type, col.collation):
                 out[column_key(old_t.key, col.name)] = (new_t, col, after)
-    for old_e, new_e in rebuilt_enums(current, desired):
+    for old_e, new_e in rebuilt_enums(current, desired, renames):
         for table, col in _enum_columns(current, desired, old_e):
             out[column_key(table.key, col.name)] = (old_e, new_e)
     for old_f, new_f in functions:
@@ -398,7 +424,7 @@ def recreated_functions(current: Model, desired: Model) -> list[tuple[Function, 
 
 
 def rework_users(
-    current: Model, desired: Model, functions: list[tuple[Function, Function]]
+    current: Model, desired: Model, functions: list[tuple[Function, Function]], renames: EnumRenames
 ) -> dict[Key, Rework]:
     """Objects (and columns, by their defaults) of ``current`` that use a reworked
     column or function.
@@ -409,7 +435,7 @@ def rework_users(
     of them that the desired state keeps is dropped before the change and created
     again after it.
     """
-    reworked = reworked_columns(current, desired, functions)
+    reworked = reworked_columns(current, desired, functions, renames)
     if not reworked:
         return {}
     out: dict[Key, Rework] = {}

@@ -22,6 +22,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import (
+    RenameEnumValue,
     SetPartitionOf,
     AlterPublication,
     CreatePublication,
@@ -440,6 +441,22 @@ def enum_probe(e: EnumType) -> sql.Composable:
         "SELECT pg_catalog.string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) "
         "FROM pg_catalog.pg_enum e WHERE e.enumtypid = pg_catalog.to_regtype({})"
     ).format(sql.Literal(text(ident(e.schema, e.name))))
+
+
+@render_change.register
+def _(c: RenameEnumValue) -> list[str]:
+    e = c.enum
+    rename = sql.SQL("ALTER TYPE {} RENAME VALUE {} TO {}").format(
+        ident(e.schema, e.name), sql.Literal(c.old_value), sql.Literal(c.new_value)
+    )
+    # The state right after the rename, or any later state with the new name and
+    # without the old one, counts as done (values added meanwhile commit earlier).
+    probe = sql.SQL(
+        "SELECT CASE WHEN bool_or(e.enumlabel = {new}) AND NOT bool_or(e.enumlabel = {old}) THEN 'renamed' "
+        "WHEN bool_or(e.enumlabel = {old}) THEN 'old' END "
+        "FROM pg_catalog.pg_enum e WHERE e.enumtypid = pg_catalog.to_regtype({name})"
+    ).format(new=sql.Literal(c.new_value), old=sql.Literal(c.old_value), name=sql.Literal(text(ident(e.schema, e.name))))
+    return [guard(what=f"type {e.identity}", probe=probe, target="renamed", origin="old", actions=[text(rename)])]
 
 
 @render_change.register
