@@ -23,6 +23,7 @@ from schemakit.rehearse import RehearsalError, is_remote
 from schemakit.rehearse import rehearse as rehearse_plan
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
+from schemakit.options import SchemaDir, ShadowUrl
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
@@ -77,17 +78,9 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
-SchemaDir = Annotated[
-    Optional[Path],
-    typer.Option("--schema-dir", help="Folder of *.sql files (default: schema/, or supabase/schemas/)."),
-]
 DbUrl = Annotated[
     Optional[str],
     typer.Option("--db", help="Target database URL (default: $DATABASE_URL, else the local server).", show_default=False),
-]
-ShadowUrl = Annotated[
-    Optional[str],
-    typer.Option("--shadow-url", help="A server where schemakit may create throw-away databases to normalize the schema files (default: the local server).", show_default=False),
 ]
 RenameEnumValues = Annotated[
     Optional[list[str]],

@@ -10,6 +10,7 @@ import psycopg
 import typer
 
 from schemakit.errors import SchemakitError
+from schemakit.options import SchemaDir, ShadowUrl
 from schemakit.typegen.introspect import Catalog
 from schemakit.typegen.python import render_python
 from schemakit.typegen.source import catalog_from_database, catalog_from_statements
@@ -30,14 +31,6 @@ Out = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this 
 CheckUnions = Annotated[
     bool,
     typer.Option("--check-unions", help="Type a column whose CHECK constraint restricts it to a literal list as that union instead of string."),
-]
-SchemaDir = Annotated[
-    Optional[Path],
-    typer.Option("--schema-dir", help="Folder of *.sql files (default: schema/, or supabase/schemas/).", show_default=False),
-]
-ShadowUrl = Annotated[
-    Optional[str],
-    typer.Option("--shadow-url", help="A server for the throw-away database the schema files are loaded into (default: the local server).", show_default=False),
 ]
 
 
