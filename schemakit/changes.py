@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Literal
 
 from schemakit.model import (
+    TableRows,
     Publication,
     Grant,
     CompositeType,
@@ -659,4 +660,25 @@ class SetReplicaIdentity(Change):
     def describe(self) -> str:
         how = {"d": "default", "f": "full", "n": "nothing", "i": f"using index {self.table.replica_index}"}
         return f"table {self.key[1]}: replica identity {how[self.table.replica_identity]}"
+
+
+# -- declared rows -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncRows(Change):
+    """Upsert the declared rows that are new or changed, delete those no longer declared."""
+
+    action: ClassVar[Action] = "alter"
+    rows: TableRows
+    upserts: tuple[tuple[str | None, ...], ...]
+    deletes: tuple[tuple[str | None, ...], ...]  # keys
+
+    def describe(self) -> str:
+        what = []
+        if self.upserts:
+            what.append(f"{len(self.upserts)} upserted")
+        if self.deletes:
+            what.append(f"{len(self.deletes)} deleted")
+        return f"rows of {self.key[1]}: {', '.join(what)}"
 

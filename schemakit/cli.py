@@ -24,6 +24,7 @@ from schemakit.rehearse import rehearse as rehearse_plan
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.options import SchemaDir, ShadowUrl
+from schemakit.rows import declared
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
@@ -121,13 +122,13 @@ def _fail(exc: SchemakitError | psycopg.Error, url: str | None = None, code: int
 
 
 def _refuse(why: str, refused: list[tuple[Any, str]]) -> None:
-    """Exit 3 naming each hazard not allowed (``(hazard, what it is about)``) and its flag."""
+    """Exit 3 listing each hazard not allowed (``(hazard, its line)``) and the flag to allow it."""
     if not refused:
         return
     _err(f"\nrefused: {why}:")
-    for h, detail in refused:
+    for h, line in refused:
         flag = "--allow-destructive" if h.name == "DELETES_DATA" else f"--allow-hazards {h.name}"
-        _err(f"  {h.name}: {detail} (allow with {flag})")
+        _err(f"  {line} (allow with {flag})")
     _err("nothing was changed.")
     raise typer.Exit(EXIT_REFUSED)
 
@@ -189,7 +190,7 @@ def plan(
             target = Target(url="", label=f"migrations in {mdir}")
             admin = shadow_admin_url(project, target, shadow_url)
             _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
-            current = replayed_model(migrations, admin)
+            current = replayed_model(migrations, admin, rows=declared(statements))
             planned = plan_against(current, statements, admin, target, _progress, renames=renames)
             if not planned.plan.empty:
                 slug = name or default_slug([s.summary for s in planned.plan.steps])
@@ -242,7 +243,7 @@ def check(
         admin = shadow_admin_url(project, target, shadow_url)
         _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
         snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
-        prefixes = replayed_states(migrations, admin, every=bool(snaps))
+        prefixes = replayed_states(migrations, admin, every=bool(snaps), rows=declared(statements))
         replayed = prefixes[-1].model
         desired = plan_against(replayed, statements, admin, target, _progress).desired
         changes = diff_models(replayed, desired)
@@ -352,7 +353,7 @@ def apply(
                 _refresh_snapshot(conn, snapshot_file)
                 return
             refused = blocked(hazards, allow_destructive=allow_destructive, allow=_allowed(allow_hazards))
-            _refuse("the plan has hazards that were not allowed", [(h, h.message) for h in refused])
+            _refuse("the plan has hazards that were not allowed", [(h, f"{h.name}: {h.message}") for h in refused])
             _confirm(yes, f"Apply {len(the_plan.steps)} changes to {target.label}?")
             settings = ApplySettings(lock_timeout, statement_timeout, lock_retries)
             if rehearse if rehearse is not None else is_remote(target.url, target.embedded is not None):
@@ -496,7 +497,7 @@ def _apply_migrations(
             ]
             _refuse(
                 "pending migration files have hazards that were not allowed",
-                [(h, f"{f.migration.name}: {h.detail}") for f, h in refused],
+                [(h, f"{f.migration.name}: {h.name}: {h.detail}") for f, h in refused],
             )
             _confirm(yes, f"Apply {len(st.pending)} migration file(s) to {target.label}?")
             result = apply_migrations(

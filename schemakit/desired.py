@@ -17,6 +17,7 @@ from psycopg import sql
 
 from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
+from schemakit.rows import declared
 from schemakit.connect import connect, redact_text
 from schemakit.model import Model
 from schemakit.server import shadow
@@ -27,17 +28,28 @@ _MISSING_EXTENSION = {"0A000", "58P01", "22023", "42704"}
 
 
 def load_statements(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], url: str) -> None:
-    """Run the statements in one transaction, in batches; a failure becomes a located SourceError."""
+    """Run the statements in one transaction, in batches; a failure becomes a located SourceError.
+
+    Declared rows go last, with foreign keys between them not checked (their files may
+    come in any order); a target gets them in reference order (schemakit.plan).
+    """
     conn.autocommit = False
     texts: list[bytes] = []
     owners: list[SourceStatement] = []  # the source statement of each text
-    for stmt in statements:
+    rows = [s for s in statements if s.kind == "declared_rows"]
+    for stmt in [s for s in statements if s.kind != "declared_rows"]:
         for name in _replaced_publications(stmt):
             # The files declare the whole publication (the DROP ... IF EXISTS;
             # CREATE idiom), and the baseline may already have it
             # (supabase_realtime): the shadow takes the declared one.
             texts.append(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(name)).as_bytes(conn))
             owners.append(stmt)
+        texts.append(stmt.sql.encode())
+        owners.append(stmt)
+    if rows:
+        texts.append(b"SET LOCAL session_replication_role = replica")
+        owners.append(rows[0])
+    for stmt in rows:
         texts.append(stmt.sql.encode())
         owners.append(stmt)
     with conn.cursor() as cur:
@@ -88,4 +100,4 @@ def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str) 
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
         with connect(url, autocommit=True) as conn:
             load_statements(conn, statements, shadow_admin_url)
-            return read_model(conn)
+            return read_model(conn, rows=declared(statements))

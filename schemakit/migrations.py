@@ -22,6 +22,7 @@ import psycopg
 from pglast import ast
 
 from schemakit.catalog import read_model
+from schemakit.rows import DeclaredTables
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.model import Model
@@ -142,9 +143,10 @@ def replay(conn: psycopg.Connection[Any], migrations: list[Migration], url: str)
             ) from None
 
 
-def replayed_model(migrations: list[Migration], shadow_admin_url: str) -> Model:
-    """The model of an empty shadow (with the baseline) after replaying ``migrations``."""
-    return replayed_states(migrations, shadow_admin_url)[-1].model
+def replayed_model(migrations: list[Migration], shadow_admin_url: str, rows: DeclaredTables | None = None) -> Model:
+    """The model of an empty shadow (with the baseline) after replaying ``migrations``
+    (with ``rows``, also the rows the schema files declare)."""
+    return replayed_states(migrations, shadow_admin_url, rows=rows)[-1].model
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,9 @@ class ReplayedState:
     model: Model
 
 
-def replayed_states(migrations: list[Migration], shadow_admin_url: str, *, every: bool = False) -> list[ReplayedState]:
+def replayed_states(
+    migrations: list[Migration], shadow_admin_url: str, *, every: bool = False, rows: DeclaredTables | None = None
+) -> list[ReplayedState]:
     """Replay ``migrations`` on one empty shadow; the state after the last file, or with
     ``every`` the state before the first file and after each one (one catalog read per file)."""
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
@@ -163,11 +167,11 @@ def replayed_states(migrations: list[Migration], shadow_admin_url: str, *, every
             if not every:
                 replay(conn, migrations, shadow_admin_url)
                 last = migrations[-1].version if migrations else None
-                return [ReplayedState(last, read_model(conn))]
-            states = [ReplayedState(None, read_model(conn))]
+                return [ReplayedState(last, read_model(conn, rows=rows))]
+            states = [ReplayedState(None, read_model(conn, rows=rows))]
             for mig in migrations:
                 replay(conn, [mig], shadow_admin_url)
-                states.append(ReplayedState(mig.version, read_model(conn)))
+                states.append(ReplayedState(mig.version, read_model(conn, rows=rows)))
             return states
 
 

@@ -346,6 +346,31 @@ class Sequence(DbObject):
 
 
 @dataclass(frozen=True)
+class TableRows(DbObject):
+    """The rows the schema files declare for one table (schemakit.rows): ``columns``
+    (the primary key first) as text, one tuple per row, sorted by key."""
+
+    kind: ClassVar[str] = "rows"
+    schema: str
+    name: str
+    primary_key: tuple[str, ...]
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | None, ...], ...]
+
+    @property
+    def identity(self) -> str:
+        return qualified(self.schema, self.name)
+
+    @property
+    def owner_key(self) -> Key:
+        return ("table", self.identity)
+
+    def by_key(self) -> dict[tuple[str | None, ...], tuple[str | None, ...]]:
+        n = len(self.primary_key)
+        return {row[:n]: row for row in self.rows}
+
+
+@dataclass(frozen=True)
 class Publication(DbObject):
     """A publication (``supabase_realtime``): what it publishes, and its member tables."""
 
@@ -573,7 +598,9 @@ def fingerprint_form(data: dict[str, Any]) -> dict[str, Any]:
     in the middle of the schema files), and a target the plan has been applied to
     must have the desired fingerprint. View definitions are compared in the form
     every major agrees on."""
-    out = dict(data)
+    # Declared rows are read only where the schema files name them (schemakit.rows):
+    # the catalog's state, which the fingerprint stands for, is compared without them.
+    out = {kind: items for kind, items in data.items() if kind != "rows"}
     for kind in ("view", "materialized view"):
         if kind in out:
             # PostgreSQL 16+ prints single-relation views unqualified (schemakit.viewdef).

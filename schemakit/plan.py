@@ -22,6 +22,7 @@ from typing import Any
 
 from schemakit import hazards as hz
 from schemakit.changes import (
+    SyncRows,
     SetPartitionOf,
     SetGrant,
     RebuildEnum,
@@ -47,7 +48,7 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
-from schemakit.model import Key, Model
+from schemakit.model import Constraint, Key, Model, qualified
 from schemakit.render.sql import render_change
 
 KIND_RANK = {
@@ -66,6 +67,7 @@ KIND_RANK = {
     "policy": 11,
     "bucket": 12,
     "publication": 12,
+    "rows": 12,
     "grant": 13,
 }
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
@@ -228,6 +230,8 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
         out.append(Hazard(hz.AUTHZ_UPDATE, f"on {table}"))
     elif isinstance(c, (CreateFunction, DropFunction)) and (c.key in current.objects):
         out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, c.key[1]))
+    elif isinstance(c, SyncRows) and c.deletes:
+        out.append(Hazard(hz.DELETES_DATA, f"deletes {len(c.deletes)} row(s) of {c.key[1]} no longer declared"))
     elif isinstance(c, SetPartitionOf):
         if c.old_parent is not None:
             out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"detaching {table} from {c.old_parent}", table))
@@ -317,6 +321,11 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
     for key, idx in by_key.items():
         if key[0] in RELATION_KINDS:
             by_relation[key[1]].extend(idx)
+        elif key[0] == "table constraint":
+            # A key, unique or exclusion constraint owns an index of its own name.
+            con = changes[idx[0]].subject
+            if isinstance(con, Constraint) and con.type in ("p", "u", "x"):
+                by_relation[qualified(con.schema, con.name)].extend(idx)
     for idx in by_relation.values():
         for i in idx:
             for j in idx:

@@ -19,6 +19,7 @@ from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
 from schemakit.desired import desired_model
 from schemakit.diff import EnumRenames, diff_models
+from schemakit.rows import DeclaredTables, declared
 from schemakit.errors import SchemakitError
 from schemakit.model import Model, Table
 from schemakit.plan import Plan, make_plan
@@ -208,15 +209,18 @@ def plan_target(
 ) -> Planned:
     """Plan against a live target: check its platform, read it, diff with the files' state."""
     check_platform(conn, statements, install_baseline, target.label)
-    current = read_current(conn, progress)
+    current = read_current(conn, progress, rows=declared(statements))
     admin = shadow_admin_url(project, target, shadow_url)
     return plan_against(current, statements, admin, target, progress, row_probe(conn), renames)
 
 
-def read_current(conn: psycopg.Connection[Any], progress: Progress | None = None) -> Model:
+def read_current(
+    conn: psycopg.Connection[Any], progress: Progress | None = None, rows: DeclaredTables | None = None
+) -> Model:
+    """The target's model; with ``rows``, also the rows the schema files declare."""
     if progress:
         progress("reading the target's catalog ...")
-    return read_model(conn)
+    return read_model(conn, rows=rows)
 
 
 def load_sources(project: Project) -> list[SourceStatement]:

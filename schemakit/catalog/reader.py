@@ -15,7 +15,9 @@ from typing import Any, Callable, Iterable
 
 import psycopg
 
+from schemakit.rows import DeclaredTables, read_rows
 from schemakit.model import (
+    TableRows,
     Publication,
     Grant,
     CompositeType,
@@ -79,8 +81,9 @@ def _query(name: str) -> str:
 class CatalogReader:
     """Runs the catalog queries on one connection and counts them."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], rows: DeclaredTables | None = None) -> None:
         self.conn = conn
+        self.rows = rows or {}
         self.queries_run = 0
 
     def fetch(self, name: str) -> list[tuple[Any, ...]]:
@@ -246,6 +249,7 @@ class CatalogReader:
                 )
                 for r in self.fetch("buckets")
             )
+        add(read_rows(self.conn, objects, self.rows))
         grants = [_grant(r) for r in self.fetch("grants")]
         add(g for g in grants if g.object_key in objects)
         depends = _depends(self.fetch("depends"), objects)
@@ -256,6 +260,16 @@ class CatalogReader:
                 whole = Grant(on_kind=g.object_key[0], on=g.on, grantee=g.grantee, privileges=())
                 depends[g.key] = frozenset({g.object_key} | ({whole.key} if g.column is not None else set()))
         for obj in objects.values():
+            if isinstance(obj, TableRows):
+                # After the table, and after the declared rows of the tables its FKs reference.
+                referenced = {
+                    ("rows", dep[1])
+                    for key, deps in depends.items()
+                    if key[0] == "table constraint" and key[1].endswith(f" on {obj.identity}")
+                    for dep in deps
+                    if dep[0] == "table" and dep[1] != obj.identity
+                }
+                depends[obj.key] = frozenset({("table", obj.identity)} | (referenced & objects.keys()))
             if isinstance(obj, Publication):
                 members = {("table", t) for t in obj.tables} & objects.keys()
                 if members:
@@ -331,5 +345,6 @@ def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def read_model(conn: psycopg.Connection[Any]) -> Model:
-    return CatalogReader(conn).read()
+def read_model(conn: psycopg.Connection[Any], rows: DeclaredTables | None = None) -> Model:
+    """The model of the connected database; with ``rows``, also those declared rows."""
+    return CatalogReader(conn, rows).read()

@@ -63,10 +63,12 @@ from schemakit.changes import (
     SetGrant,
     SetPartitionOf,
     SetReplicaIdentity,
+    SyncRows,
     SetRowSecurity,
     UpsertBucket,
 )
 from schemakit.model import (
+    TableRows,
     Publication,
     Grant,
     CompositeType,
@@ -660,6 +662,21 @@ def _publications(current: Model, desired: Model, ctx: Context) -> Iterator[Chan
         yield from _comment(old, new)
 
 
+def _rows(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, TableRows):
+        if new is None:
+            continue  # no longer declared: the rows are the table's data now
+        before = old.by_key() if old is not None and old.columns == new.columns else {}
+        wanted = new.by_key()
+        upserts = tuple(row for key, row in wanted.items() if before.get(key) != row)
+        deletes = tuple(key for key in before if key not in wanted) if old is not None else ()
+        if old is not None and old.columns != new.columns:
+            # Other columns declared now: what the target holds is read with the old ones.
+            deletes = tuple(k for k in old.by_key() if k not in wanted)
+        if upserts or deletes:
+            yield SyncRows(rows=new, upserts=upserts, deletes=deletes)
+
+
 _DEFAULT_TYPE = {"table": "r", "view": "r", "materialized view": "r", "sequence": "S", "function": "f", "procedure": "f"}
 
 
@@ -737,6 +754,7 @@ _DIFFERS: tuple[Differ, ...] = (
     _policies,
     _buckets,
     _publications,
+    _rows,
     _grants,
 )
 

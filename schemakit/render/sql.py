@@ -22,6 +22,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import (
+    SyncRows,
     RenameEnumValue,
     SetPartitionOf,
     AlterPublication,
@@ -1411,4 +1412,44 @@ def _(c: SetPartitionOf) -> list[str]:
             actions=actions,
         )
     ]
+
+
+# -- declared rows -------------------------------------------------------------------
+
+
+@render_change.register
+def _(c: SyncRows) -> list[str]:
+    """One statement per row: INSERT ... ON CONFLICT (key) DO UPDATE only where a value
+    differs, and DELETE by key. Values are text literals PostgreSQL casts to the
+    columns' types, as it does for the files' own INSERT."""
+    r = c.rows
+    table = ident(r.schema, r.name)
+    cols = sql.SQL(", ").join(Name(col) for col in r.columns)
+    key = sql.SQL(", ").join(Name(col) for col in r.primary_key)
+    rest = [col for col in r.columns if col not in r.primary_key]
+    out: list[str] = []
+    for values in c.deletes:
+        where = sql.SQL(" AND ").join(
+            sql.SQL("{} IS NULL").format(Name(col)) if v is None else sql.SQL("{} = {}").format(Name(col), sql.Literal(v))
+            for col, v in zip(r.primary_key, values)
+        )
+        out.append(text(sql.SQL("DELETE FROM {} WHERE {}").format(table, where)))
+    for row in c.upserts:
+        insert = sql.SQL("INSERT INTO {} AS t ({}) VALUES ({}) ON CONFLICT ({})").format(
+            table, cols, sql.SQL(", ").join(sql.Literal(v) for v in row), key
+        )
+        if not rest:
+            out.append(text(sql.SQL("{} DO NOTHING").format(insert)))
+            continue
+        targets = sql.SQL(", ").join(Name(col) for col in rest)
+        excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(Name(col)) for col in rest)
+        current = sql.SQL(", ").join(sql.SQL("t.{}").format(Name(col)) for col in rest)
+        out.append(
+            text(
+                sql.SQL("{} DO UPDATE SET ({}) = ROW({}) WHERE ROW({}) IS DISTINCT FROM ROW({})").format(
+                    insert, targets, excluded, current, excluded
+                )
+            )
+        )
+    return out
 

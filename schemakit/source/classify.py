@@ -392,18 +392,13 @@ class _Classifier:
             refs, global_refs = refs | r, global_refs | g
         return Classified(kind, refs=refs, global_refs=global_refs)
 
-    # -- data: only buckets ----------------------------------------------------------------
+    # -- data: buckets and declared rows ------------------------------------------------------
 
     def on_InsertStmt(self, node: ast.InsertStmt) -> Classified:
         rv = node.relation
         target = (rv.schemaname, rv.relname) if rv is not None else (None, None)
-        if target != BUCKETS_TABLE:
-            name = ".".join(p for p in target if p) or "a table"
-            raise Rejected(
-                f"INSERT INTO {name} is not allowed in schema files",
-                DATA_HINT + " (the only rows declared here are buckets: "
-                "INSERT INTO storage.buckets ... VALUES ...)",
-            )
+        bucket = target == BUCKETS_TABLE
+        name = ".".join(p for p in target if p) or "a table"
         select = node.selectStmt
         if (
             not isinstance(select, ast.SelectStmt)
@@ -411,12 +406,26 @@ class _Classifier:
             or node.withClause is not None
             or node.returningClause is not None
         ):
+            if bucket:
+                raise Rejected(
+                    "INSERT INTO storage.buckets must list its buckets with VALUES",
+                    "declare each bucket as a row: INSERT INTO storage.buckets (id, name, public) "
+                    "VALUES ('avatars', 'avatars', true) [ON CONFLICT (id) DO NOTHING]",
+                )
             raise Rejected(
-                "INSERT INTO storage.buckets must list its buckets with VALUES",
-                "declare each bucket as a row: INSERT INTO storage.buckets (id, name, public) "
-                "VALUES ('avatars', 'avatars', true) [ON CONFLICT (id) DO NOTHING]",
+                f"INSERT INTO {name} is not allowed in schema files unless it declares rows with VALUES",
+                DATA_HINT + " (declared rows, such as a lookup table's, are "
+                "INSERT INTO t (key, ...) VALUES (...), ... into a table with a primary key)",
             )
-        return Classified("bucket")
+        if bucket:
+            return Classified("bucket")
+        if not node.cols:
+            raise Rejected(
+                f"INSERT INTO {name} is not allowed without a column list",
+                DATA_HINT + ", or declare the rows with their columns named: INSERT INTO t (key, ...) VALUES ...",
+            )
+        schema, table = self.qualify_rv(rv)
+        return Classified("declared_rows", refs=self.refs(self.node), target=f"{schema}.{table}")
 
     # -- drops: only the "DROP ... IF EXISTS x; CREATE ... x" idiom -------------------------
 
