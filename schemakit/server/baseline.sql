@@ -75,18 +75,23 @@ ALTER DEFAULT PRIVILEGES FOR ROLE supabase_admin IN SCHEMA public
 ALTER DEFAULT PRIVILEGES FOR ROLE supabase_admin IN SCHEMA public
     GRANT ALL ON SEQUENCES TO schemakit_owner, anon, authenticated, service_role;
 
--- The same for the role postgres, when the server has one (objects created by a
--- superuser connection named postgres get Supabase's grants too).
+-- The same for the role postgres, when the server has one, and for the role that
+-- installs the baseline (a shadow's superuser, whatever its name): objects they
+-- create get Supabase's grants too, so a shadow and a target agree on them.
 DO $postgres$
+DECLARE
+    r text;
 BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'postgres') THEN
-        ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
-            GRANT ALL ON TABLES TO anon, authenticated, service_role;
-        ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
-            GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
-        ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
-            GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
-    END IF;
+    FOR r IN SELECT DISTINCT rolname FROM pg_catalog.pg_roles
+             WHERE rolname IN ('postgres', CURRENT_USER) AND rolname <> 'schemakit_owner'
+    LOOP
+        EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public '
+                                  'GRANT ALL ON TABLES TO anon, authenticated, service_role', r);
+        EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public '
+                                  'GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role', r);
+        EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public '
+                                  'GRANT ALL ON SEQUENCES TO anon, authenticated, service_role', r);
+    END LOOP;
 END
 $postgres$;
 
