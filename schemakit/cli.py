@@ -49,6 +49,7 @@ from schemakit.workflow import (
     parse_enum_renames,
     plan_against,
     plan_target,
+    in_background,
     plan_models,
     read_current,
     resolve_target,
@@ -553,10 +554,12 @@ def diff(
     url: str | None = url_a
     try:
         with connect(url_a) as conn_a:
-            current = read_current(conn_a)
             url = url_b
-            with connect(url_b) as conn_b:
-                desired = read_current(conn_b)
+            with connect(url_b) as conn_b, in_background(lambda: read_current(conn_b)) as reading_b:
+                url = url_a
+                current = read_current(conn_a)  # while B is read
+                url = url_b
+                desired = reading_b.result()
             url = url_a
             the_plan = plan_models(current, desired, row_probe(conn_a))
     except (SchemakitError, psycopg.Error) as exc:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, Mapping
+from dataclasses import dataclass, field, fields
+from functools import cache, cached_property
+from operator import attrgetter
+from typing import Any, Callable, ClassVar, Mapping
 
 from schemakit.viewdef import normalize as normalize_view
 
@@ -43,15 +45,30 @@ class DbObject:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        names, values = _fields_of(type(self))
+        return dict(zip(names, map(_plain, values(self))))
+
+
+@cache
+def _fields_of(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """A dataclass's field names, and a function that gets all their values at once."""
+    names = tuple(f.name for f in fields(cls))
+    get = attrgetter(*names)
+    return names, (get if len(names) > 1 else lambda obj: (get(obj),))
+
+
+_SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, tuple):
+    """A field's value as JSON: tuples become lists, nested dataclasses dicts."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is tuple:
         return [_plain(v) for v in value]
-    if isinstance(value, DbObject):
-        return value.to_json()
-    return value
+    to_json = getattr(value, "to_json", None)
+    return to_json() if to_json is not None else value
 
 
 @dataclass(frozen=True)
@@ -135,7 +152,8 @@ class Column:
     comment: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        names, values = _fields_of(Column)
+        return dict(zip(names, values(self)))
 
 
 @dataclass(frozen=True)
@@ -162,11 +180,6 @@ class Table(DbObject):
             if col.name == name:
                 return col
         return None
-
-    def to_json(self) -> dict[str, Any]:
-        data = super().to_json()
-        data["columns"] = [c.to_json() for c in self.columns]
-        return data
 
 
 @dataclass(frozen=True)
@@ -433,6 +446,10 @@ class Model:
         return grouped
 
     def fingerprint(self) -> str:
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:  # a model never changes: computed once
         text = json.dumps(fingerprint_form(self.to_json()), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -7,10 +7,12 @@ Nothing here renders or prints: the CLI does that.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -28,6 +30,18 @@ from schemakit.source import SourceStatement, load_schema_dir
 
 STATE_DIR = ".schemakit"
 Progress = Callable[[str], None]
+T = TypeVar("T")
+
+
+@contextmanager
+def in_background(work: Callable[[], T]) -> Iterator[Future[T]]:
+    """Run ``work`` in a thread while the caller goes on; the block waits for it at its end.
+
+    Catalog reads and shadow loads mostly wait on the server (psycopg releases the GIL
+    then), so a read of one database overlaps the work on another.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemakit") as pool:
+        yield pool.submit(work)
 
 
 class BaselineMissingError(SchemakitError):
@@ -190,11 +204,16 @@ def plan_against(
 
     Without ``rows`` the tables' row counts are unknown and row-gated hazards gate.
     """
-    if progress:
-        progress("loading the schema files into a shadow database ...")
-    desired = desired_model(statements, shadow_admin)
+    desired = load_desired(statements, shadow_admin, progress)
     plan = plan_models(current, desired, rows, renames)
     return Planned(plan=plan, current=current, desired=desired, target=target)
+
+
+def load_desired(statements: Sequence[SourceStatement], shadow_admin: str, progress: Progress | None = None) -> Model:
+    """The schema files' state: loaded into a shadow database and read back."""
+    if progress:
+        progress("loading the schema files into a shadow database ...")
+    return desired_model(statements, shadow_admin)
 
 
 def plan_target(
@@ -209,9 +228,13 @@ def plan_target(
 ) -> Planned:
     """Plan against a live target: check its platform, read it, diff with the files' state."""
     check_platform(conn, statements, install_baseline, target.label)
-    current = read_current(conn, progress, rows=declared(statements))
     admin = shadow_admin_url(project, target, shadow_url)
-    return plan_against(current, statements, admin, target, progress, row_probe(conn), renames)
+    # The target is read while the shadow loads: two servers' (or two backends') work at once.
+    with in_background(lambda: read_current(conn, progress, rows=declared(statements))) as reading:
+        desired = load_desired(statements, admin, progress)
+        current = reading.result()
+    plan = plan_models(current, desired, row_probe(conn), renames)
+    return Planned(plan=plan, current=current, desired=desired, target=target)
 
 
 def read_current(

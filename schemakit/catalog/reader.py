@@ -330,12 +330,14 @@ def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[
     column's own dependency: ``g`` generated from ``c`` gives column g → column c.
     """
     out: dict[Key, set[Key]] = {}
-    for row in rows:
-        a = edge_key(row[0], row[1], row[2], row[3])
-        b = edge_key(row[4], row[5], row[6], row[7])
+    for a_kind, a_ident, b_kind, b_ident, dep_column, ref_column in rows:
+        a, b = (a_kind, a_ident), (b_kind, b_ident)
         if a not in objects or b not in objects:
             continue
-        dep_column, ref_column = row[8], row[9]
+        if dep_column is None and ref_column is None:
+            if a != b:
+                out.setdefault(a, set()).add(b)
+            continue
         sources = [a] if dep_column is None else [a, column_key(a, dep_column)]
         targets = [b] if ref_column is None else [b, column_key(b, ref_column)]
         for source in sources:

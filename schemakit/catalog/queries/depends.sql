@@ -1,9 +1,11 @@
--- Dependency edges between modelled objects, translated from pg_depend into
--- name parts (kind, schema, name, parent), so that both databases agree on them.
+-- Dependency edges between modelled objects, translated from pg_depend into keys
+-- (kind, identity), so that both databases agree on them. The identity is built as
+-- schemakit.model builds it (quote_ident is PostgreSQL's quote_identifier): once per
+-- object here, rather than once per edge in Python.
 -- A constraint's index stands for the constraint. Column-level dependencies also
 -- name the column: ref_column for a referenced column (refobjsubid), dep_column for
 -- the column whose default or generation expression depends on something.
-WITH objs AS (
+WITH named AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          CASE WHEN k.oid IS NOT NULL THEN 'table constraint'
               WHEN c.relkind IN ('r', 'p') THEN 'table'
@@ -81,9 +83,18 @@ WITH objs AS (
   UNION ALL
   SELECT 'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 'extension', NULL, e.extname, NULL, NULL
   FROM pg_catalog.pg_extension e
+), objs AS (
+  SELECT classid, objid, kind, col,
+         CASE WHEN kind IN ('schema', 'extension') THEN pg_catalog.quote_ident(name)
+              WHEN kind IN ('function', 'procedure')
+                THEN pg_catalog.quote_ident(schema) || '.' || pg_catalog.quote_ident(name) || '(' || COALESCE(parent, '') || ')'
+              WHEN kind IN ('table constraint', 'trigger', 'policy')
+                THEN pg_catalog.quote_ident(name) || ' on ' || pg_catalog.quote_ident(schema) || '.'
+                     || pg_catalog.quote_ident(parent)
+              ELSE pg_catalog.quote_ident(schema) || '.' || pg_catalog.quote_ident(name) END AS ident
+  FROM named
 )
-SELECT a.kind, a.schema, a.name, a.parent, b.kind, b.schema, b.name, b.parent,
-       a.col AS dep_column, rc.attname AS ref_column
+SELECT a.kind, a.ident, b.kind, b.ident, a.col AS dep_column, rc.attname AS ref_column
 FROM pg_catalog.pg_depend d
 JOIN objs a ON a.classid = d.classid AND a.objid = d.objid
 JOIN objs b ON b.classid = d.refclassid AND b.objid = d.refobjid
