@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, fields
-from functools import cache, cached_property
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, Callable, ClassVar, Mapping
 
@@ -49,12 +49,17 @@ class DbObject:
         return dict(zip(names, map(_plain, values(self))))
 
 
-@cache
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+
+
 def _fields_of(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
     """A dataclass's field names, and a function that gets all their values at once."""
-    names = tuple(f.name for f in fields(cls))
-    get = attrgetter(*names)
-    return names, (get if len(names) > 1 else lambda obj: (get(obj),))
+    known = _FIELDS.get(cls)
+    if known is None:
+        names = tuple(f.name for f in fields(cls))
+        get = attrgetter(*names)
+        known = _FIELDS[cls] = (names, get if len(names) > 1 else lambda obj: (get(obj),))
+    return known
 
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
