@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional, Sequence
+from typing import Annotated, Any, Iterable, NoReturn, Optional, Sequence
 
 import psycopg
 import typer
@@ -28,7 +28,7 @@ from schemakit.rows import declared
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
-from schemakit.render.formats import render_plan
+from schemakit.render.formats import render_chunks, render_plan
 from schemakit.saved import SavedPlan
 from schemakit.server import embedded
 from schemakit.source import SourceError
@@ -52,6 +52,7 @@ from schemakit.workflow import (
     in_background,
     plan_models,
     read_current,
+    read_fingerprinted,
     resolve_target,
     row_probe,
     shadow_admin_url,
@@ -146,12 +147,18 @@ def _confirm(yes: bool, question: str) -> None:
         raise typer.Exit(EXIT_ERROR)
 
 
-def _emit(text: str, out: Optional[Path]) -> None:
+def _emit(text: str | Iterable[str], out: Optional[Path]) -> None:
+    """Write output to ``out`` or standard output, piece by piece (a large plan is never
+    joined into one string)."""
+    chunks = [text] if isinstance(text, str) else text
     if out is None:
-        typer.echo(text, nl=False)
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+        with out.open("w", encoding="utf-8") as f:
+            f.writelines(chunks)
         _progress(f"wrote {out}")
 
 
@@ -210,7 +217,7 @@ def plan(
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
-    _emit(render_plan(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
+    _emit(render_chunks(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
     if write:
         if not written:
             _err("No changes: the migration files already produce the schema files' state; no migration written.")
@@ -555,7 +562,7 @@ def diff(
     try:
         with connect(url_a) as conn_a:
             url = url_b
-            with connect(url_b) as conn_b, in_background(lambda: read_current(conn_b)) as reading_b:
+            with connect(url_b) as conn_b, in_background(lambda: read_fingerprinted(conn_b)) as reading_b:
                 url = url_a
                 current = read_current(conn_a)  # while B is read
                 url = url_b
@@ -564,7 +571,7 @@ def diff(
             the_plan = plan_models(current, desired, row_probe(conn_a))
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
-    _emit(render_plan(the_plan, format.value), out)
+    _emit(render_chunks(the_plan, format.value), out)
 
 
 def _indent(text: str) -> str:

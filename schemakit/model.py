@@ -25,7 +25,7 @@ Key = tuple[str, str]
 """(kind, identity), e.g. ("table", "public.users")."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DbObject:
     """Base of every modelled object."""
 
@@ -76,7 +76,7 @@ def _plain(value: Any) -> Any:
     return to_json() if to_json is not None else value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schema(DbObject):
     kind: ClassVar[str] = "schema"
     name: str
@@ -91,7 +91,7 @@ class Schema(DbObject):
         return quote_ident(self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Extension(DbObject):
     kind: ClassVar[str] = "extension"
     name: str
@@ -103,7 +103,7 @@ class Extension(DbObject):
         return quote_ident(self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EnumType(DbObject):
     kind: ClassVar[str] = "type"
     schema: str
@@ -116,7 +116,7 @@ class EnumType(DbObject):
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Domain(DbObject):
     kind: ClassVar[str] = "type"
     schema: str
@@ -132,7 +132,7 @@ class Domain(DbObject):
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompositeType(DbObject):
     kind: ClassVar[str] = "type"
     schema: str
@@ -145,7 +145,7 @@ class CompositeType(DbObject):
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     type: str
@@ -161,7 +161,7 @@ class Column:
         return dict(zip(names, values(self)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table(DbObject):
     kind: ClassVar[str] = "table"
     schema: str
@@ -187,7 +187,7 @@ class Table(DbObject):
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Constraint(DbObject):
     kind: ClassVar[str] = "table constraint"
     schema: str
@@ -206,7 +206,7 @@ class Constraint(DbObject):
         return ("table", qualified(self.schema, self.table))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index(DbObject):
     kind: ClassVar[str] = "index"
     schema: str
@@ -224,7 +224,7 @@ class Index(DbObject):
         return ("table", qualified(self.schema, self.table))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Function(DbObject):
     kind: ClassVar[str] = "function"
     schema: str
@@ -244,7 +244,7 @@ class Function(DbObject):
         return ("procedure" if self.is_procedure else "function", self.identity)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trigger(DbObject):
     kind: ClassVar[str] = "trigger"
     schema: str
@@ -264,7 +264,7 @@ class Trigger(DbObject):
         return ("table", qualified(self.schema, self.table))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Policy(DbObject):
     kind: ClassVar[str] = "policy"
     schema: str
@@ -305,7 +305,7 @@ def policy_state(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bucket(DbObject):
     kind: ClassVar[str] = "bucket"
     id: str
@@ -319,7 +319,7 @@ class Bucket(DbObject):
         return self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class View(DbObject):
     """A view or materialized view; ``columns`` are ``name type`` in order."""
 
@@ -341,7 +341,7 @@ class View(DbObject):
         return ("materialized view" if self.materialized else "view", self.identity)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sequence(DbObject):
     """A standalone sequence (identity and serial sequences are folded into columns)."""
 
@@ -363,7 +363,7 @@ class Sequence(DbObject):
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableRows(DbObject):
     """The rows the schema files declare for one table (schemakit.rows): ``columns``
     (the primary key first) as text, one tuple per row, sorted by key."""
@@ -388,7 +388,7 @@ class TableRows(DbObject):
         return {row[:n]: row for row in self.rows}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Publication(DbObject):
     """A publication (``supabase_realtime``): what it publishes, and its member tables."""
 
@@ -404,7 +404,7 @@ class Publication(DbObject):
         return quote_ident(self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grant(DbObject):
     """The privileges one grantee holds on one object (the owner's own are not modelled)."""
 
@@ -455,8 +455,22 @@ class Model:
 
     @cached_property
     def _fingerprint(self) -> str:  # a model never changes: computed once
-        text = json.dumps(fingerprint_form(self.to_json()), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        # The hash of json.dumps(fingerprinted form, sort_keys=True), fed one object at a
+        # time: the same bytes, without the whole model's JSON in memory at once.
+        digest = hashlib.sha256()
+        kinds: dict[str, list[tuple[str, DbObject]]] = {}
+        for (kind, ident), obj in self.objects.items():
+            if kind not in _UNFINGERPRINTED:
+                kinds.setdefault(kind, []).append((ident, obj))
+        digest.update(b"{")
+        for k, (kind, items) in enumerate(sorted(kinds.items())):
+            digest.update(f'{"," if k else ""}{_dumps(kind)}:{{'.encode())
+            for i, (ident, obj) in enumerate(sorted(items, key=_first)):
+                data = _fingerprinted(kind, obj.to_json())
+                digest.update(f'{"," if i else ""}{_dumps(ident)}:{_dumps(data)}'.encode())
+            digest.update(b"}")
+        digest.update(b"}")
+        return digest.hexdigest()[:16]
 
     @classmethod
     def from_json(
@@ -614,24 +628,27 @@ def model_from_json(
     return Model(objects=out, depends=dict(depends), server_version=server_version)
 
 
-def fingerprint_form(data: dict[str, Any]) -> dict[str, Any]:
-    """``to_json`` output as fingerprinted: table columns by name, since the diff
+# Declared rows are read only where the schema files name them (schemakit.rows): the
+# catalog's state, which the fingerprint stands for, is compared without them.
+_UNFINGERPRINTED = frozenset({"rows"})
+
+
+def _fingerprinted(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One object's ``to_json`` as fingerprinted: table columns by name, since the diff
     ignores their physical order (an added column goes last in the target but may be
     in the middle of the schema files), and a target the plan has been applied to
     must have the desired fingerprint. View definitions are compared in the form
-    every major agrees on."""
-    # Declared rows are read only where the schema files name them (schemakit.rows):
-    # the catalog's state, which the fingerprint stands for, is compared without them.
-    out = {kind: items for kind, items in data.items() if kind != "rows"}
-    for kind in ("view", "materialized view"):
-        if kind in out:
-            # PostgreSQL 16+ prints single-relation views unqualified (schemakit.viewdef).
-            out[kind] = {ident: {**v, "definition": normalize_view(v["definition"])} for ident, v in out[kind].items()}
-    tables = data.get("table")
-    if not tables:
-        return out
-    out["table"] = {
-        ident: {**t, "columns": sorted(t.get("columns", []), key=lambda c: str(c.get("name")))}
-        for ident, t in tables.items()
-    }
-    return out
+    every major agrees on (PostgreSQL 16+ prints single-relation views unqualified,
+    schemakit.viewdef)."""
+    if kind == "table":
+        return {**data, "columns": sorted(data.get("columns", []), key=lambda c: str(c.get("name")))}
+    if kind in ("view", "materialized view"):
+        return {**data, "definition": normalize_view(data["definition"])}
+    return data
+
+
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+def _first(item: tuple[str, Any]) -> str:
+    return item[0]

@@ -230,7 +230,7 @@ def plan_target(
     check_platform(conn, statements, install_baseline, target.label)
     admin = shadow_admin_url(project, target, shadow_url)
     # The target is read while the shadow loads: two servers' (or two backends') work at once.
-    with in_background(lambda: read_current(conn, progress, rows=declared(statements))) as reading:
+    with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements))) as reading:
         desired = load_desired(statements, admin, progress)
         current = reading.result()
     plan = plan_models(current, desired, row_probe(conn), renames)
@@ -244,6 +244,16 @@ def read_current(
     if progress:
         progress("reading the target's catalog ...")
     return read_model(conn, rows=rows)
+
+
+def read_fingerprinted(
+    conn: psycopg.Connection[Any], progress: Progress | None = None, rows: DeclaredTables | None = None
+) -> Model:
+    """``read_current``, and its fingerprint (cached in the model): for a read that runs
+    in the background, so that this work too overlaps the other side's."""
+    model = read_current(conn, progress, rows)
+    model.fingerprint()
+    return model
 
 
 def load_sources(project: Project) -> list[SourceStatement]:

@@ -14,6 +14,7 @@ Identifiers and literals are composed with ``psycopg.sql``; catalog text
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import singledispatch
 from typing import Any
 
@@ -1257,11 +1258,20 @@ def _(c: DropView) -> list[str]:
     ]
 
 
-def render_script(statements: list[str], *, header: str = "") -> str:
+def render_script(statements: Iterable[str], *, header: str = "") -> str:
     """A complete script: header comment, preamble, statements."""
-    body = "\n\n".join(s.rstrip().rstrip(";") + ";" for s in statements)
-    parts = [header.rstrip(), SCRIPT_PREAMBLE, body] if header else [SCRIPT_PREAMBLE, body]
-    return "\n\n".join(p for p in parts if p) + "\n"
+    return "".join(script_chunks(statements, header=header))
+
+
+def script_chunks(statements: Iterable[str], *, header: str = "") -> Iterator[str]:
+    """``render_script`` piece by piece, for output that is written as it is made."""
+    header = header.rstrip()
+    if header:
+        yield header + "\n\n"
+    yield SCRIPT_PREAMBLE
+    for statement in statements:
+        yield "\n\n" + statement.rstrip().rstrip(";") + ";"
+    yield "\n"
 
 
 # -- privileges --------------------------------------------------------------------

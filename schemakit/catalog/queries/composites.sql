@@ -4,7 +4,8 @@ SELECT n.nspname AS schema, t.typname AS name,
                                     ORDER BY a.attnum)
         FROM pg_catalog.pg_attribute a
         WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) AS attributes,
-       pg_catalog.obj_description(t.oid, 'pg_type') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = t.oid AND descr.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'

@@ -2,7 +2,8 @@
 -- (contype 'n') are folded into columns, constraint triggers ('t') are triggers.
 SELECT n.nspname AS schema, c.relname AS table, k.conname AS name, k.contype AS type,
        pg_catalog.pg_get_constraintdef(k.oid) AS definition,
-       pg_catalog.obj_description(k.oid, 'pg_constraint') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = k.oid AND descr.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

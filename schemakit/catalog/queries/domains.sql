@@ -6,7 +6,8 @@ SELECT n.nspname AS schema, t.typname AS name,
        COALESCE((SELECT pg_catalog.array_agg(ARRAY[k.conname::text, pg_catalog.pg_get_constraintdef(k.oid)] ORDER BY k.conname)
                  FROM pg_catalog.pg_constraint k
                  WHERE k.contypid = t.oid AND k.contype = 'c'), '{}') AS checks,
-       pg_catalog.obj_description(t.oid, 'pg_type') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = t.oid AND descr.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'd'

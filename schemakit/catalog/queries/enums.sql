@@ -1,6 +1,7 @@
 SELECT n.nspname AS schema, t.typname AS name,
        pg_catalog.array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels,
-       pg_catalog.obj_description(t.oid, 'pg_type') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = t.oid AND descr.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid

@@ -3,7 +3,8 @@ SELECT n.nspname AS schema, p.proname AS name,
        COALESCE(pg_catalog.pg_get_function_result(p.oid), '') AS result,
        pg_catalog.pg_get_functiondef(p.oid) AS definition,
        p.prokind = 'p' AS is_procedure,
-       pg_catalog.obj_description(p.oid, 'pg_proc') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = p.oid AND descr.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p')

@@ -1,7 +1,8 @@
 -- Indexes that no constraint owns (constraint-backed ones belong to their constraint).
 SELECT n.nspname AS schema, t.relname AS table, i.relname AS name,
        pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
-       pg_catalog.obj_description(i.oid, 'pg_class') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = i.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_index x
 JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
 JOIN pg_catalog.pg_class t ON t.oid = x.indrelid

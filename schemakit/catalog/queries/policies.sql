@@ -9,7 +9,8 @@ SELECT n.nspname AS schema, c.relname AS table, p.polname AS name,
                        WHERE r.oid = ANY (p.polroles) ORDER BY r.rolname) END AS roles,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS using,
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS check,
-       pg_catalog.obj_description(p.oid, 'pg_policy') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = p.oid AND descr.classoid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

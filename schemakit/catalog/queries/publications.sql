@@ -8,5 +8,6 @@ SELECT p.pubname AS name, p.puballtables AS all_tables,
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE r.prpubid = p.oid
              ORDER BY 1) AS tables,
-       pg_catalog.obj_description(p.oid, 'pg_publication') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = p.oid AND descr.classoid = 'pg_catalog.pg_publication'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_publication p

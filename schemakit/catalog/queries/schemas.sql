@@ -1,6 +1,7 @@
 -- User schemas (managed ones filtered by the caller's %(managed)s list).
 SELECT n.nspname AS name,
-       pg_catalog.obj_description(n.oid, 'pg_namespace') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = n.oid AND descr.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_namespace n
 WHERE NOT (n.nspname = ANY (%(managed)s))
   AND n.nspname NOT LIKE 'pg\_%%'

@@ -13,7 +13,8 @@ SELECT n.nspname AS schema, c.relname AS name,
         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a'
         LIMIT 1) AS owned_by,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = c.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

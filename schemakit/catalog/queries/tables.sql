@@ -5,7 +5,8 @@ SELECT n.nspname AS schema, c.relname AS name,
        c.relreplident::text AS replica_identity,
        (SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
         WHERE x.indrelid = c.oid AND x.indisreplident) AS replica_index,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = c.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND descr.objsubid = 0) AS comment,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
        (SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname)
         FROM pg_catalog.pg_inherits i
@@ -26,7 +27,9 @@ SELECT n.nspname AS schema, c.relname AS name,
                         FROM pg_catalog.pg_collation co
                         JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
                         WHERE co.oid = a.attcollation) END,
-                  pg_catalog.col_description(c.oid, a.attnum)
+                  (SELECT descr.description FROM pg_catalog.pg_description descr
+                   WHERE descr.objoid = c.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                     AND descr.objsubid = a.attnum)
                 ) ORDER BY a.attnum)
          FROM pg_catalog.pg_attribute a
          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid

@@ -3,7 +3,8 @@
 SELECT n.nspname AS schema, c.relname AS table, g.tgname AS name,
        pg_catalog.pg_get_triggerdef(g.oid) AS definition,
        g.tgenabled AS enabled, g.tgconstraint <> 0 AS is_constraint,
-       pg_catalog.obj_description(g.oid, 'pg_trigger') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = g.oid AND descr.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_trigger g
 JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

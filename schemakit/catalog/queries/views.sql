@@ -7,7 +7,8 @@ SELECT n.nspname AS schema, c.relname AS name,
              ORDER BY a.attnum) AS columns,
        ARRAY(SELECT o FROM pg_catalog.unnest(c.reloptions) o ORDER BY o) AS options,
        c.relkind = 'm' AS materialized,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment
+       (SELECT descr.description FROM pg_catalog.pg_description descr
+        WHERE descr.objoid = c.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND descr.objsubid = 0) AS comment
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm')
