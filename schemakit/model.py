@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from operator import attrgetter
@@ -545,12 +546,17 @@ _RESERVED = frozenset(
 
 
 def object_classes() -> list[type[DbObject]]:
-    """Every concrete DbObject subclass, found recursively."""
+    """Every concrete DbObject subclass, found recursively.
+
+    Only the classes their modules bind: ``dataclass(slots=True)`` replaces the class
+    it decorates, and the replaced one may linger among the subclasses until collected.
+    """
     out: list[type[DbObject]] = []
     todo = list(DbObject.__subclasses__())
     while todo:
         cls = todo.pop(0)
-        out.append(cls)
+        if getattr(sys.modules.get(cls.__module__), cls.__qualname__, None) is cls:
+            out.append(cls)
         todo.extend(cls.__subclasses__())
     return out
 

@@ -330,16 +330,26 @@ def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[
     column's own dependency: ``g`` generated from ``c`` gives column g → column c.
     """
     out: dict[Key, set[Key]] = {}
+    # Edges reuse the model's key objects (and one per column), not a copy per row.
+    canonical: dict[Key, Key] = {k: k for k in objects}
+    columns: dict[tuple[Key, str], Key] = {}
+
+    def column(relation: Key, name: str) -> Key:
+        key = columns.get((relation, name))
+        if key is None:
+            key = columns[(relation, name)] = column_key(relation, name)
+        return key
+
     for a_kind, a_ident, b_kind, b_ident, dep_column, ref_column in rows:
-        a, b = (a_kind, a_ident), (b_kind, b_ident)
-        if a not in objects or b not in objects:
+        a, b = canonical.get((a_kind, a_ident)), canonical.get((b_kind, b_ident))
+        if a is None or b is None:
             continue
         if dep_column is None and ref_column is None:
             if a != b:
                 out.setdefault(a, set()).add(b)
             continue
-        sources = [a] if dep_column is None else [a, column_key(a, dep_column)]
-        targets = [b] if ref_column is None else [b, column_key(b, ref_column)]
+        sources = [a] if dep_column is None else [a, column(a, dep_column)]
+        targets = [b] if ref_column is None else [b, column(b, ref_column)]
         for source in sources:
             for target in targets:
                 if source != target and (target[0] == "column" or source[0] == "column" or a != b):
