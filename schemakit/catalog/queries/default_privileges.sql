@@ -6,7 +6,7 @@
 -- read the same. The role's own privileges are left out (what an owner holds), and
 -- so are platform schemas and MAINTAIN (PostgreSQL 17+), so that majors agree.
 WITH me AS (
-  SELECT CURRENT_USER::pg_catalog.regrole::pg_catalog.oid AS oid
+  SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER
 ), kinds(objtype, acltype) AS (
   VALUES ('r', 'r'), ('S', 's'), ('f', 'f'), ('T', 'T'), ('n', 'n')
 ), acls AS (
