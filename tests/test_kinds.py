@@ -559,6 +559,12 @@ def test_declared_default_privileges_are_planned_and_converge(target: Target, tm
     out = step(target, DEFAULTS.format(defaults=DECLARED_DEFAULTS) + "CREATE TABLE api.more (id int);\n")
     assert "GRANT" not in out and "ALTER DEFAULT" not in out
     assert privileges(target, "api.more", "authenticated") == [("SELECT",)]
+    # The grant option goes, the privilege stays (for new sequences, and on api.counter).
+    kept = DECLARED_DEFAULTS.replace("TO anon WITH GRANT OPTION", "TO anon")
+    out = step(target, DEFAULTS.format(defaults=kept) + "CREATE TABLE api.more (id int);\n")
+    assert "ALTER DEFAULT PRIVILEGES REVOKE GRANT OPTION FOR USAGE ON SEQUENCES FROM anon" in out
+    assert query(target.url, "SELECT has_sequence_privilege('anon', 'api.counter', 'USAGE'), "
+                 "has_sequence_privilege('anon', 'api.counter', 'USAGE WITH GRANT OPTION')") == [(True, False)]
     # Defaults no longer declared are revoked (and granted back, for PUBLIC EXECUTE);
     # the grants they gave stay declared or go with them.
     out = step(target, DEFAULTS.format(defaults="") + "CREATE TABLE api.more (id int);\n")
