@@ -15,6 +15,7 @@ from schemakit.model import (
     TableRows,
     Publication,
     Grant,
+    DefaultPrivilege,
     CompositeType,
     Domain,
     Bucket,
@@ -594,6 +595,49 @@ class SetGrant(Change):
             what.append("grant option")
         where = f"{g.on}.{g.column}" if g.column else g.on
         return f"privileges on {g.on_kind} {where} for {g.grantee}: {'; '.join(what)}"
+
+
+@dataclass(frozen=True)
+class SetDefaultPrivilege(Change):
+    """Bring what ALTER DEFAULT PRIVILEGES gives one grantee (in one schema, on one
+    object type) from ``before`` to ``privilege``: GRANT what is missing, REVOKE what
+    is extra. Both are idempotent: a second run changes nothing."""
+
+    action: ClassVar[Action] = "alter"
+    privilege: DefaultPrivilege
+    before: tuple[str, ...] = ()
+    before_grantable: tuple[str, ...] = ()
+
+    @property
+    def added(self) -> list[str]:
+        return [p for p in self.privilege.privileges if p not in self.before]
+
+    @property
+    def removed(self) -> list[str]:
+        return [p for p in self.before if p not in self.privilege.privileges]
+
+    @property
+    def lost_option(self) -> list[str]:
+        d = self.privilege
+        return [p for p in self.before_grantable if p in d.privileges and p not in d.grantable]
+
+    @property
+    def gained_option(self) -> list[str]:
+        return [p for p in self.privilege.grantable if p not in self.before_grantable]
+
+    def describe(self) -> str:
+        d = self.privilege
+        what = []
+        if self.added:
+            what.append(f"grant {', '.join(self.added)}")
+        if self.gained_option:
+            what.append(f"with grant option: {', '.join(self.gained_option)}")
+        if self.removed:
+            what.append(f"revoke {', '.join(self.removed)}")
+        if self.lost_option:
+            what.append(f"without grant option: {', '.join(self.lost_option)}")
+        where = f" in schema {d.schema}" if d.schema is not None else ""
+        return f"default privileges on {d.objects.lower()}{where} for {d.grantee}: {'; '.join(what)}"
 
 
 # -- publications and replica identity ------------------------------------------------

@@ -427,6 +427,57 @@ class Grant(DbObject):
         return ("table" if self.on_kind == "column" else self.on_kind, self.on)
 
 
+DEFAULT_OBJECT_TYPES: dict[str, str] = {
+    "r": "tables",
+    "S": "sequences",
+    "f": "functions",
+    "T": "types",
+    "n": "schemas",
+}
+"""pg_default_acl.defaclobjtype → the word ALTER DEFAULT PRIVILEGES uses (upper-cased)."""
+
+
+@dataclass(frozen=True)
+class DefaultPrivilege(DbObject):
+    """What ALTER DEFAULT PRIVILEGES gives one grantee on the objects the connected role
+    creates, in one schema (None: in every schema) and of one type (``objtype``, a
+    pg_default_acl.defaclobjtype: r, S, f, T, n). In every schema this is the whole
+    default, the built-in part included (PUBLIC EXECUTE on functions, PUBLIC USAGE on
+    types); in one schema, what is added to it there."""
+
+    kind: ClassVar[str] = "default privilege"
+    schema: str | None
+    objtype: str
+    grantee: str  # a role name, or PUBLIC
+    privileges: tuple[str, ...]  # sorted
+    grantable: tuple[str, ...] = ()  # those given WITH GRANT OPTION
+
+    @property
+    def identity(self) -> str:
+        where = quote_ident(self.schema) if self.schema is not None else "*"
+        to = quote_ident(self.grantee) if self.grantee != "PUBLIC" else "PUBLIC"
+        return f"{where}:{DEFAULT_OBJECT_TYPES.get(self.objtype, self.objtype)}:{to}"
+
+    @property
+    def objects(self) -> str:
+        """TABLES, SEQUENCES, FUNCTIONS, TYPES or SCHEMAS."""
+        return DEFAULT_OBJECT_TYPES[self.objtype].upper()
+
+
+def implied_privileges(model: Model, objtype: str, schema: str | None, grantee: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(privileges, those WITH GRANT OPTION) that a new object of ``objtype`` in ``schema``
+    gets for ``grantee`` from the model's default privileges: the global ones plus the
+    schema's."""
+    privileges: set[str] = set()
+    grantable: set[str] = set()
+    for where in {None, schema}:
+        d = model.objects.get(DefaultPrivilege(schema=where, objtype=objtype, grantee=grantee, privileges=()).key)
+        if isinstance(d, DefaultPrivilege):
+            privileges.update(d.privileges)
+            grantable.update(d.grantable)
+    return tuple(sorted(privileges)), tuple(sorted(grantable))
+
+
 @dataclass(frozen=True)
 class Model:
     """Every object of one database, by key, plus the dependency edges between them."""
@@ -434,9 +485,6 @@ class Model:
     objects: Mapping[Key, DbObject]
     depends: Mapping[Key, frozenset[Key]] = field(default_factory=dict)
     server_version: int = 0
-    # (schema or None for all, object type r/S/f, grantee, privilege) that ALTER DEFAULT
-    # PRIVILEGES gives new objects; not part of the canonical form or fingerprint.
-    default_privileges: frozenset[tuple[str | None, str, str, str]] = frozenset()
 
     def of_kind(self, *kinds: str) -> dict[Key, DbObject]:
         return {k: v for k, v in self.objects.items() if k[0] in kinds}

@@ -25,6 +25,7 @@ from schemakit.changes import (
     SyncRows,
     SetPartitionOf,
     SetGrant,
+    SetDefaultPrivilege,
     RebuildEnum,
     AddColumn,
     AddConstraint,
@@ -54,6 +55,7 @@ from schemakit.render.sql import render_change
 KIND_RANK = {
     "schema": 0,
     "extension": 1,
+    "default privilege": 1,
     "type": 2,
     "sequence": 3,
     "function": 4,
@@ -254,6 +256,10 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
 
 
 RELATION_KINDS = frozenset({"table", "view", "materialized view", "sequence", "index"})
+DEFAULTED_KINDS = frozenset(
+    {"schema", "type", "sequence", "function", "procedure", "table", "view", "materialized view"}
+)
+"""Kinds whose new objects get default privileges."""
 
 
 def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
@@ -315,6 +321,18 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         if old_type is not None:
             for j in by_key.get(("type", old_type.removesuffix("[]")), ()):
                 edge(i, j)
+    # Default privileges apply to what is created after them: the diff plans the
+    # grants of new objects from the desired defaults, so they change first.
+    defaults = [i for i, c in enumerate(changes) if isinstance(c, SetDefaultPrivilege)]
+    if defaults:
+        for j, c in enumerate(changes):
+            if c.action != "create" or c.kind not in DEFAULTED_KINDS:
+                continue
+            for i in defaults:
+                d = changes[i]
+                assert isinstance(d, SetDefaultPrivilege)
+                if c.kind != "schema" or d.privilege.schema is None:
+                    edge(i, j)
     # Relations share one namespace: a view replaced by a materialized view (or a
     # table) of the same name goes before the new one comes.
     by_relation: dict[str, list[int]] = defaultdict(list)

@@ -14,7 +14,7 @@ views, sequences), RLS (enable, force), policies (permissive, restrictive, roles
 commands), domains, composite types, functions (sql, plpgsql, BEGIN ATOMIC,
 overloads), a procedure, row / statement / WHEN / constraint triggers, views
 (chained, security_invoker), materialized views with indexes, standalone
-sequences, grants and revokes, realtime publication membership and REPLICA IDENTITY.
+sequences, grants and revokes, default privileges, realtime publication membership and REPLICA IDENTITY.
 """
 
 from __future__ import annotations
@@ -51,6 +51,13 @@ TYPES: tuple[ColType, ...] = (
 BY_SQL = {t.sql: t for t in TYPES}
 LABELS = ("a", "b", "c", "d", "e", "f")
 ROLES = ("anon", "authenticated", "service_role")
+DEFAULTS = (
+    "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO authenticated;",
+    "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;",
+    "ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM anon;",
+    "ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO service_role WITH GRANT OPTION;",
+    "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT EXECUTE ON FUNCTIONS TO anon;",
+)
 COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
 
 
@@ -139,6 +146,7 @@ class Spec:
     function: str | None  # language of helper function f_double: sql | plpgsql | atomic
     overload: bool = False  # f_double(bigint) too, and a procedure
     comments: bool = False  # comments on the enums, domains, function, views and sequences
+    defaults: tuple[str, ...] = ()  # ALTER DEFAULT PRIVILEGES statements (DEFAULTS), at the end
 
 
 # -- rendering ----------------------------------------------------------------------
@@ -306,6 +314,7 @@ def render(spec: Spec) -> str:
         for v in spec.views:
             word = "MATERIALIZED VIEW" if v.materialized else "VIEW"
             out.append(f"COMMENT ON {word} public.{v.name} IS 'a view';")
+    out.extend(spec.defaults)  # written last: loaded before the objects all the same
     return "\n\n".join(out) + "\n"
 
 
@@ -423,7 +432,15 @@ def specs(draw: st.DrawFn, prefix: str = "c") -> Spec:
         function=draw(st.sampled_from([None, "sql", "plpgsql", "atomic"])),
         overload=draw(st.booleans()),
         comments=draw(st.booleans()),
+        defaults=_defaults(draw),
     )
+
+
+def _defaults(draw: st.DrawFn) -> tuple[str, ...]:
+    """Now and then, some default privileges."""
+    if draw(st.integers(0, 5)) != 0:
+        return ()
+    return tuple(draw(st.lists(st.sampled_from(DEFAULTS), min_size=1, max_size=2, unique=True)))
 
 
 def _views(draw: st.DrawFn, tables: list[Tab]) -> tuple[View, ...]:
@@ -518,6 +535,7 @@ def mutated(draw: st.DrawFn, a: Spec) -> Spec:
         function=draw(st.sampled_from([a.function, a.function, "sql", "plpgsql", None])),
         overload=draw(st.sampled_from([a.overload, a.overload, not a.overload])),
         comments=draw(st.sampled_from([a.comments, a.comments, not a.comments])),
+        defaults=a.defaults if draw(st.integers(0, 3)) else _defaults(draw),
     )
 
 

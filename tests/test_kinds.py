@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import Target, query
+from tests.helpers import SEED_DIR, Target, query
 from tests.test_core import _psql
 
 
@@ -494,6 +495,123 @@ GRANT USAGE ON SCHEMA api TO authenticated;
     # And back: the default grants return.
     step(target, GRANTS.format(grants=""))
     assert ("SELECT",) in privileges(target, "public.items", "anon")
+
+
+# -- default privileges ------------------------------------------------------------------
+
+DEFAULTS = """
+CREATE SCHEMA IF NOT EXISTS api;
+CREATE TABLE api.items (id bigint PRIMARY KEY, name text);
+CREATE SEQUENCE api.counter;
+CREATE FUNCTION api.answer() RETURNS integer LANGUAGE sql AS $$ SELECT 42 $$;
+CREATE FUNCTION public.secret() RETURNS integer LANGUAGE sql AS $$ SELECT 7 $$;
+{defaults}
+"""
+
+DECLARED_DEFAULTS = """
+-- Written after the objects: they still get these defaults (loaded first).
+ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT SELECT ON TABLES TO authenticated;
+ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO anon WITH GRANT OPTION;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE CURRENT_USER IN SCHEMA api GRANT EXECUTE ON FUNCTIONS TO service_role;
+"""
+
+
+def default_acls(t: Target) -> list[tuple[str, str, str]]:
+    """The connected role's pg_default_acl rows: (schema or *, object type, ACL)."""
+    return query(
+        t.url,
+        "SELECT COALESCE(n.nspname, '*'), d.defaclobjtype::text, d.defaclacl::text FROM pg_default_acl d "
+        "LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace WHERE d.defaclrole = current_user::regrole "
+        "ORDER BY 1, 2",
+    )
+
+
+def test_declared_default_privileges_are_planned_and_converge(target: Target, tmp_path: Path) -> None:
+    before = default_acls(target)
+    write(target, DEFAULTS.format(defaults=DECLARED_DEFAULTS))
+    res = target.plan("--format", "sql", "--out", str(tmp_path / "plan.sql"))
+    assert res.exit_code == 0, res.output
+    script = (tmp_path / "plan.sql").read_text()
+    assert "ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT SELECT ON TABLES TO authenticated" in script
+    assert "ALTER DEFAULT PRIVILEGES REVOKE ALL ON FUNCTIONS FROM PUBLIC" in script
+    assert "ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO anon WITH GRANT OPTION" in script
+    # Before the objects that get them: no explicit grant is planned for those.
+    assert script.index("ALTER DEFAULT PRIVILEGES") < script.index("CREATE TABLE")
+    assert "GRANT SELECT ON TABLE api.items" not in script and "REVOKE" not in script.replace(
+        "ALTER DEFAULT PRIVILEGES REVOKE", ""
+    )
+    # The script runs twice and the second run changes nothing.
+    for _ in range(2):
+        ran = _psql(target.url, tmp_path / "plan.sql")
+        assert ran.returncode == 0, ran.stderr
+    assert "No changes" in target.plan().stdout, target.plan().output
+    acls = default_acls(target)
+    assert acls != before and ("*", "f", "{schemakit_owner=X/schemakit_owner}") in acls
+    assert privileges(target, "api.items", "authenticated") == [("SELECT",)]
+    assert query(
+        target.url,
+        "SELECT has_function_privilege('anon', 'api.answer()', 'EXECUTE'), "
+        "has_function_privilege('service_role', 'api.answer()', 'EXECUTE'), "
+        "has_sequence_privilege('anon', 'api.counter', 'USAGE WITH GRANT OPTION')",
+    ) == [(False, True, True)]
+    # A table added later gets the defaults on its own: nothing but its CREATE.
+    out = step(target, DEFAULTS.format(defaults=DECLARED_DEFAULTS) + "CREATE TABLE api.more (id int);\n")
+    assert "GRANT" not in out and "ALTER DEFAULT" not in out
+    assert privileges(target, "api.more", "authenticated") == [("SELECT",)]
+    # The grant option goes, the privilege stays (for new sequences, and on api.counter).
+    kept = DECLARED_DEFAULTS.replace("TO anon WITH GRANT OPTION", "TO anon")
+    out = step(target, DEFAULTS.format(defaults=kept) + "CREATE TABLE api.more (id int);\n")
+    assert "ALTER DEFAULT PRIVILEGES REVOKE GRANT OPTION FOR USAGE ON SEQUENCES FROM anon" in out
+    assert query(target.url, "SELECT has_sequence_privilege('anon', 'api.counter', 'USAGE'), "
+                 "has_sequence_privilege('anon', 'api.counter', 'USAGE WITH GRANT OPTION')") == [(True, False)]
+    # Defaults no longer declared are revoked (and granted back, for PUBLIC EXECUTE);
+    # the grants they gave stay declared or go with them.
+    out = step(target, DEFAULTS.format(defaults="") + "CREATE TABLE api.more (id int);\n")
+    assert "ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC" in out
+    assert "ALTER DEFAULT PRIVILEGES IN SCHEMA api REVOKE ALL ON TABLES FROM authenticated" in out
+    assert default_acls(target) == before
+    assert privileges(target, "api.items", "authenticated") == []
+
+
+def test_default_privileges_change_with_new_objects_in_one_plan(target: Target) -> None:
+    step(target, DEFAULTS.format(defaults=""))
+    # Revoked and granted defaults together with objects created in the same plan.
+    revoked = DEFAULTS.format(
+        defaults="ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n"
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM anon;\n"
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT INSERT ON TABLES TO anon WITH GRANT OPTION;\n"
+        "CREATE TABLE public.fresh (id int);\nCREATE TABLE api.fresh (id int);\n"
+        "CREATE FUNCTION public.fresh() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n"
+    )
+    step(target, revoked)
+    assert privileges(target, "public.fresh", "anon") == []
+    assert privileges(target, "api.fresh", "anon") == [("INSERT",)]
+    # Declared objects are what the files make of them, old ones too: the shadow creates
+    # public.secret() under the new defaults, so its PUBLIC EXECUTE is revoked as well.
+    assert query(target.url, "SELECT has_function_privilege('public', 'public.fresh()', 'EXECUTE'), "
+                 "has_function_privilege('public', 'public.secret()', 'EXECUTE')") == [(False, False)]
+    # And back, with more new objects.
+    out = step(target, DEFAULTS.format(defaults="CREATE TABLE public.fresh (id int);\nCREATE TABLE public.later (id int);\n"))
+    assert "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT" in out
+    assert ("SELECT",) in privileges(target, "public.later", "anon")
+    assert ("SELECT",) in privileges(target, "public.fresh", "anon")  # as the files now make it
+
+
+def test_supabase_default_privileges_plan_nothing(target: Target) -> None:
+    shutil.copytree(SEED_DIR, target.schema_dir, dirs_exist_ok=True)
+    res = target.plan("--format", "sql")
+    assert res.exit_code == 0, res.output
+    assert "DEFAULT PRIVILEGES" not in res.stdout and "REVOKE" not in res.stdout
+    assert "CREATE TABLE" in res.stdout
+
+
+def test_default_privileges_for_another_role_are_refused(target: Target) -> None:
+    write(target, "ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES TO anon;\n")
+    res = target.plan()
+    assert res.exit_code != 0
+    assert "schema.sql:1" in res.output and "FOR ROLE postgres" in res.output
+    assert "leave out FOR ROLE" in res.output
 
 
 # -- publications and replica identity ------------------------------------------------

@@ -20,6 +20,7 @@ from schemakit.model import (
     TableRows,
     Publication,
     Grant,
+    DefaultPrivilege,
     CompositeType,
     Domain,
     column_key,
@@ -274,8 +275,14 @@ class CatalogReader:
                 members = {("table", t) for t in obj.tables} & objects.keys()
                 if members:
                     depends[obj.key] = frozenset(members)
-        defaults = frozenset((r[0], r[1], r[2], r[3]) for r in self.fetch("default_privileges"))
-        return Model(objects=objects, depends=depends, server_version=int(server_version), default_privileges=defaults)
+        for r in self.fetch("default_privileges"):
+            d = DefaultPrivilege(
+                schema=r[0], objtype=r[1], grantee=r[2], privileges=tuple(sorted(r[3])), grantable=tuple(sorted(r[4]))
+            )
+            objects[d.key] = d
+            if d.schema is not None and ("schema", quote_ident(d.schema)) in objects:
+                depends[d.key] = frozenset({("schema", quote_ident(d.schema))})
+        return Model(objects=objects, depends=depends, server_version=int(server_version))
 
 
 def _column(raw: list[Any]) -> Column:

@@ -61,6 +61,7 @@ from schemakit.changes import (
     ReplaceIndex,
     SetComment,
     SetGrant,
+    SetDefaultPrivilege,
     SetPartitionOf,
     SetReplicaIdentity,
     SyncRows,
@@ -71,6 +72,7 @@ from schemakit.model import (
     TableRows,
     Publication,
     Grant,
+    DefaultPrivilege,
     CompositeType,
     Domain,
     Bucket,
@@ -90,7 +92,9 @@ from schemakit.model import (
     Trigger,
     View,
     column_key,
+    implied_privileges,
     qualified,
+    quote_ident,
 )
 
 T = TypeVar("T", bound=DbObject)
@@ -677,25 +681,42 @@ def _rows(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             yield SyncRows(rows=new, upserts=upserts, deletes=deletes)
 
 
-_DEFAULT_TYPE = {"table": "r", "view": "r", "materialized view": "r", "sequence": "S", "function": "f", "procedure": "f"}
+def _default_privileges(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    """What ALTER DEFAULT PRIVILEGES gives, per (schema, object type, grantee). The
+    defaults in a schema the plan drops go with it."""
+    for old, new in _pairs(current, desired, DefaultPrivilege):
+        target = new if new is not None else old
+        assert target is not None
+        if target.schema is not None and ("schema", quote_ident(target.schema)) not in desired.objects:
+            continue
+        state = new if new is not None else replace(target, privileges=(), grantable=())
+        before = old.privileges if old is not None else ()
+        before_grantable = old.grantable if old is not None else ()
+        if (before, before_grantable) != (state.privileges, state.grantable):
+            yield SetDefaultPrivilege(privilege=state, before=before, before_grantable=before_grantable)
 
 
-def _implied(current: Model, desired: Model, g: Grant) -> tuple[str, ...]:
-    """What a new object gets for ``g.grantee`` without any GRANT: the target's
-    default privileges for its schema and type, and PUBLIC EXECUTE on functions."""
+_DEFAULT_TYPE = {
+    "table": "r",
+    "view": "r",
+    "materialized view": "r",
+    "sequence": "S",
+    "function": "f",
+    "procedure": "f",
+    "schema": "n",
+}
+
+
+def _implied(desired: Model, g: Grant) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What an object the plan creates gets for ``g.grantee`` without any GRANT:
+    the desired default privileges for its schema and type (the plan sets them before
+    it creates anything), built-in ones (PUBLIC EXECUTE on functions) included."""
     objtype = _DEFAULT_TYPE.get(g.on_kind)
-    if objtype is None:
-        return ()
+    if objtype is None or g.column is not None:
+        return (), ()
     obj = desired.get(g.object_key)
-    schema = getattr(obj, "schema", None)
-    out = {
-        priv
-        for (s, t, grantee, priv) in current.default_privileges
-        if t == objtype and grantee == g.grantee and s in (None, schema)
-    }
-    if objtype == "f" and g.grantee == "PUBLIC":
-        out.add("EXECUTE")
-    return tuple(sorted(out))
+    schema = getattr(obj, "schema", None) if objtype != "n" else None
+    return implied_privileges(desired, objtype, schema, g.grantee)
 
 
 def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
@@ -705,6 +726,7 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions}
     old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
     new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}
+    grantees = sorted({d.grantee for d in desired.objects.values() if isinstance(d, DefaultPrivilege)})
     # Grantees a new object gets by default but the desired state does not list.
     for obj_key, obj in desired.objects.items():
         if obj_key in current.objects and obj_key not in fresh:
@@ -712,9 +734,9 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         on_kind = obj_key[0]
         if on_kind not in _DEFAULT_TYPE:
             continue
-        for grantee in sorted({d[2] for d in current.default_privileges} | {"PUBLIC"}):
+        for grantee in grantees:
             probe = Grant(on_kind=on_kind, on=obj_key[1], grantee=grantee, privileges=())
-            if probe.key not in new_grants and _implied(current, desired, probe):
+            if probe.key not in new_grants and _implied(desired, probe)[0]:
                 new_grants[probe.key] = probe
     for key in sorted(old_grants.keys() | new_grants.keys()):
         old, new = old_grants.get(key), new_grants.get(key)
@@ -725,7 +747,7 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         before: tuple[str, ...]
         before_grantable: tuple[str, ...]
         if target.object_key not in current.objects or target.object_key in fresh:
-            before, before_grantable = _implied(current, desired, target), ()
+            before, before_grantable = _implied(desired, target)
         elif old is not None:
             before, before_grantable = old.privileges, old.grantable
         else:
@@ -755,6 +777,7 @@ _DIFFERS: tuple[Differ, ...] = (
     _buckets,
     _publications,
     _rows,
+    _default_privileges,
     _grants,
 )
 

@@ -31,6 +31,7 @@ from schemakit.changes import (
     DropPublication,
     SetReplicaIdentity,
     SetGrant,
+    SetDefaultPrivilege,
     DropColumnDefault,
     RebuildEnum,
     AlterComposite,
@@ -1317,6 +1318,46 @@ def _(c: SetGrant) -> list[str]:
         out.append(text(sql.SQL("GRANT {} ON {} TO {}").format(privileges(plain), target, grantee)))
     if optioned:
         out.append(text(sql.SQL("GRANT {} ON {} TO {} WITH GRANT OPTION").format(privileges(optioned), target, grantee)))
+    return out
+
+
+@render_change.register
+def _(c: SetDefaultPrivilege) -> list[str]:
+    d = c.privilege
+    head: sql.Composable = sql.SQL("ALTER DEFAULT PRIVILEGES")
+    if d.schema is not None:
+        head = sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {}").format(Name(d.schema))
+    grantee = sql.SQL("PUBLIC") if d.grantee == "PUBLIC" else Name(d.grantee)
+    objects = sql.SQL(d.objects)
+
+    def privileges(names: list[str]) -> sql.Composable:
+        return sql.SQL(", ").join(sql.SQL(p) for p in names if p.isalpha())
+
+    out: list[str] = []
+    if c.removed and not d.privileges:
+        # Nothing is left: ALL, so that privileges not modelled (MAINTAIN) go too.
+        out.append(text(sql.SQL("{} REVOKE ALL ON {} FROM {}").format(head, objects, grantee)))
+    elif c.removed:
+        out.append(text(sql.SQL("{} REVOKE {} ON {} FROM {}").format(head, privileges(c.removed), objects, grantee)))
+    if c.lost_option:
+        out.append(
+            text(
+                sql.SQL("{} REVOKE GRANT OPTION FOR {} ON {} FROM {}").format(
+                    head, privileges(c.lost_option), objects, grantee
+                )
+            )
+        )
+    plain = [p for p in c.added if p not in d.grantable]
+    if plain:
+        out.append(text(sql.SQL("{} GRANT {} ON {} TO {}").format(head, privileges(plain), objects, grantee)))
+    if c.gained_option:
+        out.append(
+            text(
+                sql.SQL("{} GRANT {} ON {} TO {} WITH GRANT OPTION").format(
+                    head, privileges(c.gained_option), objects, grantee
+                )
+            )
+        )
     return out
 
 

@@ -15,6 +15,7 @@ from pglast.enums import (
     AlterTableType,
     GrantTargetType,
     ObjectType,
+    RoleSpecType,
     VariableSetKind,
 )
 from pglast.parser import scan
@@ -369,6 +370,21 @@ class _Classifier:
         for option in node.options or ():
             if isinstance(option, ast.DefElem) and option.defname == "schemas":
                 schemas.update(strings(option.arg))
+            if isinstance(option, ast.DefElem) and option.defname == "roles":
+                others = [
+                    r.rolename or "?"
+                    for r in option.arg or ()
+                    if isinstance(r, ast.RoleSpec)
+                    and r.roletype not in (RoleSpecType.ROLESPEC_CURRENT_USER, RoleSpecType.ROLESPEC_CURRENT_ROLE)
+                ]
+                if others:
+                    raise Rejected(
+                        f"ALTER DEFAULT PRIVILEGES FOR ROLE {', '.join(others)} is not allowed in schema files: "
+                        "schemakit manages the default privileges of the role it connects as (the role "
+                        "that creates the objects), whatever its name",
+                        "leave out FOR ROLE (ALTER DEFAULT PRIVILEGES [IN SCHEMA s] GRANT ...); another "
+                        "role's default privileges are set outside the schema files",
+                    )
         frozen = frozenset(schemas)
         return Classified(
             "alter_default_privileges", global_refs=frozen, default_privileges=frozen
