@@ -437,7 +437,7 @@ DEFAULT_OBJECT_TYPES: dict[str, str] = {
 """pg_default_acl.defaclobjtype → the word ALTER DEFAULT PRIVILEGES uses (upper-cased)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DefaultPrivilege(DbObject):
     """What ALTER DEFAULT PRIVILEGES gives one grantee on the objects the connected role
     creates, in one schema (None: in every schema) and of one type (``objtype``, a
