@@ -44,6 +44,9 @@ is rebuilt (old enum, new enum), or a function it calls is dropped and created a
 (old, new: its result type changes, which CREATE OR REPLACE cannot do)."""
 
 
+_SUBJECT_FIELD: dict[type, str] = {}
+
+
 @dataclass(frozen=True)
 class Change:
     action: ClassVar[Action]
@@ -51,8 +54,11 @@ class Change:
     @property
     def subject(self) -> DbObject:
         """The object the change is about: its first field, or ``new`` for (old, new) pairs."""
-        first = fields(self)[0].name
-        value = getattr(self, "new" if first == "old" else first)
+        name = _SUBJECT_FIELD.get(type(self))
+        if name is None:
+            first = fields(self)[0].name
+            name = _SUBJECT_FIELD[type(self)] = "new" if first == "old" else first
+        value = getattr(self, name)
         assert isinstance(value, DbObject)
         return value
 
