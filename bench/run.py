@@ -9,7 +9,7 @@ For every N it measures (median of --runs after one warm-up, same server for all
           B: the variant with ~10% of the tables changed). migra runs from its own
           venv, bench/.venv, created on first use (migra, sqlalchemy<2, psycopg2-binary);
 - plan:   `schemakit plan` end to end (parse, shadow load, both catalogs, diff, render)
-          against `psql -1 -f` loading the same files into an empty database (the floor
+          against `psql -f` loading the same files into an empty database (the floor
           for any shadow-based tool);
 - read:   catalog introspection of the loaded database against `pg_dump --schema-only`;
 - apply:  `schemakit apply plan.json` (a saved plan) against `psql -1 -f` of the same SQL;
@@ -125,13 +125,15 @@ def bench_size(
     env = {**os.environ, "PGOPTIONS": "-c check_function_bodies=off"}
     out: dict[str, float | None] = {"n": n}
 
-    def load(url: str, path: str) -> None:
-        sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", url, "-f", path], env=env)
+    def load(url: str, path: str, *, one_transaction: bool = True) -> None:
+        single = ["-1"] if one_transaction else []
+        sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *single, "-d", url, "-f", path], env=env)
 
     def psql_load() -> None:
+        # The floor: `psql -f` loading the files into an empty database.
         url = fresh(admin)
         try:
-            load(url, files)
+            load(url, files, one_transaction=False)
         finally:
             drop(admin, url)
 
