@@ -20,7 +20,6 @@ from functools import cached_property
 from operator import attrgetter
 from typing import Any, Callable, ClassVar, Mapping
 
-from schemakit.viewdef import normalize as normalize_view
 
 Key = tuple[str, str]
 """(kind, identity), e.g. ("table", "public.users")."""
@@ -697,7 +696,9 @@ def _fingerprinted(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     if kind == "table":
         return {**data, "columns": sorted(data.get("columns", []), key=lambda c: str(c.get("name")))}
     if kind in ("view", "materialized view"):
-        return {**data, "definition": normalize_view(data["definition"])}
+        from schemakit.viewdef import normalize  # pglast: loaded only when views are compared
+
+        return {**data, "definition": normalize(data["definition"])}
     return data
 
 

@@ -11,21 +11,24 @@ holds exactly its declared rows: a row the files no longer list is deleted.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pglast
 import psycopg
-from pglast import ast
 from psycopg import sql
 
 from schemakit.model import Constraint, DbObject, Key, Table, TableRows, qualified
-from schemakit.source import SourceStatement
+
+if TYPE_CHECKING:  # the parser is not loaded to read a catalog
+    from schemakit.source import SourceStatement
 
 DeclaredTables = Mapping[str, tuple[str, ...]]
 """Table identity (``public.roles``) → the columns its declared rows name, in order."""
 
 
 def declared(statements: Sequence[SourceStatement]) -> dict[str, tuple[str, ...]]:
+    import pglast
+    from pglast import ast
+
     out: dict[str, list[str]] = {}
     for stmt in statements:
         if stmt.kind != "declared_rows":
