@@ -10,6 +10,7 @@ caller asks for it, so that only one statement's Python tree is alive at a time.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -17,11 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pglast
 from pglast import ast
-from pglast.parser import ParseError, scan, split
+from pglast.parser import ParseError, parse_sql_json, scan
 
 from schemakit.source.model import SourceError, SourceFile, error_at
+from schemakit.source.tree import TreeBuilder, char_index
 
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 
@@ -116,22 +117,29 @@ def parse_source(source: SourceFile) -> Iterator[tuple[RawStatement, ast.Node]]:
     """
     text = source.text
     try:
-        pieces = split(text, with_parser=True, only_slices=True)
+        parsed = json.loads(parse_sql_json(text))
     except ParseError as exc:
         raise _syntax_error(source, exc) from None
     except Exception as exc:  # pglast may raise other errors on pathological input
         raise _parser_bug(source, exc) from None
-    for piece in pieces:
-        raw = _trimmed(source, piece.start or 0, len(text) if piece.stop is None else piece.stop)
-        if raw is None:
+    index = char_index(text)
+    size = len(text) if index is None else len(index) - 1  # the text's length in bytes
+    builder = TreeBuilder(index)
+    for item in parsed.get("stmts", ()):
+        # Byte offsets; a length of 0 means "up to the end of the text".
+        start = item.get("stmt_location", 0)
+        stop = start + item["stmt_len"] if item.get("stmt_len") else size
+        if index is not None:
+            start, stop = index[start], index[stop]
+        raw = _trimmed(source, start, stop)
+        if raw is None or "stmt" not in item:
             continue
         try:
-            parsed = pglast.parse_sql(raw.sql)
-        except Exception as exc:  # the file parsed as a whole: this is not the user's error
+            node = builder.statement(item["stmt"], raw.start, raw.end - raw.start)
+        except Exception as exc:  # the file parsed: this is not the user's error
             raise _parser_bug(source, exc) from None
-        for item in parsed:
-            if item.stmt is not None:
-                yield raw, item.stmt
+        if node is not None:
+            yield raw, node
 
 
 def _parser_bug(source: SourceFile, exc: Exception) -> SourceError:
@@ -143,6 +151,9 @@ def _parser_bug(source: SourceFile, exc: Exception) -> SourceError:
 
 def _trimmed(source: SourceFile, loc: int, stop: int) -> RawStatement | None:
     """The statement in ``text[loc:stop]`` without surrounding blanks and comments."""
+    bounds = _plain_bounds(source.text, loc, stop)
+    if bounds is not None:
+        return RawStatement(source, *bounds)
     chunk = source.text[loc:stop]
     tokens = _tokens(chunk)
     if tokens:
@@ -151,6 +162,39 @@ def _trimmed(source: SourceFile, loc: int, stop: int) -> RawStatement | None:
     start = loc + (len(chunk) - len(chunk.lstrip()))
     end = loc + len(chunk.rstrip())
     return RawStatement(source, start, end) if end > start else None
+
+
+_BLANKS = " \t\n\r\f"  # PostgreSQL's white space, but for \v (left to the scanner)
+_LEADING = re.compile(r"(?:[ \t\n\r\f]+|--[^\n\r]*)*")  # blanks and line comments
+_BLOCK_COMMENT_MARK = re.compile(r"/\*|\*/")
+
+
+def _plain_bounds(text: str, loc: int, stop: int) -> tuple[int, int] | None:
+    """The first token's start and last token's end in ``text[loc:stop]``, for the
+    common case; None when only the scanner can tell (see ``_tokens``).
+
+    Leading blanks and comments are skipped; trailing ones may only be blanks.
+    """
+    start = loc
+    while True:
+        start = _LEADING.match(text, start, stop).end()  # type: ignore[union-attr]
+        if not text.startswith("/*", start, stop):
+            break
+        depth = 0  # block comments nest
+        for mark in _BLOCK_COMMENT_MARK.finditer(text, start, stop):
+            depth += 1 if mark.group() == "/*" else -1
+            if depth == 0:
+                start = mark.end()
+                break
+        else:
+            return None
+    end = len(text[start:stop].rstrip(_BLANKS)) + start
+    if end <= start or text[start].isspace() or text[end - 1].isspace() or text[end - 1] == "/":
+        return None
+    last_line = max(text.rfind("\n", start, end), text.rfind("\r", start, end))
+    if text.find("--", max(start, last_line), end) >= 0:
+        return None  # perhaps a trailing line comment
+    return start, end
 
 
 def _tokens(text: str) -> list[tuple[int, int]]:

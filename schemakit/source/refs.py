@@ -69,19 +69,37 @@ def scoped_ref(table: Ref, name: str) -> Ref:
     return Ref(table.schema, f"{table.name}.{name}")
 
 
+_LEAF_TYPES = frozenset({"char*", "bool", "char", "Bitmapset*"})
+_CHILDREN: dict[type, tuple[str, ...]] = {}
+
+
+def _children(cls: type[ast.Node]) -> tuple[str, ...]:
+    """The attributes of ``cls`` that may hold nodes or tuples of nodes."""
+    names = _CHILDREN.get(cls)
+    if names is None:
+        names = _CHILDREN[cls] = tuple(
+            name
+            for name, info in cls.__slots__.items()  # type: ignore[attr-defined]
+            if info.c_type.endswith("*") and info.c_type not in _LEAF_TYPES
+            or info.c_type in ("CreateStmt", "ValUnion")
+        )
+    return names
+
+
 def walk(root: Any) -> Iterator[ast.Node]:
     """Every node below ``root`` (included), depth first, without recursion."""
     stack: list[Any] = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        item = stack.pop()
+        item = pop()
         if isinstance(item, tuple):
             stack.extend(reversed(item))
         elif isinstance(item, ast.Node):
             yield item
-            for slot in item:
-                value = getattr(item, slot, None)
-                if isinstance(value, (ast.Node, tuple)):
-                    stack.append(value)
+            for name in _children(type(item)):
+                value = getattr(item, name, None)
+                if value is not None:
+                    push(value)
 
 
 def parse_regclass(literal: str) -> Ref | None:
@@ -123,10 +141,28 @@ def _string_const(node: Any) -> str | None:
     return None
 
 
+# The node types collect_refs looks at (none of them has subclasses).
+_REFERRING = frozenset(
+    {
+        ast.RangeVar,
+        ast.FuncCall,
+        ast.ObjectWithArgs,
+        ast.TypeName,
+        ast.TypeCast,
+        ast.CreateTrigStmt,
+    }
+)
+
+
 def collect_refs(root: Any) -> set[Ref]:
     """Relations, functions and types referenced anywhere below ``root``."""
-    nodes = list(walk(root))
-    ctes = {n.ctename for n in nodes if isinstance(n, ast.CommonTableExpr) and n.ctename}
+    nodes: list[ast.Node] = []
+    ctes: set[str] = set()
+    for node in walk(root):
+        if type(node) in _REFERRING:
+            nodes.append(node)
+        elif isinstance(node, ast.CommonTableExpr) and node.ctename:
+            ctes.add(node.ctename)
     refs: set[Ref | None] = set()
     for node in nodes:
         if isinstance(node, ast.RangeVar):
