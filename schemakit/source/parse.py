@@ -22,6 +22,7 @@ from pglast import ast
 from pglast.parser import ParseError, parse_sql_json, scan
 
 from schemakit.source.model import SourceError, SourceFile, error_at
+from schemakit.source.refs import NODE_TYPES
 from schemakit.source.tree import TreeBuilder, char_index
 
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
@@ -109,8 +110,13 @@ def _decode_error(
     )
 
 
-def parse_source(source: SourceFile) -> Iterator[tuple[RawStatement, ast.Node]]:
+Parsed = tuple[RawStatement, ast.Node, list[ast.Node]]
+
+
+def parse_source(source: SourceFile) -> Iterator[Parsed]:
     """Each statement of a file with its parse tree, in file order.
+
+    With each tree come its nodes of the types ``refs.NODE_TYPES`` (see ``classify``).
 
     The whole file is parsed before the first statement is yielded, so a syntax error
     anywhere is reported (at its file position) before any statement is analysed.
@@ -124,7 +130,7 @@ def parse_source(source: SourceFile) -> Iterator[tuple[RawStatement, ast.Node]]:
         raise _parser_bug(source, exc) from None
     index = char_index(text)
     size = len(text) if index is None else len(index) - 1  # the text's length in bytes
-    builder = TreeBuilder(index)
+    builder = TreeBuilder(index, NODE_TYPES)
     for item in parsed.get("stmts", ()):
         # Byte offsets; a length of 0 means "up to the end of the text".
         start = item.get("stmt_location", 0)
@@ -139,7 +145,7 @@ def parse_source(source: SourceFile) -> Iterator[tuple[RawStatement, ast.Node]]:
         except Exception as exc:  # the file parsed: this is not the user's error
             raise _parser_bug(source, exc) from None
         if node is not None:
-            yield raw, node
+            yield raw, node, builder.noted
 
 
 def _parser_bug(source: SourceFile, exc: Exception) -> SourceError:

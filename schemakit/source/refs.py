@@ -141,7 +141,7 @@ def _string_const(node: Any) -> str | None:
     return None
 
 
-# The node types collect_refs looks at (none of them has subclasses).
+# The node types refs_among looks at (none of them has subclasses).
 _REFERRING = frozenset(
     {
         ast.RangeVar,
@@ -152,13 +152,20 @@ _REFERRING = frozenset(
         ast.CreateTrigStmt,
     }
 )
+NODE_TYPES: frozenset[type[ast.Node]] = _REFERRING | {ast.CommonTableExpr}
 
 
 def collect_refs(root: Any) -> set[Ref]:
     """Relations, functions and types referenced anywhere below ``root``."""
+    return refs_among(walk(root))
+
+
+def refs_among(tree: Iterable[ast.Node]) -> set[Ref]:
+    """The references of a tree, given its nodes: all of them, or at least those of
+    ``NODE_TYPES``, in any order."""
     nodes: list[ast.Node] = []
     ctes: set[str] = set()
-    for node in walk(root):
+    for node in tree:
         if type(node) in _REFERRING:
             nodes.append(node)
         elif isinstance(node, ast.CommonTableExpr) and node.ctename:
