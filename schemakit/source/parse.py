@@ -1,10 +1,11 @@
 """Read schema files and split them into statements with pglast.
 
-Statement boundaries come from the parser (``pglast.parser.split``), never from
-splitting on ``;``: dollar-quoted bodies and ``BEGIN ATOMIC ... END`` contain
-semicolons. The whole file is checked by the parser first (syntax errors are reported
-at their file position); then each statement's tree is built on its own, when the
-caller asks for it, so that only one statement's Python tree is alive at a time.
+Statement boundaries come from the parser (each statement's location in its output),
+never from splitting on ``;``: dollar-quoted bodies and ``BEGIN ATOMIC ... END``
+contain semicolons. The whole file is parsed at once (syntax errors are reported at
+their file position), to JSON; then each statement's tree is built from it on its own
+(see ``tree``), when the caller asks for it, so that only one statement's Python tree
+is alive at a time.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pglast
 from pglast import ast
-from pglast.parser import ParseError, parse_sql_json, scan
+from pglast.parser import ParseError, parse_sql_json, scan, split
 
 from schemakit.source.model import SourceError, SourceFile, error_at
 from schemakit.source.refs import NODE_TYPES
@@ -110,24 +112,30 @@ def _decode_error(
     )
 
 
-Parsed = tuple[RawStatement, ast.Node, list[ast.Node]]
+Parsed = tuple[RawStatement, ast.Node, "list[ast.Node] | None"]
 
 
 def parse_source(source: SourceFile) -> Iterator[Parsed]:
     """Each statement of a file with its parse tree, in file order.
 
-    With each tree come its nodes of the types ``refs.NODE_TYPES`` (see ``classify``).
+    With each tree come its nodes of the types ``refs.NODE_TYPES``, for ``classify``
+    (None when they are not known).
 
     The whole file is parsed before the first statement is yielded, so a syntax error
     anywhere is reported (at its file position) before any statement is analysed.
     """
     text = source.text
     try:
-        parsed = json.loads(parse_sql_json(text))
+        output = parse_sql_json(text)
     except ParseError as exc:
         raise _syntax_error(source, exc) from None
     except Exception as exc:  # pglast may raise other errors on pathological input
         raise _parser_bug(source, exc) from None
+    try:
+        parsed = json.loads(output)
+    except RecursionError:  # a very deeply nested expression
+        yield from _parse_each(source)
+        return
     index = char_index(text)
     size = len(text) if index is None else len(index) - 1  # the text's length in bytes
     builder = TreeBuilder(index, NODE_TYPES)
@@ -142,10 +150,37 @@ def parse_source(source: SourceFile) -> Iterator[Parsed]:
             continue
         try:
             node = builder.statement(item["stmt"], raw.start, raw.end - raw.start)
+        except RecursionError:
+            yield from _parse_statement(raw)
+            continue
         except Exception as exc:  # the file parsed: this is not the user's error
             raise _parser_bug(source, exc) from None
         if node is not None:
             yield raw, node, builder.noted
+
+
+def _parse_each(source: SourceFile) -> Iterator[Parsed]:
+    """Like ``parse_source``, with pglast's own (slower) tree building, statement by
+    statement: for trees too deep to be built from the JSON."""
+    text = source.text
+    try:
+        pieces = split(text, with_parser=True, only_slices=True)
+    except Exception as exc:  # the file parsed as a whole: this is not the user's error
+        raise _parser_bug(source, exc) from None
+    for piece in pieces:
+        raw = _trimmed(source, piece.start or 0, len(text) if piece.stop is None else piece.stop)
+        if raw is not None:
+            yield from _parse_statement(raw)
+
+
+def _parse_statement(raw: RawStatement) -> Iterator[Parsed]:
+    try:
+        parsed = pglast.parse_sql(raw.sql)
+    except Exception as exc:  # the file parsed as a whole: this is not the user's error
+        raise _parser_bug(raw.source, exc) from None
+    for item in parsed:
+        if item.stmt is not None:
+            yield raw, item.stmt, None
 
 
 def _parser_bug(source: SourceFile, exc: Exception) -> SourceError:
