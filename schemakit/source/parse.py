@@ -112,7 +112,7 @@ def _decode_error(
     )
 
 
-Parsed = tuple[RawStatement, ast.Node, "list[ast.Node] | None"]
+Parsed = tuple[RawStatement, ast.Node, list[ast.Node] | None]
 
 
 def parse_source(source: SourceFile) -> Iterator[Parsed]:

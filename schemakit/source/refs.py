@@ -69,19 +69,20 @@ def scoped_ref(table: Ref, name: str) -> Ref:
     return Ref(table.schema, f"{table.name}.{name}")
 
 
-_LEAF_TYPES = frozenset({"char*", "bool", "char", "Bitmapset*"})
 _CHILDREN: dict[type, tuple[str, ...]] = {}
 
 
 def _children(cls: type[ast.Node]) -> tuple[str, ...]:
-    """The attributes of ``cls`` that may hold nodes or tuples of nodes."""
+    """The attributes of ``cls`` that may hold nodes or tuples of nodes (per pglast)."""
     names = _CHILDREN.get(cls)
     if names is None:
         names = _CHILDREN[cls] = tuple(
             name
             for name, info in cls.__slots__.items()  # type: ignore[attr-defined]
-            if info.c_type.endswith("*") and info.c_type not in _LEAF_TYPES
-            or info.c_type in ("CreateStmt", "ValUnion")
+            if any(
+                t is tuple or (isinstance(t, type) and issubclass(t, ast.Node))
+                for t in (info.py_type if isinstance(info.py_type, tuple) else (info.py_type,))
+            )
         )
     return names
 
