@@ -55,7 +55,10 @@ def load_sources(
                         "this is a bug in schemakit; please report it with the statement",
                     ) from None
                 items.append(Item(raw, info))
-        return load_order(items, search)
+        statements = load_order(items, search)
+        # Free the analysis before the collector resumes: it would scan it all once more.
+        del items
+    return statements
 
 
 def load_schema_dir(

@@ -25,7 +25,7 @@ from pglast.parser import ParseError, parse_sql_json, scan, split
 
 from schemakit.source.model import SourceError, SourceFile, error_at
 from schemakit.source.refs import NODE_TYPES
-from schemakit.source.tree import TreeBuilder, char_index
+from schemakit.source.tree import Json, TreeBuilder, char_index
 
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 
@@ -139,7 +139,11 @@ def parse_source(source: SourceFile) -> Iterator[Parsed]:
     index = char_index(text)
     size = len(text) if index is None else len(index) - 1  # the text's length in bytes
     builder = TreeBuilder(index, NODE_TYPES)
-    for item in parsed.get("stmts", ()):
+    pending: list[Json] = parsed.get("stmts", [])
+    pending.reverse()
+    del parsed
+    while pending:
+        item = pending.pop()  # its JSON is freed once its tree is built
         # Byte offsets; a length of 0 means "up to the end of the text".
         start = item.get("stmt_location", 0)
         stop = start + item["stmt_len"] if item.get("stmt_len") else size
