@@ -25,7 +25,7 @@ from pglast.parser import ParseError, parse_sql_json, scan, split
 
 from schemakit.source.model import SourceError, SourceFile, error_at
 from schemakit.source.refs import NODE_TYPES
-from schemakit.source.tree import Json, TreeBuilder, char_index
+from schemakit.source.tree import CharOffsets, Json, TreeBuilder
 
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 
@@ -136,9 +136,9 @@ def parse_source(source: SourceFile) -> Iterator[Parsed]:
     except RecursionError:  # a very deeply nested expression
         yield from _parse_each(source)
         return
-    index = char_index(text)
-    size = len(text) if index is None else len(index) - 1  # the text's length in bytes
-    builder = TreeBuilder(index, NODE_TYPES)
+    offsets = None if text.isascii() else CharOffsets(text)
+    size = len(text) if offsets is None else offsets.size  # the text's length in bytes
+    builder = TreeBuilder(offsets, NODE_TYPES)
     pending: list[Json] = parsed.get("stmts", [])
     pending.reverse()
     del parsed
@@ -147,8 +147,8 @@ def parse_source(source: SourceFile) -> Iterator[Parsed]:
         # Byte offsets; a length of 0 means "up to the end of the text".
         start = item.get("stmt_location", 0)
         stop = start + item["stmt_len"] if item.get("stmt_len") else size
-        if index is not None:
-            start, stop = index[start], index[stop]
+        if offsets is not None:
+            start, stop = offsets(start), offsets(stop)
         raw = _trimmed(source, start, stop)
         if raw is None or "stmt" not in item:
             continue

@@ -11,7 +11,9 @@ statement had been parsed on its own: locations count from the statement's start
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from bisect import bisect_right
+from collections.abc import Callable
 from enum import Enum
 from keyword import iskeyword
 from typing import Any
@@ -152,15 +154,15 @@ _MAKERS: dict[frozenset[type[ast.Node]], _Makers] = {}
 class TreeBuilder:
     """Builds the trees of one file's statements.
 
-    ``char_index`` maps a byte offset of the file's UTF-8 encoding to a character offset
+    ``offsets`` maps a byte offset of the file's UTF-8 encoding to a character offset
     (None when the file is ASCII: both are the same). The nodes of the types in
     ``noted`` are listed in ``noted``, per statement, as they are built.
     """
 
     def __init__(
-        self, char_index: Sequence[int] | None, noted: frozenset[type[ast.Node]] = frozenset()
+        self, offsets: CharOffsets | None, noted: frozenset[type[ast.Node]] = frozenset()
     ) -> None:
-        self.char_index = char_index
+        self.offsets = offsets
         self.makers = _MAKERS.get(noted) or _MAKERS.setdefault(noted, _Makers(noted))
         self.start = 0  # character offset of the current statement
         self.length = 0  # its length in characters
@@ -178,8 +180,8 @@ class TreeBuilder:
         """Like pglast: a character offset into the statement, None when outside it."""
         if offset < 0:
             return None
-        if self.char_index is not None:
-            offset = self.char_index[offset] if offset < len(self.char_index) else offset
+        if self.offsets is not None:
+            offset = self.offsets(offset)
         offset -= self.start
         return offset if 0 <= offset < self.length else None
 
@@ -194,13 +196,31 @@ class TreeBuilder:
         return self.makers[tag](self, fields)
 
 
-def char_index(text: str) -> list[int] | None:
-    """Byte offset in ``text``'s UTF-8 encoding → character offset; None for ASCII text."""
-    if text.isascii():
-        return None
-    index: list[int] = []
-    for position, char in enumerate(text):
-        size = 1 if char < "\x80" else len(char.encode("utf-8"))
-        index.extend([position] * size)
-    index.append(len(text))
-    return index
+class CharOffsets:
+    """Maps byte offsets in a text's UTF-8 encoding to character offsets.
+
+    Only the non-ASCII characters are recorded: ASCII text needs no mapping.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.ends: list[int] = []  # byte offset just past each non-ASCII character
+        self.extra: list[int] = []  # the extra bytes of the non-ASCII characters so far
+        extra = 0
+        for run in _NON_ASCII.finditer(text):
+            end = run.start() + extra
+            for char in run.group():
+                code = ord(char)
+                size = 2 if code < 0x800 else 3 if code < 0x10000 else 4
+                end += size
+                extra += size - 1
+                self.ends.append(end)
+                self.extra.append(extra)
+        self.size = len(text) + extra  # in bytes
+
+    def __call__(self, offset: int) -> int:
+        """The character offset of the character starting at byte ``offset``."""
+        k = bisect_right(self.ends, offset)
+        return offset - self.extra[k - 1] if k else offset
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
