@@ -87,7 +87,8 @@ def _maker(cls: type[ast.Node], noted: bool) -> Maker:
             namespace[f"members{i}"] = members
             value = f"members{i}[get({field})]"
         elif isinstance(target, type) and issubclass(target, ast.Node):
-            value = f"None if (v := get({field})) is None else builder.build({target.__name__!r}, v)"
+            tag = repr(target.__name__)
+            value = f"None if (v := get({field})) is None else builder.build({tag}, v)"
         else:
             raise NotImplementedError(f"cannot build {cls.__name__}.{attribute} ({c_type})")
         lines.append(f"    set{i}(result, {value})")
@@ -163,7 +164,10 @@ class TreeBuilder:
         self, offsets: CharOffsets | None, noted: frozenset[type[ast.Node]] = frozenset()
     ) -> None:
         self.offsets = offsets
-        self.makers = _MAKERS.get(noted) or _MAKERS.setdefault(noted, _Makers(noted))
+        makers = _MAKERS.get(noted)
+        if makers is None:
+            makers = _MAKERS[noted] = _Makers(noted)
+        self.makers = makers
         self.start = 0  # character offset of the current statement
         self.length = 0  # its length in characters
         self.noted: list[ast.Node] = []
@@ -223,4 +227,4 @@ class CharOffsets:
         return offset - self.extra[k - 1] if k else offset
 
 
-_NON_ASCII = re.compile("[^\x00-\x7f]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
