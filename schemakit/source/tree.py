@@ -39,6 +39,7 @@ _INT_TYPES = frozenset(
     }
 )
 _FLOAT_TYPES = frozenset({"Cardinality", "Cost"})
+_NODE_TYPES = frozenset({"Node*", "Expr*", "List*"})  # built with builder.node
 
 Setter = Callable[[ast.Node, Any], None]
 Maker = Callable[["TreeBuilder", Json], Any]
@@ -54,14 +55,11 @@ def _maker(cls: type[ast.Node], noted: bool) -> Maker:
     node is appended to the builder's ``noted`` list.
     """
     namespace: dict[str, Any] = {"new": cls.__new__, "cls": cls}
-    lines = [
-        "def make(builder, fields):",
-        "    get = fields.get",
-        "    node = builder.node",
-        "    result = new(cls)",
-    ]
+    lines = ["def make(builder, fields):", "    get = fields.get", "    result = new(cls)"]
+    c_types: list[str] = []
     for i, (attribute, info) in enumerate(cls.__slots__.items()):  # type: ignore[attr-defined]
         c_type: str = info.c_type
+        c_types.append(c_type)
         namespace[f"set{i}"] = getattr(cls, attribute).__set__
         # The JSON uses C's field names; pglast appends "_" to those that are keywords.
         keyword = attribute.endswith("_") and iskeyword(attribute[:-1])
@@ -92,6 +90,8 @@ def _maker(cls: type[ast.Node], noted: bool) -> Maker:
         else:
             raise NotImplementedError(f"cannot build {cls.__name__}.{attribute} ({c_type})")
         lines.append(f"    set{i}(result, {value})")
+    if any(c_type in _NODE_TYPES for c_type in c_types):
+        lines.insert(1, "    node = builder.node")
     if noted:
         lines.append("    builder.noted.append(result)")
     lines.append("    return result")
