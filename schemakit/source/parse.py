@@ -131,24 +131,27 @@ def parse_source(source: SourceFile) -> Iterator[Parsed]:
         raise _syntax_error(source, exc) from None
     except Exception as exc:  # pglast may raise other errors on pathological input
         raise _parser_bug(source, exc) from None
-    try:
-        parsed = json.loads(output)
-    except RecursionError:  # a very deeply nested expression
-        yield from _parse_each(source)
-        return
     offsets = None if text.isascii() else CharOffsets(text)
     size = len(text) if offsets is None else offsets.size  # the text's length in bytes
     builder = TreeBuilder(offsets, NODE_TYPES)
-    pending: list[Json] = parsed.get("stmts", [])
-    pending.reverse()
-    del parsed
-    while pending:
-        item = pending.pop()  # its JSON is freed once its tree is built
+    resume = 0  # where the statements not yielded yet start
+    items = _raw_statements(output)
+    while True:
+        try:
+            item = next(items, None)
+        except RecursionError:  # a very deeply nested expression
+            yield from _parse_each(source, resume)
+            return
+        except ValueError as exc:
+            raise _parser_bug(source, exc) from None
+        if item is None:
+            return
         # Byte offsets; a length of 0 means "up to the end of the text".
         start = item.get("stmt_location", 0)
         stop = start + item["stmt_len"] if item.get("stmt_len") else size
         if offsets is not None:
             start, stop = offsets(start), offsets(stop)
+        resume = stop
         raw = _trimmed(source, start, stop)
         if raw is None or "stmt" not in item:
             continue
@@ -163,15 +166,44 @@ def parse_source(source: SourceFile) -> Iterator[Parsed]:
             yield raw, node, builder.noted
 
 
-def _parse_each(source: SourceFile) -> Iterator[Parsed]:
-    """Like ``parse_source``, with pglast's own (slower) tree building, statement by
-    statement: for trees too deep to be built from the JSON."""
+_DECODER = json.JSONDecoder()
+_STATEMENTS = '"stmts":['
+
+
+def _raw_statements(output: str) -> Iterator[Json]:
+    """The RawStmt objects of ``parse_sql_json``'s output, decoded one at a time.
+
+    Decoding the whole output at once would keep every statement's JSON in memory
+    until the last tree is built; one at a time, it is still in the processor's cache
+    when its tree is built, which is markedly faster. The output is compact:
+    ``{"version":N,"stmts":[{...},{...}]}`` (no "stmts" when there is no statement).
+    """
+    if not output.startswith('{"version":'):  # not the expected layout: decode it all
+        yield from json.loads(output).get("stmts", ())
+        return
+    position = output.find(_STATEMENTS)
+    if position < 0:
+        return
+    position += len(_STATEMENTS)
+    while output[position] != "]":
+        item, position = _DECODER.raw_decode(output, position)
+        yield item
+        if output[position] == ",":
+            position += 1
+
+
+def _parse_each(source: SourceFile, resume: int = 0) -> Iterator[Parsed]:
+    """Like ``parse_source`` from character offset ``resume`` on, with pglast's own
+    (slower) tree building, statement by statement: for trees too deep to be built
+    from the JSON."""
     text = source.text
     try:
         pieces = split(text, with_parser=True, only_slices=True)
     except Exception as exc:  # the file parsed as a whole: this is not the user's error
         raise _parser_bug(source, exc) from None
     for piece in pieces:
+        if (piece.start or 0) < resume:
+            continue
         raw = _trimmed(source, piece.start or 0, len(text) if piece.stop is None else piece.stop)
         if raw is not None:
             yield from _parse_statement(raw)
