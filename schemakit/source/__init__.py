@@ -42,9 +42,9 @@ def load_sources(
     with paused_gc():
         for index, path in enumerate(paths):
             source = read_source(Path(path), index)
-            for raw, node in parse_source(source):
+            for raw, node, nodes in parse_source(source):
                 try:
-                    info = classify(node, raw.sql, search[0])
+                    info = classify(node, raw.sql, search[0], nodes)
                 except Rejected as exc:
                     raise error_at(source, raw.start, exc.message, exc.hint) from None
                 except Exception as exc:  # a bug here must still surface as a located error
@@ -55,7 +55,10 @@ def load_sources(
                         "this is a bug in schemakit; please report it with the statement",
                     ) from None
                 items.append(Item(raw, info))
-        return load_order(items, search)
+        statements = load_order(items, search)
+        # Free the analysis before the collector resumes: it would scan it all once more.
+        del items
+    return statements
 
 
 def load_schema_dir(

@@ -6,6 +6,7 @@ and a hint specific to the statement's family; the caller adds the location.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,6 +27,7 @@ from schemakit.source.refs import (
     collect_refs,
     ref_from_parts,
     ref_from_rangevar,
+    refs_among,
     scoped_ref,
     strings,
 )
@@ -84,10 +86,13 @@ def statement_head(sql: str, limit: int = 4) -> str:
 
 
 class _Classifier:
-    def __init__(self, node: ast.Node, sql: str, default_schema: str) -> None:
+    def __init__(
+        self, node: ast.Node, sql: str, default_schema: str, nodes: Sequence[ast.Node] | None
+    ) -> None:
         self.node = node
         self.sql = sql
         self.schema = default_schema
+        self.nodes = nodes
 
     # -- naming helpers -------------------------------------------------------------
 
@@ -105,7 +110,10 @@ class _Classifier:
         return (rv.schemaname or self.schema), rv.relname
 
     def refs(self, root: Any, exclude: frozenset[str] = frozenset()) -> frozenset[Ref]:
-        found = collect_refs(root)
+        if root is self.node and self.nodes is not None:
+            found = refs_among(self.nodes)
+        else:
+            found = collect_refs(root)
         return frozenset(r for r in found if r.qualified(self.schema) not in exclude)
 
     def head(self) -> str:
@@ -702,9 +710,15 @@ _FAMILIES: dict[str, str] = {
 }
 
 
-def classify(node: ast.Node, sql: str, default_schema: str) -> Classified:
-    """Classify ``node`` (whose text is ``sql``); raise Rejected for imperative statements."""
-    return _Classifier(node, sql, default_schema).classify()
+def classify(
+    node: ast.Node, sql: str, default_schema: str, nodes: Sequence[ast.Node] | None = None
+) -> Classified:
+    """Classify ``node`` (whose text is ``sql``); raise Rejected for imperative statements.
+
+    ``nodes``, when given, are the tree's nodes of the types ``refs.NODE_TYPES`` (in any
+    order): what finding its references needs, without walking the tree again.
+    """
+    return _Classifier(node, sql, default_schema, nodes).classify()
 
 
 def _with_refs(result: Classified, extra: frozenset[Ref]) -> Classified:

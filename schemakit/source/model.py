@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemakit.errors import SchemakitError
+
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class SourceFile:
     @classmethod
     def from_text(cls, path: Path, display: str, index: int, text: str) -> SourceFile:
         starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+        starts.extend(match.end() for match in _NEWLINE.finditer(text))
         return cls(path, display, index, text, tuple(starts))
 
     def location(self, offset: int) -> Location:

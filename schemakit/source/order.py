@@ -85,10 +85,11 @@ def resolve(items: Sequence[Item], search_path: Sequence[str]) -> list[frozenset
                 if candidate in provided:
                     requires.add(candidate)
                     break
-        for name in list(requires) + list(item.info.provides):
-            owner = _schema_of(name)
-            if owner is not None and owner in schemas:
-                requires.add(owner)
+        if schemas:  # the schema files create schemas
+            for name in list(requires) + list(item.info.provides):
+                owner = _schema_of(name)
+                if owner is not None and owner in schemas:
+                    requires.add(owner)
         result.append(frozenset(requires - item.info.provides))
     return result
 

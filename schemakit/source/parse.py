@@ -1,15 +1,17 @@
 """Read schema files and split them into statements with pglast.
 
-Statement boundaries come from the parser (``pglast.parser.split``), never from
-splitting on ``;``: dollar-quoted bodies and ``BEGIN ATOMIC ... END`` contain
-semicolons. The whole file is checked by the parser first (syntax errors are reported
-at their file position); then each statement's tree is built on its own, when the
-caller asks for it, so that only one statement's Python tree is alive at a time.
+Statement boundaries come from the parser (each statement's location in its output),
+never from splitting on ``;``: dollar-quoted bodies and ``BEGIN ATOMIC ... END``
+contain semicolons. The whole file is parsed at once (syntax errors are reported at
+their file position), to JSON; then each statement's tree is built from it on its own
+(see ``tree``), when the caller asks for it, so that only one statement's Python tree
+is alive at a time.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -19,9 +21,11 @@ from pathlib import Path
 
 import pglast
 from pglast import ast
-from pglast.parser import ParseError, scan, split
+from pglast.parser import ParseError, parse_sql_json, scan, split
 
 from schemakit.source.model import SourceError, SourceFile, error_at
+from schemakit.source.refs import NODE_TYPES
+from schemakit.source.tree import CharOffsets, Json, TreeBuilder
 
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 
@@ -108,30 +112,111 @@ def _decode_error(
     )
 
 
-def parse_source(source: SourceFile) -> Iterator[tuple[RawStatement, ast.Node]]:
+Parsed = tuple[RawStatement, ast.Node, list[ast.Node] | None]
+
+
+def parse_source(source: SourceFile) -> Iterator[Parsed]:
     """Each statement of a file with its parse tree, in file order.
+
+    With each tree come its nodes of the types ``refs.NODE_TYPES``, for ``classify``
+    (None when they are not known).
 
     The whole file is parsed before the first statement is yielded, so a syntax error
     anywhere is reported (at its file position) before any statement is analysed.
     """
     text = source.text
     try:
-        pieces = split(text, with_parser=True, only_slices=True)
+        output = parse_sql_json(text)
     except ParseError as exc:
         raise _syntax_error(source, exc) from None
     except Exception as exc:  # pglast may raise other errors on pathological input
         raise _parser_bug(source, exc) from None
-    for piece in pieces:
-        raw = _trimmed(source, piece.start or 0, len(text) if piece.stop is None else piece.stop)
-        if raw is None:
+    offsets = None if text.isascii() else CharOffsets(text)
+    size = len(text) if offsets is None else offsets.size  # the text's length in bytes
+    builder = TreeBuilder(offsets, NODE_TYPES)
+    resume = 0  # where the statements not yielded yet start
+    items = _raw_statements(output)
+    while True:
+        try:
+            item = next(items, None)
+        except RecursionError:  # a very deeply nested expression
+            yield from _parse_each(source, resume)
+            return
+        except ValueError as exc:
+            raise _parser_bug(source, exc) from None
+        if item is None:
+            return
+        # Byte offsets; a length of 0 means "up to the end of the text".
+        start = item.get("stmt_location", 0)
+        stop = start + item["stmt_len"] if item.get("stmt_len") else size
+        if offsets is not None:
+            start, stop = offsets(start), offsets(stop)
+        resume = stop
+        raw = _trimmed(source, start, stop)
+        if raw is None or "stmt" not in item:
             continue
         try:
-            parsed = pglast.parse_sql(raw.sql)
-        except Exception as exc:  # the file parsed as a whole: this is not the user's error
+            node = builder.statement(item["stmt"], raw.start, raw.end - raw.start)
+        except RecursionError:
+            yield from _parse_statement(raw)
+            continue
+        except Exception as exc:  # the file parsed: this is not the user's error
             raise _parser_bug(source, exc) from None
-        for item in parsed:
-            if item.stmt is not None:
-                yield raw, item.stmt
+        if node is not None:
+            yield raw, node, builder.noted
+
+
+_DECODER = json.JSONDecoder()
+_STATEMENTS = '"stmts":['
+
+
+def _raw_statements(output: str) -> Iterator[Json]:
+    """The RawStmt objects of ``parse_sql_json``'s output, decoded one at a time.
+
+    Decoding the whole output at once would keep every statement's JSON in memory
+    until the last tree is built; one at a time, it is still in the processor's cache
+    when its tree is built, which is markedly faster. The output is compact:
+    ``{"version":N,"stmts":[{...},{...}]}`` (no "stmts" when there is no statement).
+    """
+    if not output.startswith('{"version":'):  # not the expected layout: decode it all
+        yield from json.loads(output).get("stmts", ())
+        return
+    position = output.find(_STATEMENTS)
+    if position < 0:
+        return
+    position += len(_STATEMENTS)
+    while output[position] != "]":
+        item, position = _DECODER.raw_decode(output, position)
+        yield item
+        if output[position] == ",":
+            position += 1
+
+
+def _parse_each(source: SourceFile, resume: int = 0) -> Iterator[Parsed]:
+    """Like ``parse_source`` from character offset ``resume`` on, with pglast's own
+    (slower) tree building, statement by statement: for trees too deep to be built
+    from the JSON."""
+    text = source.text
+    try:
+        pieces = split(text, with_parser=True, only_slices=True)
+    except Exception as exc:  # the file parsed as a whole: this is not the user's error
+        raise _parser_bug(source, exc) from None
+    for piece in pieces:
+        if (piece.start or 0) < resume:
+            continue
+        raw = _trimmed(source, piece.start or 0, len(text) if piece.stop is None else piece.stop)
+        if raw is not None:
+            yield from _parse_statement(raw)
+
+
+def _parse_statement(raw: RawStatement) -> Iterator[Parsed]:
+    try:
+        parsed = pglast.parse_sql(raw.sql)
+    except Exception as exc:  # the file parsed as a whole: this is not the user's error
+        raise _parser_bug(raw.source, exc) from None
+    for item in parsed:
+        if item.stmt is not None:
+            yield raw, item.stmt, None
 
 
 def _parser_bug(source: SourceFile, exc: Exception) -> SourceError:
@@ -143,6 +228,9 @@ def _parser_bug(source: SourceFile, exc: Exception) -> SourceError:
 
 def _trimmed(source: SourceFile, loc: int, stop: int) -> RawStatement | None:
     """The statement in ``text[loc:stop]`` without surrounding blanks and comments."""
+    bounds = _plain_bounds(source.text, loc, stop)
+    if bounds is not None:
+        return RawStatement(source, *bounds)
     chunk = source.text[loc:stop]
     tokens = _tokens(chunk)
     if tokens:
@@ -151,6 +239,39 @@ def _trimmed(source: SourceFile, loc: int, stop: int) -> RawStatement | None:
     start = loc + (len(chunk) - len(chunk.lstrip()))
     end = loc + len(chunk.rstrip())
     return RawStatement(source, start, end) if end > start else None
+
+
+_BLANKS = " \t\n\r\f"  # PostgreSQL's white space, but for \v (left to the scanner)
+_LEADING = re.compile(r"(?:[ \t\n\r\f]+|--[^\n\r]*)*")  # blanks and line comments
+_BLOCK_COMMENT_MARK = re.compile(r"/\*|\*/")
+
+
+def _plain_bounds(text: str, loc: int, stop: int) -> tuple[int, int] | None:
+    """The first token's start and last token's end in ``text[loc:stop]``, for the
+    common case; None when only the scanner can tell (see ``_tokens``).
+
+    Leading blanks and comments are skipped; trailing ones may only be blanks.
+    """
+    start = loc
+    while True:
+        start = _LEADING.match(text, start, stop).end()  # type: ignore[union-attr]
+        if not text.startswith("/*", start, stop):
+            break
+        depth = 0  # block comments nest
+        for mark in _BLOCK_COMMENT_MARK.finditer(text, start, stop):
+            depth += 1 if mark.group() == "/*" else -1
+            if depth == 0:
+                start = mark.end()
+                break
+        else:
+            return None
+    end = len(text[start:stop].rstrip(_BLANKS)) + start
+    if end <= start or text[start].isspace() or text[end - 1].isspace() or text[end - 1] == "/":
+        return None
+    last_line = max(text.rfind("\n", start, end), text.rfind("\r", start, end))
+    if text.find("--", max(start, last_line), end) >= 0:
+        return None  # perhaps a trailing line comment
+    return start, end
 
 
 def _tokens(text: str) -> list[tuple[int, int]]:

@@ -42,8 +42,16 @@ def strings(items: Any) -> list[str]:
     return [i.sval for i in items if isinstance(i, ast.String) and i.sval is not None]
 
 
+Key = tuple[str | None, str]  # (schema, name) of a Ref
+
+
 def ref_from_parts(parts: Iterable[str]) -> Ref | None:
     """A Ref from ``[catalog.][schema.]name``; None for built-in schemas or bad input."""
+    key = _parts_key(parts)
+    return None if key is None else Ref(*key)
+
+
+def _parts_key(parts: Iterable[str]) -> Key | None:
     names = list(parts)
     if not names:
         return None
@@ -52,16 +60,21 @@ def ref_from_parts(parts: Iterable[str]) -> Ref | None:
     if len(names) == 2:
         if names[0] in BUILTIN_SCHEMAS:
             return None
-        return Ref(names[0], names[1])
-    return Ref(None, names[0])
+        return (names[0], names[1])
+    return (None, names[0])
 
 
 def ref_from_rangevar(rv: ast.RangeVar | None) -> Ref | None:
+    key = _rangevar_key(rv)
+    return None if key is None else Ref(*key)
+
+
+def _rangevar_key(rv: ast.RangeVar | None) -> Key | None:
     if rv is None or not rv.relname:
         return None
     if rv.schemaname in BUILTIN_SCHEMAS:
         return None
-    return Ref(rv.schemaname or None, rv.relname)
+    return (rv.schemaname or None, rv.relname)
 
 
 def scoped_ref(table: Ref, name: str) -> Ref:
@@ -69,19 +82,38 @@ def scoped_ref(table: Ref, name: str) -> Ref:
     return Ref(table.schema, f"{table.name}.{name}")
 
 
+_CHILDREN: dict[type, tuple[str, ...]] = {}
+
+
+def _children(cls: type[ast.Node]) -> tuple[str, ...]:
+    """The attributes of ``cls`` that may hold nodes or tuples of nodes (per pglast)."""
+    names = _CHILDREN.get(cls)
+    if names is None:
+        names = _CHILDREN[cls] = tuple(
+            name
+            for name, info in cls.__slots__.items()  # type: ignore[attr-defined]
+            if any(
+                t is tuple or (isinstance(t, type) and issubclass(t, ast.Node))
+                for t in (info.py_type if isinstance(info.py_type, tuple) else (info.py_type,))
+            )
+        )
+    return names
+
+
 def walk(root: Any) -> Iterator[ast.Node]:
     """Every node below ``root`` (included), depth first, without recursion."""
     stack: list[Any] = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        item = stack.pop()
+        item = pop()
         if isinstance(item, tuple):
             stack.extend(reversed(item))
         elif isinstance(item, ast.Node):
             yield item
-            for slot in item:
-                value = getattr(item, slot, None)
-                if isinstance(value, (ast.Node, tuple)):
-                    stack.append(value)
+            for name in _children(type(item)):
+                value = getattr(item, name, None)
+                if value is not None:
+                    push(value)
 
 
 def parse_regclass(literal: str) -> Ref | None:
@@ -123,37 +155,68 @@ def _string_const(node: Any) -> str | None:
     return None
 
 
+# The node types refs_among looks at (none of them has subclasses).
+_REFERRING = frozenset(
+    {
+        ast.RangeVar,
+        ast.FuncCall,
+        ast.ObjectWithArgs,
+        ast.TypeName,
+        ast.TypeCast,
+        ast.CreateTrigStmt,
+    }
+)
+NODE_TYPES: frozenset[type[ast.Node]] = _REFERRING | {ast.CommonTableExpr}
+
+
 def collect_refs(root: Any) -> set[Ref]:
     """Relations, functions and types referenced anywhere below ``root``."""
-    nodes = list(walk(root))
-    ctes = {n.ctename for n in nodes if isinstance(n, ast.CommonTableExpr) and n.ctename}
-    refs: set[Ref | None] = set()
+    return refs_among(walk(root))
+
+
+def refs_among(tree: Iterable[ast.Node]) -> set[Ref]:
+    """The references of a tree, given its nodes: all of them, or at least those of
+    ``NODE_TYPES``, in any order."""
+    nodes: list[ast.Node] = []
+    ctes: set[str] = set()
+    for node in tree:
+        if type(node) in _REFERRING:
+            nodes.append(node)
+        elif isinstance(node, ast.CommonTableExpr) and node.ctename:
+            ctes.add(node.ctename)
+    # Collected as (schema, name) keys, cheaper to hash than Refs.
+    keys: set[Key | None] = set()
+    add = keys.add
     for node in nodes:
         if isinstance(node, ast.RangeVar):
             if node.schemaname is None and node.relname in ctes:
                 continue
-            refs.add(ref_from_rangevar(node))
+            add(_rangevar_key(node))
         elif isinstance(node, ast.FuncCall):
             parts = strings(node.funcname)
-            refs.add(ref_from_parts(parts))
+            add(_parts_key(parts))
             if parts and parts[-1] in _SEQUENCE_FUNCTIONS and node.args:
                 literal = _string_const(node.args[0])
                 if literal is not None:
-                    refs.add(parse_regclass(literal))
+                    add(_ref_key(parse_regclass(literal)))
         elif isinstance(node, ast.ObjectWithArgs):
-            refs.add(ref_from_parts(strings(node.objname)))
+            add(_parts_key(strings(node.objname)))
         elif isinstance(node, ast.TypeName):
             parts = strings(node.names)
             if node.pct_type:  # table.column%TYPE
-                refs.add(ref_from_parts(parts[:-1]))
+                add(_parts_key(parts[:-1]))
             else:
-                refs.add(ref_from_parts(parts))
+                add(_parts_key(parts))
         elif isinstance(node, ast.TypeCast):
             type_parts = strings(node.typeName.names) if node.typeName else []
             literal = _string_const(node.arg)
             if type_parts and type_parts[-1] in _REGCLASS_TYPES and literal is not None:
-                refs.add(parse_regclass(literal))
+                add(_ref_key(parse_regclass(literal)))
         elif isinstance(node, ast.CreateTrigStmt):
-            refs.add(ref_from_parts(strings(node.funcname)))
-    refs.discard(None)
-    return {r for r in refs if r is not None}
+            add(_parts_key(strings(node.funcname)))
+    keys.discard(None)
+    return {Ref(*key) for key in keys if key is not None}
+
+
+def _ref_key(ref: Ref | None) -> Key | None:
+    return None if ref is None else (ref.schema, ref.name)
