@@ -614,6 +614,14 @@ def test_default_privileges_for_another_role_are_refused(target: Target) -> None
     assert "leave out FOR ROLE" in res.output
 
 
+def test_default_privileges_in_a_platform_schema_are_refused(target: Target) -> None:
+    write(target, "CREATE TABLE t (id int PRIMARY KEY);\n\nALTER DEFAULT PRIVILEGES IN SCHEMA storage GRANT SELECT ON TABLES TO anon;\n")
+    res = target.plan()
+    assert res.exit_code == 1
+    assert "schema.sql:3:1" in res.output and "IN SCHEMA storage is not allowed" in res.output
+    assert "IN SCHEMA public" in res.output
+
+
 # -- publications and replica identity ------------------------------------------------
 
 REALTIME = """

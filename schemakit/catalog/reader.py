@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 
 import psycopg
 
+from schemakit.platform import MANAGED_SCHEMAS, POLICY_TABLES, TRIGGER_TABLES
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.model import (
     TableRows,
@@ -44,34 +45,6 @@ from schemakit.model import (
     quote_ident,
 )
 
-MANAGED_SCHEMAS: tuple[str, ...] = (
-    "auth",
-    "storage",
-    "realtime",
-    "_realtime",
-    "extensions",
-    "graphql",
-    "graphql_public",
-    "vault",
-    "pgsodium",
-    "pgsodium_masks",
-    "pgbouncer",
-    "net",
-    "cron",
-    "information_schema",
-    "schemakit",
-)
-"""Schemas that belong to the platform (plus any ``pg_*`` and ``supabase_*``)."""
-
-POLICY_TABLES: tuple[str, ...] = ("storage.objects", "storage.buckets", "realtime.messages")
-"""Platform tables whose policies are the user's."""
-
-TRIGGER_TABLES: tuple[str, ...] = ("auth.users",)
-"""Platform tables whose triggers are the user's (the handle_new_user pattern)."""
-
-
-def is_managed_schema(name: str) -> bool:
-    return name in MANAGED_SCHEMAS or name.startswith(("pg_", "supabase_"))
 
 
 @cache

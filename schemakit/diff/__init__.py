@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
-from schemakit.catalog import is_managed_schema
+from schemakit.platform import is_managed_schema
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.changes import (

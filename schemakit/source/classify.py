@@ -21,6 +21,7 @@ from pglast.enums import (
 )
 from pglast.parser import scan
 
+from schemakit.platform import is_managed_schema
 from schemakit.source.refs import (
     BUILTIN_SCHEMAS,
     Ref,
@@ -393,6 +394,13 @@ class _Classifier:
                         "leave out FOR ROLE (ALTER DEFAULT PRIVILEGES [IN SCHEMA s] GRANT ...); another "
                         "role's default privileges are set outside the schema files",
                     )
+        platform = sorted(s for s in schemas if is_managed_schema(s))
+        if platform:
+            raise Rejected(
+                f"ALTER DEFAULT PRIVILEGES IN SCHEMA {', '.join(platform)} is not allowed in schema "
+                "files: the platform's schemas and their default privileges are not managed by schemakit",
+                "declare default privileges in your own schemas only (for example IN SCHEMA public)",
+            )
         frozen = frozenset(schemas)
         return Classified(
             "alter_default_privileges", global_refs=frozen, default_privileges=frozen

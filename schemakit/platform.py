@@ -1,0 +1,34 @@
+"""What belongs to the platform (Supabase, or PostgreSQL itself) rather than to the schema
+files: shared by the catalog reader, which leaves it out of the model, and the source
+checks, which refuse statements that would try to manage it."""
+
+from __future__ import annotations
+
+MANAGED_SCHEMAS: tuple[str, ...] = (
+    "auth",
+    "storage",
+    "realtime",
+    "_realtime",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "vault",
+    "pgsodium",
+    "pgsodium_masks",
+    "pgbouncer",
+    "net",
+    "cron",
+    "information_schema",
+    "schemakit",
+)
+"""Schemas that belong to the platform (plus any ``pg_*`` and ``supabase_*``)."""
+
+POLICY_TABLES: tuple[str, ...] = ("storage.objects", "storage.buckets", "realtime.messages")
+"""Platform tables whose policies are the user's."""
+
+TRIGGER_TABLES: tuple[str, ...] = ("auth.users",)
+"""Platform tables whose triggers are the user's (the handle_new_user pattern)."""
+
+
+def is_managed_schema(name: str) -> bool:
+    return name in MANAGED_SCHEMAS or name.startswith(("pg_", "supabase_"))
