@@ -569,8 +569,43 @@ class DropView(Change):
 # -- privileges --------------------------------------------------------------------
 
 
+def added(before: tuple[str, ...], after: tuple[str, ...]) -> list[str]:
+    """The privileges in ``after`` that ``before`` lacks (in ``after``'s order)."""
+    return [p for p in after if p not in before]
+
+
+class PrivilegeDelta:
+    """A grantee's privileges going from ``before`` (and ``before_grantable``) to
+    ``wanted``: what to GRANT, REVOKE, and grant or revoke the grant option of."""
+
+    before: tuple[str, ...]
+    before_grantable: tuple[str, ...]
+
+    @property
+    def wanted(self) -> tuple[tuple[str, ...], tuple[str, ...]]:  # pragma: no cover - overridden
+        """(privileges, grantable) as they should be."""
+        raise NotImplementedError
+
+    @property
+    def added(self) -> list[str]:
+        return added(self.before, self.wanted[0])
+
+    @property
+    def removed(self) -> list[str]:
+        return added(self.wanted[0], self.before)
+
+    @property
+    def lost_option(self) -> list[str]:
+        privileges, grantable = self.wanted
+        return [p for p in added(grantable, self.before_grantable) if p in privileges]
+
+    @property
+    def gained_option(self) -> list[str]:
+        return added(self.before_grantable, self.wanted[1])
+
+
 @dataclass(frozen=True)
-class SetGrant(Change):
+class SetGrant(PrivilegeDelta, Change):
     """Bring one grantee's privileges on one object from ``before`` to ``grant``:
     GRANT what is missing, REVOKE what is extra (both idempotent). ``before`` is what
     the target holds now, or, for an object this plan creates, what its default
@@ -583,12 +618,8 @@ class SetGrant(Change):
     before_grantable: tuple[str, ...] = ()
 
     @property
-    def added(self) -> list[str]:
-        return [p for p in self.grant.privileges if p not in self.before]
-
-    @property
-    def removed(self) -> list[str]:
-        return [p for p in self.before if p not in self.grant.privileges]
+    def wanted(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self.grant.privileges, self.grant.grantable
 
     def describe(self) -> str:
         g = self.grant
@@ -604,7 +635,7 @@ class SetGrant(Change):
 
 
 @dataclass(frozen=True)
-class SetDefaultPrivilege(Change):
+class SetDefaultPrivilege(PrivilegeDelta, Change):
     """Bring what ALTER DEFAULT PRIVILEGES gives one grantee (in one schema, on one
     object type) from ``before`` to ``privilege``: GRANT what is missing, REVOKE what
     is extra. Both are idempotent: a second run changes nothing."""
@@ -615,21 +646,8 @@ class SetDefaultPrivilege(Change):
     before_grantable: tuple[str, ...] = ()
 
     @property
-    def added(self) -> list[str]:
-        return [p for p in self.privilege.privileges if p not in self.before]
-
-    @property
-    def removed(self) -> list[str]:
-        return [p for p in self.before if p not in self.privilege.privileges]
-
-    @property
-    def lost_option(self) -> list[str]:
-        d = self.privilege
-        return [p for p in self.before_grantable if p in d.privileges and p not in d.grantable]
-
-    @property
-    def gained_option(self) -> list[str]:
-        return [p for p in self.privilege.grantable if p not in self.before_grantable]
+    def wanted(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self.privilege.privileges, self.privilege.grantable
 
     def describe(self) -> str:
         d = self.privilege

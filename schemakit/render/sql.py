@@ -14,7 +14,7 @@ Identifiers and literals are composed with ``psycopg.sql``; catalog text
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import singledispatch
 from typing import Any
 
@@ -23,6 +23,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import (
+    PrivilegeDelta,
     SyncRows,
     RenameEnumValue,
     SetPartitionOf,
@@ -1293,8 +1294,6 @@ def _grant_target(obj: DbObject) -> sql.Composable:
 @render_change.register
 def _(c: SetGrant) -> list[str]:
     g = c.grant
-    grantee = sql.SQL("PUBLIC") if g.grantee == "PUBLIC" else Name(g.grantee)
-    target = _grant_target(c.on)
 
     def privileges(names: list[str]) -> sql.Composable:
         joined = sql.SQL(", ").join(sql.SQL(p) for p in names if p.isalpha())
@@ -1302,62 +1301,58 @@ def _(c: SetGrant) -> list[str]:
             return joined
         return sql.SQL("{} ({})").format(joined, Name(g.column))
 
-    out: list[str] = []
-    removed = c.removed
-    lost_option = [p for p in c.before_grantable if p in g.privileges and p not in g.grantable]
-    if removed and not g.privileges and g.column is None:
-        # Nothing is left: ALL, so that privileges not modelled (MAINTAIN) go too.
-        out.append(text(sql.SQL("REVOKE ALL ON {} FROM {}").format(target, grantee)))
-    elif removed:
-        out.append(text(sql.SQL("REVOKE {} ON {} FROM {}").format(privileges(removed), target, grantee)))
-    if lost_option:
-        out.append(text(sql.SQL("REVOKE GRANT OPTION FOR {} ON {} FROM {}").format(privileges(lost_option), target, grantee)))
-    plain = [p for p in c.added if p not in g.grantable]
-    optioned = [p for p in g.grantable if p not in c.before_grantable]
-    if plain:
-        out.append(text(sql.SQL("GRANT {} ON {} TO {}").format(privileges(plain), target, grantee)))
-    if optioned:
-        out.append(text(sql.SQL("GRANT {} ON {} TO {} WITH GRANT OPTION").format(privileges(optioned), target, grantee)))
-    return out
+    return _privilege_statements(
+        c, sql.SQL(""), _grant_target(c.on), _grantee(g.grantee), privileges, revoke_all=g.column is None
+    )
 
 
 @render_change.register
 def _(c: SetDefaultPrivilege) -> list[str]:
     d = c.privilege
-    head: sql.Composable = sql.SQL("ALTER DEFAULT PRIVILEGES")
+    head: sql.Composable = sql.SQL("ALTER DEFAULT PRIVILEGES ")
     if d.schema is not None:
-        head = sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {}").format(Name(d.schema))
-    grantee = sql.SQL("PUBLIC") if d.grantee == "PUBLIC" else Name(d.grantee)
-    objects = sql.SQL(d.objects)
+        head = sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} ").format(Name(d.schema))
 
     def privileges(names: list[str]) -> sql.Composable:
         return sql.SQL(", ").join(sql.SQL(p) for p in names if p.isalpha())
 
+    return _privilege_statements(c, head, sql.SQL(d.objects), _grantee(d.grantee), privileges, revoke_all=True)
+
+
+def _grantee(name: str) -> sql.Composable:
+    return sql.SQL("PUBLIC") if name == "PUBLIC" else Name(name)
+
+
+def _privilege_statements(
+    c: PrivilegeDelta,
+    head: sql.Composable,
+    on: sql.Composable,
+    grantee: sql.Composable,
+    privileges: Callable[[list[str]], sql.Composable],
+    *,
+    revoke_all: bool,
+) -> list[str]:
+    """REVOKE what is extra, GRANT what is missing, and the grant options that change;
+    each statement is idempotent. ``head`` prefixes each (ALTER DEFAULT PRIVILEGES)."""
+    wanted, grantable = c.wanted
     out: list[str] = []
-    if c.removed and not d.privileges:
+
+    def add(template: str, names: list[str] | None = None) -> None:
+        parts = [head] + ([privileges(names)] if names is not None else []) + [on, grantee]
+        out.append(text(sql.SQL(template).format(*parts)))
+
+    if c.removed and not wanted and revoke_all:
         # Nothing is left: ALL, so that privileges not modelled (MAINTAIN) go too.
-        out.append(text(sql.SQL("{} REVOKE ALL ON {} FROM {}").format(head, objects, grantee)))
+        add("{}REVOKE ALL ON {} FROM {}")
     elif c.removed:
-        out.append(text(sql.SQL("{} REVOKE {} ON {} FROM {}").format(head, privileges(c.removed), objects, grantee)))
+        add("{}REVOKE {} ON {} FROM {}", c.removed)
     if c.lost_option:
-        out.append(
-            text(
-                sql.SQL("{} REVOKE GRANT OPTION FOR {} ON {} FROM {}").format(
-                    head, privileges(c.lost_option), objects, grantee
-                )
-            )
-        )
-    plain = [p for p in c.added if p not in d.grantable]
+        add("{}REVOKE GRANT OPTION FOR {} ON {} FROM {}", c.lost_option)
+    plain = [p for p in c.added if p not in grantable]
     if plain:
-        out.append(text(sql.SQL("{} GRANT {} ON {} TO {}").format(head, privileges(plain), objects, grantee)))
+        add("{}GRANT {} ON {} TO {}", plain)
     if c.gained_option:
-        out.append(
-            text(
-                sql.SQL("{} GRANT {} ON {} TO {} WITH GRANT OPTION").format(
-                    head, privileges(c.gained_option), objects, grantee
-                )
-            )
-        )
+        add("{}GRANT {} ON {} TO {} WITH GRANT OPTION", c.gained_option)
     return out
 
 
