@@ -3,7 +3,8 @@
     .venv/bin/python bench/run.py                    # N = 100, 1000; 5 runs each
     .venv/bin/python bench/run.py --sizes 100,1000,5000 --runs 5
 
-For every N it measures (median of --runs after one warm-up, same server for all):
+For every N it measures (median of --runs after one warm-up, same server for all, the
+contenders of a measure taking turns run by run):
 
 - diff:   `schemakit diff A B` against `migra --unsafe A B` (A: the N-table schema,
           B: the variant with ~10% of the tables changed). migra runs from its own
@@ -55,26 +56,33 @@ def ensure_migra() -> Path:
     return migra
 
 
-def timed(fn: Callable[[], Any], runs: int, slow: float = 60.0) -> float | None:
-    """Median of ``runs`` timed calls after a warm-up call.
+def side_by_side(fns: list[Callable[[], Any]], runs: int, slow: float = 60.0) -> list[float | None]:
+    """The median of ``runs`` timed calls of each contender after a warm-up call, the
+    contenders taking turns (a, b, a, b, ...) so that a change in the machine's load
+    weighs on each alike: the ratio is what is compared.
 
-    A call slower than ``slow`` seconds is not repeated: its time is the result. A call
-    that times out (subprocess.TimeoutExpired) gives None.
+    A contender whose warm-up takes more than ``slow`` seconds is not repeated: that
+    time is its result. One that times out (subprocess.TimeoutExpired) gives None.
     """
-    try:
-        t = time.perf_counter()
-        fn()  # warm-up
-        first = time.perf_counter() - t
-        if first > slow:
-            return first
-        samples = []
-        for _ in range(runs):
+    samples: list[list[float]] = [[] for _ in fns]
+    alive = [True] * len(fns)
+    for round_ in range(runs + 1):  # round 0 is the warm-up
+        for i, fn in enumerate(fns):
+            if not alive[i]:
+                continue
             t = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - t)
-    except subprocess.TimeoutExpired:
-        return None
-    return statistics.median(samples)
+            try:
+                fn()
+            except subprocess.TimeoutExpired:
+                alive[i], samples[i] = False, []
+                continue
+            took = time.perf_counter() - t
+            if round_ == 0:
+                if took > slow:  # too slow to repeat: its one time is the result
+                    samples[i], alive[i] = [took], False
+                continue
+            samples[i].append(took)
+    return [statistics.median(s) if s else None for s in samples]
 
 
 def sh(args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -142,8 +150,10 @@ def bench_size(
     load(db_a, files)
     load(db_b, str(changed_dir / "schema.sql"))
     url_a, url_b = as_url(db_a), as_url(db_b)
-    out["diff_s"] = timed(lambda: sh([*SCHEMAKIT, "diff", url_a, url_b], timeout=limit), runs)
-    out["migra_s"] = timed(lambda: sh([str(migra), "--unsafe", url_a, url_b]), runs)
+    out["diff_s"], out["migra_s"] = side_by_side(
+        [lambda: sh([*SCHEMAKIT, "diff", url_a, url_b], timeout=limit), lambda: sh([str(migra), "--unsafe", url_a, url_b])],
+        runs,
+    )
     drop(admin, db_a)
     drop(admin, db_b)
 
@@ -154,8 +164,7 @@ def bench_size(
     def plan() -> None:
         sh(plan_args)
 
-    out["psql_load_s"] = timed(psql_load, runs)
-    out["plan_s"] = timed(plan, runs)
+    out["plan_s"], out["psql_load_s"] = side_by_side([plan, psql_load], runs)
     out["plan_peak_rss_mb"] = peak_rss_mb(plan_args)
     script = sh(plan_args).stdout
     script_path = work / f"plan_{n}.sql"
@@ -178,19 +187,23 @@ def bench_size(
         finally:
             drop(admin, url)
 
-    out["apply_s"] = timed(schemakit_apply, runs)
-    out["psql_apply_s"] = timed(psql_apply, runs)
+    out["apply_s"], out["psql_apply_s"] = side_by_side([schemakit_apply, psql_apply], runs)
 
     # Introspection of one loaded database against pg_dump -s.
     sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", target, "-f", str(script_path)])
     pg_dump = str(bin_path("pg_dump"))
-    out["pg_dump_s"] = timed(lambda: sh([pg_dump, "--schema-only", "-d", target]), runs)
     reader = (
         "import sys, psycopg; from schemakit.catalog import read_model; "
         "c = psycopg.connect(sys.argv[1]); read_model(c)"
     )
-    out["introspect_s"] = timed(lambda: sh([sys.executable, "-c", reader, target]), runs)
-    out["introspect_inproc_s"] = timed(lambda: read_in_process(target), runs)
+    out["introspect_s"], out["introspect_inproc_s"], out["pg_dump_s"] = side_by_side(
+        [
+            lambda: sh([sys.executable, "-c", reader, target]),
+            lambda: read_in_process(target),
+            lambda: sh([pg_dump, "--schema-only", "-d", target]),
+        ],
+        runs,
+    )
     out["catalog_queries"] = catalog_queries(target)
     drop(admin, target)
     return out
