@@ -192,7 +192,7 @@ def plan_models(
 
 
 def plan_against(
-    current: Model,
+    current: Model | Future[Model],
     statements: Sequence[SourceStatement],
     shadow_admin: str,
     target: Target,
@@ -203,8 +203,11 @@ def plan_against(
     """Plan from ``current`` (read from the target, or a snapshot) to the schema files.
 
     Without ``rows`` the tables' row counts are unknown and row-gated hazards gate.
+    ``current`` may still be being read (a Future): the shadow loads meanwhile.
     """
     desired = load_desired(statements, shadow_admin, progress)
+    if isinstance(current, Future):
+        current = current.result()
     plan = plan_models(current, desired, rows, renames)
     return Planned(plan=plan, current=current, desired=desired, target=target)
 
@@ -231,10 +234,7 @@ def plan_target(
     admin = shadow_admin_url(project, target, shadow_url)
     # The target is read while the shadow loads: two servers' (or two backends') work at once.
     with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements))) as reading:
-        desired = load_desired(statements, admin, progress)
-        current = reading.result()
-    plan = plan_models(current, desired, row_probe(conn), renames)
-    return Planned(plan=plan, current=current, desired=desired, target=target)
+        return plan_against(reading, statements, admin, target, progress, row_probe(conn), renames)
 
 
 def read_current(
