@@ -26,6 +26,8 @@ from schemakit.changes import (
     SetPartitionOf,
     SetGrant,
     SetDefaultPrivilege,
+    RebuildComposite,
+    RebuildDomain,
     RebuildEnum,
     AddColumn,
     AddConstraint,
@@ -49,7 +51,7 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
-from schemakit.model import Constraint, Key, Model, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, qualified
 from schemakit.render.sql import render_change
 
 KIND_RANK = {
@@ -241,8 +243,18 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
             out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"attaching {table} scans it to check its bound", table))
     elif isinstance(c, SetGrant) and c.grant.object_key in current.objects:
         out.append(Hazard(hz.AUTHZ_UPDATE, c.describe()))
-    elif isinstance(c, RebuildEnum):
+    elif isinstance(c, (RebuildEnum, RebuildDomain, RebuildComposite)):
+        narrowing = isinstance(c, RebuildDomain) and not _widening(c.old.base_type, c.new.base_type)
         for t, col in c.columns:
+            if narrowing:
+                assert isinstance(c, RebuildDomain)
+                out.append(
+                    Hazard(
+                        hz.DELETES_DATA,
+                        f"{col.name}: {c.old.base_type} → {c.new.base_type} may not fit every value",
+                        t.identity,
+                    )
+                )
             out.append(Hazard(hz.TABLE_REWRITE, f"{col.name} is converted to the rebuilt {c.key[1]}", t.identity))
             out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {t.identity}", t.identity))
     elif isinstance(c, AlterExtension) and c.old.version != c.new.version:
@@ -321,6 +333,18 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         if old_type is not None:
             for j in by_key.get(("type", old_type.removesuffix("[]")), ()):
                 edge(i, j)
+    # An object dropped because a type it uses (through a column) is rebuilt goes
+    # before the rebuild and comes back after it.
+    for i, c in enumerate(changes):
+        cause = getattr(c, "reworked", None)
+        if cause is None or not isinstance(cause[0], (EnumType, Domain, CompositeType)):
+            continue
+        for j in by_key.get(("type", cause[1].identity), ()):
+            if isinstance(changes[j], (RebuildEnum, RebuildDomain, RebuildComposite)):
+                edge(i, j)
+                for k in by_key[c.key]:
+                    if changes[k].action != "drop":
+                        edge(j, k)
     # Default privileges apply to what is created after them: the diff plans the
     # grants of new objects from the desired defaults, so they change first.
     defaults = [i for i, c in enumerate(changes) if isinstance(c, SetDefaultPrivilege)]
