@@ -450,6 +450,19 @@ def test_domain_base_type_change_rebuilds_columns_and_dependents(
     assert query(target.url, "SELECT score::text FROM public.games WHERE id = 3") == [(default.strip("'"),)]
 
 
+def test_domain_base_type_change_under_a_partitioned_table(target: Target) -> None:
+    parts = """
+CREATE DOMAIN public.score AS {base};
+CREATE TABLE public.plays (id bigint NOT NULL, score public.score) PARTITION BY RANGE (id);
+CREATE TABLE public.plays_low PARTITION OF public.plays FOR VALUES FROM (0) TO (10);
+CREATE VIEW public.low_scores AS SELECT score FROM public.plays_low;
+"""
+    step(target, parts.format(base="integer"))
+    query(target.url, "INSERT INTO public.plays VALUES (1, 5)")
+    step(target, parts.format(base="bigint"))
+    assert query(target.url, "SELECT score::text FROM public.low_scores") == [("5",)]
+
+
 def test_domain_base_type_change_that_does_not_fit_changes_nothing(target: Target) -> None:
     step(target, SCORED.format(base="text", default="'0'"))
     query(target.url, "INSERT INTO public.games VALUES (1, 'five', NULL)")

@@ -238,14 +238,19 @@ def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                         after=unrenamed.get(after, after) if after is not None else None,
                     )
             else:
-                yield RebuildEnum(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity)))
+                yield RebuildEnum(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
         yield from _comment(old, new)
 
 
-def _type_columns(current: Model, desired: Model, identity: str) -> Iterator[tuple[Table, Column]]:
-    """Columns of kept tables that have the type (or an array of it) on both sides."""
+def _type_columns(
+    current: Model, desired: Model, identity: str, partitions: bool = True
+) -> Iterator[tuple[Table, Column]]:
+    """Columns of kept tables that have the type (or an array of it) on both sides;
+    without ``partitions``, not those of partitions (converted with their parent's)."""
     for old_t, new_t in _pairs(current, desired, Table):
         if old_t is None or new_t is None:
+            continue
+        if not partitions and new_t.partition_of is not None and old_t.partition_of is not None:
             continue
         for col in new_t.columns:
             before = old_t.column(col.name)
@@ -310,7 +315,7 @@ def _domains(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         if old is None:
             yield CreateDomain(new)
         elif _domain_rebuilt(current, desired, old, new):
-            yield RebuildDomain(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity)))
+            yield RebuildDomain(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
         elif old.base_type != new.base_type:
             yield DropDomain(old)
             yield CreateDomain(new)
@@ -328,7 +333,7 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
         if old is None:
             yield CreateComposite(new)
         elif _composite_rebuilt(current, desired, old, new):
-            yield RebuildComposite(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity)))
+            yield RebuildComposite(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
         elif old.attributes != new.attributes:
             yield AlterComposite(old=old, new=new)
         yield from _comment(old, new)
