@@ -904,3 +904,13 @@ def test_unique_constraint_and_unique_index_of_the_same_name_swap(target: Target
     step(target, as_constraint)
     assert query(target.url, "SELECT contype::text FROM pg_constraint WHERE conname = 'items_name_key'") == [("u",)]
     assert query(target.url, "SELECT count(*) FROM public.items") == [(2,)]
+
+
+def test_composite_attribute_type_and_attribute_list_change_under_a_column_is_refused(target: Target) -> None:
+    step(target, COMPOSITE.format(fields="value integer, currency text"))
+    write(target, COMPOSITE.format(fields="value numeric, currency text, note text"))
+    res = target.plan()
+    assert res.exit_code == 1, res.output
+    assert "public.money_amount" in res.output and "one step" in res.output
+    write(target, COMPOSITE.format(fields="value numeric, currency text"))
+    assert "rebuild (value integer → numeric)" in target.plan().stdout
