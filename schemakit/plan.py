@@ -32,6 +32,7 @@ from schemakit.changes import (
     AddColumn,
     AddConstraint,
     AlterColumn,
+    CreateTable,
     AlterExtension,
     AlterPolicy,
     Change,
@@ -274,6 +275,20 @@ DEFAULTED_KINDS = frozenset(
 """Kinds whose new objects get default privileges."""
 
 
+def _waits_for(c: Change, dep: Change) -> bool:
+    """False when ``c`` needs the object of ``dep`` but not that change: a change to a
+    kept table needs a rebuilt type only when it gives a column that type (a column
+    that leaves the type goes before the rebuild instead)."""
+    if not isinstance(dep, (RebuildEnum, RebuildDomain, RebuildComposite)) or c.key[0] != "table":
+        return True
+    rebuilt = (dep.new.identity, dep.new.identity + "[]")
+    if isinstance(c, AddColumn):
+        return c.column.type in rebuilt
+    if isinstance(c, AlterColumn):
+        return c.new.type in rebuilt
+    return isinstance(c, CreateTable)
+
+
 def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
     by_key: dict[Key, list[int]] = defaultdict(list)
     for i, c in enumerate(changes):
@@ -307,7 +322,7 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         if c.action != "drop" and not isinstance(c, DropColumn):  # a drop needs nothing new
             for dep in desired.depends.get(c.key, ()):
                 for j in by_key.get(dep, ()):
-                    if changes[j].action != "drop":
+                    if changes[j].action != "drop" and _waits_for(c, changes[j]):
                         edge(j, i)
         if c.action != "drop" and c.key in recreated:
             continue  # recreated: what it depended on before its drop no longer matters
