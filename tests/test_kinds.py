@@ -463,6 +463,17 @@ CREATE VIEW public.low_scores AS SELECT score FROM public.plays_low;
     assert query(target.url, "SELECT score::text FROM public.low_scores") == [("5",)]
 
 
+def test_domain_base_type_change_keeps_a_column_collation(target: Target) -> None:
+    named = """
+CREATE DOMAIN public.label AS {base};
+CREATE TABLE public.tags (id bigint PRIMARY KEY, label public.label COLLATE "C" NOT NULL DEFAULT 'x');
+"""
+    step(target, named.format(base="varchar(10)"))
+    query(target.url, "INSERT INTO public.tags VALUES (1, 'b'), (2, 'B')")
+    step(target, named.format(base="text"))
+    assert query(target.url, "SELECT label::text FROM public.tags ORDER BY label") == [("B",), ("b",)]
+
+
 def test_domain_base_type_change_that_does_not_fit_changes_nothing(target: Target) -> None:
     step(target, SCORED.format(base="text", default="'0'"))
     query(target.url, "INSERT INTO public.games VALUES (1, 'five', NULL)")

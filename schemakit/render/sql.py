@@ -480,10 +480,11 @@ def _convert_columns(columns: tuple[tuple[Table, Column], ...], via: str) -> lis
         table, column = ident(t.schema, t.name), Name(col.name)
         array = sql.SQL("[]" if col.type.endswith("[]") else "")
         out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, column)))
+        collate = sql.SQL(" COLLATE {}").format(sql.SQL(col.collation)) if col.collation else sql.SQL("")
         out.append(
             text(
-                sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::{}{}::{}").format(
-                    table, column, sql.SQL(col.type), column, sql.SQL(via), array, sql.SQL(col.type)
+                sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}{} USING {}::{}{}::{}").format(
+                    table, column, sql.SQL(col.type), collate, column, sql.SQL(via), array, sql.SQL(col.type)
                 )
             )
         )
