@@ -282,8 +282,8 @@ def _waits_for(c: Change, dep: Change) -> bool:
     if not isinstance(dep, (RebuildEnum, RebuildDomain, RebuildComposite)) or c.key[0] != "table":
         return True
     rebuilt = (dep.new.identity, dep.new.identity + "[]")
-    if isinstance(c, AddColumn):
-        return c.column.type in rebuilt
+    if isinstance(c, AddColumn):  # a generated column may read a converted one
+        return c.column.type in rebuilt or c.column.generated is not None
     if isinstance(c, AlterColumn):
         return c.new.type in rebuilt
     return isinstance(c, CreateTable)
@@ -360,6 +360,14 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
                 for k in by_key[c.key]:
                     if changes[k].action != "drop":
                         edge(j, k)
+    # A column that goes from a table whose columns a type rebuild converts goes first
+    # (a generated column over a converted one is dropped to be added again after).
+    for j, r in enumerate(changes):
+        if isinstance(r, (RebuildEnum, RebuildDomain, RebuildComposite)):
+            for t, _ in r.columns:
+                for i in by_key.get(t.key, ()):
+                    if isinstance(changes[i], DropColumn):
+                        edge(i, j)
     # Default privileges apply to what is created after them: the diff plans the
     # grants of new objects from the desired defaults, so they change first.
     defaults = [i for i, c in enumerate(changes) if isinstance(c, SetDefaultPrivilege)]

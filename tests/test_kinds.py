@@ -474,6 +474,21 @@ CREATE TABLE public.tags (id bigint PRIMARY KEY, label public.label COLLATE "C" 
     assert query(target.url, "SELECT label::text FROM public.tags ORDER BY label") == [("B",), ("b",)]
 
 
+def test_domain_base_type_change_under_a_generated_column_and_a_check(target: Target) -> None:
+    gen = """
+CREATE DOMAIN public.score AS {base};
+CREATE TABLE public.games (
+    id bigint PRIMARY KEY,
+    score public.score CHECK (score >= 0),
+    double_score bigint GENERATED ALWAYS AS (score * 2) STORED
+);
+"""
+    step(target, gen.format(base="integer"))
+    query(target.url, "INSERT INTO public.games (id, score) VALUES (1, 5)")
+    step(target, gen.format(base="bigint"))
+    assert query(target.url, "SELECT score::text, double_score FROM public.games") == [("5", 10)]
+
+
 def test_domain_base_type_change_that_does_not_fit_changes_nothing(target: Target) -> None:
     step(target, SCORED.format(base="text", default="'0'"))
     query(target.url, "INSERT INTO public.games VALUES (1, 'five', NULL)")
