@@ -37,11 +37,16 @@ from schemakit.model import (
 
 Action = Literal["create", "alter", "drop"]
 
-Rework = tuple[Table, Column, "Column | None"] | tuple[EnumType, EnumType] | tuple[Function, Function]
+TypeRebuild = tuple[EnumType, EnumType] | tuple[Domain, Domain] | tuple[CompositeType, CompositeType]
+"""A type replaced by a new one of the same name, with the columns using it converted
+(old, new): an enum whose values are removed or reordered, a domain whose base type
+changes, a composite type whose attribute types change while a column uses it."""
+
+Rework = tuple[Table, Column, "Column | None"] | TypeRebuild | tuple[Function, Function]
 """Why an object is dropped to be created again: a column it uses changes type
-(table, before, after) or is dropped (after is None), the enum type of such a column
-is rebuilt (old enum, new enum), or a function it calls is dropped and created again
-(old, new: its result type changes, which CREATE OR REPLACE cannot do)."""
+(table, before, after) or is dropped (after is None), the type of such a column is
+rebuilt (old type, new type: ``TypeRebuild``), or a function it calls is dropped and
+created again (old, new: its result type changes, which CREATE OR REPLACE cannot do)."""
 
 
 _SUBJECT_FIELD: dict[type, str] = {}
@@ -223,6 +228,22 @@ class AlterDomain(Change):
 
 
 @dataclass(frozen=True)
+class RebuildDomain(Change):
+    """The base type changes while columns use the domain: a new domain replaces the
+    old one, and its columns (``columns``: (table, column) in the desired state) are
+    converted by a cast to the new base type. Objects using those columns are dropped
+    before and created after."""
+
+    action: ClassVar[Action] = "alter"
+    old: Domain
+    new: Domain
+    columns: tuple[tuple[Table, Column], ...] = ()
+
+    def describe(self) -> str:
+        return f"domain {self.key[1]}: rebuild ({self.old.base_type} → {self.new.base_type})"
+
+
+@dataclass(frozen=True)
 class CreateComposite(Change):
     action: ClassVar[Action] = "create"
     type: CompositeType
@@ -244,6 +265,24 @@ class AlterComposite(Change):
 
     def describe(self) -> str:
         return f"type {self.key[1]}: attributes ({', '.join(a for a, _ in self.new.attributes)})"
+
+
+@dataclass(frozen=True)
+class RebuildComposite(Change):
+    """Attribute types change while columns use the type (PostgreSQL refuses ALTER
+    ATTRIBUTE ... TYPE then): a new type replaces the old one and its columns are
+    converted through text (the attribute names stay, in order). Objects using those
+    columns are dropped before and created after."""
+
+    action: ClassVar[Action] = "alter"
+    old: CompositeType
+    new: CompositeType
+    columns: tuple[tuple[Table, Column], ...] = ()
+
+    def describe(self) -> str:
+        old = dict(self.old.attributes)
+        what = [f"{a} {old[a]} → {ty}" for a, ty in self.new.attributes if old.get(a) != ty]
+        return f"type {self.key[1]}: rebuild ({', '.join(what)})"
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,13 @@ from schemakit.changes import (
     SetPartitionOf,
     SetGrant,
     SetDefaultPrivilege,
+    RebuildComposite,
+    RebuildDomain,
     RebuildEnum,
     AddColumn,
     AddConstraint,
     AlterColumn,
+    CreateTable,
     AlterExtension,
     AlterPolicy,
     Change,
@@ -49,7 +52,7 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
-from schemakit.model import Constraint, Key, Model, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, qualified
 from schemakit.render.sql import render_change
 
 KIND_RANK = {
@@ -241,8 +244,18 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
             out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"attaching {table} scans it to check its bound", table))
     elif isinstance(c, SetGrant) and c.grant.object_key in current.objects:
         out.append(Hazard(hz.AUTHZ_UPDATE, c.describe()))
-    elif isinstance(c, RebuildEnum):
+    elif isinstance(c, (RebuildEnum, RebuildDomain, RebuildComposite)):
+        narrowing = isinstance(c, RebuildDomain) and not _widening(c.old.base_type, c.new.base_type)
         for t, col in c.columns:
+            if narrowing:
+                assert isinstance(c, RebuildDomain)
+                out.append(
+                    Hazard(
+                        hz.DELETES_DATA,
+                        f"{col.name}: {c.old.base_type} → {c.new.base_type} may not fit every value",
+                        t.identity,
+                    )
+                )
             out.append(Hazard(hz.TABLE_REWRITE, f"{col.name} is converted to the rebuilt {c.key[1]}", t.identity))
             out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {t.identity}", t.identity))
     elif isinstance(c, AlterExtension) and c.old.version != c.new.version:
@@ -260,6 +273,20 @@ DEFAULTED_KINDS = frozenset(
     {"schema", "type", "sequence", "function", "procedure", "table", "view", "materialized view"}
 )
 """Kinds whose new objects get default privileges."""
+
+
+def _waits_for(c: Change, dep: Change) -> bool:
+    """False when ``c`` needs the object of ``dep`` but not that change: a change to a
+    kept table needs a rebuilt type only when it gives a column that type (a column
+    that leaves the type goes before the rebuild instead)."""
+    if not isinstance(dep, (RebuildEnum, RebuildDomain, RebuildComposite)) or c.key[0] != "table":
+        return True
+    rebuilt = (dep.new.identity, dep.new.identity + "[]")
+    if isinstance(c, AddColumn):  # a generated column may read a converted one
+        return c.column.type in rebuilt or c.column.generated is not None
+    if isinstance(c, AlterColumn):
+        return c.new.type in rebuilt
+    return isinstance(c, CreateTable)
 
 
 def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
@@ -295,7 +322,7 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         if c.action != "drop" and not isinstance(c, DropColumn):  # a drop needs nothing new
             for dep in desired.depends.get(c.key, ()):
                 for j in by_key.get(dep, ()):
-                    if changes[j].action != "drop":
+                    if changes[j].action != "drop" and _waits_for(c, changes[j]):
                         edge(j, i)
         if c.action != "drop" and c.key in recreated:
             continue  # recreated: what it depended on before its drop no longer matters
@@ -321,6 +348,26 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         if old_type is not None:
             for j in by_key.get(("type", old_type.removesuffix("[]")), ()):
                 edge(i, j)
+    # An object dropped because a type it uses (through a column) is rebuilt goes
+    # before the rebuild and comes back after it.
+    for i, c in enumerate(changes):
+        cause = getattr(c, "reworked", None)
+        if cause is None or not isinstance(cause[0], (EnumType, Domain, CompositeType)):
+            continue
+        for j in by_key.get(("type", cause[1].identity), ()):
+            if isinstance(changes[j], (RebuildEnum, RebuildDomain, RebuildComposite)):
+                edge(i, j)
+                for k in by_key[c.key]:
+                    if changes[k].action != "drop":
+                        edge(j, k)
+    # A column that goes from a table whose columns a type rebuild converts goes first
+    # (a generated column over a converted one is dropped to be added again after).
+    for j, r in enumerate(changes):
+        if isinstance(r, (RebuildEnum, RebuildDomain, RebuildComposite)):
+            for t, _ in r.columns:
+                for i in by_key.get(t.key, ()):
+                    if isinstance(changes[i], DropColumn):
+                        edge(i, j)
     # Default privileges apply to what is created after them: the diff plans the
     # grants of new objects from the desired defaults, so they change first.
     defaults = [i for i, c in enumerate(changes) if isinstance(c, SetDefaultPrivilege)]

@@ -147,6 +147,7 @@ class Spec:
     overload: bool = False  # f_double(bigint) too, and a procedure
     comments: bool = False  # comments on the enums, domains, function, views and sequences
     defaults: tuple[str, ...] = ()  # ALTER DEFAULT PRIVILEGES statements (DEFAULTS), at the end
+    domain_base: str = "integer"  # the domains' base type: integer or bigint (a change rebuilds them)
 
 
 # -- rendering ----------------------------------------------------------------------
@@ -200,7 +201,7 @@ def render(spec: Spec) -> str:
         quoted = ", ".join(f"'{v}'" for v in labels)
         out.append(f"CREATE TYPE public.{name} AS ENUM ({quoted});")
     for name, bound in spec.domains:
-        out.append(f"CREATE DOMAIN public.{name} AS integer NOT NULL CHECK (VALUE < {bound});")
+        out.append(f"CREATE DOMAIN public.{name} AS {spec.domain_base} NOT NULL CHECK (VALUE < {bound});")
     for name, ftypes in spec.composites:
         fields = ", ".join(f"f{i} {t}" for i, t in enumerate(ftypes))
         out.append(f"CREATE TYPE public.{name} AS ({fields});")
@@ -505,7 +506,18 @@ def mutated(draw: st.DrawFn, a: Spec) -> Spec:
         elif choice == 3:  # reordered: rebuilt
             labels = tuple(draw(st.permutations(labels)))
         enums.append((name, labels))
-    spec = replace(a, enums=tuple(enums))
+    # Now and then a domain's base type changes (integer ↔ bigint: every value casts),
+    # or a composite's attribute types (same names: ALTER ATTRIBUTE, or a rebuild of the
+    # type when a column uses it; the tables are empty, so every cast through text works).
+    domain_base = a.domain_base
+    if a.domains and draw(st.integers(0, 5)) == 0:
+        domain_base = "bigint" if domain_base == "integer" else "integer"
+    composites = tuple(
+        (name, tuple(draw(st.sampled_from(["integer", "text", "boolean"])) for _ in ftypes))
+        if draw(st.integers(0, 5)) == 0 else (name, ftypes)
+        for name, ftypes in a.composites
+    )
+    spec = replace(a, enums=tuple(enums), domain_base=domain_base, composites=composites)
     tables = []
     names = {t.qname for t in a.tables}
     for t in a.tables:

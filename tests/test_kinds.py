@@ -386,6 +386,126 @@ def test_domain_create_and_alter_in_place(target: Target) -> None:
     assert query(target.url, "SELECT typdefault FROM pg_type WHERE typname = 'score'") == [("2",)]
 
 
+# A domain whose base type changes is rebuilt with the columns using it (and what
+# uses those columns): rows keep their values, the script runs twice harmlessly.
+
+SCORED = """
+CREATE DOMAIN public.score AS {base} CHECK (VALUE IS NOT NULL);
+COMMENT ON DOMAIN public.score IS 'a score';
+CREATE TABLE public.games (
+    id bigint PRIMARY KEY,
+    score public.score DEFAULT {default},
+    history public.score[]
+);
+CREATE INDEX games_score ON public.games (score);
+ALTER TABLE public.games ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "scored" ON public.games FOR SELECT TO authenticated USING (score IS NOT NULL);
+CREATE VIEW public.scores AS SELECT id, score FROM public.games;
+"""
+
+
+def _column_types(t: Target) -> list[tuple[str, str]]:
+    return query(t.url, "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute "
+                 "WHERE attrelid = 'public.games'::regclass AND attname IN ('score', 'history') ORDER BY 1")
+
+
+@pytest.mark.parametrize(
+    "before, after, default, rows, expected",
+    [
+        ("integer", "bigint", "0", "(1, 5, '{1,2}'), (2, 7, NULL)", [(1, "5", "{1,2}"), (2, "7", None)]),
+        ("varchar(20)", "text", "'x'", "(1, 'a', '{b,c}'), (2, 'd', NULL)", [(1, "a", "{b,c}"), (2, "d", None)]),
+        ("text", "integer", "'0'", "(1, '5', '{1,2}'), (2, '7', NULL)", [(1, "5", "{1,2}"), (2, "7", None)]),
+    ],
+)
+def test_domain_base_type_change_rebuilds_columns_and_dependents(
+    target: Target, tmp_path: Path, before: str, after: str, default: str, rows: str, expected: list[tuple]
+) -> None:
+    step(target, SCORED.format(base=before, default=default))
+    query(target.url, f"INSERT INTO public.games VALUES {rows}")
+    changed = SCORED.format(base=after, default=default.strip("'") if after == "integer" else default)
+    write(target, changed)
+    plan = target.plan("--format", "json")
+    assert "rebuild" in plan.stdout and "TABLE_REWRITE" in plan.stdout, plan.output
+    script = tmp_path / "rebuild.sql"
+    res = target.plan("--format", "sql", "--out", str(script))
+    assert res.exit_code == 0, res.output
+    done = _psql(target.url, script)
+    assert done.returncode == 0, done.stderr
+    oid = oid_of(target, "public.scores")
+    again = _psql(target.url, script)
+    assert again.returncode == 0, again.stderr
+    assert oid_of(target, "public.scores") == oid
+    assert "No changes" in target.plan().stdout
+    assert query(target.url, "SELECT id, score::text, history::text FROM public.games ORDER BY 1") == expected
+    assert _column_types(target) == [("history", "score[]"), ("score", "score")]
+    assert query(target.url, "SELECT format_type(typbasetype, typtypmod) FROM pg_type WHERE typname = 'score'") == [
+        (after.replace("varchar", "character varying"),)
+    ]
+    assert query(target.url, "SELECT count(*) FROM pg_type WHERE typname LIKE '%schemakit_old%'") == [(0,)]
+    assert query(target.url, "SELECT count(*) FROM pg_policy WHERE polname = 'scored'") == [(1,)]
+    assert query(target.url, "SELECT to_regclass('public.games_score') IS NOT NULL") == [(True,)]
+    assert query(target.url, "SELECT obj_description('public.score'::regtype, 'pg_type')") == [("a score",)]
+    assert query(target.url, "SELECT id, score::text FROM public.scores ORDER BY 1") == [(r[0], r[1]) for r in expected]
+    query(target.url, "INSERT INTO public.games (id) VALUES (3)")
+    assert query(target.url, "SELECT score::text FROM public.games WHERE id = 3") == [(default.strip("'"),)]
+
+
+def test_domain_base_type_change_under_a_partitioned_table(target: Target) -> None:
+    parts = """
+CREATE DOMAIN public.score AS {base};
+CREATE TABLE public.plays (id bigint NOT NULL, score public.score) PARTITION BY RANGE (id);
+CREATE TABLE public.plays_low PARTITION OF public.plays FOR VALUES FROM (0) TO (10);
+CREATE VIEW public.low_scores AS SELECT score FROM public.plays_low;
+"""
+    step(target, parts.format(base="integer"))
+    query(target.url, "INSERT INTO public.plays VALUES (1, 5)")
+    step(target, parts.format(base="bigint"))
+    assert query(target.url, "SELECT score::text FROM public.low_scores") == [("5",)]
+
+
+def test_domain_base_type_change_keeps_a_column_collation(target: Target) -> None:
+    named = """
+CREATE DOMAIN public.label AS {base};
+CREATE TABLE public.tags (id bigint PRIMARY KEY, label public.label COLLATE "C" NOT NULL DEFAULT 'x');
+"""
+    step(target, named.format(base="varchar(10)"))
+    query(target.url, "INSERT INTO public.tags VALUES (1, 'b'), (2, 'B')")
+    step(target, named.format(base="text"))
+    assert query(target.url, "SELECT label::text FROM public.tags ORDER BY label") == [("B",), ("b",)]
+
+
+def test_domain_base_type_change_under_a_generated_column_and_a_check(target: Target) -> None:
+    gen = """
+CREATE DOMAIN public.score AS {base};
+CREATE TABLE public.games (
+    id bigint PRIMARY KEY,
+    score public.score CHECK (score >= 0),
+    double_score bigint GENERATED ALWAYS AS (score * 2) STORED
+);
+"""
+    step(target, gen.format(base="integer"))
+    query(target.url, "INSERT INTO public.games (id, score) VALUES (1, 5)")
+    step(target, gen.format(base="bigint"))
+    assert query(target.url, "SELECT score::text, double_score FROM public.games") == [("5", 10)]
+
+
+def test_domain_base_type_change_that_does_not_fit_changes_nothing(target: Target) -> None:
+    step(target, SCORED.format(base="text", default="'0'"))
+    query(target.url, "INSERT INTO public.games VALUES (1, 'five', NULL)")
+    write(target, SCORED.format(base="integer", default="0"))
+    res = target.apply("--allow-hazards", "all", "--allow-destructive")
+    assert res.exit_code == 1, res.output
+    assert "five" in res.output
+    assert query(target.url, "SELECT format_type(typbasetype, typtypmod) FROM pg_type WHERE typname = 'score'") == [("text",)]
+    assert query(target.url, "SELECT id, score::text FROM public.scores") == [(1, "five")]
+
+
+def test_domain_base_type_change_without_columns_recreates_it(target: Target) -> None:
+    step(target, "CREATE DOMAIN public.score AS integer;\n")
+    step(target, "CREATE DOMAIN public.score AS bigint;\n")
+    assert query(target.url, "SELECT format_type(typbasetype, typtypmod) FROM pg_type WHERE typname = 'score'") == [("bigint",)]
+
+
 COMPOSITE = """
 CREATE TYPE public.money_amount AS ({fields});
 CREATE TABLE public.prices (id bigint PRIMARY KEY, amount public.money_amount);
@@ -398,6 +518,29 @@ def test_composite_type_attributes_change_in_place(target: Target) -> None:
     step(target, COMPOSITE.format(fields="value numeric, currency text, note text"))
     step(target, COMPOSITE.format(fields="value numeric, note text"))
     assert query(target.url, "SELECT (amount).value, (amount).note FROM public.prices") == [(5, None)]
+
+
+PRICED = COMPOSITE + """CREATE VIEW public.amounts AS SELECT id, amount FROM public.prices;
+CREATE TABLE public.baskets (id bigint PRIMARY KEY, items public.money_amount[] DEFAULT '{{}}');
+"""
+
+
+def test_composite_attribute_type_change_under_a_column_rebuilds_it(target: Target, tmp_path: Path) -> None:
+    step(target, PRICED.format(fields="value integer, currency varchar(3)"))
+    query(target.url, "INSERT INTO public.prices VALUES (1, ROW(5, 'EUR')), (2, NULL)")
+    query(target.url, "INSERT INTO public.baskets VALUES (1, ARRAY[ROW(1, 'USD')::public.money_amount]), (2, DEFAULT)")
+    write(target, PRICED.format(fields="value numeric(12, 2), currency text"))
+    script = tmp_path / "rebuild.sql"
+    res = target.plan("--format", "sql", "--out", str(script))
+    assert res.exit_code == 0, res.output
+    done = _psql(target.url, script)
+    assert done.returncode == 0, done.stderr
+    again = _psql(target.url, script)
+    assert again.returncode == 0, again.stderr
+    assert "No changes" in target.plan().stdout
+    assert query(target.url, "SELECT id, amount::text FROM public.amounts ORDER BY 1") == [(1, "(5.00,EUR)"), (2, None)]
+    assert query(target.url, "SELECT id, items::text FROM public.baskets ORDER BY 1") == [(1, '{"(1.00,USD)"}'), (2, "{}")]
+    assert query(target.url, "SELECT count(*) FROM pg_type WHERE typname LIKE '%schemakit_old%'") == [(0,)]
 
 
 def test_view_becomes_materialized_view(target: Target) -> None:
@@ -787,3 +930,13 @@ def test_unique_constraint_and_unique_index_of_the_same_name_swap(target: Target
     step(target, as_constraint)
     assert query(target.url, "SELECT contype::text FROM pg_constraint WHERE conname = 'items_name_key'") == [("u",)]
     assert query(target.url, "SELECT count(*) FROM public.items") == [(2,)]
+
+
+def test_composite_attribute_type_and_attribute_list_change_under_a_column_is_refused(target: Target) -> None:
+    step(target, COMPOSITE.format(fields="value integer, currency text"))
+    write(target, COMPOSITE.format(fields="value numeric, currency text, note text"))
+    res = target.plan()
+    assert res.exit_code == 1, res.output
+    assert "public.money_amount" in res.output and "one step" in res.output
+    write(target, COMPOSITE.format(fields="value numeric, currency text"))
+    assert "rebuild (value integer → numeric)" in target.plan().stdout

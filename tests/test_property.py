@@ -129,6 +129,24 @@ REGRESSIONS: list[tuple[str, str, str]] = [
         """CREATE TYPE public.mood0 AS ENUM ('d', 'e');
         CREATE TABLE public.t1 (id bigint PRIMARY KEY, c0 public.mood0);""",
     ),
+    (
+        "a domain's base type changes under columns, an index and a view",
+        """CREATE DOMAIN public.dom0 AS integer NOT NULL CHECK (VALUE < 10);
+        CREATE TABLE public.t0 (id bigint PRIMARY KEY, c0 public.dom0 DEFAULT 1, c1 public.dom0);
+        CREATE INDEX t0_ix0 ON public.t0 (c0); CREATE VIEW public.v0 AS SELECT id, c0 FROM public.t0;""",
+        """CREATE DOMAIN public.dom0 AS bigint NOT NULL CHECK (VALUE < 10);
+        CREATE TABLE public.t0 (id bigint PRIMARY KEY, c0 public.dom0 DEFAULT 1, c1 integer);
+        CREATE INDEX t0_ix0 ON public.t0 (c0); CREATE VIEW public.v0 AS SELECT id, c0 FROM public.t0;""",
+    ),
+    (
+        "a composite's attribute types change under a column and a view",
+        """CREATE TYPE public.pair0 AS (f0 integer, f1 text);
+        CREATE TABLE public.t0 (id bigint PRIMARY KEY, c0 public.pair0, c1 text);
+        CREATE VIEW public.v0 AS SELECT id, c0 FROM public.t0;""",
+        """CREATE TYPE public.pair0 AS (f0 text, f1 boolean);
+        CREATE TABLE public.t0 (id bigint PRIMARY KEY, c0 public.pair0, c1 public.pair0);
+        CREATE VIEW public.v0 AS SELECT id, c0 FROM public.t0;""",
+    ),
 ]
 
 

@@ -25,6 +25,7 @@ from schemakit.changes import (
     AlterSequence,
     Change,
     Rework,
+    TypeRebuild,
     CreateComposite,
     CreateDomain,
     CreateEnum,
@@ -55,6 +56,8 @@ from schemakit.changes import (
     DropTable,
     DropTrigger,
     DropView,
+    RebuildComposite,
+    RebuildDomain,
     RebuildEnum,
     RenameEnumValue,
     ReplaceConstraint,
@@ -138,7 +141,7 @@ def diff_models(current: Model, desired: Model, renames: EnumRenames | None = No
 
 def _recreates(c: Change) -> bool:
     """True when the change drops and creates its object again (losing its comment)."""
-    if isinstance(c, (ReplaceIndex, ReplaceConstraint, RebuildEnum)):
+    if isinstance(c, (ReplaceIndex, ReplaceConstraint, RebuildEnum, RebuildDomain, RebuildComposite)):
         return True
     if isinstance(c, AlterPolicy):
         return c.recreate
@@ -235,19 +238,59 @@ def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                         after=unrenamed.get(after, after) if after is not None else None,
                     )
             else:
-                yield RebuildEnum(old=old, new=new, columns=tuple(_enum_columns(current, desired, old)))
+                yield RebuildEnum(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
         yield from _comment(old, new)
 
 
-def _enum_columns(current: Model, desired: Model, enum: EnumType) -> Iterator[tuple[Table, Column]]:
-    """Columns of kept tables that have the enum type (or an array of it) on both sides."""
+def _type_columns(
+    current: Model, desired: Model, identity: str, partitions: bool = True
+) -> Iterator[tuple[Table, Column]]:
+    """Columns of kept tables that have the type (or an array of it) on both sides;
+    without ``partitions``, not those of partitions (converted with their parent's)."""
     for old_t, new_t in _pairs(current, desired, Table):
         if old_t is None or new_t is None:
             continue
+        if not partitions and new_t.partition_of is not None and old_t.partition_of is not None:
+            continue
         for col in new_t.columns:
             before = old_t.column(col.name)
-            if before is not None and before.type == col.type and col.type in (enum.identity, enum.identity + "[]"):
+            if before is not None and before.type == col.type and col.type in (identity, identity + "[]"):
                 yield new_t, col
+
+
+def rebuilt_types(current: Model, desired: Model, renames: EnumRenames) -> list[TypeRebuild]:
+    """Types replaced by a new one of the same name, their columns converted."""
+    out: list[TypeRebuild] = list(rebuilt_enums(current, desired, renames))
+    for old_d, new_d in _pairs(current, desired, Domain):
+        if old_d is not None and new_d is not None and _domain_rebuilt(current, desired, old_d, new_d):
+            out.append((old_d, new_d))
+    for old_c, new_c in _pairs(current, desired, CompositeType):
+        if old_c is not None and new_c is not None and _composite_rebuilt(current, desired, old_c, new_c):
+            out.append((old_c, new_c))
+    return out
+
+
+def _domain_rebuilt(current: Model, desired: Model, old: Domain, new: Domain) -> bool:
+    """The base type changes while a column uses the domain (or else it is simply
+    dropped and created again)."""
+    return old.base_type != new.base_type and any(_type_columns(current, desired, old.identity))
+
+
+def _composite_rebuilt(current: Model, desired: Model, old: CompositeType, new: CompositeType) -> bool:
+    """An attribute keeps its name but changes type while a column uses the type:
+    PostgreSQL refuses ALTER ATTRIBUTE ... TYPE then."""
+    before = dict(old.attributes)
+    if all(before.get(a, ty) == ty for a, ty in new.attributes):
+        return False
+    if not any(_type_columns(current, desired, old.identity)):
+        return False
+    if [a for a, _ in old.attributes] != [a for a, _ in new.attributes]:
+        raise SchemakitError(
+            f"type {new.identity}: its attributes change type and are added, dropped or reordered "
+            "while a column uses the type; that cannot be done in one step",
+            hint="change the attribute types in one plan and apply it, then add or drop attributes in another",
+        )
+    return True
 
 
 def rebuilt_enums(current: Model, desired: Model, renames: EnumRenames) -> list[tuple[EnumType, EnumType]]:
@@ -271,6 +314,8 @@ def _domains(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             continue
         if old is None:
             yield CreateDomain(new)
+        elif _domain_rebuilt(current, desired, old, new):
+            yield RebuildDomain(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
         elif old.base_type != new.base_type:
             yield DropDomain(old)
             yield CreateDomain(new)
@@ -287,6 +332,8 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
             continue
         if old is None:
             yield CreateComposite(new)
+        elif _composite_rebuilt(current, desired, old, new):
+            yield RebuildComposite(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
         elif old.attributes != new.attributes:
             yield AlterComposite(old=old, new=new)
         yield from _comment(old, new)
@@ -412,9 +459,9 @@ def reworked_columns(
             after = new_t.column(col.name)
             if after is None or (after.type, after.collation) != (col.type, col.collation):
                 out[column_key(old_t.key, col.name)] = (new_t, col, after)
-    for old_e, new_e in rebuilt_enums(current, desired, renames):
-        for table, col in _enum_columns(current, desired, old_e):
-            out[column_key(table.key, col.name)] = (old_e, new_e)
+    for rebuilt in rebuilt_types(current, desired, renames):
+        for table, col in _type_columns(current, desired, rebuilt[0].identity):
+            out[column_key(table.key, col.name)] = rebuilt
     for old_f, new_f in functions:
         out[old_f.key] = (old_f, new_f)
     return out

@@ -34,6 +34,8 @@ from schemakit.changes import (
     SetGrant,
     SetDefaultPrivilege,
     DropColumnDefault,
+    RebuildComposite,
+    RebuildDomain,
     RebuildEnum,
     AlterComposite,
     AlterDomain,
@@ -42,6 +44,7 @@ from schemakit.changes import (
     DropComposite,
     DropDomain,
     Rework,
+    TypeRebuild,
     AddColumn,
     AddConstraint,
     AddEnumValue,
@@ -463,39 +466,62 @@ def _(c: RenameEnumValue) -> list[str]:
     return [guard(what=f"type {e.identity}", probe=probe, target="renamed", origin="old", actions=[text(rename)])]
 
 
-@render_change.register
-def _(c: RebuildEnum) -> list[str]:
-    e = c.new
-    name = ident(e.schema, e.name)
-    retired = Name(e.schema, f"{e.name}__schemakit_old")
-    actions = [
-        text(sql.SQL("ALTER TYPE {} RENAME TO {}").format(name, Name(f"{e.name}__schemakit_old"))),
-        text(sql.SQL("CREATE TYPE {} AS ENUM ({})").format(name, sql.SQL(", ").join(sql.Literal(v) for v in e.labels))),
-    ]
-    for t, col in c.columns:
+def _retired(schema: str, name: str) -> tuple[sql.Composable, sql.Composable]:
+    """(new name, qualified name) a rebuilt type's old self takes while its columns move."""
+    return Name(f"{name}__schemakit_old"), Name(schema, f"{name}__schemakit_old")
+
+
+def _convert_columns(columns: tuple[tuple[Table, Column], ...], via: str) -> list[str]:
+    """Each column (of the rebuilt type or an array of it) converted to the new type
+    through ``via`` (a type text), its default dropped first and set again after:
+    whatever default it has now (maybe one the plan drops later) may not cast."""
+    out: list[str] = []
+    for t, col in columns:
         table, column = ident(t.schema, t.name), Name(col.name)
-        array = col.type.endswith("[]")
-        # Whatever default it has now (maybe one the plan drops later) cannot be cast.
-        actions.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, column)))
-        actions.append(
+        array = sql.SQL("[]" if col.type.endswith("[]") else "")
+        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, column)))
+        collate = sql.SQL(" COLLATE {}").format(sql.SQL(col.collation)) if col.collation else sql.SQL("")
+        out.append(
             text(
-                sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::text{}::{}").format(
-                    table, column, sql.SQL(col.type), column, sql.SQL("[]" if array else ""), sql.SQL(col.type)
+                sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}{} USING {}::{}{}::{}").format(
+                    table, column, sql.SQL(col.type), collate, column, sql.SQL(via), array, sql.SQL(col.type)
                 )
             )
         )
         if col.default is not None:
-            actions.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(table, column, sql.SQL(col.default))))
-    actions.append(text(sql.SQL("DROP TYPE {}").format(retired)))
-    return [
-        guard(
-            what=f"type {e.identity}",
-            probe=enum_probe(e),
-            target=",".join(e.labels),
-            origin=",".join(c.old.labels),
-            actions=actions,
-        )
+            out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(table, column, sql.SQL(col.default))))
+    return out
+
+
+@render_change.register
+def _(c: RebuildEnum) -> list[str]:
+    e = c.new
+    name = ident(e.schema, e.name)
+    renamed, retired = _retired(e.schema, e.name)
+    actions = [
+        text(sql.SQL("ALTER TYPE {} RENAME TO {}").format(name, renamed)),
+        text(sql.SQL("CREATE TYPE {} AS ENUM ({})").format(name, sql.SQL(", ").join(sql.Literal(v) for v in e.labels))),
+        *_convert_columns(c.columns, "text"),
+        text(sql.SQL("DROP TYPE {}").format(retired)),
     ]
+    return [rebuild_guard((c.old, c.new), actions)]
+
+
+def rebuild_guard(cause: TypeRebuild, actions: list[str]) -> str:
+    """``actions`` run only while the rebuilt type is in its old state (a re-run of
+    the script finds it in the new one and does nothing)."""
+    old, new = cause
+    if isinstance(old, EnumType):
+        assert isinstance(new, EnumType)
+        probe, target, origin = enum_probe(new), ",".join(new.labels), ",".join(old.labels)
+    elif isinstance(old, Domain):
+        assert isinstance(new, Domain)
+        probe, target, origin = _domain_probe(new), new.base_type, old.base_type
+    else:
+        assert isinstance(new, CompositeType)
+        probe = _composite_probe(new)
+        target, origin = _attributes_state(new.attributes), _attributes_state(old.attributes)
+    return guard(what=f"type {new.identity}", probe=probe, target=target, origin=origin, actions=actions)
 
 
 @render_change.register
@@ -529,9 +555,11 @@ def _domain_check_probe(d: Domain, name: str) -> sql.Composable:
     ).format(sql.Literal(text(ident(d.schema, d.name))), sql.Literal(name))
 
 
-@render_change.register
-def _(c: CreateDomain) -> list[str]:
-    d = c.domain
+def _domain_probe(d: Domain) -> sql.Composable:
+    return _type_probe(d.schema, d.name, "pg_catalog.format_type(t.typbasetype, t.typtypmod)", "d")
+
+
+def _create_domain_sql(d: Domain) -> str:
     parts: list[sql.Composable] = [
         sql.SQL("CREATE DOMAIN {} AS {}").format(ident(d.schema, d.name), sql.SQL(d.base_type))
     ]
@@ -541,15 +569,34 @@ def _(c: CreateDomain) -> list[str]:
         parts.append(sql.SQL("NOT NULL"))
     for name, definition in d.checks:
         parts.append(sql.SQL("CONSTRAINT {} {}").format(Name(name), sql.SQL(definition)))
+    return text(sql.SQL(" ").join(parts))
+
+
+@render_change.register
+def _(c: CreateDomain) -> list[str]:
+    d = c.domain
     return [
         guard(
             what=f"domain {d.identity}",
-            probe=_type_probe(d.schema, d.name, "pg_catalog.format_type(t.typbasetype, t.typtypmod)", "d"),
+            probe=_domain_probe(d),
             target=d.base_type,
             origin=None,
-            actions=[text(sql.SQL(" ").join(parts))],
+            actions=[_create_domain_sql(d)],
         )
     ]
+
+
+@render_change.register
+def _(c: RebuildDomain) -> list[str]:
+    d = c.new
+    renamed, retired = _retired(d.schema, d.name)
+    actions = [
+        text(sql.SQL("ALTER DOMAIN {} RENAME TO {}").format(ident(d.schema, d.name), renamed)),
+        _create_domain_sql(d),
+        *_convert_columns(c.columns, d.base_type),
+        text(sql.SQL("DROP DOMAIN {}").format(retired)),
+    ]
+    return [rebuild_guard((c.old, c.new), actions)]
 
 
 @render_change.register
@@ -590,6 +637,19 @@ def _(c: AlterDomain) -> list[str]:
     return out
 
 
+@render_change.register
+def _(c: RebuildComposite) -> list[str]:
+    t = c.new
+    renamed, retired = _retired(t.schema, t.name)
+    actions = [
+        text(sql.SQL("ALTER TYPE {} RENAME TO {}").format(ident(t.schema, t.name), renamed)),
+        _create_composite_sql(t),
+        *_convert_columns(c.columns, "text"),
+        text(sql.SQL("DROP TYPE {}").format(retired)),
+    ]
+    return [rebuild_guard((c.old, c.new), actions)]
+
+
 def _attributes_state(attributes: tuple[tuple[str, str], ...]) -> str:
     return ",".join(f"{name} {type_}" for name, type_ in attributes)
 
@@ -605,17 +665,21 @@ def _composite_probe(t: CompositeType) -> sql.Composable:
     )
 
 
+def _create_composite_sql(t: CompositeType) -> str:
+    fields = sql.SQL(", ").join(sql.SQL("{} {}").format(Name(a), sql.SQL(ty)) for a, ty in t.attributes)
+    return text(sql.SQL("CREATE TYPE {} AS ({})").format(ident(t.schema, t.name), fields))
+
+
 @render_change.register
 def _(c: CreateComposite) -> list[str]:
     t = c.type
-    fields = sql.SQL(", ").join(sql.SQL("{} {}").format(Name(a), sql.SQL(ty)) for a, ty in t.attributes)
     return [
         guard(
             what=f"type {t.identity}",
             probe=_composite_probe(t),
             target=_attributes_state(t.attributes),
             origin=None,
-            actions=[text(sql.SQL("CREATE TYPE {} AS ({})").format(ident(t.schema, t.name), fields))],
+            actions=[_create_composite_sql(t)],
         )
     ]
 
@@ -868,15 +932,8 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
             origin=old_f.result,
             actions=[drop],
         )
-    if isinstance(cause[0], EnumType):
-        old_e, new_e = cause
-        return guard(
-            what=f"type {new_e.identity}",
-            probe=enum_probe(new_e),
-            target=",".join(new_e.labels),
-            origin=",".join(old_e.labels),
-            actions=[drop],
-        )
+    if isinstance(cause[0], (EnumType, Domain, CompositeType)):
+        return rebuild_guard(cause, [drop])
     table, before, after = cause
     return guard(
         what=f"column {table.identity}.{before.name}",
