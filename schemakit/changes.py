@@ -186,6 +186,10 @@ class RebuildEnum(Change):
     new: EnumType
     columns: tuple[tuple[Table, Column], ...] = ()
 
+    @property
+    def cause(self) -> tuple[EnumType, EnumType]:
+        return self.old, self.new
+
     def describe(self) -> str:
         removed = [v for v in self.old.labels if v not in self.new.labels]
         what = f"remove {', '.join(map(repr, removed))}" if removed else "reorder values"
@@ -239,6 +243,10 @@ class RebuildDomain(Change):
     new: Domain
     columns: tuple[tuple[Table, Column], ...] = ()
 
+    @property
+    def cause(self) -> tuple[Domain, Domain]:
+        return self.old, self.new
+
     def describe(self) -> str:
         return f"domain {self.key[1]}: rebuild ({self.old.base_type} → {self.new.base_type})"
 
@@ -278,6 +286,10 @@ class RebuildComposite(Change):
     old: CompositeType
     new: CompositeType
     columns: tuple[tuple[Table, Column], ...] = ()
+
+    @property
+    def cause(self) -> tuple[CompositeType, CompositeType]:
+        return self.old, self.new
 
     def describe(self) -> str:
         old = dict(self.old.attributes)
@@ -642,6 +654,20 @@ class PrivilegeDelta:
     def gained_option(self) -> list[str]:
         return added(self.before_grantable, self.wanted[1])
 
+    def what(self) -> str:
+        """The delta in words, for summaries."""
+        parts = [
+            f"{verb} {', '.join(names)}"
+            for verb, names in (
+                ("grant", self.added),
+                ("with grant option:", self.gained_option),
+                ("revoke", self.removed),
+                ("without grant option:", self.lost_option),
+            )
+            if names
+        ]
+        return "; ".join(parts)
+
 
 @dataclass(frozen=True)
 class SetGrant(PrivilegeDelta, Change):
@@ -662,15 +688,8 @@ class SetGrant(PrivilegeDelta, Change):
 
     def describe(self) -> str:
         g = self.grant
-        what = []
-        if self.added:
-            what.append(f"grant {', '.join(self.added)}")
-        if self.removed:
-            what.append(f"revoke {', '.join(self.removed)}")
-        if not what:
-            what.append("grant option")
         where = f"{g.on}.{g.column}" if g.column else g.on
-        return f"privileges on {g.on_kind} {where} for {g.grantee}: {'; '.join(what)}"
+        return f"privileges on {g.on_kind} {where} for {g.grantee}: {self.what()}"
 
 
 @dataclass(frozen=True)
@@ -690,17 +709,8 @@ class SetDefaultPrivilege(PrivilegeDelta, Change):
 
     def describe(self) -> str:
         d = self.privilege
-        what = []
-        if self.added:
-            what.append(f"grant {', '.join(self.added)}")
-        if self.gained_option:
-            what.append(f"with grant option: {', '.join(self.gained_option)}")
-        if self.removed:
-            what.append(f"revoke {', '.join(self.removed)}")
-        if self.lost_option:
-            what.append(f"without grant option: {', '.join(self.lost_option)}")
         where = f" in schema {d.schema}" if d.schema is not None else ""
-        return f"default privileges on {d.objects.lower()}{where} for {d.grantee}: {'; '.join(what)}"
+        return f"default privileges on {d.objects.lower()}{where} for {d.grantee}: {self.what()}"
 
 
 # -- publications and replica identity ------------------------------------------------

@@ -496,15 +496,23 @@ def _convert_columns(columns: tuple[tuple[Table, Column], ...], via: str) -> lis
 @render_change.register
 def _(c: RebuildEnum) -> list[str]:
     e = c.new
-    name = ident(e.schema, e.name)
-    renamed, retired = _retired(e.schema, e.name)
+    labels = sql.SQL(", ").join(sql.Literal(v) for v in e.labels)
+    create = text(sql.SQL("CREATE TYPE {} AS ENUM ({})").format(ident(e.schema, e.name), labels))
+    return _rebuild_type(c, "TYPE", create, via="text")
+
+
+def _rebuild_type(c: RebuildEnum | RebuildDomain | RebuildComposite, keyword: str, create: str, via: str) -> list[str]:
+    """Rename the old type away, create the new one, convert the columns of that type
+    (through ``via``), drop the old type; all skipped when the type is already new."""
+    t = c.new
+    renamed, retired = _retired(t.schema, t.name)
     actions = [
-        text(sql.SQL("ALTER TYPE {} RENAME TO {}").format(name, renamed)),
-        text(sql.SQL("CREATE TYPE {} AS ENUM ({})").format(name, sql.SQL(", ").join(sql.Literal(v) for v in e.labels))),
-        *_convert_columns(c.columns, "text"),
-        text(sql.SQL("DROP TYPE {}").format(retired)),
+        text(sql.SQL("ALTER {} {} RENAME TO {}").format(sql.SQL(keyword), ident(t.schema, t.name), renamed)),
+        create,
+        *_convert_columns(c.columns, via),
+        text(sql.SQL("DROP {} {}").format(sql.SQL(keyword), retired)),
     ]
-    return [rebuild_guard((c.old, c.new), actions)]
+    return [rebuild_guard(c.cause, actions)]
 
 
 def rebuild_guard(cause: TypeRebuild, actions: list[str]) -> str:
@@ -588,15 +596,7 @@ def _(c: CreateDomain) -> list[str]:
 
 @render_change.register
 def _(c: RebuildDomain) -> list[str]:
-    d = c.new
-    renamed, retired = _retired(d.schema, d.name)
-    actions = [
-        text(sql.SQL("ALTER DOMAIN {} RENAME TO {}").format(ident(d.schema, d.name), renamed)),
-        _create_domain_sql(d),
-        *_convert_columns(c.columns, d.base_type),
-        text(sql.SQL("DROP DOMAIN {}").format(retired)),
-    ]
-    return [rebuild_guard((c.old, c.new), actions)]
+    return _rebuild_type(c, "DOMAIN", _create_domain_sql(c.new), via=c.new.base_type)
 
 
 @render_change.register
@@ -639,15 +639,7 @@ def _(c: AlterDomain) -> list[str]:
 
 @render_change.register
 def _(c: RebuildComposite) -> list[str]:
-    t = c.new
-    renamed, retired = _retired(t.schema, t.name)
-    actions = [
-        text(sql.SQL("ALTER TYPE {} RENAME TO {}").format(ident(t.schema, t.name), renamed)),
-        _create_composite_sql(t),
-        *_convert_columns(c.columns, "text"),
-        text(sql.SQL("DROP TYPE {}").format(retired)),
-    ]
-    return [rebuild_guard((c.old, c.new), actions)]
+    return _rebuild_type(c, "TYPE", _create_composite_sql(c.new), via="text")
 
 
 def _attributes_state(attributes: tuple[tuple[str, str], ...]) -> str:
