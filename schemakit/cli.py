@@ -560,9 +560,9 @@ def diff(
     """Print the changes that turn database A into database B (like migra). Nothing is changed."""
     url: str | None = url_a
     try:
-        with connect(url_a) as conn_a:
+        with connect(url_a, given_by="URL_A") as conn_a:
             url = url_b
-            with connect(url_b) as conn_b, in_background(lambda: read_fingerprinted(conn_b)) as reading_b:
+            with connect(url_b, given_by="URL_B") as conn_b, in_background(lambda: read_fingerprinted(conn_b)) as reading_b:
                 url = url_a
                 current = read_current(conn_a)  # while B is read
                 url = url_b

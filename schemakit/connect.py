@@ -50,8 +50,11 @@ def with_database(url: str, dbname: str) -> str:
     return make_conninfo(url, dbname=dbname)
 
 
-def connect(url: str, *, autocommit: bool = True, application: str = "schemakit") -> psycopg.Connection[Any]:
-    """Open a connection; transaction-mode poolers (port 6543) get no prepared statements."""
+def connect(
+    url: str, *, autocommit: bool = True, application: str = "schemakit", given_by: str = "--db or DATABASE_URL"
+) -> psycopg.Connection[Any]:
+    """Open a connection; transaction-mode poolers (port 6543) get no prepared statements.
+    ``given_by`` names where the URL came from, for the hint of a failure."""
     params = conninfo_to_dict(url)
     kwargs: dict[str, Any] = {"autocommit": autocommit}
     if str(params.get("port", "")) == POOLER_PORT:
@@ -63,5 +66,5 @@ def connect(url: str, *, autocommit: bool = True, application: str = "schemakit"
     except psycopg.OperationalError as exc:
         raise ConnectError(
             f"cannot connect to {redact(url)}: {redact_text(str(exc).strip(), url)}",
-            hint="check the URL given by --db or DATABASE_URL, and that the server is running",
+            hint=f"check the URL given by {given_by}, and that the server is running",
         ) from None

@@ -98,6 +98,6 @@ def _line_text(where: Location) -> str | None:
 def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str) -> Model:
     """Load the statements into a fresh shadow database and read its model."""
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
-        with connect(url, autocommit=True) as conn:
+        with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             load_statements(conn, statements, shadow_admin_url)
             return read_model(conn, rows=declared(statements))

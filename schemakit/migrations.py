@@ -163,7 +163,7 @@ def replayed_states(
     """Replay ``migrations`` on one empty shadow; the state after the last file, or with
     ``every`` the state before the first file and after each one (one catalog read per file)."""
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
-        with connect(url, autocommit=True) as conn:
+        with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             if not every:
                 replay(conn, migrations, shadow_admin_url)
                 last = migrations[-1].version if migrations else None

@@ -51,7 +51,7 @@ def rehearse(
     desired state. ``desired`` gives the desired model (or None when unknown), only
     called to explain a failure."""
     with shadow.temporary_database(shadow_admin_url, baseline=baseline, prefix="schemakit_rehearsal") as url:
-        with connect(url, autocommit=True) as conn:
+        with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             _reproduce(conn, current, settings)
             try:
                 execute_plan(conn, plan, settings, history=False)

@@ -41,6 +41,11 @@ def test_password_never_appears(baseline_db: str, pg_admin_url: str, tmp_path: P
     )
     outputs.append(t.plan().output)
     outputs.append(run_cli("plan", "--schema-dir", str(t.schema_dir), "--db", f"postgresql://u:{SECRET}@127.0.0.1:1/x").output)
+    # diff reads both databases at once: a failure is reported for the URL that failed.
+    unreachable = run_cli("diff", url, f"postgresql://u:{SECRET}@127.0.0.1:1/x")
+    assert unreachable.exit_code == 1
+    assert "127.0.0.1:1/x" in unreachable.output and "check the URL given by URL_B" in unreachable.output
+    outputs.append(unreachable.output)
     history = query(url, "SELECT row_to_json(h)::text FROM schemakit.history h")
     assert history
     for text in [*outputs, *(row[0] for row in history)]:
