@@ -42,11 +42,13 @@ TypeRebuild = tuple[EnumType, EnumType] | tuple[Domain, Domain] | tuple[Composit
 (old, new): an enum whose values are removed or reordered, a domain whose base type
 changes, a composite type whose attribute types change while a column uses it."""
 
-Rework = tuple[Table, Column, "Column | None"] | TypeRebuild | tuple[Function, Function]
+Rework = tuple[Table, Column, "Column | None"] | TypeRebuild | tuple[Function, Function] | tuple[Table, Table]
 """Why an object is dropped to be created again: a column it uses changes type
 (table, before, after) or is dropped (after is None), the type of such a column is
-rebuilt (old type, new type: ``TypeRebuild``), or a function it calls is dropped and
-created again (old, new: its result type changes, which CREATE OR REPLACE cannot do)."""
+rebuilt (old type, new type: ``TypeRebuild``), a function it calls is dropped and
+created again (old, new: its result type changes, which CREATE OR REPLACE cannot do),
+or the table it uses is rebuilt because its partitioning changes (old, new:
+``RebuildTable``)."""
 
 
 _SUBJECT_FIELD: dict[type, str] = {}
@@ -799,3 +801,44 @@ class SyncRows(Change):
             what.append(f"{len(self.deletes)} deleted")
         return f"rows of {self.key[1]}: {', '.join(what)}"
 
+
+
+# -- partitioning changes ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RebuildTable(Change):
+    """How the table is partitioned changes (regular ↔ partitioned, another key or
+    strategy), which PostgreSQL cannot do in place: a new table is created beside the
+    old one with its desired ``partitions`` (parents first), the rows of the columns
+    both share are copied, the old table is renamed away and dropped (with its old
+    partitions) and the new one renamed into place. What uses the table is dropped
+    before and created after (``Rework`` cause ``(old, new)``). ``serials`` are the
+    (column, sequence) of folded serial columns, whose sequence the new table keeps."""
+
+    action: ClassVar[Action] = "alter"
+    old: Table
+    new: Table
+    partitions: tuple[Table, ...] = ()
+    serials: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def cause(self) -> tuple[Table, Table]:
+        return self.old, self.new
+
+    @property
+    def copied(self) -> tuple[str, ...]:
+        """The columns whose values are copied: in both tables, and not generated in the new one."""
+        return tuple(
+            c.name for c in self.new.columns if c.generated is None and self.old.column(c.name) is not None
+        )
+
+    @property
+    def lost(self) -> tuple[str, ...]:
+        """Old columns the new table does not have."""
+        return tuple(c.name for c in self.old.columns if self.new.column(c.name) is None)
+
+    def describe(self) -> str:
+        before = self.old.partition_by or "not partitioned"
+        after = self.new.partition_by or "not partitioned"
+        return f"table {self.key[1]}: rebuild to change its partitioning ({before} → {after}), rows copied"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from schemakit import hazards as hz
 from schemakit.changes import (
@@ -29,6 +29,7 @@ from schemakit.changes import (
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
+    RebuildTable,
     AddColumn,
     AddConstraint,
     AlterColumn,
@@ -52,7 +53,7 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, Table, qualified
 from schemakit.render.sql import render_change
 
 KIND_RANK = {
@@ -258,6 +259,14 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
                 )
             out.append(Hazard(hz.TABLE_REWRITE, f"{col.name} is converted to the rebuilt {c.key[1]}", t.identity))
             out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {t.identity}", t.identity))
+    elif isinstance(c, RebuildTable):
+        was, now = c.old.partition_by or "not partitioned", c.new.partition_by or "not partitioned"
+        out.append(
+            Hazard(hz.TABLE_REWRITE, f"{table} is rebuilt ({was} → {now}): its rows are copied into a new table", table)
+        )
+        out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"{table} is renamed away and dropped", table))
+        if c.lost:
+            out.append(Hazard(hz.DELETES_DATA, f"the rebuilt {table} has no column {', '.join(c.lost)}", table))
     elif isinstance(c, AlterExtension) and c.old.version != c.new.version:
         out.append(Hazard(hz.EXTENSION_VERSION, f"{c.old.version} → {c.new.version}"))
     elif isinstance(c, CreateTrigger) and c.old is not None:
@@ -368,12 +377,13 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
                 for i in by_key.get(t.key, ()):
                     if isinstance(changes[i], DropColumn):
                         edge(i, j)
+    _order_table_rebuilds(changes, by_key, edge)
     # Default privileges apply to what is created after them: the diff plans the
     # grants of new objects from the desired defaults, so they change first.
     defaults = [i for i, c in enumerate(changes) if isinstance(c, SetDefaultPrivilege)]
     if defaults:
         for j, c in enumerate(changes):
-            if c.action != "create" or c.kind not in DEFAULTED_KINDS:
+            if (c.action != "create" or c.kind not in DEFAULTED_KINDS) and not isinstance(c, RebuildTable):
                 continue
             for i in defaults:
                 d = changes[i]
@@ -421,3 +431,31 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
             "schemakit could not order these changes (a dependency cycle): " + "; ".join(stuck[:5]),
         )
     return out
+
+
+def _order_table_rebuilds(
+    changes: list[Change], by_key: dict[Key, list[int]], edge: Callable[[int, int], None]
+) -> None:
+    """A table rebuilt for its partitioning (RebuildTable) comes after the drops of what
+    uses it (or one of its old partitions) and before their creation again, and before
+    every change on its desired partitions (it creates them)."""
+    rebuilds = {c.key: j for j, c in enumerate(changes) if isinstance(c, RebuildTable)}
+    if not rebuilds:
+        return
+    for i, c in enumerate(changes):
+        cause = getattr(c, "reworked", None)
+        if cause is None or len(cause) != 2 or not isinstance(cause[1], Table):
+            continue
+        j = rebuilds.get(cause[1].key)
+        if j is None:
+            continue
+        edge(i, j)
+        for k in by_key[c.key]:
+            if changes[k].action != "drop":
+                edge(j, k)
+    for j in rebuilds.values():
+        r = changes[j]
+        assert isinstance(r, RebuildTable)
+        for p in r.partitions:
+            for k in by_key.get(p.key, ()):
+                edge(j, k)

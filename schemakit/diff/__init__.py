@@ -6,7 +6,7 @@ No SQL here and no ordering: the plan orders the changes, the renderer writes th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.platform import is_managed_schema
@@ -59,6 +59,7 @@ from schemakit.changes import (
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
+    RebuildTable,
     RenameEnumValue,
     ReplaceConstraint,
     ReplaceIndex,
@@ -112,6 +113,7 @@ class Context:
     users: Mapping[Key, Rework]  # dropped and created again around a change they use
     rebuilt: Mapping[Key, Cause]  # views recreated
     renames: Mapping[str, Mapping[str, str]]  # enum identity → {old value: new value}
+    tables: Mapping[Key, tuple[Table, Table]] = field(default_factory=dict)  # rebuilt (partitioning)
 
 
 EnumRenames = Mapping[str, Mapping[str, str]]
@@ -127,6 +129,7 @@ def _context(current: Model, desired: Model, renames: EnumRenames) -> Context:
         users=users,
         rebuilt=recreated_views(current, desired, users),
         renames=renames,
+        tables=rebuilt_tables(current, desired),
     )
 
 
@@ -343,7 +346,8 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Table):
         if new is None:
             assert old is not None
-            yield DropTable(old)
+            if old.key not in ctx.tables:  # else a partition that goes with its rebuilt parent
+                yield DropTable(old)
             continue
         if old is None:
             serials = tuple(
@@ -358,6 +362,9 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             for col in new.columns:
                 if col.comment is not None:
                     yield SetComment(target=new, comment=col.comment, column=col.name)
+            continue
+        if old.key in ctx.tables:
+            yield from _rebuilt_table(old, new, ctx.tables[old.key], desired)
             continue
         if old.partition_by != new.partition_by:
             raise SchemakitError(
@@ -421,6 +428,64 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         yield from _comment(old, new)
 
 
+def rebuilt_tables(current: Model, desired: Model) -> dict[Key, tuple[Table, Table]]:
+    """Tables whose partitioning changes (regular ↔ partitioned, another key or
+    strategy), which are rebuilt, and the partitions that go and come with them (the old
+    ones are dropped with the old table, the desired ones created with the new one) →
+    (old, new) of the rebuilt table."""
+    out: dict[Key, tuple[Table, Table]] = {}
+    for old, new in _pairs(current, desired, Table):
+        if old is None or new is None or old.partition_by == new.partition_by:
+            continue
+        if old.partition_of is not None or new.partition_of is not None:
+            continue  # a partition's own partitioning: refused in _tables
+        cause = (old, new)
+        out[old.key] = cause
+        gone = {t.key for t in partition_tree(current, old.identity)}
+        come = {t.key for t in partition_tree(desired, new.identity)}
+        for key in sorted(gone | come):
+            if key in current.objects and key in desired.objects and (key not in gone or key not in come):
+                raise SchemakitError(
+                    f"table {key[1]}: it is attached to or detached from {new.identity} while that table is "
+                    "rebuilt to change its partitioning; that cannot be done in one step",
+                    hint="attach or detach it in one plan and apply it, then change the partitioning in another",
+                )
+            out[key] = cause
+    return out
+
+
+def partition_tree(model: Model, identity: str) -> list[Table]:
+    """The partitions of a table, and theirs, parents first (by name among siblings)."""
+    children: dict[str, list[Table]] = {}
+    for obj in model.objects.values():
+        if isinstance(obj, Table) and obj.partition_of is not None:
+            children.setdefault(obj.partition_of, []).append(obj)
+    out: list[Table] = []
+    todo = [identity]
+    while todo:
+        for child in sorted(children.get(todo.pop(0), ()), key=lambda t: t.identity):
+            out.append(child)
+            todo.append(child.identity)
+    return out
+
+
+def _rebuilt_table(old: Table, new: Table, cause: tuple[Table, Table], desired: Model) -> Iterator[Change]:
+    """The rebuild of a table whose partitioning changes, or (for one of its desired
+    partitions that exists now) nothing but what a new table gets after its creation:
+    row level security, replica identity, comments."""
+    if new.key == cause[1].key:
+        serials = tuple((col.name, seq) for col in new.columns if (seq := _serial(col, desired)) is not None)
+        yield RebuildTable(old=old, new=new, partitions=tuple(partition_tree(desired, new.identity)), serials=serials)
+    if new.rls_enabled or new.rls_forced:
+        yield SetRowSecurity(table=new, old_enabled=False, old_forced=False)
+    if new.replica_identity != "d":
+        yield SetReplicaIdentity(new)
+    yield from _comment(None, new)
+    for col in new.columns:
+        if col.comment is not None:
+            yield SetComment(target=new, comment=col.comment, column=col.name)
+
+
 def _partition_rest(old: Table, new: Table) -> Iterator[Change]:
     """What a partition has of its own: row level security, replica identity, comment."""
     if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
@@ -464,6 +529,13 @@ def reworked_columns(
             out[column_key(table.key, col.name)] = rebuilt
     for old_f, new_f in functions:
         out[old_f.key] = (old_f, new_f)
+    for key, cause in rebuilt_tables(current, desired).items():
+        # Everything that uses a rebuilt table (or a partition that goes or comes with it).
+        was = current.get(key)
+        if isinstance(was, Table):
+            out[key] = cause
+            for col in was.columns:
+                out[column_key(key, col.name)] = cause
     return out
 
 
@@ -705,9 +777,9 @@ def _publications(current: Model, desired: Model, ctx: Context) -> Iterator[Chan
             if old is not None:
                 yield DropPublication(old)
             yield CreatePublication(new)
-        elif (old.publish, old.tables) != (new.publish, new.tables):
+        elif (old.publish, old.tables) != (new.publish, new.tables) or any(("table", t) in ctx.tables for t in new.tables):
             # Tables the plan drops leave the publication with them.
-            kept = tuple(t for t in old.tables if ("table", t) not in ctx.dropped)
+            kept = tuple(t for t in old.tables if ("table", t) not in ctx.dropped and ("table", t) not in ctx.tables)
             if (old.publish, kept) != (new.publish, new.tables):
                 yield AlterPublication(old=replace(old, tables=kept), new=new)
         yield from _comment(old, new)
@@ -770,7 +842,7 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     """Privileges per (object, grantee). For an object the plan creates (or drops and
     creates again) the starting point is what default privileges give it, so a grant
     they already imply is never planned."""
-    fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions}
+    fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions} | set(ctx.tables)
     old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
     new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}
     grantees = sorted({d.grantee for d in desired.objects.values() if isinstance(d, DefaultPrivilege)})

@@ -926,6 +926,18 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
         )
     if isinstance(cause[0], (EnumType, Domain, CompositeType)):
         return rebuild_guard(cause, [drop])
+    if len(cause) == 2:  # the table is rebuilt: its partitioning changes
+        from schemakit.render.rebuild import partitioning_probe, partitioning_state
+
+        old_t, new_t = cause
+        assert isinstance(old_t, Table) and isinstance(new_t, Table)
+        return guard(
+            what=f"table {new_t.identity}",
+            probe=partitioning_probe(new_t),
+            target=partitioning_state(new_t),
+            origin=partitioning_state(old_t),
+            actions=[drop],
+        )
     table, before, after = cause
     return guard(
         what=f"column {table.identity}.{before.name}",
@@ -1548,3 +1560,6 @@ def _(c: SyncRows) -> list[str]:
         )
     return out
 
+
+# RebuildTable's renderer lives in its own module; importing it registers it.
+from schemakit.render import rebuild as _rebuild  # noqa: E402,F401
