@@ -851,16 +851,6 @@ ALTER TABLE public.events_2025 ADD CONSTRAINT events_2025_pkey PRIMARY KEY (id, 
     assert query(target.url, "SELECT count(*) FROM public.events") == [(2,)]
 
 
-def test_partition_key_change_is_refused_with_a_reason(target: Target) -> None:
-    step(target, PARTS.format(extra_col="", more=""))
-    write(target, PARTS.format(extra_col="", more="").replace("PARTITION BY HASH (id)", "PARTITION BY RANGE (id)").replace(
-        "FOR VALUES WITH (MODULUS 2, REMAINDER 0)", "FOR VALUES FROM (0) TO (10)").replace(
-        "FOR VALUES WITH (MODULUS 2, REMAINDER 1)", "FOR VALUES FROM (10) TO (20)"))
-    res = target.plan()
-    assert res.exit_code == 1, res.output
-    assert "partitioned" in res.output and "public.buckets_h" in res.output
-
-
 def test_enum_value_renamed_only_when_asked(target: Target) -> None:
     step(target, MOOD.format(labels="'sad', 'ok'"))
     query(target.url, "INSERT INTO public.people VALUES (1, 'sad'), (2, 'ok')")

@@ -27,6 +27,7 @@ ALTER TABLE public.events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY events_read ON public.events FOR SELECT USING (body IS NOT NULL);
 COMMENT ON TABLE public.events IS 'what happened';
 COMMENT ON COLUMN public.events.body IS 'the text';
+REVOKE ALL ON public.events FROM anon;
 GRANT SELECT ON public.events TO anon;
 CREATE VIEW public.recent AS SELECT id, at, body FROM public.events WHERE at >= '2025-06-01';
 CREATE TABLE public.notes (
@@ -59,6 +60,9 @@ ROWS = """
 INSERT INTO public.events (at, region, body) VALUES
   ('2025-03-01', 'eu', 'a'), ('2025-07-01', 'us', 'b'), ('2026-02-01', 'eu', 'c');
 INSERT INTO public.notes SELECT id, id, at, region FROM public.events;
+-- the sequence has handed out more than the rows' maximum
+INSERT INTO public.events (at, region, body) VALUES ('2025-04-04', 'eu', 'gone');
+DELETE FROM public.events WHERE body = 'gone';
 """
 
 
@@ -131,16 +135,19 @@ def assert_dependents_survive(t: Target) -> None:
     assert query(t.url, "SELECT polname FROM pg_policy WHERE polrelid = 'public.events'::regclass") == [("events_read",)]
     assert query(t.url, "SELECT relrowsecurity FROM pg_class WHERE oid = 'public.events'::regclass") == [(True,)]
     assert query(t.url, "SELECT obj_description('public.events'::regclass, 'pg_class')") == [("what happened",)]
-    assert query(t.url, "SELECT has_table_privilege('anon', 'public.events', 'SELECT')") == [(True,)]
+    assert query(
+        t.url,
+        "SELECT has_table_privilege('anon', 'public.events', 'SELECT'), has_table_privilege('anon', 'public.events', 'INSERT')",
+    ) == [(True, False)]
     assert query(t.url, "SELECT body FROM public.recent ORDER BY 1") == [("b",), ("c",)]
     assert query(
         t.url,
         "SELECT count(*) FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid "
         "WHERE p.pubname = 'feed' AND r.prrelid = 'public.events'::regclass",
     ) == [(1,)]
-    # the identity goes on after the copied rows
+    # the identity goes on after what the old one handed out
     query(t.url, "INSERT INTO public.events (at, region, body) VALUES ('2026-03-03', 'eu', 'd')")
-    assert query(t.url, "SELECT max(id) FROM public.events") == [(4,)]
+    assert query(t.url, "SELECT max(id) FROM public.events") == [(5,)]
     query(t.url, "DELETE FROM public.events WHERE body = 'd'")
 
 
@@ -200,3 +207,96 @@ def test_a_row_that_fits_no_partition_fails_the_apply_and_changes_nothing(target
     assert (oid_of(target, "public.events"), counts(target), model_of(target.url)) == before
     assert relkind(target) == "r"
     assert query(target.url, "SELECT to_regclass('public.events_2025')") == [(None,)]
+
+
+HASHED = """
+CREATE TABLE public.buckets (id bigint NOT NULL, name text){partitioning};
+CREATE TABLE public.buckets_0 PARTITION OF public.buckets {first};
+CREATE TABLE public.buckets_1 PARTITION OF public.buckets {second};
+ALTER TABLE public.buckets_1 ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE public.buckets_1 IS 'the upper half';
+"""
+
+
+def test_hash_to_range_with_the_same_partition_names(target: Target, tmp_path: Path) -> None:
+    hashed = HASHED.format(
+        partitioning=" PARTITION BY HASH (id)",
+        first="FOR VALUES WITH (MODULUS 2, REMAINDER 0)",
+        second="FOR VALUES WITH (MODULUS 2, REMAINDER 1)",
+    )
+    write(target, hashed)
+    target.converge()
+    query(target.url, "INSERT INTO public.buckets SELECT g, 'b' || g FROM generate_series(1, 20) g")
+    ranged = HASHED.format(
+        partitioning=" PARTITION BY RANGE (id)", first="FOR VALUES FROM (0) TO (10)", second="FOR VALUES FROM (10) TO (100)"
+    )
+    write(target, ranged)
+    script = tmp_path / "rebuild.sql"
+    assert target.plan("--format", "sql", "--out", str(script)).exit_code == 0
+    target.converge("--allow-hazards", "all")
+    assert query(target.url, "SELECT count(*) FROM public.buckets_0") == [(9,)]
+    assert query(target.url, "SELECT count(*) FROM public.buckets_1") == [(11,)]
+    assert query(target.url, "SELECT relrowsecurity FROM pg_class WHERE oid = 'public.buckets_1'::regclass") == [(True,)]
+    assert query(target.url, "SELECT obj_description('public.buckets_1'::regclass, 'pg_class')") == [("the upper half",)]
+    oids = query(target.url, "SELECT 'public.buckets'::regclass::oid::bigint, 'public.buckets_1'::regclass::oid::bigint")
+    again = _psql(target.url, script)
+    assert again.returncode == 0, again.stderr
+    assert query(target.url, "SELECT 'public.buckets'::regclass::oid::bigint, 'public.buckets_1'::regclass::oid::bigint") == oids
+    assert query(target.url, "SELECT count(*) FROM public.buckets") == [(20,)]
+    assert "No changes" in target.plan().stdout
+
+
+SERIAL = """
+CREATE TABLE public.logs (id serial, at date NOT NULL, PRIMARY KEY (id, at)){partitioning};
+{partitions}
+"""
+
+
+def test_serial_sequence_is_kept_and_goes_on(target: Target, tmp_path: Path) -> None:
+    write(target, SERIAL.format(partitioning="", partitions=""))
+    target.converge()
+    query(target.url, "INSERT INTO public.logs (at) VALUES ('2025-01-01'), ('2025-02-02'), ('2025-03-03')")
+    query(target.url, "DELETE FROM public.logs WHERE id = 3")
+    write(
+        target,
+        SERIAL.format(
+            partitioning=" PARTITION BY RANGE (at)",
+            partitions="CREATE TABLE public.logs_2025 PARTITION OF public.logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        ),
+    )
+    script = tmp_path / "rebuild.sql"
+    assert target.plan("--format", "sql", "--out", str(script)).exit_code == 0
+    target.converge("--allow-hazards", "all")
+    owner = "SELECT pg_get_serial_sequence('public.logs', 'id')"
+    assert query(target.url, owner) == [("public.logs_id_seq",)]
+    oid = oid_of(target, "public.logs")
+    again = _psql(target.url, script)
+    assert again.returncode == 0, again.stderr
+    assert oid_of(target, "public.logs") == oid
+    assert query(target.url, owner) == [("public.logs_id_seq",)]
+    query(target.url, "INSERT INTO public.logs (at) VALUES ('2025-04-04')")
+    assert query(target.url, "SELECT id FROM public.logs ORDER BY id") == [(1,), (2,), (4,)]
+    assert "No changes" in target.plan().stdout
+
+
+def test_a_partition_attached_while_its_parent_is_rebuilt_is_refused(target: Target) -> None:
+    write(target, REGULAR + "CREATE TABLE public.events_2025 (id bigint NOT NULL, at date NOT NULL, region text NOT NULL, body text);\n")
+    target.converge("--allow-hazards", "all")
+    write(target, BY_RANGE)
+    res = target.plan()
+    assert res.exit_code == 1, res.output
+    assert "public.events_2025" in res.output and "one step" in res.output, res.output
+
+
+def test_a_partition_s_own_partitioning_change_is_refused_with_a_reason(target: Target) -> None:
+    nested = """
+CREATE TABLE public.t (id bigint NOT NULL, k int NOT NULL) PARTITION BY RANGE (id);
+CREATE TABLE public.t_low PARTITION OF public.t FOR VALUES FROM (0) TO (100) PARTITION BY {how};
+CREATE TABLE public.t_low_a PARTITION OF public.t_low {bound};
+"""
+    write(target, nested.format(how="LIST (k)", bound="FOR VALUES IN (1)"))
+    target.converge()
+    write(target, nested.format(how="HASH (k)", bound="FOR VALUES WITH (MODULUS 1, REMAINDER 0)"))
+    res = target.plan()
+    assert res.exit_code == 1, res.output
+    assert "partitioned" in res.output and "public.t_low" in res.output, res.output

@@ -350,7 +350,8 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                 yield DropTable(old)
             continue
         if old is None:
-            serials = tuple(
+            # A partition's columns share the parent's serial sequence, which the parent's column owns.
+            serials = () if new.partition_of is not None else tuple(
                 (col.name, seq) for col in new.columns if (seq := _serial(col, desired)) is not None
             )
             yield CreateTable(new, serials=serials)
