@@ -208,7 +208,8 @@ def _(c: RebuildTable) -> list[str]:
       EXECUTE {copy};
     EXCEPTION WHEN check_violation THEN
       GET STACKED DIAGNOSTICS _sk_detail = PG_EXCEPTION_DETAIL;
-      RAISE EXCEPTION 'schemakit: % cannot be rebuilt with its new partitioning: a row fits none of its partitions', {what}
+      RAISE EXCEPTION 'schemakit: % cannot be rebuilt with its new partitioning: a row fits none of its partitions (%)',
+                      {what}, _sk_detail
         USING DETAIL = _sk_detail,
               HINT = 'Add a partition (or a DEFAULT partition) that holds it, or move or delete the row first.';
     END;"""
