@@ -306,3 +306,16 @@ CREATE TABLE public.t_low_a PARTITION OF public.t_low {bound};
     res = target.plan()
     assert res.exit_code == 1, res.output
     assert "partitioned" in res.output and "public.t_low" in res.output, res.output
+
+
+def test_online_apply_builds_the_rebuilt_table_s_indexes_in_the_transaction(target: Target) -> None:
+    start(target, REGULAR)
+    write(target, BY_RANGE)
+    res = target.apply("--online", "--allow-hazards", "all")
+    assert res.exit_code == 0, res.output
+    assert relkind(target) == "p"
+    assert query(
+        target.url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.events_body'::regclass"
+    ) == [(True,)]
+    assert_dependents_survive(target)
+    assert "No changes" in target.plan().stdout

@@ -611,7 +611,8 @@ def _indexes(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             yield CreateIndex(new, table_is_new=new.owner_key not in current.objects)
         elif (cause := ctx.users.get(old.key)) is not None:
             yield DropIndex(old, reworked=cause)
-            yield CreateIndex(new)
+            # On a table rebuilt in the same transaction: built there, never concurrently.
+            yield CreateIndex(new, table_is_new=new.owner_key in ctx.tables)
         elif old.definition != new.definition:
             yield ReplaceIndex(old=old, new=new)
         yield from _comment(old, new)
