@@ -377,7 +377,7 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
                 for i in by_key.get(t.key, ()):
                     if isinstance(changes[i], DropColumn):
                         edge(i, j)
-    _order_table_rebuilds(changes, by_key, edge)
+    _order_table_rebuilds(current, changes, by_key, edge)
     # Default privileges apply to what is created after them: the diff plans the
     # grants of new objects from the desired defaults, so they change first.
     defaults = [i for i, c in enumerate(changes) if isinstance(c, SetDefaultPrivilege)]
@@ -434,14 +434,21 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
 
 
 def _order_table_rebuilds(
-    changes: list[Change], by_key: dict[Key, list[int]], edge: Callable[[int, int], None]
+    current: Model, changes: list[Change], by_key: dict[Key, list[int]], edge: Callable[[int, int], None]
 ) -> None:
     """A table rebuilt for its partitioning (RebuildTable) comes after the drops of what
-    uses it (or one of its old partitions) and before their creation again, and before
-    every change on its desired partitions (it creates them)."""
+    uses it (or one of its old partitions, which go with it) and before their creation
+    again, and before every change on its desired partitions (it creates them)."""
+    from schemakit.diff import partition_tree
+
     rebuilds = {c.key: j for j, c in enumerate(changes) if isinstance(c, RebuildTable)}
     if not rebuilds:
         return
+    for key, rebuild in rebuilds.items():
+        tree = {key} | {p.key for p in partition_tree(current, key[1])}
+        for i, c in enumerate(changes):
+            if c.action == "drop" and current.depends.get(c.key, frozenset()) & tree:
+                edge(i, rebuild)
     for i, c in enumerate(changes):
         cause = getattr(c, "reworked", None)
         if cause is None or len(cause) != 2 or not isinstance(cause[1], Table):

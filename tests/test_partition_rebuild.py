@@ -319,3 +319,48 @@ def test_online_apply_builds_the_rebuilt_table_s_indexes_in_the_transaction(targ
     ) == [(True,)]
     assert_dependents_survive(target)
     assert "No changes" in target.plan().stdout
+
+
+def test_columns_added_and_dropped_with_the_rebuild(target: Target, tmp_path: Path) -> None:
+    table = """
+CREATE TABLE public.readings (at date NOT NULL, value numeric NOT NULL{columns}){partitioning};
+{partitions}
+"""
+    write(target, table.format(columns=", note text", partitioning="", partitions=""))
+    target.converge()
+    query(target.url, "INSERT INTO public.readings VALUES ('2025-01-01', 1, 'x'), ('2025-06-01', 2, 'y')")
+    write(
+        target,
+        table.format(
+            columns=", unit text NOT NULL DEFAULT 'kg'",
+            partitioning=" PARTITION BY RANGE (at)",
+            partitions="CREATE TABLE public.readings_all PARTITION OF public.readings DEFAULT;",
+        ),
+    )
+    res = target.plan()
+    assert "DELETES_DATA" in res.stdout and "note" in res.stdout, res.output
+    script = tmp_path / "rebuild.sql"
+    assert target.plan("--format", "sql", "--out", str(script)).exit_code == 0
+    assert target.apply("--allow-hazards", "all").exit_code == 3  # dropping a column's data is destructive
+    target.converge("--allow-hazards", "all", "--allow-destructive")
+    assert query(target.url, "SELECT at::text, value, unit FROM public.readings ORDER BY at") == [
+        ("2025-01-01", 1, "kg"),
+        ("2025-06-01", 2, "kg"),
+    ]
+    oid = oid_of(target, "public.readings")
+    again = _psql(target.url, script)
+    assert again.returncode == 0, again.stderr
+    assert oid_of(target, "public.readings") == oid
+    assert query(target.url, "SELECT count(*) FROM public.readings") == [(2,)]
+    assert "No changes" in target.plan().stdout
+
+
+def test_a_view_over_an_old_partition_goes_before_the_rebuild(target: Target) -> None:
+    write(target, BY_RANGE + "CREATE VIEW public.zz_early AS SELECT id FROM public.events_2025;\n")
+    target.converge("--allow-hazards", "all")
+    query(target.url, ROWS)
+    write(target, REGULAR)
+    target.converge("--allow-hazards", "all", "--allow-destructive")
+    assert relkind(target) == "r"
+    assert query(target.url, "SELECT to_regclass('public.zz_early')") == [(None,)]
+    assert counts(target) == (3, 3)
