@@ -438,3 +438,18 @@ def test_column_moves_to_a_user_collation_under_an_index_and_a_view(target: Targ
     rerun = _psql(target.url, script)
     assert rerun.returncode == 0, rerun.stderr
     assert "No changes" in target.plan().stdout
+
+
+def test_tables_declared_before_their_collation_and_multirange_load_in_order(target: Target) -> None:
+    text = (
+        "CREATE TABLE app.slots (id bigint PRIMARY KEY, label text COLLATE app.bytes, free app.slotmultirange);\n"
+        "CREATE TYPE app.slotrange AS RANGE (subtype = integer);\n"
+        'CREATE COLLATION app.bytes (provider = libc, locale = "C");\n'
+        "CREATE SCHEMA app;\n"
+    )
+    step(target, text)
+    assert query(
+        target.url,
+        "SELECT a.attname, a.atttypid::regtype::text, a.attcollation::regcollation::text FROM pg_attribute a"
+        " WHERE a.attrelid = 'app.slots'::regclass AND a.attname IN ('label', 'free') ORDER BY 1",
+    ) == [("free", "app.slotmultirange", "-"), ("label", "text", "app.bytes")]
