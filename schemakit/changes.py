@@ -17,7 +17,9 @@ from schemakit.model import (
     Grant,
     DefaultPrivilege,
     CompositeType,
+    Collation,
     Domain,
+    RangeType,
     Bucket,
     Column,
     Constraint,
@@ -359,6 +361,8 @@ class AlterColumn(Change):
         what = []
         if self.old.type != self.new.type:
             what.append(f"type {self.old.type} → {self.new.type}")
+        if self.old.collation != self.new.collation:
+            what.append(f"collation {self.old.collation or 'default'} → {self.new.collation or 'default'}")
         if self.old.identity != self.new.identity:
             kinds = {"a": "always", "d": "by default", None: "none"}
             what.append(f"identity {kinds[self.old.identity]} → {kinds[self.new.identity]}")
@@ -842,3 +846,46 @@ class RebuildTable(Change):
         before = self.old.partition_by or "not partitioned"
         after = self.new.partition_by or "not partitioned"
         return f"table {self.key[1]}: rebuild to change its partitioning ({before} → {after}), rows copied"
+# -- range types and collations ---------------------------------------------------------
+# Neither can be altered in place: a change drops and creates the object again, which
+# the diff allows only while no column uses it (schemakit.diff refuses it otherwise).
+
+
+@dataclass(frozen=True)
+class CreateRange(Change):
+    action: ClassVar[Action] = "create"
+    range: RangeType
+
+    def describe(self) -> str:
+        return f"range type {self.key[1]} (subtype {self.range.subtype})"
+
+
+@dataclass(frozen=True)
+class DropRange(Change):
+    action: ClassVar[Action] = "drop"
+    range: RangeType
+
+    def describe(self) -> str:
+        return f"range type {self.key[1]}"
+
+
+@dataclass(frozen=True)
+class CreateCollation(Change):
+    action: ClassVar[Action] = "create"
+    collation: Collation
+
+    def describe(self) -> str:
+        c = self.collation
+        provider = {"c": "libc", "i": "icu", "b": "builtin"}.get(c.provider, c.provider)
+        what = c.locale or c.lc_collate or ""
+        extra = ", nondeterministic" if not c.deterministic else ""
+        return f"collation {self.key[1]} ({provider} {what}{extra})"
+
+
+@dataclass(frozen=True)
+class DropCollation(Change):
+    action: ClassVar[Action] = "drop"
+    collation: Collation
+
+    def describe(self) -> str:
+        return f"collation {self.key[1]}"

@@ -80,6 +80,11 @@ def _located(stmt: SourceStatement, exc: psycopg.Error, url: str) -> SourceError
             "the shadow server does not have this extension; "
             "point --shadow-url at a server that has it (for example your Supabase branch database)"
         )
+    elif stmt.kind == "create_collation" and diag.sqlstate == "0A000" and "ICU" in message:
+        hint = (
+            "the shadow server was built without ICU; point --shadow-url at a server that has "
+            "it (Supabase's has), or declare a libc collation (provider = libc)"
+        )
     elif diag.sqlstate == "42P01":
         hint = hint or "create the table in a schema file, or fix the name"
     elif diag.sqlstate == "42883":

@@ -60,6 +60,7 @@ KIND_RANK = {
     "schema": 0,
     "extension": 1,
     "default privilege": 1,
+    "collation": 2,
     "type": 2,
     "sequence": 3,
     "function": 4,
@@ -210,6 +211,15 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
                 )
             out.append(Hazard(hz.TABLE_REWRITE, f"{c.new.name}: {c.old.type} → {c.new.type}", table))
             out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {table}", table))
+        elif c.old.collation != c.new.collation:
+            out.append(
+                Hazard(
+                    hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK,
+                    f"{c.new.name}: collation {c.old.collation or 'default'} → {c.new.collation or 'default'} "
+                    f"rebuilds the column's indexes under lock",
+                    table,
+                )
+            )
         if c.new.not_null and not c.old.not_null:
             out.append(
                 Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"SET NOT NULL scans {table} under lock", table)

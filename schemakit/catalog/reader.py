@@ -23,7 +23,9 @@ from schemakit.model import (
     Grant,
     DefaultPrivilege,
     CompositeType,
+    Collation,
     Domain,
+    RangeType,
     column_key,
     Bucket,
     Column,
@@ -117,6 +119,34 @@ class CatalogReader:
         add(
             CompositeType(schema=r[0], name=r[1], attributes=tuple((a[0], a[1]) for a in r[2] or ()), comment=r[3])
             for r in self.fetch("composites")
+        )
+        add(
+            RangeType(
+                schema=r[0],
+                name=r[1],
+                subtype=r[2],
+                multirange=r[3],
+                subtype_opclass=r[4],
+                collation=r[5],
+                canonical=r[6],
+                subtype_diff=r[7],
+                comment=r[8],
+            )
+            for r in self.fetch("ranges")
+        )
+        add(
+            Collation(
+                schema=r[0],
+                name=r[1],
+                provider=r[2],
+                deterministic=bool(r[3]),
+                lc_collate=r[4],
+                lc_ctype=r[5],
+                locale=r[6],
+                rules=r[7],
+                comment=r[8],
+            )
+            for r in self.fetch("collations")
         )
         add(
             Table(

@@ -26,8 +26,10 @@ from schemakit.changes import (
     Change,
     Rework,
     TypeRebuild,
+    CreateCollation,
     CreateComposite,
     CreateDomain,
+    CreateRange,
     CreateEnum,
     CreateExtension,
     CreateFunction,
@@ -43,8 +45,10 @@ from schemakit.changes import (
     DropColumn,
     DropConstraint,
     DropColumnDefault,
+    DropCollation,
     DropComposite,
     DropDomain,
+    DropRange,
     DropEnum,
     DropExtension,
     DropFunction,
@@ -78,7 +82,9 @@ from schemakit.model import (
     Grant,
     DefaultPrivilege,
     CompositeType,
+    Collation,
     Domain,
+    RangeType,
     Bucket,
     Column,
     Constraint,
@@ -881,12 +887,86 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             yield SetGrant(grant=state, on=on, before=before, before_grantable=before_grantable)
 
 
+def _range_columns(current: Model, desired: Model, r: RangeType) -> list[str]:
+    """Columns of kept tables that have the range type (its multirange, or an array of
+    either) on both sides."""
+    names = {r.identity, r.identity + "[]", r.multirange, r.multirange + "[]"}
+    out = []
+    for old_t, new_t in _pairs(current, desired, Table):
+        if old_t is None or new_t is None:
+            continue
+        for col in new_t.columns:
+            before = old_t.column(col.name)
+            if before is not None and before.type in names and col.type in names:
+                out.append(f"{new_t.identity}.{quote_ident(col.name)}")
+    return out
+
+
+def _collation_columns(current: Model, desired: Model, c: Collation) -> list[str]:
+    """Columns of kept tables that use the collation on both sides."""
+    out = []
+    for old_t, new_t in _pairs(current, desired, Table):
+        if old_t is None or new_t is None:
+            continue
+        for col in new_t.columns:
+            before = old_t.column(col.name)
+            if before is not None and before.collation == c.identity and col.collation == c.identity:
+                out.append(f"{new_t.identity}.{quote_ident(col.name)}")
+    return out
+
+
+def _refuse_in_use(what: str, identity: str, old: str, new: str, columns: list[str]) -> SchemakitError:
+    shown = ", ".join(columns[:5]) + (f" and {len(columns) - 5} more" if len(columns) > 5 else "")
+    return SchemakitError(
+        f"{what} {identity} changes ({old} → {new}) while columns use it ({shown}); "
+        f"PostgreSQL cannot alter a {what} in place, and dropping it would drop those columns",
+        hint=f"declare the new {what} under another name, move the columns to it in one plan, "
+        f"then remove the old {what} in another",
+    )
+
+
+def _ranges(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, RangeType):
+        if new is None:
+            assert old is not None
+            yield DropRange(old)
+            continue
+        if old is None:
+            yield CreateRange(new)
+        elif old.state != new.state:
+            columns = _range_columns(current, desired, old)
+            if columns:
+                raise _refuse_in_use("range type", new.identity, old.state, new.state, columns)
+            yield DropRange(old)
+            yield CreateRange(new)
+        yield from _comment(old, new)
+
+
+def _collations(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    for old, new in _pairs(current, desired, Collation):
+        if new is None:
+            assert old is not None
+            yield DropCollation(old)
+            continue
+        if old is None:
+            yield CreateCollation(new)
+        elif old.state != new.state:
+            columns = _collation_columns(current, desired, old)
+            if columns:
+                raise _refuse_in_use("collation", new.identity, old.state, new.state, columns)
+            yield DropCollation(old)
+            yield CreateCollation(new)
+        yield from _comment(old, new)
+
+
 _DIFFERS: tuple[Differ, ...] = (
     _schemas,
     _extensions,
     _enums,
     _domains,
     _composites,
+    _ranges,
+    _collations,
     _sequences,
     _tables,
     _views,

@@ -39,10 +39,14 @@ from schemakit.changes import (
     RebuildEnum,
     AlterComposite,
     AlterDomain,
+    CreateCollation,
     CreateComposite,
     CreateDomain,
+    CreateRange,
+    DropCollation,
     DropComposite,
     DropDomain,
+    DropRange,
     Rework,
     TypeRebuild,
     AddColumn,
@@ -85,7 +89,9 @@ from schemakit.changes import (
 from schemakit.model import (
     Publication,
     CompositeType,
+    Collation,
     Domain,
+    RangeType,
     Bucket,
     Column,
     Constraint,
@@ -238,6 +244,23 @@ def column_type_probe(table: Table, column: Column) -> sql.Composable:
     ).format(regclass(table.schema, table.name), sql.Literal(column.name))
 
 
+def column_collation_probe(table: Table, column: Column) -> sql.Composable:
+    """The column's type and collation, as :func:`column_collation_state` prints them
+    (the collation only where it differs from the type's, as the catalog reader reads it)."""
+    return sql.SQL(
+        "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) || ' COLLATE ' || "
+        "COALESCE((SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) "
+        "FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
+        "WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation), '') "
+        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = {} AND a.attname = {} AND NOT a.attisdropped"
+    ).format(regclass(table.schema, table.name), sql.Literal(column.name))
+
+
+def column_collation_state(column: Column) -> str:
+    return f"{column.type} COLLATE {column.collation or ''}"
+
+
 # -- definitions -----------------------------------------------------------------
 
 
@@ -345,8 +368,10 @@ def comment_target(obj: DbObject, column: str | None) -> sql.Composable:
         return sql.SQL("TABLE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Schema):
         return sql.SQL("SCHEMA {}").format(Name(obj.name))
-    if isinstance(obj, (EnumType, CompositeType)):
+    if isinstance(obj, (EnumType, CompositeType, RangeType)):
         return sql.SQL("TYPE {}").format(ident(obj.schema, obj.name))
+    if isinstance(obj, Collation):
+        return sql.SQL("COLLATION {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Domain):
         return sql.SQL("DOMAIN {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Publication):
@@ -799,12 +824,17 @@ def _(c: AlterColumn) -> list[str]:
         if new.collation:
             alter = sql.SQL("{} COLLATE {}").format(alter, sql.SQL(new.collation))
         alter = sql.SQL("{} USING {}::{}").format(alter, col, sql.SQL(new.type))
+        if old.collation != new.collation:
+            # The type alone may not change: the guard compares the collation too.
+            probe, target, origin = column_collation_probe(t, new), column_collation_state(new), column_collation_state(old)
+        else:
+            probe, target, origin = column_type_probe(t, new), new.type, old.type
         out.append(
             guard(
                 what=f"column {t.identity}.{new.name}",
-                probe=column_type_probe(t, new),
-                target=new.type,
-                origin=old.type,
+                probe=probe,
+                target=target,
+                origin=origin,
                 actions=[text(alter)],
             )
         )
@@ -939,6 +969,14 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
             actions=[drop],
         )
     table, before, after = cause
+    if after is not None and after.type == before.type and after.collation != before.collation:
+        return guard(
+            what=f"column {table.identity}.{before.name}",
+            probe=column_collation_probe(table, before),
+            target=column_collation_state(after),
+            origin=column_collation_state(before),
+            actions=[drop],
+        )
     return guard(
         what=f"column {table.identity}.{before.name}",
         probe=column_type_probe(table, before),
@@ -1559,6 +1597,121 @@ def _(c: SyncRows) -> list[str]:
             )
         )
     return out
+
+
+
+# -- range types and collations -----------------------------------------------------------
+
+
+def range_probe(r: RangeType) -> sql.Composable:
+    """The range type's state, as :attr:`RangeType.state` prints it (NULL when absent)."""
+    return sql.SQL(
+        """SELECT pg_catalog.concat_ws('|',
+      pg_catalog.format_type(r.rngsubtype, NULL),
+      pg_catalog.quote_ident(mn.nspname) || '.' || pg_catalog.quote_ident(mt.typname),
+      CASE WHEN NOT opc.opcdefault THEN pg_catalog.quote_ident(opn.nspname) || '.' || pg_catalog.quote_ident(opc.opcname)
+           ELSE '' END,
+      COALESCE((SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+                FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                WHERE co.oid = r.rngcollation AND r.rngcollation <> st.typcollation), ''),
+      COALESCE(NULLIF(r.rngcanonical::pg_catalog.regproc::text, '-'), ''),
+      COALESCE(NULLIF(r.rngsubdiff::pg_catalog.regproc::text, '-'), ''))
+    FROM pg_catalog.pg_range r
+    JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
+    JOIN pg_catalog.pg_type mt ON mt.oid = r.rngmultitypid
+    JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace
+    JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
+    JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
+    WHERE r.rngtypid = pg_catalog.to_regtype({})"""
+    ).format(sql.Literal(text(ident(r.schema, r.name))))
+
+
+def create_range_sql(r: RangeType) -> str:
+    # Catalog texts (format_type, regproc, quoted names) as read.
+    options: list[sql.Composable] = [sql.SQL("subtype = {}").format(sql.SQL(r.subtype))]
+    for option, value in (
+        ("subtype_opclass", r.subtype_opclass),
+        ("collation", r.collation),
+        ("canonical", r.canonical),
+        ("subtype_diff", r.subtype_diff),
+        ("multirange_type_name", r.multirange),
+    ):
+        if value is not None:
+            options.append(sql.SQL("{} = {}").format(sql.SQL(option), sql.SQL(value)))
+    return text(
+        sql.SQL("CREATE TYPE {} AS RANGE ({})").format(ident(r.schema, r.name), sql.SQL(", ").join(options))
+    )
+
+
+@render_change.register
+def _(c: CreateRange) -> list[str]:
+    r = c.range
+    return [
+        guard(what=f"type {r.identity}", probe=range_probe(r), target=r.state, origin=None, actions=[create_range_sql(r)])
+    ]
+
+
+@render_change.register
+def _(c: DropRange) -> list[str]:
+    # The multirange type goes with it.
+    return [text(sql.SQL("DROP TYPE IF EXISTS {}").format(ident(c.range.schema, c.range.name)))]
+
+
+def collation_probe(c: Collation) -> sql.Composable:
+    """The collation's state, as :attr:`Collation.state` prints it (NULL when absent);
+    read through to_jsonb, since the locale's column differs across majors."""
+    return sql.SQL(
+        """SELECT pg_catalog.concat_ws('|',
+      co.collprovider::text,
+      CASE WHEN co.collisdeterministic THEN 'deterministic' ELSE 'nondeterministic' END,
+      COALESCE(j.doc ->> 'collcollate', ''),
+      COALESCE(j.doc ->> 'collctype', ''),
+      COALESCE(j.doc ->> 'colllocale', j.doc ->> 'colliculocale', ''),
+      COALESCE(j.doc ->> 'collicurules', ''))
+    FROM pg_catalog.pg_collation co CROSS JOIN LATERAL (SELECT pg_catalog.to_jsonb(co) AS doc) j
+    WHERE co.oid = pg_catalog.to_regcollation({})"""
+    ).format(sql.Literal(text(ident(c.schema, c.name))))
+
+
+_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin"}
+
+
+def create_collation_sql(c: Collation) -> str:
+    provider = _PROVIDERS.get(c.provider)
+    if provider is None:
+        raise ValueError(f"collation {c.identity}: provider {c.provider!r} cannot be created")
+    options: list[sql.Composable] = [sql.SQL("provider = {}").format(sql.SQL(provider))]
+    if c.provider == "c":
+        options.append(sql.SQL("lc_collate = {}").format(sql.Literal(c.lc_collate or "")))
+        options.append(sql.SQL("lc_ctype = {}").format(sql.Literal(c.lc_ctype or "")))
+    else:
+        options.append(sql.SQL("locale = {}").format(sql.Literal(c.locale or "")))
+    if c.rules is not None:
+        options.append(sql.SQL("rules = {}").format(sql.Literal(c.rules)))
+    if not c.deterministic:
+        options.append(sql.SQL("deterministic = false"))
+    return text(
+        sql.SQL("CREATE COLLATION {} ({})").format(ident(c.schema, c.name), sql.SQL(", ").join(options))
+    )
+
+
+@render_change.register
+def _(c: CreateCollation) -> list[str]:
+    co = c.collation
+    return [
+        guard(
+            what=f"collation {co.identity}",
+            probe=collation_probe(co),
+            target=co.state,
+            origin=None,
+            actions=[create_collation_sql(co)],
+        )
+    ]
+
+
+@render_change.register
+def _(c: DropCollation) -> list[str]:
+    return [text(sql.SQL("DROP COLLATION IF EXISTS {}").format(ident(c.collation.schema, c.collation.name)))]
 
 
 # RebuildTable's renderer lives in its own module; importing it registers it.

@@ -164,6 +164,7 @@ _REFERRING = frozenset(
         ast.TypeName,
         ast.TypeCast,
         ast.CreateTrigStmt,
+        ast.CollateClause,
     }
 )
 NODE_TYPES: frozenset[type[ast.Node]] = _REFERRING | {ast.CommonTableExpr}
@@ -214,6 +215,8 @@ def refs_among(tree: Iterable[ast.Node]) -> set[Ref]:
                 add(_ref_key(parse_regclass(literal)))
         elif isinstance(node, ast.CreateTrigStmt):
             add(_parts_key(strings(node.funcname)))
+        elif isinstance(node, ast.CollateClause):
+            add(_parts_key(strings(node.collname)))
     keys.discard(None)
     return {Ref(*key) for key in keys if key is not None}
 

@@ -55,11 +55,20 @@ WITH named AS (
               WHEN c.relkind = 'v' THEN 'view'
               WHEN c.relkind = 'm' THEN 'materialized view'
               ELSE 'type' END,
-         n.nspname, COALESCE(c.relname, t.typname), NULL, NULL
+         COALESCE(rn.nspname, n.nspname), COALESCE(c.relname, rt.typname, t.typname), NULL, NULL
   FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+  -- a multirange stands for its range type
+  LEFT JOIN pg_catalog.pg_range mr ON t.typtype = 'm' AND mr.rngmultitypid = t.oid
+  LEFT JOIN pg_catalog.pg_type rt ON rt.oid = mr.rngtypid
+  LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.typnamespace
   WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'c', 'r', 'm')
+  UNION ALL
+  SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass, co.oid, 'collation', n.nspname, co.collname, NULL, NULL
+  FROM pg_catalog.pg_collation co
+  JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
+  WHERE co.oid >= 16384
   UNION ALL
   -- a view's rewrite rule stands for the view; a column default for its table
   SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, r.oid,

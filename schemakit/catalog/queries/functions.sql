@@ -13,3 +13,8 @@ WHERE p.prokind IN ('f', 'p')
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
                     AND d.objid = p.oid AND d.deptype = 'e')
+  -- the constructors PostgreSQL makes with a range type belong to it (deptype 'i')
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                    AND d.objid = p.oid AND d.deptype = 'i'
+                    AND d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass)
