@@ -15,6 +15,7 @@ Identifiers and literals are composed with ``psycopg.sql``; catalog text
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from functools import singledispatch
 from typing import Any
 
@@ -136,6 +137,7 @@ def guard(
     origin: str | None,
     actions: list[str],
     strict: bool = True,
+    twin: Twin | None = None,
 ) -> str:
     """A DO block that applies ``actions`` only when ``probe`` returns ``origin``.
 
@@ -143,6 +145,9 @@ def guard(
     it runs with ``search_path = pg_catalog`` so catalog text is qualified the
     same way the plan saw it. ``target`` is the desired state (None: absent).
     With ``strict=False`` any other state is left alone instead of raising.
+    With a ``twin`` (a strict guard whose ``target`` is deparsed text), a state that
+    is neither counts as done when it equals the twin's: the target's own printing
+    of the desired definition (see the module's comment).
     """
     execs = "\n    ".join(text(sql.SQL("EXECUTE {};").format(sql.Literal(a))) for a in actions)
     body = text(
@@ -150,7 +155,7 @@ def guard(
             """
 DECLARE
   _sk_path text := pg_catalog.current_setting('search_path');
-  _sk_state text;
+  _sk_state text;{declare_twin}
 BEGIN
   PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
   _sk_state := ({probe});
@@ -167,7 +172,8 @@ END"""
             target=sql.Literal(target),
             origin=sql.Literal(origin),
             execs=sql.SQL(execs),
-            otherwise=sql.SQL(_RAISE if strict else "").format(what=sql.Literal(what)),
+            otherwise=_otherwise(what, strict, twin),
+            declare_twin=sql.SQL("\n  _sk_twin text;" if strict and twin is not None else ""),
         )
     )
     return do_block(body)
@@ -177,6 +183,151 @@ _RAISE = """ELSE
     RAISE EXCEPTION 'schemakit: % is not in the state this plan was made from', {what}
       USING DETAIL = pg_catalog.format('found: %s', _sk_state),
             HINT = 'Someone changed the database since the plan was made: plan again.';"""
+
+
+def _otherwise(what: str, strict: bool, twin: Twin | None) -> sql.Composable:
+    """The guard's last branch: nothing, RAISE, or the twin's test and then RAISE."""
+    if not strict:
+        return sql.SQL("")
+    if twin is None:
+        return sql.SQL(_RAISE).format(what=sql.Literal(what))
+    setup = "\n      ".join(text(sql.SQL("EXECUTE {};").format(step)) for step in twin.setup)
+    return sql.SQL(_TWIN).format(
+        setup=sql.SQL(setup), probe=twin.probe, raise_=sql.SQL(_RAISE_ONLY).format(what=sql.Literal(what))
+    )
+
+
+_RAISE_ONLY = """RAISE EXCEPTION 'schemakit: % is not in the state this plan was made from', {what}
+        USING DETAIL = pg_catalog.format('found: %s', _sk_state),
+              HINT = 'Someone changed the database since the plan was made: plan again.';"""
+
+# The twin is built and read in a subtransaction that always rolls back (the RAISE at
+# its end, or any error while building it: then there is no twin and the guard raises).
+_TWIN = """ELSE
+    BEGIN
+      PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
+      {setup}
+      _sk_twin := ({probe});
+      RAISE SQLSTATE 'SKTWN';
+    EXCEPTION WHEN OTHERS THEN
+      NULL;
+    END;
+    IF _sk_twin IS NULL OR _sk_twin IS DISTINCT FROM _sk_state THEN
+      {raise_}
+    END IF;"""
+
+
+# -- twins: the target's own printing of a desired definition ---------------------
+
+TWIN = "schemakit_twin"
+
+
+@dataclass(frozen=True, slots=True)
+class Twin:
+    """A stand-in for an object in its desired state, built in ``pg_temp`` from the
+    same text the script creates the object from, and read by the object's probe.
+
+    ``setup`` are text-valued SQL expressions, each EXECUTEd in order (most are
+    literals; some retarget a catalog definition to ``pg_temp`` at run time);
+    ``probe`` reads the twin's state in the form the object's probe reads the object.
+    """
+
+    setup: tuple[sql.Composable, ...]
+    probe: sql.Composable
+
+
+def _stmt(statement: str) -> sql.Composable:
+    return sql.Literal(statement)
+
+
+def _twin_table(schema: str, table: str) -> sql.Composable:
+    """A temporary table of the same name and columns: expressions that name their
+    table (a policy's sub-select reaching out to it) print the same on both."""
+    return _stmt(
+        text(sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {})").format(Name(table), ident(schema, table)))
+    )
+
+
+def _on(schema: sql.Composable, table: str) -> sql.Composable:
+    """`` ON <schema>.<table> `` as pg_get_indexdef / pg_get_triggerdef print it."""
+    return sql.SQL("(' ON ' || {} || '.' || pg_catalog.quote_ident({}) || ' ')").format(schema, sql.Literal(table))
+
+
+def _real_on(schema: str, table: str) -> sql.Composable:
+    return _on(sql.SQL("pg_catalog.quote_ident({})").format(sql.Literal(schema)), table)
+
+
+def _temp_on(table: str) -> sql.Composable:
+    return _on(sql.SQL("'pg_temp'"), table)
+
+
+def _twin_on(table: str) -> sql.Composable:
+    """The twin's table as the catalog prints it (``pg_temp_<n>.<table>``)."""
+    return _on(sql.SQL("pg_catalog.pg_my_temp_schema()::pg_catalog.regnamespace::text"), table)
+
+
+def _retargeted(definition: str, schema: str, table: str) -> sql.Composable:
+    """A pg_get_indexdef / pg_get_triggerdef text made to create its object on the twin table."""
+    return sql.SQL("pg_catalog.replace({}, {}, {})").format(
+        sql.Literal(definition), _real_on(schema, table), _temp_on(table)
+    )
+
+
+def view_twin(v: View) -> Twin:
+    """A temporary (plain) view of the same query: views and materialized views print
+    their query alike."""
+    body = v.definition.strip().rstrip(";")
+    create = text(sql.SQL("CREATE TEMPORARY VIEW {} AS\n{}").format(Name(TWIN), sql.SQL(body)))
+    return Twin(setup=(_stmt(create),), probe=view_probe(replace(v, schema="pg_temp", name=TWIN)))
+
+
+def constraint_twin(k: Constraint) -> Twin | None:
+    """The constraint on a temporary copy of its table (none for a foreign key: a
+    temporary table may not reference a permanent one)."""
+    if k.type == "f":
+        return None
+    twin = replace(k, schema="pg_temp")
+    return Twin(
+        setup=(_twin_table(k.schema, k.table), _stmt(_add_constraint_sql(twin))),
+        probe=constraint_probe(twin),
+    )
+
+
+def policy_twin(p: Policy) -> Twin:
+    twin = replace(p, schema="pg_temp")
+    return Twin(setup=(_twin_table(p.schema, p.table), _stmt(create_policy_sql(twin))), probe=policy_probe(twin))
+
+
+def index_twin(i: Index) -> Twin:
+    probe = sql.SQL(
+        "SELECT pg_catalog.replace(pg_catalog.pg_get_indexdef(x.indexrelid), {}, {}) "
+        "FROM pg_catalog.pg_index x WHERE x.indexrelid = {} AND x.indisvalid"
+    ).format(_twin_on(i.table), _real_on(i.schema, i.table), regclass("pg_temp", i.name))
+    return Twin(setup=(_twin_table(i.schema, i.table), _retargeted(i.definition, i.schema, i.table)), probe=probe)
+
+
+def trigger_twin(t: Trigger) -> Twin:
+    probe = sql.SQL(
+        "SELECT pg_catalog.replace(pg_catalog.pg_get_triggerdef(t.oid), {}, {}) || ' ' || {} "
+        "FROM pg_catalog.pg_trigger t WHERE t.tgrelid = {} AND t.tgname = {}"
+    ).format(
+        _twin_on(t.table), _real_on(t.schema, t.table), sql.Literal(t.enabled),
+        regclass("pg_temp", t.table), sql.Literal(t.name),
+    )
+    return Twin(setup=(_twin_table(t.schema, t.table), _retargeted(t.definition, t.schema, t.table)), probe=probe)
+
+
+def domain_check_twin(d: Domain, name: str, definition: str) -> Twin:
+    """The check on a temporary domain of the same base type."""
+    twin = replace(d, schema="pg_temp", name=TWIN)
+    domain = ident("pg_temp", TWIN)
+    return Twin(
+        setup=(
+            _stmt(text(sql.SQL("CREATE DOMAIN {} AS {}").format(domain, sql.SQL(d.base_type)))),
+            _stmt(text(sql.SQL("ALTER DOMAIN {} ADD CONSTRAINT {} {}").format(domain, Name(name), sql.SQL(definition)))),
+        ),
+        probe=_domain_check_probe(twin, name),
+    )
 
 
 def do_block(body: str) -> str:
@@ -632,6 +783,7 @@ def _(c: AlterDomain) -> list[str]:
                 target=definition,
                 origin=old_checks.get(name),
                 actions=[drop, add] if name in old_checks else [add],
+                twin=domain_check_twin(n, name, definition),
             )
         )
     return out
@@ -895,6 +1047,7 @@ def _(c: AddConstraint) -> list[str]:
             target=k.definition,
             origin=None,
             actions=[_add_constraint_sql(k)],
+            twin=constraint_twin(k),
         )
     ]
 
@@ -945,6 +1098,7 @@ def _(c: ReplaceConstraint) -> list[str]:
             target=c.new.definition,
             origin=c.old.definition,
             actions=[_drop_constraint_sql(c.old), _add_constraint_sql(c.new)],
+            twin=constraint_twin(c.new),
         )
     ]
 
@@ -991,6 +1145,7 @@ def _(c: ReplaceIndex) -> list[str]:
             target=c.new.definition,
             origin=c.old.definition,
             actions=[_drop_index_sql(c.old), index_if_not_exists(c.new.definition)],
+            twin=index_twin(c.new),
         )
     ]
 
@@ -1043,6 +1198,7 @@ def _(c: CreateTrigger) -> list[str]:
             target=trigger_state(t),
             origin=trigger_state(c.old) if c.old else None,
             actions=actions,
+            twin=trigger_twin(t),
         )
     ]
 
@@ -1065,6 +1221,7 @@ def _(c: CreatePolicy) -> list[str]:
             target=p.state,
             origin=None,
             actions=[create_policy_sql(p)],
+            twin=policy_twin(p),
         )
     ]
 
@@ -1100,6 +1257,7 @@ def _(c: AlterPolicy) -> list[str]:
             target=new.state,
             origin=c.old.state,
             actions=actions,
+            twin=policy_twin(new),
         )
     ]
 
@@ -1305,6 +1463,7 @@ def _(c: DropView) -> list[str]:
             target=view_state(new),
             origin=view_state(old),
             actions=[_drop_view_statement(c.view)],
+            twin=view_twin(new),
         )
     ]
 
