@@ -54,7 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import singledispatch
+from functools import lru_cache, singledispatch
 from typing import Any
 
 import pglast
@@ -138,6 +138,7 @@ from schemakit.model import (
     Table,
     Trigger,
     View,
+    qualified,
     quote_ident,
 )
 
@@ -188,6 +189,9 @@ def guard(
     of the desired definition (see the module's comment).
     """
     execs = "\n    ".join(text(sql.SQL("EXECUTE {};").format(sql.Literal(a))) for a in actions)
+    probe_text = text(probe) if twin is not None else ""
+    if probe_text:
+        probe = sql.SQL(probe_text)
     body = text(
         sql.SQL(
             """
@@ -210,7 +214,7 @@ END"""
             target=sql.Literal(target),
             origin=sql.Literal(origin),
             execs=sql.SQL(execs),
-            otherwise=_otherwise(what, strict, twin),
+            otherwise=_otherwise(what, strict, twin, probe_text),
             declare_twin=sql.SQL("\n  _sk_twin text;" if strict and twin is not None else ""),
         )
     )
@@ -223,21 +227,15 @@ _RAISE = """ELSE
             HINT = 'Someone changed the database since the plan was made: plan again.';"""
 
 
-def _otherwise(what: str, strict: bool, twin: Twin | None) -> sql.Composable:
+def _otherwise(what: str, strict: bool, twin: Twin | None, probe: str) -> sql.Composable:
     """The guard's last branch: nothing, RAISE, or the twin's test and then RAISE."""
     if not strict:
         return sql.SQL("")
     if twin is None:
         return sql.SQL(_RAISE).format(what=sql.Literal(what))
-    setup = "\n      ".join(text(sql.SQL("EXECUTE {};").format(step)) for step in twin.setup)
-    return sql.SQL(_TWIN).format(
-        setup=sql.SQL(setup), probe=twin.probe, raise_=sql.SQL(_RAISE_ONLY).format(what=sql.Literal(what))
-    )
+    setup = "\n      ".join(f"EXECUTE {text(sql.Literal(step))};" for step in twin.setup)
+    return sql.SQL(_TWIN).format(setup=sql.SQL(setup), probe=twin.probe_for(probe), what=sql.Literal(what))
 
-
-_RAISE_ONLY = """RAISE EXCEPTION 'schemakit: % is not in the state this plan was made from', {what}
-        USING DETAIL = pg_catalog.format('found: %s', _sk_state),
-              HINT = 'Someone changed the database since the plan was made: plan again.';"""
 
 # The twin is built and read in a subtransaction that always rolls back (the RAISE at
 # its end, or any error while building it: then there is no twin and the guard raises).
@@ -251,7 +249,9 @@ _TWIN = """ELSE
       NULL;
     END;
     IF _sk_twin IS NULL OR _sk_twin IS DISTINCT FROM _sk_state THEN
-      {raise_}
+      RAISE EXCEPTION 'schemakit: % is not in the state this plan was made from', {what}
+        USING DETAIL = pg_catalog.format('found: %s', _sk_state),
+              HINT = 'Someone changed the database since the plan was made: plan again.';
     END IF;"""
 
 
@@ -265,55 +265,61 @@ class Twin:
     """A stand-in for an object in its desired state, built in ``pg_temp`` from the
     same text the script creates the object from, and read by the object's probe.
 
-    ``setup`` are text-valued SQL expressions, each EXECUTEd in order (most are
-    literals; some retarget a catalog definition to ``pg_temp`` at run time);
-    ``probe`` reads the twin's state in the form the object's probe reads the object.
+    ``setup`` are the statements that build it, EXECUTEd in order; ``probe`` reads its
+    state in the form the object's probe reads the object.
     """
 
-    setup: tuple[sql.Composable, ...]
-    probe: sql.Composable
+    setup: tuple[str, ...]
+    probe: sql.Composable | tuple[str, str]
+
+    def probe_for(self, probe: str) -> sql.Composable:
+        """The twin's probe: given, or the object's own (rendered: ``probe``) with one
+        fragment of it swapped for another (the object's name for the twin's: cheaper
+        than composing the same query again)."""
+        if not isinstance(self.probe, tuple):
+            return self.probe
+        real, twin = self.probe
+        assert probe.count(real) == 1, (probe, real)
+        return sql.SQL(probe.replace(real, twin))
 
 
-def _stmt(statement: str) -> sql.Composable:
-    return sql.Literal(statement)
+@lru_cache(maxsize=1024)
+def _regclass_text(schema: str, name: str) -> str:
+    return text(regclass(schema, name))
 
 
-def _twin_table(schema: str, table: str) -> sql.Composable:
+@lru_cache(maxsize=1024)
+def _twin_table(schema: str, table: str) -> str:
     """A temporary table of the same name and columns: expressions that name their
     table (a policy's sub-select reaching out to it) print the same on both."""
-    return _stmt(
-        text(sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {})").format(Name(table), ident(schema, table)))
-    )
+    return text(sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {})").format(Name(table), ident(schema, table)))
 
 
-def _on(schema: sql.Composable, table: str) -> sql.Composable:
-    """`` ON <schema>.<table> `` as pg_get_indexdef / pg_get_triggerdef print it."""
-    return sql.SQL("(' ON ' || {} || '.' || pg_catalog.quote_ident({}) || ' ')").format(schema, sql.Literal(table))
+def _prefix_on_twin(statement: str, before: str, schema: str, table: str) -> str:
+    """``statement`` (made by this module: ``before`` then the table) on the twin table."""
+    real = f"{before}{qualified(schema, table)} "
+    assert statement.startswith(real), statement
+    return f"{before}pg_temp.{quote_ident(table)} {statement[len(real):]}"
 
 
-def _real_on(schema: str, table: str) -> sql.Composable:
-    return _on(sql.SQL("pg_catalog.quote_ident({})").format(sql.Literal(schema)), table)
+def _retargeted(definition: str, schema: str, table: str) -> str | None:
+    """A pg_get_indexdef / pg_get_triggerdef text made to create its object on the twin
+    table; None when its `` ON <table> `` is not there to swap (``ON ONLY``): the
+    statement must never reach the real table."""
+    real = f" ON {qualified(schema, table)} "
+    if real not in definition:
+        return None
+    return definition.replace(real, f" ON pg_temp.{quote_ident(table)} ", 1)
 
 
-def _temp_on(table: str) -> sql.Composable:
-    return _on(sql.SQL("'pg_temp'"), table)
-
-
-def _as_real(definition: sql.Composable, schema: str, table: str) -> sql.Composable:
-    """A twin's pg_get_indexdef / pg_get_triggerdef text with the real table in place of
-    the twin's, which PostgreSQL 14+ prints ``pg_temp.<table>`` and older majors
-    ``pg_temp_<n>.<table>``."""
-    numbered = _on(sql.SQL("pg_catalog.pg_my_temp_schema()::pg_catalog.regnamespace::pg_catalog.text"), table)
-    real = _real_on(schema, table)
-    return sql.SQL("pg_catalog.replace(pg_catalog.replace({}, {}, {}), {}, {})").format(
-        definition, _temp_on(table), real, numbered, real
-    )
-
-
-def _retargeted(definition: str, schema: str, table: str) -> sql.Composable:
-    """A pg_get_indexdef / pg_get_triggerdef text made to create its object on the twin table."""
+def _as_real(definition: str, schema: str, table: str) -> sql.Composable:
+    """A twin's pg_get_indexdef / pg_get_triggerdef text (``definition``, an expression)
+    with the real table in place of the twin's, which PostgreSQL 14+ prints
+    ``pg_temp.<table>``."""
     return sql.SQL("pg_catalog.replace({}, {}, {})").format(
-        sql.Literal(definition), _real_on(schema, table), _temp_on(table)
+        sql.SQL(definition),
+        sql.Literal(f" ON pg_temp.{quote_ident(table)} "),
+        sql.Literal(f" ON {qualified(schema, table)} "),
     )
 
 
@@ -322,53 +328,61 @@ def view_twin(v: View) -> Twin:
     their query alike."""
     body = v.definition.strip().rstrip(";")
     create = text(sql.SQL("CREATE TEMPORARY VIEW {} AS\n{}").format(Name(TWIN), sql.SQL(body)))
-    return Twin(setup=(_stmt(create),), probe=view_probe(replace(v, schema="pg_temp", name=TWIN)))
+    return Twin(setup=(create,), probe=(_regclass_text(v.schema, v.name), _regclass_text("pg_temp", TWIN)))
 
 
-def constraint_twin(k: Constraint) -> Twin | None:
-    """The constraint on a temporary copy of its table (none for a foreign key: a
-    temporary table may not reference a permanent one)."""
+def constraint_twin(k: Constraint, add: str) -> Twin | None:
+    """The constraint (``add``: its ALTER TABLE ... ADD CONSTRAINT) on a temporary copy of
+    its table; none for a foreign key (a temporary table may not reference a permanent one)."""
     if k.type == "f":
         return None
-    twin = replace(k, schema="pg_temp")
     return Twin(
-        setup=(_twin_table(k.schema, k.table), _stmt(_add_constraint_sql(twin))),
-        probe=constraint_probe(twin),
+        setup=(_twin_table(k.schema, k.table), _prefix_on_twin(add, "ALTER TABLE ", k.schema, k.table)),
+        probe=(_regclass_text(k.schema, k.table), _regclass_text("pg_temp", k.table)),
     )
 
 
-def policy_twin(p: Policy) -> Twin:
-    twin = replace(p, schema="pg_temp")
-    return Twin(setup=(_twin_table(p.schema, p.table), _stmt(create_policy_sql(twin))), probe=policy_probe(twin))
+def policy_twin(p: Policy, create: str) -> Twin:
+    """The policy (``create``: its CREATE POLICY) on a temporary copy of its table."""
+    before = f"CREATE POLICY {quote_ident(p.name)} ON "
+    return Twin(
+        setup=(_twin_table(p.schema, p.table), _prefix_on_twin(create, before, p.schema, p.table)),
+        probe=(_regclass_text(p.schema, p.table), _regclass_text("pg_temp", p.table)),
+    )
 
 
-def index_twin(i: Index) -> Twin:
+def index_twin(i: Index) -> Twin | None:
+    create = _retargeted(i.definition, i.schema, i.table)
+    if create is None:
+        return None
     probe = sql.SQL("SELECT {} FROM pg_catalog.pg_index x WHERE x.indexrelid = {} AND x.indisvalid").format(
-        _as_real(sql.SQL("pg_catalog.pg_get_indexdef(x.indexrelid)"), i.schema, i.table), regclass("pg_temp", i.name)
+        _as_real("pg_catalog.pg_get_indexdef(x.indexrelid)", i.schema, i.table), regclass("pg_temp", i.name)
     )
-    return Twin(setup=(_twin_table(i.schema, i.table), _retargeted(i.definition, i.schema, i.table)), probe=probe)
+    return Twin(setup=(_twin_table(i.schema, i.table), create), probe=probe)
 
 
-def trigger_twin(t: Trigger) -> Twin:
+def trigger_twin(t: Trigger) -> Twin | None:
+    create = _retargeted(t.definition, t.schema, t.table)
+    if create is None:
+        return None
     probe = sql.SQL("SELECT {} || ' ' || {} FROM pg_catalog.pg_trigger t WHERE t.tgrelid = {} AND t.tgname = {}").format(
-        _as_real(sql.SQL("pg_catalog.pg_get_triggerdef(t.oid)"), t.schema, t.table),
+        _as_real("pg_catalog.pg_get_triggerdef(t.oid)", t.schema, t.table),
         sql.Literal(t.enabled),
         regclass("pg_temp", t.table),
         sql.Literal(t.name),
     )
-    return Twin(setup=(_twin_table(t.schema, t.table), _retargeted(t.definition, t.schema, t.table)), probe=probe)
+    return Twin(setup=(_twin_table(t.schema, t.table), create), probe=probe)
 
 
 def domain_check_twin(d: Domain, name: str, definition: str) -> Twin:
     """The check on a temporary domain of the same base type."""
-    twin = replace(d, schema="pg_temp", name=TWIN)
     domain = ident("pg_temp", TWIN)
     return Twin(
         setup=(
-            _stmt(text(sql.SQL("CREATE DOMAIN {} AS {}").format(domain, sql.SQL(d.base_type)))),
-            _stmt(text(sql.SQL("ALTER DOMAIN {} ADD CONSTRAINT {} {}").format(domain, Name(name), sql.SQL(definition)))),
+            text(sql.SQL("CREATE DOMAIN {} AS {}").format(domain, sql.SQL(d.base_type))),
+            text(sql.SQL("ALTER DOMAIN {} ADD CONSTRAINT {} {}").format(domain, Name(name), sql.SQL(definition))),
         ),
-        probe=_domain_check_probe(twin, name),
+        probe=(text(_regtype(d.schema, d.name)), text(_regtype("pg_temp", TWIN))),
     )
 
 
@@ -752,8 +766,12 @@ def _type_probe(schema: str, name: str, select: str, typtype: str) -> sql.Compos
 def _domain_check_probe(d: Domain, name: str) -> sql.Composable:
     return sql.SQL(
         "SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k "
-        "WHERE k.contypid = pg_catalog.to_regtype({}) AND k.conname = {}"
-    ).format(sql.Literal(text(ident(d.schema, d.name))), sql.Literal(name))
+        "WHERE k.contypid = {} AND k.conname = {}"
+    ).format(_regtype(d.schema, d.name), sql.Literal(name))
+
+
+def _regtype(schema: str, name: str) -> sql.Composable:
+    return sql.SQL("pg_catalog.to_regtype({})").format(sql.Literal(text(ident(schema, name))))
 
 
 def _domain_probe(d: Domain) -> sql.Composable:
@@ -1082,14 +1100,15 @@ def _drop_constraint_sql(k: Constraint) -> str:
 @render_change.register
 def _(c: AddConstraint) -> list[str]:
     k = c.constraint
+    add = _add_constraint_sql(k)
     return [
         guard(
             what=f"constraint {k.identity}",
             probe=constraint_probe(k),
             target=k.definition,
             origin=None,
-            actions=[_add_constraint_sql(k)],
-            twin=constraint_twin(k),
+            actions=[add],
+            twin=constraint_twin(k, add),
         )
     ]
 
@@ -1133,14 +1152,15 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
 
 @render_change.register
 def _(c: ReplaceConstraint) -> list[str]:
+    add = _add_constraint_sql(c.new)
     return [
         guard(
             what=f"constraint {c.new.identity}",
             probe=constraint_probe(c.new),
             target=c.new.definition,
             origin=c.old.definition,
-            actions=[_drop_constraint_sql(c.old), _add_constraint_sql(c.new)],
-            twin=constraint_twin(c.new),
+            actions=[_drop_constraint_sql(c.old), add],
+            twin=constraint_twin(c.new, add),
         )
     ]
 
@@ -1256,14 +1276,15 @@ def _(c: DropTrigger) -> list[str]:
 @render_change.register
 def _(c: CreatePolicy) -> list[str]:
     p = c.policy
+    create = create_policy_sql(p)
     return [
         guard(
             what=f"policy {p.identity}",
             probe=policy_probe(p),
             target=p.state,
             origin=None,
-            actions=[create_policy_sql(p)],
-            twin=policy_twin(p),
+            actions=[create],
+            twin=policy_twin(p, create),
         )
     ]
 
@@ -1299,7 +1320,7 @@ def _(c: AlterPolicy) -> list[str]:
             target=new.state,
             origin=c.old.state,
             actions=actions,
-            twin=policy_twin(new),
+            twin=policy_twin(new, actions[-1] if c.recreate else create_policy_sql(new)),
         )
     ]
 
