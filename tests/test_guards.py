@@ -1,10 +1,11 @@
 """Guards on a target of another major than the shadow (issue 12, point 5).
 
 A PostgreSQL 15 target, a PostgreSQL 18 shadow: the shadow prints the desired
-definitions its own way, the target stores them printed its way. For every guarded
-kind whose state is deparsed text (view, materialized view, policy, CHECK, column
-default, index predicate, trigger WHEN): plan, apply, run the emitted script again
-(it succeeds and changes nothing) and plan again (nothing to do).
+definitions its own way, the target stores them printed its way. For each kind whose
+state is deparsed text (view, materialized view, policy, CHECK, column default, index
+predicate, trigger WHEN): plan, apply, run the emitted script again (it succeeds and
+changes nothing) and plan again (nothing to do). Then, for each guard that compares
+such text, a desired state printed otherwise than the target prints it.
 """
 
 from __future__ import annotations
