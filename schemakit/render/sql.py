@@ -10,12 +10,51 @@ Where ``IF [NOT] EXISTS`` is not enough, a change is wrapped in a *guard*: a
 
 Identifiers and literals are composed with ``psycopg.sql``; catalog text
 (``pg_get_expr``, ``format_type``, ``pg_get_*def``) is trusted SQL.
+
+**Deparsed text across majors.** A guard's "old" state is the target's own text, but
+its "new" state is the shadow's, and a shadow of another major may print the same
+definition otherwise: PostgreSQL 16+ prints a single-relation view's columns
+unqualified, 15 qualifies them (schemakit.viewdef). After the first run the target
+holds the definition printed its own way, so a second run found neither state and
+raised. Measured on 15 against 18, views and materialized views are the only listed
+kind that differs: about 80 CHECK, policy (sub-selects, CTEs, LATERAL, VALUES,
+whole-row), default, index predicate, trigger WHEN, domain check and partition bound
+expressions print alike. The fix must still hold for any pair of majors. Options:
+
+- record the target's printing at plan time: impossible in general, since the new
+  definition may use objects the plan itself creates, and a snapshot plan has no
+  target at all;
+- a normalization stable across majors: viewdef.normalize needs pglast, which the
+  server does not have, and it covers only the one difference known today;
+- accept the inverse of that normalization as a second "new" text: the same
+  limitation, and a guess at what another major prints;
+- state other than text (markers, hashes): COMMENTs on user objects are not ours;
+- **a twin** (chosen): when the state matches neither text, the guard builds the
+  desired object in ``pg_temp`` from the very text the script creates it from, reads
+  it with the same probe, and takes the object for done when the two are equal. That
+  is the target's own printing of the same definition, on any pair of majors, with
+  nothing to know about their differences. It is sound: the twin is what the script's
+  statement makes on this server, in this session. Its cost is paid only where the
+  texts differ (never on a same-major pair), in a subtransaction that always rolls
+  back (no object, lock or catalog row outlives it); if the twin cannot be built (no
+  TEMPORARY privilege, a foreign key, an INSTEAD OF trigger, an index ON ONLY a
+  partitioned table), the guard raises as before.
+
+Twins exist for the guards whose new state is deparsed text: views and materialized
+views (a temporary plain view prints the same query alike), CHECK and other
+constraints but foreign keys (on a temporary copy of the table, same name, so that
+references to it print alike), policies, index definitions (predicate and
+expressions), triggers (WHEN) and domain checks. Without one: partition bounds (only
+constants, printed by the types' output functions), type texts (``format_type``),
+which no major has printed otherwise; column defaults are not guarded (``SET
+DEFAULT`` sets the same expression again).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from functools import singledispatch
+from dataclasses import dataclass, replace
+from functools import lru_cache, singledispatch
 from typing import Any
 
 import pglast
@@ -105,6 +144,7 @@ from schemakit.model import (
     Table,
     Trigger,
     View,
+    qualified,
     quote_ident,
 )
 
@@ -142,6 +182,7 @@ def guard(
     origin: str | None,
     actions: list[str],
     strict: bool = True,
+    twin: Twin | None = None,
 ) -> str:
     """A DO block that applies ``actions`` only when ``probe`` returns ``origin``.
 
@@ -149,14 +190,20 @@ def guard(
     it runs with ``search_path = pg_catalog`` so catalog text is qualified the
     same way the plan saw it. ``target`` is the desired state (None: absent).
     With ``strict=False`` any other state is left alone instead of raising.
+    With a ``twin`` (a strict guard whose ``target`` is deparsed text), a state that
+    is neither counts as done when it equals the twin's: the target's own printing
+    of the desired definition (see the module's comment).
     """
     execs = "\n    ".join(text(sql.SQL("EXECUTE {};").format(sql.Literal(a))) for a in actions)
+    probe_text = text(probe) if twin is not None else ""
+    if probe_text:
+        probe = sql.SQL(probe_text)
     body = text(
         sql.SQL(
             """
 DECLARE
   _sk_path text := pg_catalog.current_setting('search_path');
-  _sk_state text;
+  _sk_state text;{declare_twin}
 BEGIN
   PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
   _sk_state := ({probe});
@@ -173,7 +220,8 @@ END"""
             target=sql.Literal(target),
             origin=sql.Literal(origin),
             execs=sql.SQL(execs),
-            otherwise=sql.SQL(_RAISE if strict else "").format(what=sql.Literal(what)),
+            otherwise=_otherwise(what, strict, twin, probe_text),
+            declare_twin=sql.SQL("\n  _sk_twin text;" if strict and twin is not None else ""),
         )
     )
     return do_block(body)
@@ -183,6 +231,165 @@ _RAISE = """ELSE
     RAISE EXCEPTION 'schemakit: % is not in the state this plan was made from', {what}
       USING DETAIL = pg_catalog.format('found: %s', _sk_state),
             HINT = 'Someone changed the database since the plan was made: plan again.';"""
+
+
+def _otherwise(what: str, strict: bool, twin: Twin | None, probe: str) -> sql.Composable:
+    """The guard's last branch: nothing, RAISE, or the twin's test and then RAISE."""
+    if not strict:
+        return sql.SQL("")
+    if twin is None:
+        return sql.SQL(_RAISE).format(what=sql.Literal(what))
+    setup = "\n      ".join(f"EXECUTE {text(sql.Literal(step))};" for step in twin.setup)
+    return sql.SQL(_TWIN).format(setup=sql.SQL(setup), probe=twin.probe_for(probe), what=sql.Literal(what))
+
+
+# The twin is built and read in a subtransaction that always rolls back (the RAISE at
+# its end, or any error while building it: then there is no twin and the guard raises).
+_TWIN = """ELSE
+    BEGIN
+      PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
+      {setup}
+      _sk_twin := ({probe});
+      RAISE SQLSTATE 'SKTWN';
+    EXCEPTION WHEN OTHERS THEN
+      NULL;
+    END;
+    IF _sk_twin IS NULL OR _sk_twin IS DISTINCT FROM _sk_state THEN
+      RAISE EXCEPTION 'schemakit: % is not in the state this plan was made from', {what}
+        USING DETAIL = pg_catalog.format('found: %s', _sk_state),
+              HINT = 'Someone changed the database since the plan was made: plan again.';
+    END IF;"""
+
+
+# -- twins: the target's own printing of a desired definition ---------------------
+
+TWIN = "schemakit_twin"
+
+
+@dataclass(frozen=True, slots=True)
+class Twin:
+    """A stand-in for an object in its desired state, built in ``pg_temp`` from the
+    same text the script creates the object from, and read by the object's probe.
+
+    ``setup`` are the statements that build it, EXECUTEd in order; ``probe`` reads its
+    state in the form the object's probe reads the object.
+    """
+
+    setup: tuple[str, ...]
+    probe: sql.Composable | tuple[str, str]
+
+    def probe_for(self, probe: str) -> sql.Composable:
+        """The twin's probe: given, or the object's own (rendered: ``probe``) with one
+        fragment of it swapped for another (the object's name for the twin's: cheaper
+        than composing the same query again)."""
+        if not isinstance(self.probe, tuple):
+            return self.probe
+        real, twin = self.probe
+        assert probe.count(real) == 1, (probe, real)
+        return sql.SQL(probe.replace(real, twin))
+
+
+@lru_cache(maxsize=1024)
+def _regclass_text(schema: str, name: str) -> str:
+    return text(regclass(schema, name))
+
+
+@lru_cache(maxsize=1024)
+def _twin_table(schema: str, table: str) -> str:
+    """A temporary table of the same name and columns: expressions that name their
+    table (a policy's sub-select reaching out to it) print the same on both."""
+    return text(sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {})").format(Name(table), ident(schema, table)))
+
+
+def _prefix_on_twin(statement: str, before: str, schema: str, table: str) -> str:
+    """``statement`` (made by this module: ``before`` then the table) on the twin table."""
+    real = f"{before}{qualified(schema, table)} "
+    assert statement.startswith(real), statement
+    return f"{before}pg_temp.{quote_ident(table)} {statement[len(real):]}"
+
+
+def _retargeted(definition: str, schema: str, table: str) -> str | None:
+    """A pg_get_indexdef / pg_get_triggerdef text made to create its object on the twin
+    table; None when its `` ON <table> `` is not there to swap (``ON ONLY``): the
+    statement must never reach the real table."""
+    real = f" ON {qualified(schema, table)} "
+    if real not in definition:
+        return None
+    return definition.replace(real, f" ON pg_temp.{quote_ident(table)} ", 1)
+
+
+def _as_real(definition: str, schema: str, table: str) -> sql.Composable:
+    """A twin's pg_get_indexdef / pg_get_triggerdef text (``definition``, an expression)
+    with the real table in place of the twin's, which PostgreSQL 14+ prints
+    ``pg_temp.<table>``."""
+    return sql.SQL("pg_catalog.replace({}, {}, {})").format(
+        sql.SQL(definition),
+        sql.Literal(f" ON pg_temp.{quote_ident(table)} "),
+        sql.Literal(f" ON {qualified(schema, table)} "),
+    )
+
+
+def view_twin(v: View) -> Twin:
+    """A temporary (plain) view of the same query: views and materialized views print
+    their query alike."""
+    body = v.definition.strip().rstrip(";")
+    create = text(sql.SQL("CREATE TEMPORARY VIEW {} AS\n{}").format(Name(TWIN), sql.SQL(body)))
+    return Twin(setup=(create,), probe=(_regclass_text(v.schema, v.name), _regclass_text("pg_temp", TWIN)))
+
+
+def constraint_twin(k: Constraint, add: str) -> Twin | None:
+    """The constraint (``add``: its ALTER TABLE ... ADD CONSTRAINT) on a temporary copy of
+    its table; none for a foreign key (a temporary table may not reference a permanent one)."""
+    if k.type == "f":
+        return None
+    return Twin(
+        setup=(_twin_table(k.schema, k.table), _prefix_on_twin(add, "ALTER TABLE ", k.schema, k.table)),
+        probe=(_regclass_text(k.schema, k.table), _regclass_text("pg_temp", k.table)),
+    )
+
+
+def policy_twin(p: Policy, create: str) -> Twin:
+    """The policy (``create``: its CREATE POLICY) on a temporary copy of its table."""
+    before = f"CREATE POLICY {quote_ident(p.name)} ON "
+    return Twin(
+        setup=(_twin_table(p.schema, p.table), _prefix_on_twin(create, before, p.schema, p.table)),
+        probe=(_regclass_text(p.schema, p.table), _regclass_text("pg_temp", p.table)),
+    )
+
+
+def index_twin(i: Index) -> Twin | None:
+    create = _retargeted(i.definition, i.schema, i.table)
+    if create is None:
+        return None
+    probe = sql.SQL("SELECT {} FROM pg_catalog.pg_index x WHERE x.indexrelid = {} AND x.indisvalid").format(
+        _as_real("pg_catalog.pg_get_indexdef(x.indexrelid)", i.schema, i.table), regclass("pg_temp", i.name)
+    )
+    return Twin(setup=(_twin_table(i.schema, i.table), create), probe=probe)
+
+
+def trigger_twin(t: Trigger) -> Twin | None:
+    create = _retargeted(t.definition, t.schema, t.table)
+    if create is None:
+        return None
+    probe = sql.SQL("SELECT {} || ' ' || {} FROM pg_catalog.pg_trigger t WHERE t.tgrelid = {} AND t.tgname = {}").format(
+        _as_real("pg_catalog.pg_get_triggerdef(t.oid)", t.schema, t.table),
+        sql.Literal(t.enabled),
+        regclass("pg_temp", t.table),
+        sql.Literal(t.name),
+    )
+    return Twin(setup=(_twin_table(t.schema, t.table), create), probe=probe)
+
+
+def domain_check_twin(d: Domain, name: str, definition: str) -> Twin:
+    """The check on a temporary domain of the same base type."""
+    domain = ident("pg_temp", TWIN)
+    return Twin(
+        setup=(
+            text(sql.SQL("CREATE DOMAIN {} AS {}").format(domain, sql.SQL(d.base_type))),
+            text(sql.SQL("ALTER DOMAIN {} ADD CONSTRAINT {} {}").format(domain, Name(name), sql.SQL(definition))),
+        ),
+        probe=(text(_regtype(d.schema, d.name)), text(_regtype("pg_temp", TWIN))),
+    )
 
 
 def do_block(body: str) -> str:
@@ -584,8 +791,12 @@ def _type_probe(schema: str, name: str, select: str, typtype: str) -> sql.Compos
 def _domain_check_probe(d: Domain, name: str) -> sql.Composable:
     return sql.SQL(
         "SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k "
-        "WHERE k.contypid = pg_catalog.to_regtype({}) AND k.conname = {}"
-    ).format(sql.Literal(text(ident(d.schema, d.name))), sql.Literal(name))
+        "WHERE k.contypid = {} AND k.conname = {}"
+    ).format(_regtype(d.schema, d.name), sql.Literal(name))
+
+
+def _regtype(schema: str, name: str) -> sql.Composable:
+    return sql.SQL("pg_catalog.to_regtype({})").format(sql.Literal(text(ident(schema, name))))
 
 
 def _domain_probe(d: Domain) -> sql.Composable:
@@ -657,6 +868,7 @@ def _(c: AlterDomain) -> list[str]:
                 target=definition,
                 origin=old_checks.get(name),
                 actions=[drop, add] if name in old_checks else [add],
+                twin=domain_check_twin(n, name, definition),
             )
         )
     return out
@@ -918,13 +1130,15 @@ def _drop_constraint_sql(k: Constraint) -> str:
 @render_change.register
 def _(c: AddConstraint) -> list[str]:
     k = c.constraint
+    add = _add_constraint_sql(k)
     return [
         guard(
             what=f"constraint {k.identity}",
             probe=constraint_probe(k),
             target=k.definition,
             origin=None,
-            actions=[_add_constraint_sql(k)],
+            actions=[add],
+            twin=constraint_twin(k, add),
         )
     ]
 
@@ -988,13 +1202,15 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
 
 @render_change.register
 def _(c: ReplaceConstraint) -> list[str]:
+    add = _add_constraint_sql(c.new)
     return [
         guard(
             what=f"constraint {c.new.identity}",
             probe=constraint_probe(c.new),
             target=c.new.definition,
             origin=c.old.definition,
-            actions=[_drop_constraint_sql(c.old), _add_constraint_sql(c.new)],
+            actions=[_drop_constraint_sql(c.old), add],
+            twin=constraint_twin(c.new, add),
         )
     ]
 
@@ -1041,6 +1257,7 @@ def _(c: ReplaceIndex) -> list[str]:
             target=c.new.definition,
             origin=c.old.definition,
             actions=[_drop_index_sql(c.old), index_if_not_exists(c.new.definition)],
+            twin=index_twin(c.new),
         )
     ]
 
@@ -1093,6 +1310,7 @@ def _(c: CreateTrigger) -> list[str]:
             target=trigger_state(t),
             origin=trigger_state(c.old) if c.old else None,
             actions=actions,
+            twin=trigger_twin(t),
         )
     ]
 
@@ -1108,13 +1326,15 @@ def _(c: DropTrigger) -> list[str]:
 @render_change.register
 def _(c: CreatePolicy) -> list[str]:
     p = c.policy
+    create = create_policy_sql(p)
     return [
         guard(
             what=f"policy {p.identity}",
             probe=policy_probe(p),
             target=p.state,
             origin=None,
-            actions=[create_policy_sql(p)],
+            actions=[create],
+            twin=policy_twin(p, create),
         )
     ]
 
@@ -1150,6 +1370,7 @@ def _(c: AlterPolicy) -> list[str]:
             target=new.state,
             origin=c.old.state,
             actions=actions,
+            twin=policy_twin(new, actions[-1] if c.recreate else create_policy_sql(new)),
         )
     ]
 
@@ -1355,6 +1576,7 @@ def _(c: DropView) -> list[str]:
             target=view_state(new),
             origin=view_state(old),
             actions=[_drop_view_statement(c.view)],
+            twin=view_twin(new),
         )
     ]
 
