@@ -82,6 +82,7 @@ from schemakit.changes import (
     SetRowSecurity,
     UpsertBucket,
 )
+from schemakit.columns import through_text
 from schemakit.model import (
     Publication,
     CompositeType,
@@ -783,6 +784,11 @@ def _(c: AlterColumn) -> list[str]:
     col = Name(new.name)
     out: list[str] = []
     becomes_identity = new.identity is not None and old.identity is None
+    identity_not_null = (
+        [text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(table, col))]
+        if becomes_identity and not old.not_null
+        else []
+    )
     unset: list[str] = []  # the old default (and its serial sequence) goes
     if old.default is not None and old.default != new.default:
         unset.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)))
@@ -798,14 +804,28 @@ def _(c: AlterColumn) -> list[str]:
         alter = sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(table, col, sql.SQL(new.type))
         if new.collation:
             alter = sql.SQL("{} COLLATE {}").format(alter, sql.SQL(new.collation))
-        alter = sql.SQL("{} USING {}::{}").format(alter, col, sql.SQL(new.type))
+        via_text = through_text(old.type, new.type)
+        if via_text:
+            # No cast between two enums (or user-defined types), but both have text I/O.
+            alter = sql.SQL("{} USING {}::text::{}").format(alter, col, sql.SQL(new.type))
+        else:
+            alter = sql.SQL("{} USING {}::{}").format(alter, col, sql.SQL(new.type))
+        actions = [text(alter)]
+        if via_text and old.default is not None and old.default == new.default and not becomes_identity:
+            # The default (a literal cast to the old type) cannot be converted with the
+            # column: dropped before, set again after, within the guard.
+            actions = [
+                text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)),
+                *actions,
+                text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(table, col, sql.SQL(old.default))),
+            ]
         out.append(
             guard(
                 what=f"column {t.identity}.{new.name}",
                 probe=column_type_probe(t, new),
                 target=new.type,
                 origin=old.type,
-                actions=[text(alter)],
+                actions=actions,
             )
         )
     if new.identity is not None and new.identity != old.identity:
@@ -822,7 +842,12 @@ def _(c: AlterColumn) -> list[str]:
                     ).format(regclass(t.schema, t.name), sql.Literal(new.name)),
                     target=new.identity,
                     origin="",
-                    actions=[*unset, text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY").format(table, col, how))],
+                    actions=[
+                        *unset,
+                        # PostgreSQL adds an identity only to a NOT NULL column.
+                        *identity_not_null,
+                        text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY").format(table, col, how)),
+                    ],
                 )
             )
     serial_owned = None
@@ -849,7 +874,7 @@ def _(c: AlterColumn) -> list[str]:
                 ).format(sql.Literal(text(table)), sql.Literal(new.name), col, table)
             )
         )
-    if old.not_null != new.not_null:
+    if old.not_null != new.not_null and not identity_not_null:
         verb = "SET NOT NULL" if new.not_null else "DROP NOT NULL"
         out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} {}").format(table, col, sql.SQL(verb))))
     return out

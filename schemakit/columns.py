@@ -1,0 +1,131 @@
+"""Facts about columns the diff, the plan and the renderer share (issue 12).
+
+- Which type changes go through text: PostgreSQL has no cast between two enum types
+  (nor, in general, between user-defined types), but every type has text I/O.
+- Which defaults are volatile: adding a column with a volatile default
+  (``gen_random_uuid()``, ``random()``, ``clock_timestamp()``) rewrites the table,
+  while a constant or a stable default (``now()``) is stored once in the catalog
+  (PostgreSQL 11+) and the table is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pglast
+from pglast import ast
+from pglast.visitors import Visitor
+
+from schemakit.model import Function
+
+
+def is_qualified_type(type_: str) -> bool:
+    """True when ``format_type`` text (read with ``search_path = pg_catalog``) names a
+    type outside pg_catalog: ``public.mood``, ``"My Schema".t[]``, ``extensions.citext``.
+    Built-in types print unqualified (``integer``, ``character varying(10)``, ``"char"``)."""
+    quoted = False
+    depth = 0
+    for ch in type_:
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "." and depth == 0:
+            return True
+    return False
+
+
+def through_text(old_type: str, new_type: str) -> bool:
+    """True when a column's type change casts through text (``USING c::text::new``):
+    either side is a user-defined type (an enum, a domain, a composite, an extension's
+    type), between which PostgreSQL often has no cast ("cannot cast type a to b")."""
+    return old_type != new_type and (is_qualified_type(old_type) or is_qualified_type(new_type))
+
+
+# -- volatile defaults ---------------------------------------------------------------
+
+
+class _Calls(Visitor):  # type: ignore[misc]
+    """The names of the functions an expression calls (``schema.name`` or ``name``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[tuple[str, ...]] = []
+        self.other_volatile = False
+
+    def visit_FuncCall(self, ancestors: Any, node: ast.FuncCall) -> None:
+        self.names.append(tuple(str(p.sval) for p in node.funcname or () if isinstance(p, ast.String)))
+
+    def visit_SQLValueFunction(self, ancestors: Any, node: ast.SQLValueFunction) -> None:
+        pass  # CURRENT_TIMESTAMP and friends are stable
+
+
+def called_functions(expression: str) -> tuple[list[tuple[str, ...]], bool] | None:
+    """(function names, whether anything else volatile is called) in a default
+    expression as the catalog prints it; None when it cannot be parsed."""
+    try:
+        stmt = pglast.parse_sql(f"SELECT {expression}")[0].stmt
+    except Exception:
+        return None
+    calls = _Calls()
+    calls(stmt)
+    return calls.names, calls.other_volatile
+
+
+# The built-in volatile functions a default is likely to call, as a fallback when no
+# database says (the plan asks the shadow's pg_proc first: schemakit.columns.volatile_names).
+KNOWN_VOLATILE = frozenset(
+    {
+        "gen_random_uuid",
+        "uuidv4",
+        "uuidv7",
+        "random",
+        "random_normal",
+        "clock_timestamp",
+        "timeofday",
+        "nextval",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "txid_current",
+        "pg_current_xact_id",
+        "setseed",
+    }
+)
+
+
+def model_volatile(functions: Iterable[Function]) -> frozenset[str]:
+    """The model's own volatile functions, by ``schema.name`` (pg_get_functiondef prints
+    IMMUTABLE or STABLE among the header lines, and nothing for VOLATILE)."""
+    out: set[str] = set()
+    for f in functions:
+        header = f.definition.split("\nAS ", 1)[0].split("\nBEGIN", 1)[0]
+        lines = {line.strip() for line in header.splitlines()}
+        if "IMMUTABLE" not in lines and "STABLE" not in lines:
+            out.add(f"{f.schema}.{f.name}")
+    return frozenset(out)
+
+
+def volatile_default(expression: str | None, own: frozenset[str] = frozenset()) -> bool:
+    """True when a column default calls a volatile function: a known volatile built-in
+    (or extension function, by its name), or one of ``own`` (``schema.name``, from
+    ``model_volatile``). A default that cannot be parsed counts as volatile."""
+    if expression is None:
+        return False
+    found = called_functions(expression)
+    if found is None:
+        return True
+    names, other = found
+    if other:
+        return True
+    for name in names:
+        if name and name[-1] in KNOWN_VOLATILE:
+            return True
+        if ".".join(name) in own or (len(name) == 1 and f"pg_catalog.{name[0]}" in own):
+            return True
+    return False
