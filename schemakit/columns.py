@@ -17,7 +17,7 @@ import pglast
 from pglast import ast
 from pglast.visitors import Visitor
 
-from schemakit.model import Function
+from schemakit.model import Function, Model
 
 
 def is_qualified_type(type_: str) -> bool:
@@ -50,7 +50,7 @@ def through_text(old_type: str, new_type: str) -> bool:
 # -- volatile defaults ---------------------------------------------------------------
 
 
-class _Calls(Visitor):  # type: ignore[misc]
+class _Calls(Visitor):
     """The names of the functions an expression calls (``schema.name`` or ``name``)."""
 
     def __init__(self) -> None:
@@ -71,6 +71,8 @@ def called_functions(expression: str) -> tuple[list[tuple[str, ...]], bool] | No
     try:
         stmt = pglast.parse_sql(f"SELECT {expression}")[0].stmt
     except Exception:
+        return None
+    if stmt is None:
         return None
     calls = _Calls()
     calls(stmt)
@@ -97,6 +99,11 @@ KNOWN_VOLATILE = frozenset(
         "setseed",
     }
 )
+
+
+def own_volatile(model: Model) -> frozenset[str]:
+    """``model_volatile`` of a model's functions."""
+    return model_volatile(f for f in model.objects.values() if isinstance(f, Function))
 
 
 def model_volatile(functions: Iterable[Function]) -> frozenset[str]:

@@ -6,10 +6,12 @@ No SQL here and no ordering: the plan orders the changes, the renderer writes th
 from __future__ import annotations
 
 import re
+from functools import cache
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.platform import is_managed_schema
+from schemakit.columns import own_volatile, volatile_default
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.changes import (
@@ -340,6 +342,7 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
 
 
 def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    own = cache(lambda: own_volatile(desired))  # the desired functions that are volatile
     for old, new in _pairs(current, desired, Table):
         if new is None:
             assert old is not None
@@ -400,7 +403,12 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             if before is not None and col.name in unset:
                 before = replace(before, default=None)
             if before is None:
-                yield AddColumn(table=new, column=col, serial=_serial(col, desired))
+                yield AddColumn(
+                    table=new,
+                    column=col,
+                    serial=_serial(col, desired),
+                    volatile_default=col.generated is None and volatile_default(col.default, own()),
+                )
                 if col.comment is not None:
                     yield SetComment(target=new, comment=col.comment, column=col.name)
                 continue
