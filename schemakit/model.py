@@ -484,6 +484,9 @@ class Model:
     objects: Mapping[Key, DbObject]
     depends: Mapping[Key, frozenset[Key]] = field(default_factory=dict)
     server_version: int = 0
+    # Extensions whose version the schema files pin (CREATE EXTENSION ... VERSION): only
+    # theirs is compared. Set on the desired side; not part of the JSON or the fingerprint.
+    pinned_extensions: frozenset[str] = frozenset()
 
     def of_kind(self, *kinds: str) -> dict[Key, DbObject]:
         return {k: v for k, v in self.objects.items() if k[0] in kinds}

@@ -198,9 +198,13 @@ def _extensions(current: Model, desired: Model, ctx: Context) -> Iterator[Change
             if not is_managed_schema(old.schema):
                 yield DropExtension(old)
         elif old is None:
-            yield CreateExtension(new)
-        elif old.schema != new.schema:
-            yield AlterExtension(old=old, new=new)
+            yield CreateExtension(new, pin_version=new.name in desired.pinned_extensions)
+        else:
+            # The version is compared only when the files pin one (DESIGN.md section 2).
+            if new.name not in desired.pinned_extensions:
+                new = replace(new, version=old.version)
+            if (old.schema, old.version) != (new.schema, new.version):
+                yield AlterExtension(old=old, new=new)
 
 
 def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:

@@ -415,11 +415,16 @@ def _(c: AlterExtension) -> list[str]:
             )
         )
     if c.old.version != c.new.version:
+        update = sql.SQL("ALTER EXTENSION {} UPDATE TO {}").format(Name(c.new.name), sql.Literal(c.new.version))
         out.append(
-            text(
-                sql.SQL("ALTER EXTENSION {} UPDATE TO {}").format(
-                    Name(c.new.name), sql.Literal(c.new.version)
-                )
+            guard(
+                what=f"extension {c.new.name}",
+                probe=sql.SQL("SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = {}").format(
+                    sql.Literal(c.new.name)
+                ),
+                target=c.new.version,
+                origin=c.old.version,
+                actions=[text(update)],
             )
         )
     return out
