@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemakit import hazards as hz
+from schemakit.tableprops import table_property_hazards
 from schemakit.changes import (
     SyncRows,
     SetPartitionOf,
@@ -280,6 +281,8 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
         out.append(Hazard(hz.EXTENSION_VERSION, f"{c.old.version} → {c.new.version}"))
     elif isinstance(c, CreateTrigger) and c.old is not None:
         out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, f"trigger {c.key[1]} is replaced"))
+    else:
+        out.extend(table_property_hazards(c, table_exists))
     return out
 
 

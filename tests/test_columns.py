@@ -213,6 +213,35 @@ def test_child_created_with_its_parent(target: Target, tmp_path: Path) -> None:
     assert query(target.url, "SELECT id FROM public.base") == [(1,)]
 
 
+def test_parent_changes_reach_the_child_through_the_parent(target: Target, tmp_path: Path) -> None:
+    child = "CREATE TABLE public.child (note text) INHERITS (public.base);\n"
+    converge(target, PARENT + child, tmp_path)
+    query(target.url, "INSERT INTO public.child (id, note) VALUES (1, 'x')")
+    changed = PARENT.replace("id bigint", "id numeric").replace(");", ", extra int DEFAULT 1);")
+    converge(target, changed + child + "COMMENT ON COLUMN public.child.extra IS 'from base';\n", tmp_path)
+    assert _columns(target, "public.child") == [
+        ("created", False, 1), ("extra", False, 1), ("id", False, 1), ("note", True, 0)
+    ]
+    assert query(target.url, "SELECT id::text, extra FROM public.child") == [("1", 1)]
+    assert query(target.url, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                 "WHERE attrelid = 'public.child'::regclass AND attname = 'id'") == [("numeric",)]
+    assert query(target.url, "SELECT col_description('public.child'::regclass, 4)") == [("from base",)]
+
+
+def test_child_of_a_serial_parent_leaves_the_sequence_to_the_parent(target: Target, tmp_path: Path) -> None:
+    converge(
+        target,
+        "CREATE TABLE public.base (id bigserial PRIMARY KEY, name text);\n"
+        "CREATE TABLE public.child (note text) INHERITS (public.base);\n",
+        tmp_path,
+    )
+    assert query(target.url, "SELECT pg_get_serial_sequence('public.base', 'id')") == [("public.base_id_seq",)]
+    assert _columns(target, "public.child") == [("id", False, 1), ("name", False, 1), ("note", True, 0)]
+    query(target.url, "INSERT INTO public.child (name) VALUES ('a')")
+    query(target.url, "INSERT INTO public.base (name) VALUES ('b')")
+    assert query(target.url, "SELECT id, name FROM public.base ORDER BY id") == [(1, "a"), (2, "b")]
+
+
 def test_inheritance_added_and_removed_on_an_existing_table(target: Target, tmp_path: Path) -> None:
     establish(
         target,

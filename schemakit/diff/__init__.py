@@ -12,6 +12,7 @@ from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.platform import is_managed_schema
 from schemakit.columns import own_volatile, volatile_default
+from schemakit.tableprops import SetInherits, SetPersistence
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.changes import (
@@ -354,7 +355,7 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             continue
         if old is None:
             serials = tuple(
-                (col.name, seq) for col in new.columns if (seq := _serial(col, desired)) is not None
+                (col.name, seq) for col in new.columns if col.local and (seq := _serial(col, desired)) is not None
             )
             yield CreateTable(new, serials=serials)
             if new.rls_enabled or new.rls_forced:
@@ -382,6 +383,25 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         old_cols = {c.name: c for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
         users = ctx.users
+        # Parents left go first (their columns stay, as local ones, and may be dropped
+        # below); parents joined go after the columns (the table must have theirs).
+        old_table = old
+        removed = tuple(p for p in old.inherits if p not in new.inherits)
+        if removed:
+            yield SetInherits(table=new, remove=removed)
+        # A column only inherited from a parent kept follows that parent's changes.
+        new_listed = new.columns
+        followers: set[str] = set()
+        if set(old.inherits) & set(new.inherits):
+            followers = {
+                n for n in old_cols.keys() | new_cols.keys()
+                if not getattr(old_cols.get(n), "local", False) and not getattr(new_cols.get(n), "local", False)
+            }
+            if followers:
+                old_cols = {n: c for n, c in old_cols.items() if n not in followers}
+                new_cols = {n: c for n, c in new_cols.items() if n not in followers}
+                old = replace(old, columns=tuple(c for c in old.columns if c.name not in followers))
+                new_listed = tuple(c for c in new.columns if c.name not in followers)
         # A generated column over a column that changes, or whose expression changes
         # (or that becomes generated), goes and comes back.
         regenerated = {
@@ -402,7 +422,7 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         # Generated columns first: they may use the others.
         for col in sorted(gone, key=lambda c: c.generated is None):
             yield DropColumn(table=new, column=col)
-        for col in new.columns:
+        for col in new_listed:
             before = None if col.name in regenerated else old_cols.get(col.name)
             if before is not None and col.name in unset:
                 before = replace(before, default=None)
@@ -426,6 +446,15 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                 )
             if before.comment != col.comment:
                 yield SetComment(target=new, comment=col.comment, column=col.name)
+        for name in sorted(followers):
+            was, now = old_table.column(name), new.column(name)
+            if now is not None and (was.comment if was is not None else None) != now.comment:
+                yield SetComment(target=new, comment=now.comment, column=name)
+        added = tuple(p for p in new.inherits if p not in old.inherits)
+        if added:
+            yield SetInherits(table=new, add=added)
+        if old.unlogged != new.unlogged:
+            yield SetPersistence(new)
         if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
             yield SetReplicaIdentity(new)
         if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):

@@ -731,16 +731,21 @@ def _serial_sequence_sql(t: Table, column: str, sequence: str) -> tuple[str, str
 def _(c: CreateTable) -> list[str]:
     t = c.table
     serials = [_serial_sequence_sql(t, col, seq) for col, seq in c.serials]
+    head = sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS" if t.unlogged else "CREATE TABLE IF NOT EXISTS")
     if t.partition_of is not None:
         # Its columns come from the parent; catalog texts (identity, bound, key) as read.
-        create = sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} {}").format(
-            ident(t.schema, t.name), sql.SQL(t.partition_of), sql.SQL(t.partition_bound or "DEFAULT")
+        create = sql.SQL("{} {} PARTITION OF {} {}").format(
+            head, ident(t.schema, t.name), sql.SQL(t.partition_of), sql.SQL(t.partition_bound or "DEFAULT")
         )
     else:
-        create = sql.SQL("CREATE TABLE IF NOT EXISTS {} (\n    {}\n)").format(
+        # Columns only inherited come from the parents (INHERITS), not declared here.
+        create = sql.SQL("{} {} (\n    {}\n)").format(
+            head,
             ident(t.schema, t.name),
-            sql.SQL(",\n    ").join(column_definition(col) for col in t.columns),
+            sql.SQL(",\n    ").join(column_definition(col) for col in t.columns if col.local),
         )
+        if t.inherits:
+            create = sql.SQL("{} INHERITS ({})").format(create, sql.SQL(", ").join(map(sql.SQL, t.inherits)))
     if t.partition_by is not None:
         create = sql.SQL("{} PARTITION BY {}").format(create, sql.SQL(t.partition_by))
     return [seq for seq, _ in serials] + [text(create)] + [owned for _, owned in serials]
