@@ -353,6 +353,7 @@ class AlterColumn(Change):
     new: Column
     serial: str | None = None  # the new default is this (new) serial sequence's nextval
     old_serial: str | None = None  # the old default was this serial sequence's nextval
+    via_text: bool = False  # the type change casts through text (schemakit.columns.through_text)
 
     def describe(self) -> str:
         what = []

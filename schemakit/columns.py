@@ -40,11 +40,17 @@ def is_qualified_type(type_: str) -> bool:
     return False
 
 
-def through_text(old_type: str, new_type: str) -> bool:
+def through_text(old_type: str, new_type: str, domains: frozenset[str] = frozenset()) -> bool:
     """True when a column's type change casts through text (``USING c::text::new``):
-    either side is a user-defined type (an enum, a domain, a composite, an extension's
-    type), between which PostgreSQL often has no cast ("cannot cast type a to b")."""
-    return old_type != new_type and (is_qualified_type(old_type) or is_qualified_type(new_type))
+    either side is a user-defined type (an enum, a composite, an extension's type),
+    between which PostgreSQL often has no cast ("cannot cast type a to b"), while every
+    type has text I/O. A domain (``domains``: their identities) casts as its base type
+    does, so a change between a domain and a built-in type keeps the direct cast."""
+
+    def user_defined(type_: str) -> bool:
+        return is_qualified_type(type_) and type_.removesuffix("[]") not in domains
+
+    return old_type != new_type and (user_defined(old_type) or user_defined(new_type))
 
 
 # -- volatile defaults ---------------------------------------------------------------

@@ -130,6 +130,17 @@ def test_enum_to_text_and_back_keeps_the_default(target: Target, tmp_path: Path)
     assert query(target.url, "SELECT m::text, pg_typeof(m)::text FROM public.people") == [("sad", "feeling")]
 
 
+def test_domain_to_builtin_keeps_the_direct_cast(target: Target, tmp_path: Path) -> None:
+    """A domain casts as its base type does (numeric → integer rounds); through text it
+    would fail on '1.6'."""
+    dom = "CREATE DOMAIN public.amount AS numeric;\n"
+    establish(target, dom + "CREATE TABLE public.bills (id int PRIMARY KEY, a public.amount);\n"
+              "INSERT INTO public.bills VALUES (1, 1.6);")
+    script = converge(target, dom + "CREATE TABLE public.bills (id int PRIMARY KEY, a integer);\n", tmp_path)
+    assert "::text::" not in script
+    assert query(target.url, "SELECT a FROM public.bills") == [(2,)]
+
+
 # -- 3. identity added to a nullable column ----------------------------------------
 
 

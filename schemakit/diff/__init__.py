@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.platform import is_managed_schema
-from schemakit.columns import own_volatile, volatile_default
+from schemakit.columns import own_volatile, through_text, volatile_default
 from schemakit.tableprops import SetInherits, SetPersistence
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
@@ -348,6 +348,9 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
 
 def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     own = cache(lambda: own_volatile(desired))  # the desired functions that are volatile
+    domains = cache(
+        lambda: frozenset(k[1] for m in (current, desired) for k, v in m.objects.items() if isinstance(v, Domain))
+    )
     for old, new in _pairs(current, desired, Table):
         if new is None:
             assert old is not None
@@ -443,6 +446,7 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                     new=col,
                     serial=_serial(col, desired) if col.default != before.default else None,
                     old_serial=_serial(before, current) if col.default != before.default else None,
+                    via_text=through_text(before.type, col.type, domains()),
                 )
             if before.comment != col.comment:
                 yield SetComment(target=new, comment=col.comment, column=col.name)

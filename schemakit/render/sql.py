@@ -82,7 +82,6 @@ from schemakit.changes import (
     SetRowSecurity,
     UpsertBucket,
 )
-from schemakit.columns import through_text
 from schemakit.model import (
     Publication,
     CompositeType,
@@ -814,7 +813,7 @@ def _(c: AlterColumn) -> list[str]:
         alter = sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(table, col, sql.SQL(new.type))
         if new.collation:
             alter = sql.SQL("{} COLLATE {}").format(alter, sql.SQL(new.collation))
-        via_text = through_text(old.type, new.type)
+        via_text = c.via_text
         if via_text:
             # No cast between two enums (or user-defined types), but both have text I/O.
             alter = sql.SQL("{} USING {}::text::{}").format(alter, col, sql.SQL(new.type))
