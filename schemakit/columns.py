@@ -62,18 +62,15 @@ class _Calls(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.names: list[tuple[str, ...]] = []
-        self.other_volatile = False
 
     def visit_FuncCall(self, ancestors: Any, node: ast.FuncCall) -> None:
         self.names.append(tuple(str(p.sval) for p in node.funcname or () if isinstance(p, ast.String)))
 
-    def visit_SQLValueFunction(self, ancestors: Any, node: ast.SQLValueFunction) -> None:
-        pass  # CURRENT_TIMESTAMP and friends are stable
 
-
-def called_functions(expression: str) -> tuple[list[tuple[str, ...]], bool] | None:
-    """(function names, whether anything else volatile is called) in a default
-    expression as the catalog prints it; None when it cannot be parsed."""
+def called_functions(expression: str) -> list[tuple[str, ...]] | None:
+    """The names of the functions a default expression (as the catalog prints it)
+    calls; None when it cannot be parsed. CURRENT_TIMESTAMP and friends are no
+    function calls to pglast, and are stable anyway."""
     try:
         stmt = pglast.parse_sql(f"SELECT {expression}")[0].stmt
     except Exception:
@@ -82,11 +79,11 @@ def called_functions(expression: str) -> tuple[list[tuple[str, ...]], bool] | No
         return None
     calls = _Calls()
     calls(stmt)
-    return calls.names, calls.other_volatile
+    return calls.names
 
 
-# The built-in volatile functions a default is likely to call, as a fallback when no
-# database says (the plan asks the shadow's pg_proc first: schemakit.columns.volatile_names).
+# The volatile built-in (and common extension) functions a default is likely to call.
+# The model's own functions are judged by their definitions (model_volatile).
 KNOWN_VOLATILE = frozenset(
     {
         "gen_random_uuid",
@@ -114,12 +111,12 @@ def own_volatile(model: Model) -> frozenset[str]:
 
 def model_volatile(functions: Iterable[Function]) -> frozenset[str]:
     """The model's own volatile functions, by ``schema.name`` (pg_get_functiondef prints
-    IMMUTABLE or STABLE among the header lines, and nothing for VOLATILE)."""
+    IMMUTABLE or STABLE in the header before the body, and nothing for VOLATILE)."""
     out: set[str] = set()
     for f in functions:
         header = f.definition.split("\nAS ", 1)[0].split("\nBEGIN", 1)[0]
-        lines = {line.strip() for line in header.splitlines()}
-        if "IMMUTABLE" not in lines and "STABLE" not in lines:
+        words = set(header.split())
+        if "IMMUTABLE" not in words and "STABLE" not in words:
             out.add(f"{f.schema}.{f.name}")
     return frozenset(out)
 
@@ -130,11 +127,8 @@ def volatile_default(expression: str | None, own: frozenset[str] = frozenset()) 
     ``model_volatile``). A default that cannot be parsed counts as volatile."""
     if expression is None:
         return False
-    found = called_functions(expression)
-    if found is None:
-        return True
-    names, other = found
-    if other:
+    names = called_functions(expression)
+    if names is None:
         return True
     for name in names:
         if name and name[-1] in KNOWN_VOLATILE:

@@ -323,6 +323,14 @@ def test_stable_or_constant_default_is_no_rewrite(target: Target, default: str) 
     assert not [h for h in found if h["name"] in ("TABLE_REWRITE", "ACQUIRES_ACCESS_EXCLUSIVE_LOCK")], found
 
 
+@pytest.mark.parametrize("volatility, rewrites", [("VOLATILE", True), ("STABLE", False), ("IMMUTABLE STRICT", False)])
+def test_default_calling_an_own_function(target: Target, volatility: str, rewrites: bool) -> None:
+    establish(target, THINGS.format(extra="") + "INSERT INTO public.things VALUES (1), (2);")
+    fn = f"CREATE FUNCTION public.code() RETURNS text LANGUAGE sql {volatility} AS $$ SELECT 'c' $$;\n"
+    found = hazards(target, fn + THINGS.format(extra=", code text DEFAULT public.code()"))
+    assert any(h["name"] == "TABLE_REWRITE" for h in found) == rewrites, found
+
+
 def test_volatile_default_on_a_new_table_is_no_hazard(target: Target) -> None:
     found = hazards(target, THINGS.format(extra=", token uuid DEFAULT gen_random_uuid()"))
     assert found == []
