@@ -320,6 +320,7 @@ class AddColumn(Change):
     table: Table
     column: Column
     serial: str | None = None  # the folded serial sequence the column's default calls
+    volatile_default: bool = False  # the default calls a volatile function: the table is rewritten
 
     def describe(self) -> str:
         return f"table {self.key[1]}: add column {self.column.name} {self.column.type}"
@@ -356,6 +357,7 @@ class AlterColumn(Change):
     new: Column
     serial: str | None = None  # the new default is this (new) serial sequence's nextval
     old_serial: str | None = None  # the old default was this serial sequence's nextval
+    via_text: bool = False  # the type change casts through text (schemakit.columns.through_text)
 
     def describe(self) -> str:
         what = []

@@ -9,10 +9,13 @@ file, line and column.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pglast
 import psycopg
+from pglast import ast
 from psycopg import sql
 
 from schemakit.batch import StatementFailed, execute_batched
@@ -105,4 +108,20 @@ def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str) 
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             load_statements(conn, statements, shadow_admin_url)
-            return read_model(conn, rows=declared(statements))
+            model = read_model(conn, rows=declared(statements))
+    pinned = pinned_extensions(statements)
+    return replace(model, pinned_extensions=pinned) if pinned else model
+
+
+def pinned_extensions(statements: Sequence[SourceStatement]) -> frozenset[str]:
+    """The extensions whose CREATE EXTENSION in the files gives a VERSION."""
+    out: set[str] = set()
+    for stmt in statements:
+        if stmt.kind != "create_extension":
+            continue
+        node = pglast.parse_sql(stmt.sql)[0].stmt
+        if isinstance(node, ast.CreateExtensionStmt) and node.extname and any(
+            isinstance(o, ast.DefElem) and o.defname == "new_version" for o in node.options or ()
+        ):
+            out.add(node.extname)
+    return frozenset(out)

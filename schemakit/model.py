@@ -223,10 +223,14 @@ class Column:
     generated: str | None = None  # the STORED expression
     collation: str | None = None  # only when it differs from the type's default
     comment: str | None = None
+    local: bool = True  # attislocal: False for a column a child table only inherits
 
     def to_json(self) -> dict[str, Any]:
         names, values = _fields_of(Column)
-        return dict(zip(names, values(self)))
+        data = dict(zip(names, values(self)))
+        if data["local"]:
+            del data["local"]  # the usual case: snapshots and fingerprints stay as they were
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +247,19 @@ class Table(DbObject):
     partition_by: str | None = None  # pg_get_partkeydef of a partitioned table
     partition_of: str | None = None  # the parent's identity, for a partition
     partition_bound: str | None = None  # FOR VALUES ..., for a partition
+    unlogged: bool = False  # relpersistence 'u'
+    inherits: tuple[str, ...] = ()  # the parents' identities (INHERITS, not partitioning), in order
 
     @property
     def identity(self) -> str:
         return qualified(self.schema, self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        data = DbObject.to_json(self)
+        for name in ("unlogged", "inherits"):
+            if not data[name]:
+                del data[name]  # the usual case: snapshots and fingerprints stay as they were
+        return data
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -552,6 +565,9 @@ class Model:
     objects: Mapping[Key, DbObject]
     depends: Mapping[Key, frozenset[Key]] = field(default_factory=dict)
     server_version: int = 0
+    # Extensions whose version the schema files pin (CREATE EXTENSION ... VERSION): only
+    # theirs is compared. Set on the desired side; not part of the JSON or the fingerprint.
+    pinned_extensions: frozenset[str] = frozenset()
 
     def of_kind(self, *kinds: str) -> dict[Key, DbObject]:
         return {k: v for k, v in self.objects.items() if k[0] in kinds}

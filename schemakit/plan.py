@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from schemakit import hazards as hz
+from schemakit.tableprops import table_property_hazards
 from schemakit.changes import (
     SyncRows,
     SetPartitionOf,
@@ -191,6 +192,22 @@ def _widening(old: str, new: str) -> bool:
     return False
 
 
+def volatile_default_hazards(c: AddColumn, table: str) -> list[Hazard]:
+    """A column added with a volatile default (``gen_random_uuid()``) is computed for
+    every row: the table is rewritten under an ACCESS EXCLUSIVE lock. A constant or
+    stable default is stored once in the catalog instead (PostgreSQL 11+)."""
+    col = c.column
+    safer = (
+        f"{col.name} DEFAULT {col.default} is computed for every row; safer: add {col.name} "
+        "nullable without the default, backfill it in batches, then set the default "
+        f"{'and NOT NULL' if col.not_null else ''}".rstrip()
+    )
+    return [
+        Hazard(hz.TABLE_REWRITE, safer, table),
+        Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"adding {col.name} with a volatile default rewrites {table}", table),
+    ]
+
+
 def hazards_of(c: Change, current: Model) -> list[Hazard]:
     """The hazards of one change, given the state it starts from."""
     existing_table = c.subject.owner_key or c.key
@@ -227,6 +244,8 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
     elif isinstance(c, AddColumn):
         if c.column.generated is not None or c.column.identity is not None:
             out.append(Hazard(hz.TABLE_REWRITE, f"adding a generated/identity column to {table}", table))
+        elif c.volatile_default and table_exists:
+            out.extend(volatile_default_hazards(c, table))
         if c.column.not_null and c.column.default is None and c.column.generated is None:
             out.append(
                 Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"NOT NULL column without default on {table}", table)
@@ -281,6 +300,8 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
         out.append(Hazard(hz.EXTENSION_VERSION, f"{c.old.version} → {c.new.version}"))
     elif isinstance(c, CreateTrigger) and c.old is not None:
         out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, f"trigger {c.key[1]} is replaced"))
+    else:
+        out.extend(table_property_hazards(c, table_exists))
     return out
 
 

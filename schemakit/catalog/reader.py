@@ -161,6 +161,8 @@ class CatalogReader:
                 partition_of=r[8],
                 partition_bound=r[9],
                 columns=tuple(_column(c) for c in r[10]),
+                unlogged=r[11],
+                inherits=tuple(r[12]),
             )
             for r in self.fetch("tables")
         )
@@ -289,7 +291,7 @@ class CatalogReader:
 
 
 def _column(raw: list[Any]) -> Column:
-    name, type_, not_null, default, identity, generated, collation, comment = raw
+    name, type_, not_null, default, identity, generated, collation, comment, local = raw
     return Column(
         name=name,
         type=type_,
@@ -299,6 +301,7 @@ def _column(raw: list[Any]) -> Column:
         generated=generated,
         collation=collation,
         comment=comment,
+        local=local,
     )
 
 

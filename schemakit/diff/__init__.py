@@ -6,10 +6,13 @@ No SQL here and no ordering: the plan orders the changes, the renderer writes th
 from __future__ import annotations
 
 import re
+from functools import cache
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.platform import is_managed_schema
+from schemakit.columns import own_volatile, through_text, volatile_default
+from schemakit.tableprops import SetInherits, SetPersistence
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.changes import (
@@ -205,9 +208,13 @@ def _extensions(current: Model, desired: Model, ctx: Context) -> Iterator[Change
             if not is_managed_schema(old.schema):
                 yield DropExtension(old)
         elif old is None:
-            yield CreateExtension(new)
-        elif old.schema != new.schema:
-            yield AlterExtension(old=old, new=new)
+            yield CreateExtension(new, pin_version=new.name in desired.pinned_extensions)
+        else:
+            # The version is compared only when the files pin one (DESIGN.md section 2).
+            if new.name not in desired.pinned_extensions:
+                new = replace(new, version=old.version)
+            if (old.schema, old.version) != (new.schema, new.version):
+                yield AlterExtension(old=old, new=new)
 
 
 def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
@@ -349,6 +356,10 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
 
 
 def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    own = cache(lambda: own_volatile(desired))  # the desired functions that are volatile
+    domains = cache(
+        lambda: frozenset(k[1] for m in (current, desired) for k, v in m.objects.items() if isinstance(v, Domain))
+    )
     for old, new in _pairs(current, desired, Table):
         if new is None:
             assert old is not None
@@ -356,9 +367,10 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                 yield DropTable(old)
             continue
         if old is None:
-            # A partition's columns share the parent's serial sequence, which the parent's column owns.
+            # A partition's columns share the parent's serial sequence, which the parent's
+            # column owns; an inheriting child leaves its inherited columns' to the parent.
             serials = () if new.partition_of is not None else tuple(
-                (col.name, seq) for col in new.columns if (seq := _serial(col, desired)) is not None
+                (col.name, seq) for col in new.columns if col.local and (seq := _serial(col, desired)) is not None
             )
             yield CreateTable(new, serials=serials)
             if new.rls_enabled or new.rls_forced:
@@ -389,6 +401,25 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         old_cols = {c.name: c for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
         users = ctx.users
+        # Parents left go first (their columns stay, as local ones, and may be dropped
+        # below); parents joined go after the columns (the table must have theirs).
+        old_table = old
+        removed = tuple(p for p in old.inherits if p not in new.inherits)
+        if removed:
+            yield SetInherits(table=new, remove=removed)
+        # A column only inherited from a parent kept follows that parent's changes.
+        new_listed = new.columns
+        followers: set[str] = set()
+        if set(old.inherits) & set(new.inherits):
+            followers = {
+                n for n in old_cols.keys() | new_cols.keys()
+                if not getattr(old_cols.get(n), "local", False) and not getattr(new_cols.get(n), "local", False)
+            }
+            if followers:
+                old_cols = {n: c for n, c in old_cols.items() if n not in followers}
+                new_cols = {n: c for n, c in new_cols.items() if n not in followers}
+                old = replace(old, columns=tuple(c for c in old.columns if c.name not in followers))
+                new_listed = tuple(c for c in new.columns if c.name not in followers)
         # A generated column over a column that changes, or whose expression changes
         # (or that becomes generated), goes and comes back.
         regenerated = {
@@ -409,12 +440,17 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         # Generated columns first: they may use the others.
         for col in sorted(gone, key=lambda c: c.generated is None):
             yield DropColumn(table=new, column=col)
-        for col in new.columns:
+        for col in new_listed:
             before = None if col.name in regenerated else old_cols.get(col.name)
             if before is not None and col.name in unset:
                 before = replace(before, default=None)
             if before is None:
-                yield AddColumn(table=new, column=col, serial=_serial(col, desired))
+                yield AddColumn(
+                    table=new,
+                    column=col,
+                    serial=_serial(col, desired),
+                    volatile_default=col.generated is None and volatile_default(col.default, own()),
+                )
                 if col.comment is not None:
                     yield SetComment(target=new, comment=col.comment, column=col.name)
                 continue
@@ -425,9 +461,19 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                     new=col,
                     serial=_serial(col, desired) if col.default != before.default else None,
                     old_serial=_serial(before, current) if col.default != before.default else None,
+                    via_text=through_text(before.type, col.type, domains()),
                 )
             if before.comment != col.comment:
                 yield SetComment(target=new, comment=col.comment, column=col.name)
+        for name in sorted(followers):
+            was, now = old_table.column(name), new.column(name)
+            if now is not None and (was.comment if was is not None else None) != now.comment:
+                yield SetComment(target=new, comment=now.comment, column=name)
+        added = tuple(p for p in new.inherits if p not in old.inherits)
+        if added:
+            yield SetInherits(table=new, add=added)
+        if old.unlogged != new.unlogged:
+            yield SetPersistence(new)
         if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
             yield SetReplicaIdentity(new)
         if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):

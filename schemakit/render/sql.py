@@ -646,11 +646,16 @@ def _(c: AlterExtension) -> list[str]:
             )
         )
     if c.old.version != c.new.version:
+        update = sql.SQL("ALTER EXTENSION {} UPDATE TO {}").format(Name(c.new.name), sql.Literal(c.new.version))
         out.append(
-            text(
-                sql.SQL("ALTER EXTENSION {} UPDATE TO {}").format(
-                    Name(c.new.name), sql.Literal(c.new.version)
-                )
+            guard(
+                what=f"extension {c.new.name}",
+                probe=sql.SQL("SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = {}").format(
+                    sql.Literal(c.new.name)
+                ),
+                target=c.new.version,
+                origin=c.old.version,
+                actions=[text(update)],
             )
         )
     return out
@@ -962,16 +967,21 @@ def _serial_sequence_sql(t: Table, column: str, sequence: str) -> tuple[str, str
 def _(c: CreateTable) -> list[str]:
     t = c.table
     serials = [_serial_sequence_sql(t, col, seq) for col, seq in c.serials]
+    head = sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS" if t.unlogged else "CREATE TABLE IF NOT EXISTS")
     if t.partition_of is not None:
         # Its columns come from the parent; catalog texts (identity, bound, key) as read.
-        create = sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} {}").format(
-            ident(t.schema, t.name), sql.SQL(t.partition_of), sql.SQL(t.partition_bound or "DEFAULT")
+        create = sql.SQL("{} {} PARTITION OF {} {}").format(
+            head, ident(t.schema, t.name), sql.SQL(t.partition_of), sql.SQL(t.partition_bound or "DEFAULT")
         )
     else:
-        create = sql.SQL("CREATE TABLE IF NOT EXISTS {} (\n    {}\n)").format(
+        # Columns only inherited come from the parents (INHERITS), not declared here.
+        create = sql.SQL("{} {} (\n    {}\n)").format(
+            head,
             ident(t.schema, t.name),
-            sql.SQL(",\n    ").join(column_definition(col) for col in t.columns),
+            sql.SQL(",\n    ").join(column_definition(col) for col in t.columns if col.local),
         )
+        if t.inherits:
+            create = sql.SQL("{} INHERITS ({})").format(create, sql.SQL(", ").join(map(sql.SQL, t.inherits)))
     if t.partition_by is not None:
         create = sql.SQL("{} PARTITION BY {}").format(create, sql.SQL(t.partition_by))
     return [seq for seq, _ in serials] + [text(create)] + [owned for _, owned in serials]
@@ -1020,6 +1030,11 @@ def _(c: AlterColumn) -> list[str]:
     col = Name(new.name)
     out: list[str] = []
     becomes_identity = new.identity is not None and old.identity is None
+    identity_not_null = (
+        [text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(table, col))]
+        if becomes_identity and not old.not_null
+        else []
+    )
     unset: list[str] = []  # the old default (and its serial sequence) goes
     if old.default is not None and old.default != new.default:
         unset.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)))
@@ -1035,7 +1050,21 @@ def _(c: AlterColumn) -> list[str]:
         alter = sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(table, col, sql.SQL(new.type))
         if new.collation:
             alter = sql.SQL("{} COLLATE {}").format(alter, sql.SQL(new.collation))
-        alter = sql.SQL("{} USING {}::{}").format(alter, col, sql.SQL(new.type))
+        via_text = c.via_text
+        if via_text:
+            # No cast between two enums (or user-defined types), but both have text I/O.
+            alter = sql.SQL("{} USING {}::text::{}").format(alter, col, sql.SQL(new.type))
+        else:
+            alter = sql.SQL("{} USING {}::{}").format(alter, col, sql.SQL(new.type))
+        actions = [text(alter)]
+        if via_text and old.default is not None and old.default == new.default and not becomes_identity:
+            # The default (a literal cast to the old type) cannot be converted with the
+            # column: dropped before, set again after, within the guard.
+            actions = [
+                text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)),
+                *actions,
+                text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(table, col, sql.SQL(old.default))),
+            ]
         if old.collation != new.collation:
             # The type alone may not change: the guard compares the collation too.
             probe, target, origin = column_collation_probe(t, new), column_collation_state(new), column_collation_state(old)
@@ -1047,7 +1076,7 @@ def _(c: AlterColumn) -> list[str]:
                 probe=probe,
                 target=target,
                 origin=origin,
-                actions=[text(alter)],
+                actions=actions,
             )
         )
     if new.identity is not None and new.identity != old.identity:
@@ -1064,7 +1093,12 @@ def _(c: AlterColumn) -> list[str]:
                     ).format(regclass(t.schema, t.name), sql.Literal(new.name)),
                     target=new.identity,
                     origin="",
-                    actions=[*unset, text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY").format(table, col, how))],
+                    actions=[
+                        *unset,
+                        # PostgreSQL adds an identity only to a NOT NULL column.
+                        *identity_not_null,
+                        text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY").format(table, col, how)),
+                    ],
                 )
             )
     serial_owned = None
@@ -1091,7 +1125,7 @@ def _(c: AlterColumn) -> list[str]:
                 ).format(sql.Literal(text(table)), sql.Literal(new.name), col, table)
             )
         )
-    if old.not_null != new.not_null:
+    if old.not_null != new.not_null and not identity_not_null:
         verb = "SET NOT NULL" if new.not_null else "DROP NOT NULL"
         out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} {}").format(table, col, sql.SQL(verb))))
     return out

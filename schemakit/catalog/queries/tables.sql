@@ -1,5 +1,6 @@
 -- Tables with their columns, one row per table (columns aggregated as json), and
--- their partitioning: the key of a partitioned table, the parent and bound of a partition.
+-- their partitioning: the key of a partitioned table, the parent and bound of a partition;
+-- whether the table is UNLOGGED, and the parents it INHERITS from (not partitioning).
 SELECT n.nspname AS schema, c.relname AS name,
        c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
        c.relreplident::text AS replica_identity,
@@ -29,13 +30,21 @@ SELECT n.nspname AS schema, c.relname AS name,
                         WHERE co.oid = a.attcollation) END,
                   (SELECT descr.description FROM pg_catalog.pg_description descr
                    WHERE descr.objoid = c.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                     AND descr.objsubid = a.attnum)
+                     AND descr.objsubid = a.attnum),
+                  a.attislocal
                 ) ORDER BY a.attnum)
          FROM pg_catalog.pg_attribute a
          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
          LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-       ), '[]'::pg_catalog.json) AS columns
+       ), '[]'::pg_catalog.json) AS columns,
+       c.relpersistence = 'u' AS unlogged,
+       ARRAY(SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname)
+             FROM pg_catalog.pg_inherits i
+             JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+             JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+             WHERE NOT c.relispartition AND i.inhrelid = c.oid
+             ORDER BY i.inhseqno) AS inherits
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')
