@@ -343,11 +343,14 @@ def test_an_old_snapshot_without_a_profile_is_inferred(plain: Target, blank_targ
 
 
 def plain_sql(text: str) -> str:
-    """A generated schema without Supabase's auth functions (a plain database has none)."""
+    """A generated schema without Supabase's auth functions and publication (a plain
+    database has none)."""
     out = text.replace("auth.uid() IS NOT NULL", "current_user IS NOT NULL").replace(
         "(auth.jwt() ->> 'role') = 'admin'", "current_user = 'admin'"
     )
     assert "auth." not in out and "storage." not in out, out
+    if "supabase_realtime" in out:  # Supabase's publication: a plain database declares its own
+        out = "CREATE PUBLICATION supabase_realtime;\n" + out
     return out
 
 
