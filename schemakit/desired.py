@@ -1,7 +1,7 @@
 """schema/*.sql → Model(desired), normalized by PostgreSQL through a shadow database.
 
-The ordered statements are loaded into a throw-away database that already holds
-the Supabase baseline, and the desired model is read back from its catalog with
+The ordered statements are loaded into a throw-away database of the target's
+profile (the Supabase baseline, or a plain template0 copy), and the desired model is read back from its catalog with
 the same code that reads the target. A statement that fails is reported at its
 file, line and column.
 """

@@ -45,10 +45,6 @@ def in_background(work: Callable[[], T]) -> Iterator[Future[T]]:
         yield pool.submit(work)
 
 
-class BaselineMissingError(SchemakitError):
-    pass
-
-
 @dataclass(frozen=True)
 class Project:
     root: Path
@@ -108,36 +104,6 @@ def shadow_admin_url(project: Project, target: Target, shadow_url: str | None) -
         return target.embedded.url()
     project.state_dir.mkdir(parents=True, exist_ok=True)
     return embedded.start(project.server_dir).url()
-
-
-def uses_platform(statements: Sequence[SourceStatement]) -> list[SourceStatement]:
-    """Statements that need Supabase's auth/storage schemas."""
-    return [
-        s
-        for s in statements
-        if s.kind == "bucket" or any(r.startswith(("auth.", "storage.")) for r in s.requires)
-    ]
-
-
-def check_platform(
-    conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], install: bool, label: str
-) -> bool:
-    """Stop when the files use auth/storage and the target lacks them; install if asked."""
-    if baseline.has_supabase_platform(conn):
-        return False
-    users = uses_platform(statements)
-    if not users:
-        return False
-    if install:
-        baseline.install_baseline(conn)
-        return True
-    first = users[0]
-    raise BaselineMissingError(
-        f"{label} has no Supabase `auth`/`storage` schemas, but the schema files use them "
-        f"(first at {first.location})",
-        hint="pass --install-baseline to install schemakit's minimal Supabase baseline into this "
-        "database (for local and test databases), or point --db at a Supabase database",
-    )
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,7 @@ def test_install_baseline_is_the_plans_first_step(plain: Target) -> None:
     assert steps[0].startswith("+ baseline: install the Supabase baseline"), res.stdout
     assert "AUTHZ_UPDATE" in steps[0]
     assert query(plain.url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'auth'") == [(0,)]
-    plain.converge("--install-baseline")
+    plain.converge("--install-baseline", "--rehearse")
     assert query(plain.url, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('auth', 'storage')") == [(2,)]
     again = plain.plan("--install-baseline", "--detailed-exitcode")
     assert again.exit_code == 0 and "No changes" in again.stdout, again.output
@@ -393,3 +393,49 @@ def test_fixed_point_on_a_plain_target(pg_admin_url: str, pair: tuple[Spec, Spec
     except (AssertionError, psycopg.Error, Exception) as exc:
         raise AssertionError(f"{exc}\n--- A ---\n{a_sql}\n--- B ---\n{b_sql}") from exc
 
+
+
+def test_declined_apply_migrations_install_baseline_writes_nothing(fresh: Target, tmp_path: Path) -> None:
+    mdir = tmp_path / "migrations"
+    mdir.mkdir()
+    (mdir / "20260101000000_init.sql").write_text("CREATE TABLE public.t (id int PRIMARY KEY);\n")
+    before = dumps(fresh.url)
+    res = run_cli("apply", "--migrations", "--migrations-dir", str(mdir), "--db", fresh.url, "--install-baseline")
+    assert res.exit_code == 1 and "pass --yes" in res.stderr, res.output
+    assert dumps(fresh.url) == before
+
+
+# -- the embedded local server gets the profile the files need ------------------------------
+
+
+@pytest.fixture
+def project_dir() -> Iterator[Path]:
+    """A project folder the embedded server's system user can reach (pytest's tmp_path
+    may sit below a directory only root may enter)."""
+    with tempfile.TemporaryDirectory(prefix="schemakit-profile-") as tmp:
+        yield Path(tmp)
+
+
+def test_local_server_stays_plain_for_plain_files(project_dir: Path, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path = project_dir
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "schema.sql").write_text("CREATE TABLE public.t (id int PRIMARY KEY);\n")
+    data = tmp_path / ".schemakit" / "pg"
+    try:
+        res = run_cli("plan", "--format", "sql", "--shadow-url", pg_admin_url)
+        assert res.exit_code == 0, res.output
+        assert "CREATE TABLE" in res.stdout and "anon" not in res.stdout, res.stdout
+        local = embedded.status(data)
+        assert local is not None
+        assert query(local.url(), "SELECT count(*) FROM pg_namespace WHERE nspname IN ('auth', 'storage')") == [(0,)]
+        # Files that use auth: the local server gets the baseline (it is ours).
+        (tmp_path / "schema" / "schema.sql").write_text(
+            "CREATE TABLE public.t (id uuid PRIMARY KEY DEFAULT auth.uid());\n"
+        )
+        res = run_cli("plan", "--format", "sql", "--shadow-url", pg_admin_url)
+        assert res.exit_code == 0, res.output
+        assert query(local.url(), "SELECT count(*) FROM pg_namespace WHERE nspname IN ('auth', 'storage')") == [(2,)]
+    finally:
+        embedded.stop(data)
