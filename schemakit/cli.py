@@ -202,8 +202,10 @@ def plan(
             target = Target(url="", label=f"migrations in {mdir}")
             admin = shadow_admin_url(project, target, shadow_url)
             _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
-            current = replayed_model(migrations, admin, rows=declared(statements))
-            planned = plan_against(current, statements, admin, target, _progress, renames=renames, profile=profile or Profile.SUPABASE)
+            prof = profile or Profile.SUPABASE
+            _refuse_platform_use(statements, prof, target.label)
+            current = replayed_model(migrations, admin, rows=declared(statements), baseline=prof.baseline)
+            planned = plan_against(current, statements, admin, target, _progress, renames=renames, profile=prof)
             if not planned.plan.empty:
                 slug = name or default_slug([s.summary for s in planned.plan.steps])
                 final = online_plan(planned.plan, planned.current) if online else planned.plan
@@ -214,9 +216,7 @@ def plan(
             current = load_snapshot(from_snapshot)
             target = Target(url="", label=f"snapshot {from_snapshot}")
             prof = profile or snapshot_profile(from_snapshot)
-            missing = platform_missing(statements, target.label) if prof is Profile.POSTGRES else None
-            if missing is not None:
-                raise missing
+            _refuse_platform_use(statements, prof, target.label)
             planned = plan_against(current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, renames=renames, profile=prof)
         else:
             target = resolve_target(project, db, _progress, needs_platform=files_need_supabase(statements))
@@ -260,9 +260,11 @@ def check(
         admin = shadow_admin_url(project, target, shadow_url)
         _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
         snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
-        prefixes = replayed_states(migrations, admin, every=bool(snaps), rows=declared(statements))
+        prof = profile or Profile.SUPABASE
+        _refuse_platform_use(statements, prof, "a plain shadow")
+        prefixes = replayed_states(migrations, admin, every=bool(snaps), rows=declared(statements), baseline=prof.baseline)
         replayed = prefixes[-1].model
-        desired = plan_against(replayed, statements, admin, target, _progress, profile=profile or Profile.SUPABASE).desired
+        desired = plan_against(replayed, statements, admin, target, _progress, profile=prof).desired
         changes = diff_models(replayed, desired)
         states = snapshot_states(desired, f"{project.schema_dir.name}/", [(p.version, p.model) for p in prefixes])
         verdicts = [judge_snapshot(path, states) for path in snaps]
@@ -436,6 +438,13 @@ def _rehearse(
 
     rehearse_plan(the_plan, current, admin, baseline=has_supabase_platform(conn), desired=desired, settings=settings)
     _progress("rehearsal passed: the plan reaches the desired state on the shadow.")
+
+
+def _refuse_platform_use(statements: Sequence[Any], profile: Profile, label: str) -> None:
+    """Files that use auth/storage cannot be planned for a plain profile: a located error."""
+    missing = platform_missing(statements, label) if profile is Profile.POSTGRES else None
+    if missing is not None:
+        raise missing
 
 
 def _relative(path: Path) -> Path:

@@ -439,3 +439,22 @@ def test_local_server_stays_plain_for_plain_files(project_dir: Path, pg_admin_ur
         assert query(local.url(), "SELECT count(*) FROM pg_namespace WHERE nspname IN ('auth', 'storage')") == [(2,)]
     finally:
         embedded.stop(data)
+
+
+# -- check and plan --write with --profile postgres -------------------------------------
+
+
+def test_check_and_write_with_the_plain_profile(plain: Target, tmp_path: Path) -> None:
+    write(plain, "CREATE TABLE public.t (id int PRIMARY KEY);\n")
+    mdir = tmp_path / "migrations"
+    flags = ["--schema-dir", str(plain.schema_dir), "--shadow-url", plain.shadow, "--migrations-dir", str(mdir), "--profile", "postgres"]
+    res = run_cli("plan", "--write", "--name", "init", *flags)
+    assert res.exit_code == 0, res.output
+    (written,) = mdir.glob("*_init.sql")
+    assert "CREATE TABLE" in written.read_text() and "anon" not in written.read_text()
+    res = run_cli("check", *flags[:-4], "--migrations-dir", str(mdir), "--snapshots-dir", str(tmp_path / "none"), "--profile", "postgres")
+    assert res.exit_code == 0, res.output
+    # Files that use auth cannot be planned for a plain profile: located.
+    write(plain, "CREATE TABLE public.t (id uuid PRIMARY KEY DEFAULT auth.uid());\n")
+    res = run_cli("check", *flags[:-4], "--migrations-dir", str(mdir), "--snapshots-dir", str(tmp_path / "none"), "--profile", "postgres")
+    assert res.exit_code == 1 and "schema.sql:1:52: error: auth.uid does not exist" in res.stderr, res.output
