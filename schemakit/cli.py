@@ -23,7 +23,8 @@ from schemakit.rehearse import RehearsalError, is_remote
 from schemakit.rehearse import rehearse as rehearse_plan
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
-from schemakit.options import SchemaDir, ShadowUrl
+from schemakit.options import ProfileOpt, SchemaDir, ShadowUrl
+from schemakit.profile import Profile, detect_profile, files_need_supabase
 from schemakit.rows import declared
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
@@ -33,6 +34,8 @@ from schemakit.saved import SavedPlan
 from schemakit.server import embedded
 from schemakit.source import SourceError
 from schemakit.saved import load_saved_plan
+from schemakit.snapshot import snapshot_profile
+from schemakit.profile import platform_missing
 from schemakit.snapshot import dump_snapshot, judge_snapshot, load_snapshot, refresh_snapshot, snapshot_files, snapshot_states
 from schemakit.migrate import ChecksumMismatchError, MigrationFailedError, MigrationFile, apply_migrations, file_hazards, refuse_inconsistent
 from schemakit.migrate import status as migration_status
@@ -96,7 +99,7 @@ RenameEnumValues = Annotated[
 ]
 InstallBaseline = Annotated[
     bool,
-    typer.Option("--install-baseline", help="Install the minimal Supabase baseline (auth, storage, roles) into a target that lacks it. For local and test databases."),
+    typer.Option("--install-baseline", help="Plan the installation of the minimal Supabase baseline (auth, storage, roles, Supabase's grants) into a plain target that lacks it, as the plan's first step: nothing is written before the apply, and it runs in the apply's transaction. For local and test databases."),
 ]
 
 
@@ -177,6 +180,7 @@ def plan(
     migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (with --write; default: migrations/, or supabase/migrations/).", show_default=False)] = None,
     online: Annotated[bool, typer.Option("--online", help="Plan the online paths (as `apply --online`): steps marked '(outside the transaction)' run after the main transaction commits.")] = False,
     rename_enum_value: RenameEnumValues = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
@@ -198,8 +202,10 @@ def plan(
             target = Target(url="", label=f"migrations in {mdir}")
             admin = shadow_admin_url(project, target, shadow_url)
             _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
-            current = replayed_model(migrations, admin, rows=declared(statements))
-            planned = plan_against(current, statements, admin, target, _progress, renames=renames)
+            prof = profile or Profile.SUPABASE
+            _refuse_platform_use(statements, prof, target.label)
+            current = replayed_model(migrations, admin, rows=declared(statements), baseline=prof.baseline)
+            planned = plan_against(current, statements, admin, target, _progress, renames=renames, profile=prof)
             if not planned.plan.empty:
                 slug = name or default_slug([s.summary for s in planned.plan.steps])
                 final = online_plan(planned.plan, planned.current) if online else planned.plan
@@ -209,12 +215,14 @@ def plan(
                 raise SchemakitError("--from-snapshot and --db exclude each other: the snapshot is the current state")
             current = load_snapshot(from_snapshot)
             target = Target(url="", label=f"snapshot {from_snapshot}")
-            planned = plan_against(current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, renames=renames)
+            prof = profile or snapshot_profile(from_snapshot)
+            _refuse_platform_use(statements, prof, target.label)
+            planned = plan_against(current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, renames=renames, profile=prof)
         else:
-            target = resolve_target(project, db, _progress)
+            target = resolve_target(project, db, _progress, needs_platform=files_need_supabase(statements))
             url = target.url
             with connect(target.url) as conn:
-                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames)
+                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     _emit(render_chunks(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
@@ -234,6 +242,7 @@ def check(
     shadow_url: ShadowUrl = None,
     snapshots_dir: Annotated[Optional[Path], typer.Option("--snapshots-dir", help="Folder of snapshots to check (default: snapshots/).", show_default=False)] = None,
     strict_snapshots: Annotated[bool, typer.Option("--strict-snapshots", help="Fail when a snapshot holds an earlier migration's state, not only when it holds no migration's state.")] = False,
+    profile: ProfileOpt = None,
 ) -> None:
     """The CI gate: exit 1 unless replaying the migration files gives the state of the schema files,
     and every snapshot in snapshots/ holds the state of the schema files or of a migration.
@@ -251,9 +260,11 @@ def check(
         admin = shadow_admin_url(project, target, shadow_url)
         _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
         snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
-        prefixes = replayed_states(migrations, admin, every=bool(snaps), rows=declared(statements))
+        prof = profile or Profile.SUPABASE
+        _refuse_platform_use(statements, prof, "a plain shadow")
+        prefixes = replayed_states(migrations, admin, every=bool(snaps), rows=declared(statements), baseline=prof.baseline)
         replayed = prefixes[-1].model
-        desired = plan_against(replayed, statements, admin, target, _progress).desired
+        desired = plan_against(replayed, statements, admin, target, _progress, profile=prof).desired
         changes = diff_models(replayed, desired)
         states = snapshot_states(desired, f"{project.schema_dir.name}/", [(p.version, p.model) for p in prefixes])
         verdicts = [judge_snapshot(path, states) for path in snaps]
@@ -321,6 +332,7 @@ def apply(
     migrations_dir_opt: Annotated[Optional[Path], typer.Option("--migrations-dir", help="Folder of migration files (with --migrations).", show_default=False)] = None,
     snapshot_file: Annotated[Optional[Path], typer.Option("--snapshot", help="After a successful apply, refresh this snapshot (e.g. snapshots/prod.json) from the database.", show_default=False)] = None,
     rename_enum_value: RenameEnumValues = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
     with --migrations, apply the pending migration files instead.
@@ -342,7 +354,7 @@ def apply(
         project = Project.find(schema_dir)
         saved = load_saved_plan(plan_file) if plan_file is not None else None
         statements = load_sources(project) if saved is None else []
-        target = resolve_target(project, db, _progress)
+        target = resolve_target(project, db, _progress, needs_platform=files_need_supabase(statements))
         url = target.url
         with connect(target.url) as conn:
             if saved is not None:
@@ -353,7 +365,7 @@ def apply(
                 hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
             else:
                 renames = parse_enum_renames(rename_enum_value or [])
-                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames)
+                planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
                 the_plan = online_plan(planned.plan, planned.current) if online else planned.plan
                 typer.echo(render_plan(the_plan, "text"), nl=False)
                 hazards = the_plan.hazards
@@ -421,11 +433,18 @@ def _rehearse(
             return planned.desired
         if not project.schema_dir.is_dir():
             return None
-        model = plan_against(current, load_sources(project), admin, target).desired
+        model = plan_against(current, load_sources(project), admin, target, profile=detect_profile(conn)).desired
         return model if model.fingerprint() == the_plan.desired_fingerprint else None
 
     rehearse_plan(the_plan, current, admin, baseline=has_supabase_platform(conn), desired=desired, settings=settings)
     _progress("rehearsal passed: the plan reaches the desired state on the shadow.")
+
+
+def _refuse_platform_use(statements: Sequence[Any], profile: Profile, label: str) -> None:
+    """Files that use auth/storage cannot be planned for a plain profile: a located error."""
+    missing = platform_missing(statements, label) if profile is Profile.POSTGRES else None
+    if missing is not None:
+        raise missing
 
 
 def _relative(path: Path) -> Path:
@@ -440,7 +459,7 @@ def _refresh_snapshot(conn: psycopg.Connection[Any], path: Optional[Path]) -> No
     """``apply --snapshot FILE``: write the database's snapshot after a successful apply, and say so."""
     if path is None:
         return
-    if refresh_snapshot(path, read_current(conn)):
+    if refresh_snapshot(path, read_current(conn), detect_profile(conn).value):
         typer.echo(f"Refreshed the snapshot {path}.")
     else:
         typer.echo(f"The snapshot {path} is up to date.")
@@ -483,9 +502,6 @@ def _apply_migrations(
         url = target.url
         with connect(target.url) as conn:
             platform = has_supabase_platform(conn)
-            if install_baseline and not platform:
-                install_supabase_baseline(conn)
-                platform = True
             st = migration_status(conn, files)
             refuse_inconsistent(st)
             typer.echo(f"{len(files)} migration file(s) in {mdir}: {len(st.applied)} applied, {len(st.pending)} pending.")
@@ -508,6 +524,11 @@ def _apply_migrations(
                 [(h, f"{f.migration.name}: {h.name}: {h.detail}") for f, h in refused],
             )
             _confirm(yes, f"Apply {len(st.pending)} migration file(s) to {target.label}?")
+            if install_baseline and not platform:
+                # Only now, once confirmed and not refused: a refused apply writes nothing.
+                _progress("installing the Supabase baseline ...")
+                install_supabase_baseline(conn)
+                platform = True
             result = apply_migrations(
                 conn,
                 files,
@@ -545,9 +566,10 @@ def snapshot(
         url = target.url
         with connect(target.url) as conn:
             model = read_current(conn)
+            prof = detect_profile(conn)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
-    _emit(dump_snapshot(model), out)
+    _emit(dump_snapshot(model, prof.value), out)
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """schema/*.sql → Model(desired), normalized by PostgreSQL through a shadow database.
 
-The ordered statements are loaded into a throw-away database that already holds
-the Supabase baseline, and the desired model is read back from its catalog with
+The ordered statements are loaded into a throw-away database of the target's
+profile (the Supabase baseline, or a plain template0 copy), and the desired model is read back from its catalog with
 the same code that reads the target. A statement that fails is reported at its
 file, line and column.
 """
@@ -23,6 +23,7 @@ from schemakit.catalog import read_model
 from schemakit.rows import declared
 from schemakit.connect import connect, redact_text
 from schemakit.model import Model
+from schemakit.profile import for_shadow
 from schemakit.server import shadow
 from schemakit.source import Location, SourceError, SourceStatement, locate
 
@@ -103,11 +104,16 @@ def _line_text(where: Location) -> str | None:
     return lines[where.line - 1] if 0 < where.line <= len(lines) else None
 
 
-def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str) -> Model:
-    """Load the statements into a fresh shadow database and read its model."""
-    with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
+def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str, *, baseline: bool = True) -> Model:
+    """Load the statements into a fresh shadow database and read its model.
+
+    ``baseline``: the shadow holds the Supabase baseline (a Supabase-profile target's
+    twin); without, it is a plain copy of template0 (a plain target's twin).
+    ``FOR ROLE <name>`` in default privileges applies to the shadow's loading role.
+    """
+    with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
-            load_statements(conn, statements, shadow_admin_url)
+            load_statements(conn, [for_shadow(s) for s in statements], shadow_admin_url)
             model = read_model(conn, rows=declared(statements))
     pinned = pinned_extensions(statements)
     return replace(model, pinned_extensions=pinned) if pinned else model

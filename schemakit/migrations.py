@@ -143,10 +143,12 @@ def replay(conn: psycopg.Connection[Any], migrations: list[Migration], url: str)
             ) from None
 
 
-def replayed_model(migrations: list[Migration], shadow_admin_url: str, rows: DeclaredTables | None = None) -> Model:
-    """The model of an empty shadow (with the baseline) after replaying ``migrations``
-    (with ``rows``, also the rows the schema files declare)."""
-    return replayed_states(migrations, shadow_admin_url, rows=rows)[-1].model
+def replayed_model(
+    migrations: list[Migration], shadow_admin_url: str, rows: DeclaredTables | None = None, *, baseline: bool = True
+) -> Model:
+    """The model of an empty shadow (with the baseline, unless a plain profile's) after
+    replaying ``migrations`` (with ``rows``, also the rows the schema files declare)."""
+    return replayed_states(migrations, shadow_admin_url, rows=rows, baseline=baseline)[-1].model
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,16 @@ class ReplayedState:
 
 
 def replayed_states(
-    migrations: list[Migration], shadow_admin_url: str, *, every: bool = False, rows: DeclaredTables | None = None
+    migrations: list[Migration],
+    shadow_admin_url: str,
+    *,
+    every: bool = False,
+    rows: DeclaredTables | None = None,
+    baseline: bool = True,
 ) -> list[ReplayedState]:
     """Replay ``migrations`` on one empty shadow; the state after the last file, or with
     ``every`` the state before the first file and after each one (one catalog read per file)."""
-    with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
+    with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             if not every:
                 replay(conn, migrations, shadow_admin_url)

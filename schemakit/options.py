@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from schemakit.profile import Profile
+
 SchemaDir = Annotated[
     Optional[Path],
     typer.Option("--schema-dir", help="Folder of *.sql files (default: schema/, or supabase/schemas/).", show_default=False),
@@ -18,5 +20,16 @@ ShadowUrl = Annotated[
         help="A server where schemakit may create throw-away databases to normalize the schema files "
         "(default: the local server).",
         show_default=False,
+    ),
+]
+ProfileOpt = Annotated[
+    Optional[Profile],
+    typer.Option(
+        "--profile",
+        help="The target's platform: postgres (plain) or supabase. Default: detected from the target "
+        "(its auth schema and the platform roles) or read from the snapshot. The shadow gets the same "
+        "platform, so a plain target's plan holds nothing the schema files don't declare.",
+        show_default=False,
+        case_sensitive=False,
     ),
 ]

@@ -25,6 +25,7 @@ from typing import Any
 from schemakit.diff import diff_models
 from schemakit.errors import SchemakitError
 from schemakit.model import Key, Model
+from schemakit.profile import Profile, model_profile
 
 SNAPSHOT_FORMAT_VERSION = 1
 
@@ -44,12 +45,16 @@ def _key_of(text: str) -> Key:
     return (kind, ident)
 
 
-def snapshot_data(model: Model) -> dict[str, Any]:
+def snapshot_data(model: Model, profile: str | None = None) -> dict[str, Any]:
+    """``profile`` (``postgres`` or ``supabase``): the target's platform, recorded in the
+    header so that planning from the snapshot uses a shadow of the same platform; None:
+    inferred from the model's content."""
     return {
         "snapshot": {
             "format_version": SNAPSHOT_FORMAT_VERSION,
             "fingerprint": model.fingerprint(),
             "server_version": model.server_version // 10000 * 10000,
+            "profile": profile or model_profile(model).value,
         },
         "objects": model.to_json(),
         "depends": {
@@ -60,8 +65,8 @@ def snapshot_data(model: Model) -> dict[str, Any]:
     }
 
 
-def dump_snapshot(model: Model) -> str:
-    return json.dumps(snapshot_data(model), indent=2, ensure_ascii=False) + "\n"
+def dump_snapshot(model: Model, profile: str | None = None) -> str:
+    return json.dumps(snapshot_data(model, profile), indent=2, ensure_ascii=False) + "\n"
 
 
 def parse_snapshot(data: Any, source: str = "snapshot") -> Model:
@@ -105,9 +110,19 @@ def load_snapshot(path: Path) -> Model:
     return parse_snapshot(read_json(path, "snapshot", SnapshotError), str(path))
 
 
-def refresh_snapshot(path: Path, model: Model) -> bool:
+def snapshot_profile(path: Path) -> Profile:
+    """The profile a snapshot records; an older snapshot without one: inferred from its content."""
+    data = read_json(path, "snapshot", SnapshotError)
+    recorded = data.get("snapshot", {}).get("profile") if isinstance(data, dict) else None
+    try:
+        return Profile(recorded)
+    except ValueError:
+        return model_profile(parse_snapshot(data, str(path)))
+
+
+def refresh_snapshot(path: Path, model: Model, profile: str | None = None) -> bool:
     """Write ``model``'s snapshot to ``path``; False when the file already held exactly that."""
-    text = dump_snapshot(model)
+    text = dump_snapshot(model, profile)
     if path.is_file() and path.read_text() == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from schemakit.rows import DeclaredTables, declared
 from schemakit.errors import SchemakitError
 from schemakit.model import Model, Table
 from schemakit.plan import Plan, make_plan
+from schemakit.profile import Profile, check_default_privilege_roles, detect_profile, platform_missing, with_baseline_step
 from schemakit.server import baseline, embedded
 from schemakit.source import SourceStatement, load_schema_dir
 
@@ -42,10 +43,6 @@ def in_background(work: Callable[[], T]) -> Iterator[Future[T]]:
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemakit") as pool:
         yield pool.submit(work)
-
-
-class BaselineMissingError(SchemakitError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -77,8 +74,14 @@ class Target:
     embedded: embedded.LocalServer | None = None
 
 
-def resolve_target(project: Project, db: str | None, progress: Progress | None = None) -> Target:
-    """``--db``, else ``DATABASE_URL``, else the embedded local server (started on demand)."""
+def resolve_target(
+    project: Project, db: str | None, progress: Progress | None = None, *, needs_platform: bool = True
+) -> Target:
+    """``--db``, else ``DATABASE_URL``, else the embedded local server (started on demand).
+
+    The local server gets the profile the files need: the Supabase baseline when
+    ``needs_platform`` (files that use auth/storage/buckets), else it stays plain.
+    """
     url = db or os.environ.get("DATABASE_URL")
     if url:
         return Target(url=url, label=redact(url))
@@ -88,7 +91,7 @@ def resolve_target(project: Project, db: str | None, progress: Progress | None =
     server = embedded.start(project.server_dir)
     local = server.url()
     with connect(local) as conn:
-        if not baseline.has_supabase_platform(conn):
+        if needs_platform and not baseline.has_supabase_platform(conn):
             baseline.install_baseline(conn)
     return Target(url=local, label=f"local server ({local})", embedded=server)
 
@@ -101,36 +104,6 @@ def shadow_admin_url(project: Project, target: Target, shadow_url: str | None) -
         return target.embedded.url()
     project.state_dir.mkdir(parents=True, exist_ok=True)
     return embedded.start(project.server_dir).url()
-
-
-def uses_platform(statements: Sequence[SourceStatement]) -> list[SourceStatement]:
-    """Statements that need Supabase's auth/storage schemas."""
-    return [
-        s
-        for s in statements
-        if s.kind == "bucket" or any(r.startswith(("auth.", "storage.")) for r in s.requires)
-    ]
-
-
-def check_platform(
-    conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], install: bool, label: str
-) -> bool:
-    """Stop when the files use auth/storage and the target lacks them; install if asked."""
-    if baseline.has_supabase_platform(conn):
-        return False
-    users = uses_platform(statements)
-    if not users:
-        return False
-    if install:
-        baseline.install_baseline(conn)
-        return True
-    first = users[0]
-    raise BaselineMissingError(
-        f"{label} has no Supabase `auth`/`storage` schemas, but the schema files use them "
-        f"(first at {first.location})",
-        hint="pass --install-baseline to install schemakit's minimal Supabase baseline into this "
-        "database (for local and test databases), or point --db at a Supabase database",
-    )
 
 
 @dataclass(frozen=True)
@@ -199,24 +172,31 @@ def plan_against(
     progress: Progress | None = None,
     rows: RowProbe | None = None,
     renames: EnumRenames | None = None,
+    profile: Profile = Profile.SUPABASE,
 ) -> Planned:
     """Plan from ``current`` (read from the target, or a snapshot) to the schema files.
 
     Without ``rows`` the tables' row counts are unknown and row-gated hazards gate.
     ``current`` may still be being read (a Future): the shadow loads meanwhile.
+    ``profile`` is the shadow's platform (the target's: its twin).
     """
-    desired = load_desired(statements, shadow_admin, progress)
+    desired = load_desired(statements, shadow_admin, progress, profile)
     if isinstance(current, Future):
         current = current.result()
     plan = plan_models(current, desired, rows, renames)
     return Planned(plan=plan, current=current, desired=desired, target=target)
 
 
-def load_desired(statements: Sequence[SourceStatement], shadow_admin: str, progress: Progress | None = None) -> Model:
-    """The schema files' state: loaded into a shadow database and read back."""
+def load_desired(
+    statements: Sequence[SourceStatement],
+    shadow_admin: str,
+    progress: Progress | None = None,
+    profile: Profile = Profile.SUPABASE,
+) -> Model:
+    """The schema files' state: loaded into a shadow database of ``profile`` and read back."""
     if progress:
-        progress("loading the schema files into a shadow database ...")
-    return desired_model(statements, shadow_admin)
+        progress(f"loading the schema files into a shadow database (profile {profile.value}) ...")
+    return desired_model(statements, shadow_admin, baseline=profile.baseline)
 
 
 def plan_target(
@@ -228,13 +208,34 @@ def plan_target(
     install_baseline: bool,
     progress: Progress | None = None,
     renames: EnumRenames | None = None,
+    profile: Profile | None = None,
 ) -> Planned:
-    """Plan against a live target: check its platform, read it, diff with the files' state."""
-    check_platform(conn, statements, install_baseline, target.label)
+    """Plan against a live target: its profile (``profile`` overrides the detected one),
+    its connecting role, then read it and diff with the files' state, loaded in a shadow
+    of the target's profile.
+
+    A plain target's shadow holds no baseline. With ``install_baseline`` on a target
+    without the platform, the plan's first step installs the Supabase baseline (nothing is
+    written here) and the shadow is a Supabase one; files that use auth/storage against a
+    plain target without it are refused with the first use's location.
+    """
+    prof = profile or detect_profile(conn)
+    role = conn.execute("SELECT CURRENT_USER").fetchone()
+    check_default_privilege_roles(statements, str(role[0]) if role else "")
+    install = install_baseline and not baseline.has_supabase_platform(conn)
+    if install:
+        prof = Profile.SUPABASE
+    elif prof is Profile.POSTGRES:
+        missing = platform_missing(statements, target.label)
+        if missing is not None:
+            raise missing
     admin = shadow_admin_url(project, target, shadow_url)
     # The target is read while the shadow loads: two servers' (or two backends') work at once.
     with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements))) as reading:
-        return plan_against(reading, statements, admin, target, progress, row_probe(conn), renames)
+        planned = plan_against(reading, statements, admin, target, progress, row_probe(conn), renames, prof)
+    if install:
+        planned = replace(planned, plan=with_baseline_step(planned.plan))
+    return planned
 
 
 def read_current(

@@ -442,21 +442,8 @@ class _Classifier:
         for option in node.options or ():
             if isinstance(option, ast.DefElem) and option.defname == "schemas":
                 schemas.update(strings(option.arg))
-            if isinstance(option, ast.DefElem) and option.defname == "roles":
-                others = [
-                    r.rolename or "?"
-                    for r in option.arg or ()
-                    if isinstance(r, ast.RoleSpec)
-                    and r.roletype not in (RoleSpecType.ROLESPEC_CURRENT_USER, RoleSpecType.ROLESPEC_CURRENT_ROLE)
-                ]
-                if others:
-                    raise Rejected(
-                        f"ALTER DEFAULT PRIVILEGES FOR ROLE {', '.join(others)} is not allowed in schema files: "
-                        "schemakit manages the default privileges of the role it connects as (the role "
-                        "that creates the objects), whatever its name",
-                        "leave out FOR ROLE (ALTER DEFAULT PRIVILEGES [IN SCHEMA s] GRANT ...); another "
-                        "role's default privileges are set outside the schema files",
-                    )
+            # FOR ROLE <name> is accepted here: only the connecting role's is allowed, and
+            # that role is known once connected (schemakit.profile.check_default_privilege_roles).
         platform = sorted(s for s in schemas if is_managed_schema(s))
         if platform:
             raise Rejected(
