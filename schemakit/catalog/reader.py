@@ -291,7 +291,7 @@ class CatalogReader:
 
 
 def _column(raw: list[Any]) -> Column:
-    name, type_, not_null, default, identity, generated, collation, comment, local = raw
+    name, type_, not_null, default, identity, generated, collation, comment, local, volatile = raw
     return Column(
         name=name,
         type=type_,
@@ -302,6 +302,7 @@ def _column(raw: list[Any]) -> Column:
         collation=collation,
         comment=comment,
         local=local,
+        volatile_default=volatile,
     )
 
 

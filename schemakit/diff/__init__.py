@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.platform import is_managed_schema
-from schemakit.columns import own_volatile, through_text, volatile_default
+from schemakit.columns import through_text
 from schemakit.tableprops import SetInherits, SetPersistence
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
@@ -356,7 +356,6 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
 
 
 def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    own = cache(lambda: own_volatile(desired))  # the desired functions that are volatile
     domains = cache(
         lambda: frozenset(k[1] for m in (current, desired) for k, v in m.objects.items() if isinstance(v, Domain))
     )
@@ -449,7 +448,6 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                     table=new,
                     column=col,
                     serial=_serial(col, desired),
-                    volatile_default=col.generated is None and volatile_default(col.default, own()),
                 )
                 if col.comment is not None:
                     yield SetComment(target=new, comment=col.comment, column=col.name)
