@@ -9,7 +9,7 @@ import pytest
 
 from schemakit.source import SourceError, load_sources
 from tests.conftest import as_role
-from tests.helpers import Result, Target, query, run_cli
+from tests.helpers import CORPUS, Result, Target, query, run_cli
 
 OWNER = "schemakit_owner"
 
@@ -71,3 +71,74 @@ def test_grant_on_identity_and_added_sequences_orders_after_their_table(tmp_path
         ("grant usage on sequence public.t_id_seq to anon", "create table t"),
     ):
         assert order.index(grant) > next(i for i, s in enumerate(order) if s.startswith(provider)), order
+
+
+# -- 9. BEGIN / COMMIT wrappers in schema files ------------------------------------------------
+
+
+def test_transaction_wrappers_are_accepted_with_one_notice(blank_target: Target) -> None:
+    write(
+        blank_target.schema_dir,
+        {
+            "a.sql": "BEGIN;\ncreate table public.a (id int primary key);\nCOMMIT;\n",
+            "b.sql": "start transaction;\ncreate table public.b (id int references public.a);\nend;\n"
+            "begin isolation level serializable;\ncomment on table public.b is 'b';\ncommit;\n",
+            "c.sql": "create table public.c (id int);\n",
+        },
+    )
+    first = blank_target.plan("--detailed-exitcode")
+    assert first.exit_code == 2, first.output
+    notes = [line for line in first.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1, first.stderr
+    assert "a.sql" in notes[0] and "b.sql" in notes[0] and "c.sql" not in notes[0]
+    assert "BEGIN/COMMIT" in notes[0]
+    blank_target.converge()
+    assert query(blank_target.url, "SELECT obj_description('public.b'::regclass)") == [("b",)]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col", "fragment"),
+    [
+        ("create table t (a int);\n  rollback;\n", 2, 3, "ROLLBACK is not allowed"),
+        ("begin;\ncreate table t (a int);\nabort;\n", 3, 1, "ABORT is not allowed"),
+        ("begin;\n savepoint s;\ncreate table t (a int);\ncommit;\n", 2, 2, "SAVEPOINT is not allowed"),
+        ("begin;\ncreate table t (a int);\nrollback to s;\ncommit;\n", 3, 1, "ROLLBACK TO is not allowed"),
+        ("create table t (a int);\n\n   commit;\n", 3, 4, "COMMIT is not allowed in schema files without a BEGIN"),
+        ("create table t (a int);\nend;\n", 2, 1, "END is not allowed in schema files without a BEGIN"),
+        ("create table t (a int);\n begin;\ncreate table u (a int);\n", 2, 2, "BEGIN is not allowed in schema files without a COMMIT"),
+        ("begin;\ncreate table t (a int);\nbegin;\ncommit;\n", 3, 1, "the BEGIN at line 1 is not committed yet"),
+        ("begin;\ncreate table t (a int);\ncommit and chain;\ncommit;\n", 3, 1, "COMMIT AND CHAIN is not allowed"),
+    ],
+)
+def test_other_transaction_control_is_refused_where_it_is(
+    tmp_path: Path, text: str, line: int, col: int, fragment: str
+) -> None:
+    path = tmp_path / "x.sql"
+    path.write_text(text)
+    with pytest.raises(SourceError) as info:
+        load_sources([path])
+    error = info.value
+    assert fragment in error.message, error.render()
+    assert error.location is not None and (error.location.line, error.location.col) == (line, col), error.render()
+    assert error.hint is not None and "BEGIN ... COMMIT" in error.hint
+
+
+def test_a_wrapper_must_close_in_its_own_file(tmp_path: Path) -> None:
+    write(tmp_path, {"a.sql": "begin;\ncreate table t (a int);\n", "b.sql": "commit;\n"})
+    with pytest.raises(SourceError) as info:
+        load_sources([tmp_path / "a.sql", tmp_path / "b.sql"])
+    assert info.value.location is not None and info.value.location.file.endswith("a.sql")
+    assert (info.value.location.line, info.value.location.col) == (1, 1)
+
+
+@pytest.mark.parametrize("name", ["react-user-management.sql", "slack-clone-init-migration.sql"])
+def test_wrapped_corpus_files_converge_from_empty(name: str, baseline_db: str, pg_admin_url: str, tmp_path: Path) -> None:
+    """The two real-world files refused only for their BEGIN ... COMMIT now load and converge."""
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    (schema / name).symlink_to(CORPUS / name)
+    t = Target(as_role(baseline_db, OWNER), pg_admin_url, schema)
+    first = t.plan("--detailed-exitcode")
+    assert first.exit_code == 2, first.output
+    assert first.stderr.count("note: ignored the BEGIN/COMMIT transaction wrapper") == 1, first.stderr
+    t.converge("--allow-hazards", "all")
