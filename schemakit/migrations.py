@@ -26,6 +26,7 @@ from schemakit.rows import DeclaredTables
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.model import Model
+from schemakit.phases import ENUM_VALUES, MAIN, by_phase
 from schemakit.plan import Plan
 from schemakit.render.formats import script
 from schemakit.server import shadow
@@ -178,10 +179,17 @@ def replayed_states(
 def write_migrations(directory: Path, plan: Plan, slug: str, now: datetime | None = None) -> list[Path]:
     """Write ``plan`` as migration files: its transactional steps in one, then each step
     that must run outside a transaction (``plan --online``) in a file of its own, since the
-    Supabase CLI wraps every file in one transaction. Versions follow each other."""
-    main = tuple(s for s in plan.steps if s.transactional)
+    Supabase CLI wraps every file in one transaction. Added enum values come first, in a
+    file of their own when other steps follow (``<slug>_enum_values``): PostgreSQL refuses
+    to use a value in the transaction that added it. Versions follow each other."""
+    phased = by_phase(plan.steps)
+    enum_values, main = tuple(phased[ENUM_VALUES]), tuple(phased[MAIN])
     online = [s for s in plan.steps if not s.transactional]
     parts: list[tuple[str, Plan]] = []
+    if enum_values and main:
+        parts.append((f"{slug}_enum_values", replace(plan, steps=enum_values)))
+    elif enum_values:
+        main = enum_values
     if main:
         parts.append((slug, replace(plan, steps=main)))
     for i, step in enumerate(online, 1):

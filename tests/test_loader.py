@@ -142,3 +142,47 @@ def test_wrapped_corpus_files_converge_from_empty(name: str, baseline_db: str, p
     assert first.exit_code == 2, first.output
     assert first.stderr.count("note: ignored the BEGIN/COMMIT transaction wrapper") == 1, first.stderr
     t.converge("--allow-hazards", "all")
+
+
+# -- 12b. an added enum value gets a migration file of its own ---------------------------------
+
+
+def migrations_flags(schema: Path, migrations: Path, shadow: str) -> list[str]:
+    return ["--schema-dir", str(schema), "--migrations-dir", str(migrations), "--shadow-url", shadow]
+
+
+def migrate(migrations: Path, url: str) -> Result:
+    return run_cli("apply", "--migrations", "--migrations-dir", str(migrations), "--db", url, "--yes")
+
+
+def test_plan_write_puts_an_added_enum_value_in_a_file_before_its_use(
+    tmp_path: Path, baseline_db: str, pg_admin_url: str
+) -> None:
+    schema = write(tmp_path / "schema", {"a.sql": "create type public.mood as enum ('sad', 'ok');\n"
+                                          "create table public.t (id int primary key, m public.mood default 'ok');\n"})
+    migrations = tmp_path / "migrations"
+    flags = migrations_flags(schema, migrations, pg_admin_url)
+    first = run_cli("plan", "--write", *flags, "--name", "init")
+    assert first.exit_code == 0, first.output
+    (schema / "a.sql").write_text(
+        "create type public.mood as enum ('sad', 'ok', 'happy');\n"
+        "create table public.t (id int primary key, m public.mood default 'happy');\n"
+    )
+    res = run_cli("plan", "--write", *flags, "--name", "happy")
+    assert res.exit_code == 0, res.output
+    files = sorted(migrations.glob("*.sql"))
+    assert [p.name[15:] for p in files] == ["init.sql", "happy_enum_values.sql", "happy.sql"]
+    assert "ADD VALUE" in files[1].read_text() and "SET DEFAULT" not in files[1].read_text()
+    assert "ADD VALUE" not in files[2].read_text() and "happy" in files[2].read_text()
+    url = as_role(baseline_db, OWNER)
+    applied = migrate(migrations, url)
+    assert applied.exit_code == 0, applied.output
+    assert "Applied 3 migration file(s)" in applied.stdout
+    assert query(url, "SELECT column_default FROM information_schema.columns WHERE table_name = 't' AND column_name = 'm'") == [
+        ("'happy'::mood",)
+    ]
+    check = run_cli("check", *flags, "--snapshots-dir", str(tmp_path / "snapshots"))
+    assert check.exit_code == 0, check.output
+    again = run_cli("plan", "--schema-dir", str(schema), "--db", url, "--shadow-url", pg_admin_url, "--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes" in again.stdout, again.output
+    assert migrate(migrations, url).exit_code == 0
