@@ -186,3 +186,66 @@ def test_plan_write_puts_an_added_enum_value_in_a_file_before_its_use(
     again = run_cli("plan", "--schema-dir", str(schema), "--db", url, "--shadow-url", pg_admin_url, "--detailed-exitcode")
     assert again.exit_code == 0 and "No changes" in again.stdout, again.output
     assert migrate(migrations, url).exit_code == 0
+
+
+# -- 12c. hand-written migration files with their own BEGIN / COMMIT ----------------------------
+
+
+def recorded(url: str) -> list[str]:
+    return [n for (n,) in query(url, "SELECT name FROM schemakit.migrations ORDER BY version")]
+
+
+def test_migration_files_with_their_own_transaction(tmp_path: Path, baseline_db: str, pg_admin_url: str) -> None:
+    schema = write(tmp_path / "schema", {"a.sql": "create table public.h (id int primary key, note text);\n"
+                                          "create index h_note on public.h (note);\n"})
+    migrations = write(
+        tmp_path / "migrations",
+        {
+            "20250101000000_h.sql": "BEGIN;\ncreate table public.h (id int primary key);\nCOMMIT;\n",
+            "20250102000000_note.sql": "-- a file the Supabase CLI runs as it is\nstart transaction;\n"
+            "alter table public.h add column note text;\nend;\nbegin;\ncreate index h_note on public.h (note);\ncommit;\n",
+        },
+    )
+    flags = migrations_flags(schema, migrations, pg_admin_url)
+    check = run_cli("check", *flags, "--snapshots-dir", str(tmp_path / "snapshots"))
+    assert check.exit_code == 0, check.output
+    url = as_role(baseline_db, OWNER)
+    applied = migrate(migrations, url)
+    assert applied.exit_code == 0, applied.output
+    assert "Applied 2 migration file(s)" in applied.stdout
+    assert recorded(url) == ["20250101000000_h.sql", "20250102000000_note.sql"]
+    # Each file and its history row committed together, in one transaction.
+    xmins = query(
+        url,
+        "SELECT (SELECT xmin::text FROM pg_attribute WHERE attrelid = 'public.h'::regclass AND attname = 'id'), "
+        "(SELECT xmin::text FROM schemakit.migrations WHERE version = '20250101000000'), "
+        "(SELECT xmin::text FROM pg_attribute WHERE attrelid = 'public.h'::regclass AND attname = 'note'), "
+        "(SELECT xmin::text FROM schemakit.migrations WHERE version = '20250102000000')",
+    )[0]
+    assert xmins[0] == xmins[1] and xmins[2] == xmins[3], xmins
+    again = run_cli("plan", "--schema-dir", str(schema), "--db", url, "--shadow-url", pg_admin_url, "--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes" in again.stdout, again.output
+    rerun = migrate(migrations, url)
+    assert rerun.exit_code == 0 and "Nothing applied" in rerun.stdout, rerun.output
+
+
+def test_a_migration_file_with_its_own_transaction_still_applies_atomically(tmp_path: Path, baseline_db: str) -> None:
+    migrations = write(
+        tmp_path / "migrations",
+        {
+            "20250101000000_a.sql": "begin;\ncreate table public.a (id int);\ncommit;\n",
+            "20250102000000_b.sql": "begin;\ncreate table public.b (id int);\ncommit;\n"
+            "begin;\ninsert into public.nope values (1);\ncommit;\n",
+        },
+    )
+    res = migrate(migrations, baseline_db)
+    assert res.exit_code == 1, res.output
+    assert "20250102000000_b.sql was rolled back" in res.stderr
+    assert query(baseline_db, "SELECT to_regclass('public.a') IS NOT NULL, to_regclass('public.b') IS NOT NULL") == [(True, False)]
+    assert recorded(baseline_db) == ["20250101000000_a.sql"]
+    (migrations / "20250103000000_c.sql").write_text("create table public.c (id int);\nrollback;\n")
+    (migrations / "20250102000000_b.sql").write_text("begin;\ncreate table public.b (id int);\ncommit;\n")
+    res = migrate(migrations, baseline_db)
+    assert res.exit_code == 1, res.output
+    assert "20250103000000_c.sql" in res.stderr and "ROLLBACK" in res.stderr
+    assert recorded(baseline_db) == ["20250101000000_a.sql"]
