@@ -249,3 +249,75 @@ def test_a_migration_file_with_its_own_transaction_still_applies_atomically(tmp_
     assert res.exit_code == 1, res.output
     assert "20250103000000_c.sql" in res.stderr and "ROLLBACK" in res.stderr
     assert recorded(baseline_db) == ["20250101000000_a.sql"]
+
+
+# -- 10. function bodies are checked after the load -----------------------------------------
+
+
+BAD_TRIGGER = """create table public.t (id int, touched timestamptz);
+
+create function public.touch() returns trigger
+language plpgsql as $$
+begin
+  new.touched := now();
+  retrun new;
+end;
+$$;
+
+create trigger touch before update on public.t for each row execute function public.touch();
+"""
+
+
+def test_a_function_body_that_does_not_compile_is_refused_at_its_place(blank_target: Target) -> None:
+    (blank_target.schema_dir / "a.sql").write_text(BAD_TRIGGER)
+    before = query(blank_target.url, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+    res = blank_target.plan()
+    assert res.exit_code == 1, res.output
+    first = res.stderr.strip().splitlines()
+    head = next(line for line in first if ": error: " in line)
+    assert head.endswith('a.sql:7:3: error: function public.touch: syntax error at or near "retrun"'), res.stderr
+    assert "   7 |   retrun new;" in res.stderr and "     |   ^" in res.stderr
+    applied = blank_target.apply()
+    assert applied.exit_code == 1 and "a.sql:7:3" in applied.stderr, applied.output
+    assert query(blank_target.url, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") == before
+
+
+def test_body_errors_in_sql_bodies_and_procedures_point_into_the_body(blank_target: Target) -> None:
+    write(
+        blank_target.schema_dir,
+        {
+            "a.sql": "create table public.t (id int);\n\n"
+            "  create function public.f() returns int language sql as 'select count(*)::int from public.nope';\n",
+        },
+    )
+    res = blank_target.plan()
+    assert res.exit_code == 1, res.output
+    assert 'a.sql:3:' in res.stderr and 'relation "public.nope" does not exist' in res.stderr, res.stderr
+    # a single-quoted body: the position inside it still maps to the file
+    assert "a.sql:3:85: error: function public.f:" in res.stderr, res.stderr
+    # a procedure, with characters beyond ASCII before the error
+    (blank_target.schema_dir / "a.sql").write_text(
+        "-- déjà vu\ncreate procedure public.pr() language plpgsql as $body$\nbegin\n"
+        "  raise notice 'héllo';\n  perform 1\n  perform 2;\nend $body$;\n"
+    )
+    res = blank_target.plan()
+    assert res.exit_code == 1, res.output
+    assert 'a.sql:6:11: error: procedure public.pr: syntax error at or near "2"' in res.stderr, res.stderr
+
+
+def test_valid_functions_referencing_later_objects_pass(blank_target: Target) -> None:
+    write(
+        blank_target.schema_dir,
+        {
+            "a.sql": "create function public.n() returns bigint language sql stable as $$ select count(*) from public.later $$;\n"
+            "create function public.p() returns trigger language plpgsql as $$\nbegin\n  "
+            "insert into public.later (id) values (new.id);\n  return new;\nend;\n$$;\n"
+            "create function public.n(i int) returns int language sql as 'select i + 1';\n",
+            "b.sql": "create table public.later (id int);\n"
+            "create trigger p after insert on public.later for each row when (new.id < 0) execute function public.p();\n",
+        },
+    )
+    first = blank_target.plan("--detailed-exitcode")
+    assert first.exit_code == 2, first.output
+    blank_target.converge()
+    assert query(blank_target.url, "SELECT public.n(), public.n(1)") == [(0, 2)]
