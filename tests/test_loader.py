@@ -50,6 +50,39 @@ def test_grant_on_serial_sequence_with_default_privileges(blank_target: Target) 
     ]
 
 
+def test_grant_on_identity_sequence_is_planned_and_applied(blank_target: Target) -> None:
+    """A grant the default privileges do not give: it must come from the GRANT itself."""
+    (blank_target.schema_dir / "a.sql").write_text(
+        "create table public.t (id bigint generated always as identity, n serial);\n"
+        "grant usage on sequence public.t_id_seq, public.t_n_seq to authenticator;\n"
+        "alter default privileges in schema public grant all on sequences to anon;\n"
+    )
+    blank_target.converge()
+    for name in ("public.t_id_seq", "public.t_n_seq"):
+        assert query(
+            blank_target.url,
+            "SELECT a.privilege_type FROM pg_class c, aclexplode(c.relacl) a "
+            "WHERE c.oid = %s::regclass AND a.grantee = 'authenticator'::regrole",
+            (name,),
+        ) == [("USAGE",)]
+    # On a table that exists already: the grant is planned alone, and revoked when it goes.
+    (blank_target.schema_dir / "a.sql").write_text(
+        "create table public.t (id bigint generated always as identity, n serial);\n"
+        "grant usage on sequence public.t_id_seq to authenticator;\n"
+        "grant select on sequence public.t_n_seq to authenticator;\n"
+        "alter default privileges in schema public grant all on sequences to anon;\n"
+    )
+    plan = blank_target.plan()
+    assert "privileges on sequence public.t_n_seq for authenticator" in plan.stdout, plan.output
+    assert "t_id_seq" not in plan.stdout.split("SQL:")[0], plan.output
+    blank_target.converge()
+    assert query(
+        blank_target.url,
+        "SELECT a.privilege_type FROM pg_class c, aclexplode(c.relacl) a "
+        "WHERE c.oid = 'public.t_n_seq'::regclass AND a.grantee = 'authenticator'::regrole",
+    ) == [("SELECT",)]
+
+
 def test_grant_on_identity_and_added_sequences_orders_after_their_table(tmp_path: Path) -> None:
     directory = write(
         tmp_path / "schema",
