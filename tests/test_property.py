@@ -30,13 +30,18 @@ from schemakit.server import shadow
 from schemakit.source import load_schema_dir
 from schemakit.workflow import plan_models, row_probe
 
+from tests.judge import judge_sql
 from tests.schemagen import Spec, pairs, render
 
 EXAMPLES = int(os.environ.get("SCHEMAKIT_PROPERTY_EXAMPLES", "200"))
 
 
-def converge(admin_url: str, a_sql: str, b_sql: str) -> None:
-    """Load A, plan and apply B, and assert the fixed point (raises AssertionError)."""
+def converge(admin_url: str, a_sql: str, b_sql: str, *, judged: bool = True) -> None:
+    """Load A, plan and apply B, and assert the fixed point (raises AssertionError).
+
+    ``judged``: then the independent judge (tests/judge.py) compares the target with a
+    psql load of B's SQL, by pg_dump.
+    """
     with tempfile.TemporaryDirectory(prefix="schemakit-prop-") as tmp:
         schema = Path(tmp) / "schema"
         schema.mkdir()
@@ -54,6 +59,8 @@ def converge(admin_url: str, a_sql: str, b_sql: str) -> None:
             conn.execute(script(plan).encode())
             again = read_model(conn)
             assert again.to_json() == after.to_json(), "re-running the migration script changed the database"
+        if judged:
+            judge_sql(url, admin_url, b_sql)
 
 
 def _describe(a: Spec, b: Spec) -> str:
