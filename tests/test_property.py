@@ -30,17 +30,18 @@ from schemakit.server import shadow
 from schemakit.source import load_schema_dir
 from schemakit.workflow import plan_models, row_probe
 
+from tests.helpers import JUDGE
 from tests.judge import judge_sql
 from tests.schemagen import Spec, pairs, render
 
 EXAMPLES = int(os.environ.get("SCHEMAKIT_PROPERTY_EXAMPLES", "200"))
 
 
-def converge(admin_url: str, a_sql: str, b_sql: str, *, judged: bool = True) -> None:
+def converge(admin_url: str, a_sql: str, b_sql: str, *, judged: bool = JUDGE) -> None:
     """Load A, plan and apply B, and assert the fixed point (raises AssertionError).
 
-    ``judged``: then the independent judge (tests/judge.py) compares the target with a
-    psql load of B's SQL, by pg_dump.
+    ``judged`` (default: on unless SCHEMAKIT_JUDGE=0): then the independent judge
+    (tests/judge.py) compares the target with a psql load of B's SQL, by pg_dump.
     """
     with tempfile.TemporaryDirectory(prefix="schemakit-prop-") as tmp:
         schema = Path(tmp) / "schema"
