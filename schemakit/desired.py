@@ -95,9 +95,13 @@ def _line_text(where: Location) -> str | None:
     return lines[where.line - 1] if 0 < where.line <= len(lines) else None
 
 
-def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str) -> Model:
-    """Load the statements into a fresh shadow database and read its model."""
-    with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
+def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str, *, baseline: bool = True) -> Model:
+    """Load the statements into a fresh shadow database and read its model.
+
+    ``baseline``: the shadow has the Supabase baseline (False for a target without it:
+    the baseline's publication, default privileges and the grants they give are not
+    the files' to plan there)."""
+    with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             load_statements(conn, statements, shadow_admin_url)
             return read_model(conn, rows=declared(statements))

@@ -199,24 +199,33 @@ def plan_against(
     progress: Progress | None = None,
     rows: RowProbe | None = None,
     renames: EnumRenames | None = None,
+    *,
+    with_baseline: bool = True,
 ) -> Planned:
     """Plan from ``current`` (read from the target, or a snapshot) to the schema files.
 
     Without ``rows`` the tables' row counts are unknown and row-gated hazards gate.
     ``current`` may still be being read (a Future): the shadow loads meanwhile.
+    ``with_baseline``: whether the shadow gets the Supabase baseline (as the target has).
     """
-    desired = load_desired(statements, shadow_admin, progress)
+    desired = load_desired(statements, shadow_admin, progress, with_baseline=with_baseline)
     if isinstance(current, Future):
         current = current.result()
     plan = plan_models(current, desired, rows, renames)
     return Planned(plan=plan, current=current, desired=desired, target=target)
 
 
-def load_desired(statements: Sequence[SourceStatement], shadow_admin: str, progress: Progress | None = None) -> Model:
+def load_desired(
+    statements: Sequence[SourceStatement],
+    shadow_admin: str,
+    progress: Progress | None = None,
+    *,
+    with_baseline: bool = True,
+) -> Model:
     """The schema files' state: loaded into a shadow database and read back."""
     if progress:
         progress("loading the schema files into a shadow database ...")
-    return desired_model(statements, shadow_admin)
+    return desired_model(statements, shadow_admin, baseline=with_baseline)
 
 
 def plan_target(
@@ -231,10 +240,14 @@ def plan_target(
 ) -> Planned:
     """Plan against a live target: check its platform, read it, diff with the files' state."""
     check_platform(conn, statements, install_baseline, target.label)
+    # A target without the Supabase platform gets a shadow without it too.
+    with_baseline = baseline.has_supabase_platform(conn)
     admin = shadow_admin_url(project, target, shadow_url)
     # The target is read while the shadow loads: two servers' (or two backends') work at once.
     with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements))) as reading:
-        return plan_against(reading, statements, admin, target, progress, row_probe(conn), renames)
+        return plan_against(
+            reading, statements, admin, target, progress, row_probe(conn), renames, with_baseline=with_baseline
+        )
 
 
 def read_current(

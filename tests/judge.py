@@ -22,6 +22,10 @@ instead: the property test does, with its own generator's statements reordered
 order (the front door only: pglast splitting, reference ordering) when psql refuses
 the files as written.
 
+``SCHEMAKIT_JUDGE=0`` turns the judge off in tests/helpers.py's ``Target.converge``
+and the property test (to measure its cost); ``SCHEMAKIT_JUDGE_LOG=FILE`` makes it
+append each difference to FILE and pass, to survey a whole test file in one run.
+
 The tools: the embedded server's ``pg_dump`` and ``psql`` (PostgreSQL 18) whenever
 their major is >= the server's (a pg_dump may dump an older server, never a newer
 one; CI's second run is PostgreSQL 15), else a Debian install of a fitting major.
@@ -305,7 +309,8 @@ def judge(
 def _load(url: str, tmp: Path, files: Sequence[Path], statements: Sequence[str] | None) -> subprocess.CompletedProcess[str]:
     if statements is not None:
         script = tmp / "statements.sql"
-        script.write_text("".join(s.rstrip().rstrip(";") + ";\n" for s in statements), encoding="utf-8")
+        # ";" on a line of its own: a statement may end in a "--" comment.
+        script.write_text("".join(s.rstrip() + "\n;\n" for s in statements), encoding="utf-8")
         files = [script]
     return psql_load(url, files)
 

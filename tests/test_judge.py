@@ -5,6 +5,7 @@ and the differences it found in schemakit, fixed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,20 @@ def test_rebuilt_domain_keeps_its_not_null_constraint_name(blank_target: Target)
         "SELECT conname FROM pg_constraint WHERE contypid = 'public.dom'::regtype AND contype = 'n'",
     )
     assert names in ([], [("dom_not_null",)])  # PostgreSQL 15 keeps no row for it
+
+
+def test_a_target_without_the_baseline_gets_no_supabase_platform_state(
+    empty_db: str, pg_admin_url: str, tmp_path: Path
+) -> None:
+    """On a plain database (no auth/storage, no --install-baseline), the files' table is
+    all an apply makes: not Supabase's supabase_realtime publication, its default
+    privileges in public, nor the grants they give anon/authenticated/service_role (the
+    shadow had the baseline; found by the judge in tests/test_safety.py)."""
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    (schema / "app.sql").write_text("CREATE TABLE public.items (id bigint PRIMARY KEY, name text);\n")
+    t = Target(empty_db, pg_admin_url, schema)
+    t.converge()
+    assert query(t.url, "SELECT count(*) FROM pg_publication") == [(0,)]
+    assert query(t.url, "SELECT count(*) FROM pg_default_acl") == [(0,)]
+    assert query(t.url, "SELECT relacl FROM pg_class WHERE oid = 'public.items'::regclass") == [(None,)]
