@@ -421,7 +421,9 @@ def _rehearse(
             return planned.desired
         if not project.schema_dir.is_dir():
             return None
-        model = plan_against(current, load_sources(project), admin, target).desired
+        model = plan_against(
+            current, load_sources(project), admin, target, with_baseline=has_supabase_platform(conn)
+        ).desired
         return model if model.fingerprint() == the_plan.desired_fingerprint else None
 
     rehearse_plan(the_plan, current, admin, baseline=has_supabase_platform(conn), desired=desired, settings=settings)
