@@ -29,6 +29,8 @@ def skip_without_corpus() -> None:
     """Skip the running test (one-line reason) when the shared corpus is absent."""
     if not CORPUS.is_dir():
         pytest.skip(CORPUS_ABSENT)
+
+
 #: Whether converge() also runs the independent judge (tests/judge.py): on unless
 #: SCHEMAKIT_JUDGE=0.
 JUDGE = os.environ.get("SCHEMAKIT_JUDGE", "1") != "0"
