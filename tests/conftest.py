@@ -1,12 +1,17 @@
 """Shared fixtures: a real PostgreSQL server, and a fresh database per test.
 
 The server is the one in ``SCHEMAKIT_TEST_DSN`` (a superuser URL) when that is set,
-else the embedded server in ``/tmp/schemakit-test-<uid>/pg``, started non-durable
-(fsync off). The embedded test server is deliberately *not* stopped at the end of
-the session: the next run reuses it at once (about 0.5 s saved per run, plus the
-baseline template build). Stop it with
-``python -c 'from pathlib import Path; from schemakit.server import embedded;
-embedded.stop(Path("/tmp/schemakit-test-<uid>/pg"))'`` or remove the directory.
+else the embedded server in ``SCHEMAKIT_TEST_PGDIR`` (default
+``/tmp/schemakit-test-<uid>/pg``), started non-durable (fsync off).
+
+The suite leaves no server running: a session that found the embedded test server
+stopped, and started it, stops it when it ends (``pytest_sessionfinish`` in the
+controller process, so with pytest-xdist after the last worker is done). Several
+pytest sessions may share the server: each holds a shared lock on
+``<dir>.sessions`` while it runs, and the server is stopped only when no other
+session holds it; otherwise a marker file asks the last session still running to
+stop it. A server that was already running when the session started (started by
+hand, or by another session) is left alone.
 
 pytest-xdist workers each call the session fixture; ``embedded.start`` serializes
 them with a file lock next to the data directory, and the template build is
@@ -15,6 +20,7 @@ serialized by an advisory lock on the server.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,11 +31,63 @@ from schemakit.server import embedded, shadow
 from tests.helpers import Target
 
 TEST_DSN_ENV = "SCHEMAKIT_TEST_DSN"
+TEST_PGDIR_ENV = "SCHEMAKIT_TEST_PGDIR"
 
 
 def embedded_test_dir() -> Path:
-    """Where the shared embedded test server keeps its data."""
+    """Where the shared embedded test server keeps its data (``SCHEMAKIT_TEST_PGDIR``)."""
+    configured = os.environ.get(TEST_PGDIR_ENV)
+    if configured:
+        return Path(configured)
     return Path("/tmp") / f"schemakit-test-{os.getuid()}" / "pg"
+
+
+# -- stopping the embedded server at the end (controller process only) ------------------
+
+
+def _sessions_lock(data_dir: Path) -> Path:
+    return data_dir.parent / f".{data_dir.name}.sessions"
+
+
+def _stop_marker(data_dir: Path) -> Path:
+    """Present while a session that started the server ended before the others."""
+    return data_dir.parent / f".{data_dir.name}.stop-when-idle"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or os.environ.get(TEST_DSN_ENV):
+        return
+    data_dir = embedded_test_dir()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(_sessions_lock(data_dir), os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    config.stash[_SESSION] = (fd, embedded.status(data_dir) is not None)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if _SESSION not in config.stash:
+        return
+    fd, was_running = config.stash[_SESSION]
+    del config.stash[_SESSION]
+    data_dir = embedded_test_dir()
+    marker = _stop_marker(data_dir)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            # Another pytest session still uses the server: the last one stops it.
+            if not was_running and embedded.status(data_dir) is not None:
+                marker.touch()
+            return
+        if (not was_running or marker.exists()) and embedded.status(data_dir) is not None:
+            embedded.stop(data_dir)
+        marker.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+_SESSION = pytest.StashKey[tuple[int, bool]]()
 
 
 def as_role(url: str, role: str) -> str:

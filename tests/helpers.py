@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from typer.testing import CliRunner
 
 from schemakit.catalog import read_model
@@ -17,6 +19,21 @@ from schemakit.model import Model
 REPO = Path(__file__).resolve().parent.parent
 SEED_DIR = REPO / "schema"
 CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
+#: Why a test over the shared corpus is skipped: a user's clone has no ../shared/.
+CORPUS_ABSENT = f"the shared corpus {CORPUS} is absent (only beside the project's own checkout and in CI)"
+#: Marks a test that reads the shared corpus: skipped, with a one-line reason, without it.
+requires_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=CORPUS_ABSENT)
+
+
+def skip_without_corpus() -> None:
+    """Skip the running test (one-line reason) when the shared corpus is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip(CORPUS_ABSENT)
+
+
+#: Whether converge() also runs the independent judge (tests/judge.py): on unless
+#: SCHEMAKIT_JUDGE=0.
+JUDGE = os.environ.get("SCHEMAKIT_JUDGE", "1") != "0"
 
 
 @dataclass
@@ -78,4 +95,8 @@ class Target:
         again = self.plan("--detailed-exitcode")
         assert again.exit_code == 0, again.output
         assert "No changes" in again.stdout, again.output
+        if JUDGE:
+            from tests.judge import judge_schema_dir
+
+            judge_schema_dir(self.url, self.shadow, self.schema_dir)
         return res

@@ -19,12 +19,12 @@ from schemakit.server.baseline import (
 )
 from schemakit.server.shadow import with_user
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "database-schema.md"
+SEED_DIR = Path(__file__).resolve().parents[1] / "schema"
 
 
 def seed_sql() -> list[str]:
-    """The ```sql blocks of the seed document, read in place."""
-    blocks = re.findall(r"^```sql\n(.*?)^```", SEED.read_text(encoding="utf-8"), re.M | re.S)
+    """The seed's three files in the project's schema/ (the seed document's ```sql blocks)."""
+    blocks = [p.read_text(encoding="utf-8") for p in sorted(SEED_DIR.glob("*.sql"))]
     assert len(blocks) == 3
     return blocks
 

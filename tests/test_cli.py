@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CORPUS, REPO, run_cli
+from tests.helpers import CORPUS, REPO, requires_corpus, run_cli
 
 SCHEMAKIT = [sys.executable, "-m", "schemakit"]
 
@@ -35,6 +35,7 @@ def test_unreachable_database_is_a_clean_error_without_the_password() -> None:
     assert "Traceback" not in res.output
 
 
+@requires_corpus
 def test_syntax_error_in_the_corpus_names_file_line_and_column(tmp_path: Path) -> None:
     schema = tmp_path / "schema"
     schema.mkdir()

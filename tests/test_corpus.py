@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import as_role
-from tests.helpers import CORPUS, Target, query
+from tests.helpers import CORPUS, Target, query, requires_corpus
+
+pytestmark = requires_corpus
 
 OWNER = "schemakit_owner"
 

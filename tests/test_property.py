@@ -13,6 +13,7 @@ Shrunk failures are kept below as explicit regression cases (REGRESSIONS).
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -30,13 +31,24 @@ from schemakit.server import shadow
 from schemakit.source import load_schema_dir
 from schemakit.workflow import plan_models, row_probe
 
+from tests.helpers import JUDGE
+from tests.judge import judge_sql
 from tests.schemagen import Spec, pairs, render
 
 EXAMPLES = int(os.environ.get("SCHEMAKIT_PROPERTY_EXAMPLES", "200"))
+#: The judge (about 1 s an example: a database and two pg_dumps) runs on every k-th
+#: example of test_fixed_point (SCHEMAKIT_JUDGE_EVERY=k; 1, every one, by default)
+#: and on every regression case.
+JUDGE_EVERY = max(1, int(os.environ.get("SCHEMAKIT_JUDGE_EVERY", "1")))
+_examples = itertools.count()
 
 
-def converge(admin_url: str, a_sql: str, b_sql: str) -> None:
-    """Load A, plan and apply B, and assert the fixed point (raises AssertionError)."""
+def converge(admin_url: str, a_sql: str, b_sql: str, *, judged: bool = JUDGE) -> None:
+    """Load A, plan and apply B, and assert the fixed point (raises AssertionError).
+
+    ``judged`` (default: on unless SCHEMAKIT_JUDGE=0): then the independent judge
+    (tests/judge.py) compares the target with a psql load of B's SQL, by pg_dump.
+    """
     with tempfile.TemporaryDirectory(prefix="schemakit-prop-") as tmp:
         schema = Path(tmp) / "schema"
         schema.mkdir()
@@ -54,6 +66,8 @@ def converge(admin_url: str, a_sql: str, b_sql: str) -> None:
             conn.execute(script(plan).encode())
             again = read_model(conn)
             assert again.to_json() == after.to_json(), "re-running the migration script changed the database"
+        if judged:
+            judge_sql(url, admin_url, b_sql)
 
 
 def _describe(a: Spec, b: Spec) -> str:
@@ -70,7 +84,7 @@ def _describe(a: Spec, b: Spec) -> str:
 def test_fixed_point(pg_admin_url: str, pair: tuple[Spec, Spec]) -> None:
     a, b = pair
     try:
-        converge(pg_admin_url, render(a), render(b))
+        converge(pg_admin_url, render(a), render(b), judged=JUDGE and next(_examples) % JUDGE_EVERY == 0)
     except (AssertionError, psycopg.Error, Exception) as exc:
         raise AssertionError(f"{exc}\n{_describe(a, b)}") from exc
 

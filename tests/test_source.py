@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -20,15 +19,12 @@ from schemakit.source import (
     locate,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"  # beside the repository, read in place
-SEED = SHARED / "seed" / "database-schema.md"
-CORPUS = SHARED / "corpus" / "realworld"
-
+from tests.helpers import CORPUS, SEED_DIR, requires_corpus
 
 
 def seed_blocks() -> list[str]:
-    text = SEED.read_text(encoding="utf-8")
-    return re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+    """The seed's files in the project's schema/ (the seed document's ```sql blocks)."""
+    return [p.read_text(encoding="utf-8") for p in sorted(SEED_DIR.glob("*.sql"))]
 
 
 def write(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -252,6 +248,7 @@ def test_empty_and_comment_only_files(tmp_path: Path) -> None:
 # -- errors ----------------------------------------------------------------------------------
 
 
+@requires_corpus
 def test_slack_clone_missing_semicolon() -> None:
     with pytest.raises(SourceError) as info:
         load_sources([CORPUS / "slack-clone.sql"])
@@ -374,6 +371,7 @@ CORPUS_EXPECTATIONS: dict[str, tuple[str, str | None, int | None]] = {
 }
 
 
+@requires_corpus
 @pytest.mark.parametrize("name", sorted(CORPUS_EXPECTATIONS))
 def test_corpus(name: str) -> None:
     outcome, fragment, number = CORPUS_EXPECTATIONS[name]
@@ -389,6 +387,7 @@ def test_corpus(name: str) -> None:
         assert info.value.hint
 
 
+@requires_corpus
 def test_corpus_is_fully_covered() -> None:
     files = {p.name for p in CORPUS.glob("*.sql")} - {"slack-clone.sql"}
     assert files == set(CORPUS_EXPECTATIONS)

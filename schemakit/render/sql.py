@@ -738,13 +738,21 @@ def _(c: RebuildEnum) -> list[str]:
     return _rebuild_type(c, "TYPE", create, via="text")
 
 
-def _rebuild_type(c: RebuildEnum | RebuildDomain | RebuildComposite, keyword: str, create: str, via: str) -> list[str]:
+def _rebuild_type(
+    c: RebuildEnum | RebuildDomain | RebuildComposite,
+    keyword: str,
+    create: str,
+    via: str,
+    retire: tuple[str, ...] = (),
+) -> list[str]:
     """Rename the old type away, create the new one, convert the columns of that type
-    (through ``via``), drop the old type; all skipped when the type is already new."""
+    (through ``via``), drop the old type; all skipped when the type is already new.
+    ``retire``: statements run on the renamed old type before the new one is created."""
     t = c.new
     renamed, retired = _retired(t.schema, t.name)
     actions = [
         text(sql.SQL("ALTER {} {} RENAME TO {}").format(sql.SQL(keyword), ident(t.schema, t.name), renamed)),
+        *retire,
         create,
         *_convert_columns(c.columns, via),
         text(sql.SQL("DROP {} {}").format(sql.SQL(keyword), retired)),
@@ -837,7 +845,12 @@ def _(c: CreateDomain) -> list[str]:
 
 @render_change.register
 def _(c: RebuildDomain) -> list[str]:
-    return _rebuild_type(c, "DOMAIN", _create_domain_sql(c.new), via=c.new.base_type)
+    # PostgreSQL 17+ names a domain's NOT NULL constraint <domain>_not_null, unique in
+    # the schema: while the retired domain still holds that name, the new one would get
+    # <domain>_not_null1. The retired domain gives its NOT NULL up first.
+    _, retired = _retired(c.new.schema, c.new.name)
+    retire = (text(sql.SQL("ALTER DOMAIN {} DROP NOT NULL").format(retired)),) if c.new.not_null else ()
+    return _rebuild_type(c, "DOMAIN", _create_domain_sql(c.new), via=c.new.base_type, retire=retire)
 
 
 @render_change.register
