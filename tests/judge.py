@@ -156,12 +156,9 @@ def normalize(dump: str) -> str:
             continue
         body.append(line)
     sections = _sections(out)
-    owned = _owned_sequences(out)
     text: list[str] = []
     for header, lines in sections:
         if "; Type: ACL;" in header or "; Type: DEFAULT ACL;" in header:
-            if any(header.startswith(f"-- Name: SEQUENCE {name};") and f"; Schema: {schema};" in header for schema, name in owned):
-                continue  # KNOWN_BUGS: identity/serial sequence grants
             lines = sorted(filter(None, (_without_maintain(x) for x in lines)))
         text += ([] if header == "" else ["--", header, "--"]) + lines
     return "\n".join(text) + "\n"
@@ -170,10 +167,6 @@ def normalize(dump: str) -> str:
 #: Differences between a psql load and schemakit's apply that are schemakit bugs, found
 #: by this judge and not fixed yet; normalize() leaves them out of both dumps alike.
 KNOWN_BUGS = (
-    "grants on identity and serial sequences are not compared (the catalog reader folds "
-    "those sequences into their columns and drops their grants), so a default privilege "
-    "ON SEQUENCES added or changed after the table exists, or a GRANT ... ON SEQUENCE "
-    "t_id_seq in the files, never reaches the target",
     "the MAINTAIN privilege (PostgreSQL 17+) is not compared (README: Not yet): a table "
     "whose grants change keeps the grantee's MAINTAIN, and so do default privileges ON TABLES",
     "NOT NULL constraint names (PostgreSQL 17+) are not compared: a partition detached "
@@ -235,20 +228,6 @@ def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
         out[-1][1].append(lines[i])
         i += 1
     return out
-
-
-_IDENTITY_SEQUENCE = re.compile(r"^\s*SEQUENCE NAME (\S+)\.(\S+)$")
-_OWNED_SEQUENCE = re.compile(r"^ALTER SEQUENCE (\S+)\.(\S+) OWNED BY ")
-
-
-def _owned_sequences(lines: list[str]) -> set[tuple[str, str]]:
-    """(schema, name) of the identity and serial sequences a dump shows."""
-    found: set[tuple[str, str]] = set()
-    for line in lines:
-        match = _IDENTITY_SEQUENCE.match(line) or _OWNED_SEQUENCE.match(line)
-        if match:
-            found.add((match.group(1).strip('"'), match.group(2).strip('"')))
-    return found
 
 
 def _user_of(url: str) -> str:
