@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from schemakit import hazards as hz
 from schemakit.changes import (
@@ -29,6 +29,8 @@ from schemakit.changes import (
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
+    DropColumnDefault,
+    is_gone,
     AddColumn,
     AddConstraint,
     AlterColumn,
@@ -52,7 +54,7 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, qualified
 from schemakit.render.sql import render_change
 
 KIND_RANK = {
@@ -289,6 +291,88 @@ def _waits_for(c: Change, dep: Change) -> bool:
     return isinstance(c, CreateTable)
 
 
+def _order_reworked(
+    changes: list[Change], by_key: dict[Key, list[int]], edge: Callable[[int, int], None]
+) -> None:
+    """An object dropped because an object it uses is dropped for good (a ``Gone``
+    cause: another object of that name or signature replaces it) comes back only after
+    that drop, so that it uses the new one; and a type rebuilt inside another type's
+    rebuild is needed by what uses it only after that rebuild."""
+    for i, c in enumerate(changes):
+        cause = getattr(c, "reworked", None)
+        if cause is None or not is_gone(cause):
+            continue
+        gone = [j for j in by_key.get(cause[0].key, ()) if changes[j].action == "drop"]
+        for k in by_key[c.key]:
+            if changes[k].action != "drop" and (
+                not isinstance(c, DropColumnDefault) or _sets_default(changes[k], c.column.name)
+            ):
+                for j in gone:
+                    edge(j, k)
+    for j, r in enumerate(changes):
+        if isinstance(r, (RebuildEnum, RebuildDomain, RebuildComposite)):
+            for _, new, _ in r.nested:
+                for i, c in enumerate(changes):
+                    if c.action != "drop" and _uses_type(c, new.identity):
+                        edge(j, i)
+
+
+def _sets_default(c: Change, column: str) -> bool:
+    return isinstance(c, (AlterColumn, AddColumn)) and (c.new if isinstance(c, AlterColumn) else c.column).name == column
+
+
+def _uses_type(c: Change, identity: str) -> bool:
+    """True when the change gives a column the type (or an array of it)."""
+    types = (identity, identity + "[]")
+    if isinstance(c, AddColumn):
+        return c.column.type in types
+    if isinstance(c, AlterColumn):
+        return c.new.type in types and c.old.type != c.new.type
+    if isinstance(c, CreateTable):
+        return any(col.type in types for col in c.table.columns)
+    return False
+
+
+def _function_name(c: Change) -> tuple[str, str] | None:
+    f = c.subject
+    return (f.schema, f.name) if isinstance(f, Function) else None
+
+
+def _order_function_names(
+    changes: list[Change], edges: dict[int, set[int]], edge: Callable[[int, int], None]
+) -> None:
+    """A function that goes is dropped before a function of the same name is created,
+    unless something the new one needs must happen first (an argument type that
+    changes: both exist for a while). The new one may be the same function to
+    PostgreSQL, its arguments only renamed, which CREATE OR REPLACE refuses."""
+    drops: dict[tuple[str, str], list[int]] = defaultdict(list)
+    creates: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, c in enumerate(changes):
+        name = _function_name(c)
+        if name is not None and isinstance(c, DropFunction):
+            drops[name].append(i)
+        elif name is not None and isinstance(c, CreateFunction) and c.old is None:
+            creates[name].append(i)
+    for name, idx in sorted(drops.items()):
+        for j in creates.get(name, ()):
+            for i in idx:
+                if changes[i].key != changes[j].key and not _reaches(edges, j, i):
+                    edge(i, j)
+
+
+def _reaches(edges: dict[int, set[int]], start: int, goal: int) -> bool:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for n in edges.get(todo.pop(), ()):
+            if n == goal:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return False
+
+
 def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
     by_key: dict[Key, list[int]] = defaultdict(list)
     for i, c in enumerate(changes):
@@ -310,7 +394,14 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         key
         for key, idx in by_key.items()
         if any(changes[j].action == "drop" for j in idx) and any(changes[j].action != "drop" for j in idx)
+        and not all(isinstance(changes[j], DropColumnDefault) for j in idx if changes[j].action == "drop")
     }
+    # A table whose defaults are dropped to be set again no longer holds what they
+    # called: its other changes still follow what the rest of it depends on.
+    released: dict[Key, set[Key]] = defaultdict(set)
+    for c in changes:
+        if isinstance(c, DropColumnDefault):
+            released[c.key].add(c.reworked[0].key)
     # Dropping a table drops what it owns (triggers, constraints, policies): the
     # table's drop carries their dependencies (a trigger's function, an FK's target).
     current_deps: dict[Key, set[Key]] = {k: set(v) for k, v in current.depends.items()}
@@ -327,6 +418,8 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         if c.action != "drop" and c.key in recreated:
             continue  # recreated: what it depended on before its drop no longer matters
         for dep in sorted(current_deps.get(c.key, ()) if c.action == "drop" else current.depends.get(c.key, ())):
+            if c.action != "drop" and dep in released.get(c.key, ()):
+                continue
             targets = [dep]
             dep_owner = owner(dep)
             if dep_owner is not None:
@@ -360,6 +453,7 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
                 for k in by_key[c.key]:
                     if changes[k].action != "drop":
                         edge(j, k)
+    _order_reworked(changes, by_key, edge)
     # A column that goes from a table whose columns a type rebuild converts goes first
     # (a generated column over a converted one is dropped to be added again after).
     for j, r in enumerate(changes):
@@ -400,6 +494,7 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         seq = sorted(indexes, key=lambda i: (changes[i].action != "drop", i))
         for a, b in zip(seq, seq[1:]):
             edge(a, b)
+    _order_function_names(changes, edges, edge)
 
     def rank(i: int) -> tuple[int, int, str, int]:
         c = changes[i]
