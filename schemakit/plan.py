@@ -54,7 +54,7 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, column_key, qualified
 from schemakit.render.sql import render_change
 
 KIND_RANK = {
@@ -401,7 +401,7 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
     released: dict[Key, set[Key]] = defaultdict(set)
     for c in changes:
         if isinstance(c, DropColumnDefault):
-            released[c.key].add(c.reworked[0].key)
+            released[c.key].update(current.depends.get(column_key(c.key, c.column.name), ()))
     # Dropping a table drops what it owns (triggers, constraints, policies): the
     # table's drop carries their dependencies (a trigger's function, an FK's target).
     current_deps: dict[Key, set[Key]] = {k: set(v) for k, v in current.depends.items()}
@@ -417,6 +417,8 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
                         edge(j, i)
         if c.action != "drop" and c.key in recreated:
             continue  # recreated: what it depended on before its drop no longer matters
+        if isinstance(c, AddColumn):
+            continue  # a column added removes no dependency: nothing waits for it
         for dep in sorted(current_deps.get(c.key, ()) if c.action == "drop" else current.depends.get(c.key, ())):
             if c.action != "drop" and dep in released.get(c.key, ()):
                 continue

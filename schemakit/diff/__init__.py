@@ -131,7 +131,19 @@ def _context(current: Model, desired: Model, renames: EnumRenames) -> Context:
         users=users,
         rebuilt=recreated_views(current, desired, users),
         renames=renames,
-        nested=nested_rebuilds(current, desired, rebuilt_types(current, desired, renames)),
+        nested={
+            identity: tuple((old, new, _unset_defaults(columns, users)) for old, new, columns in found)
+            for identity, found in nested_rebuilds(current, desired, rebuilt_types(current, desired, renames)).items()
+        },
+    )
+
+
+def _unset_defaults(columns: Iterator[tuple[Table, Column]] | tuple[tuple[Table, Column], ...], users: Mapping[Key, Rework]) -> tuple[tuple[Table, Column], ...]:
+    """Columns a type rebuild converts, without the defaults that call a function the
+    plan drops first (the table's diff drops them before and sets them after)."""
+    return tuple(
+        (t, replace(col, default=None) if col.default is not None and column_key(t.key, col.name) in users else col)
+        for t, col in columns
     )
 
 
@@ -246,7 +258,7 @@ def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                 yield RebuildEnum(
                     old=old,
                     new=new,
-                    columns=tuple(_type_columns(current, desired, old.identity, partitions=False)),
+                    columns=_unset_defaults(_type_columns(current, desired, old.identity, partitions=False), ctx.users),
                     nested=ctx.nested.get(old.identity, ()),
                 )
         yield from _comment(old, new)
@@ -281,18 +293,31 @@ def rebuilt_types(current: Model, desired: Model, renames: EnumRenames) -> list[
 
 
 def _domain_rebuilt(current: Model, desired: Model, old: Domain, new: Domain) -> bool:
-    """The base type changes while a column uses the domain (or else it is simply
-    dropped and created again)."""
-    return old.base_type != new.base_type and any(_type_columns(current, desired, old.identity))
+    """The base type changes while a column, a function or another type uses the
+    domain (or else it is simply dropped and created again)."""
+    return old.base_type != new.base_type and (
+        any(_type_columns(current, desired, old.identity)) or _type_used(current, desired, old.key)
+    )
+
+
+def _type_used(
+    current: Model, desired: Model, key: Key, kinds: tuple[str, ...] = ("function", "procedure", "type")
+) -> bool:
+    """True when a function (or procedure) or another type (of ``kinds``) that
+    ``desired`` keeps uses the type in ``current``: PostgreSQL would refuse to drop it."""
+    return any(
+        user[0] in kinds and key in deps and user in desired.objects
+        for user, deps in current.depends.items()
+    )
 
 
 def _composite_rebuilt(current: Model, desired: Model, old: CompositeType, new: CompositeType) -> bool:
-    """An attribute keeps its name but changes type while a column uses the type:
-    PostgreSQL refuses ALTER ATTRIBUTE ... TYPE then."""
+    """An attribute keeps its name but changes type while a column (or another type)
+    uses the type: PostgreSQL refuses ALTER ATTRIBUTE ... TYPE then."""
     before = dict(old.attributes)
     if all(before.get(a, ty) == ty for a, ty in new.attributes):
         return False
-    if not any(_type_columns(current, desired, old.identity)):
+    if not any(_type_columns(current, desired, old.identity)) and not _type_used(current, desired, old.key, ("type",)):
         return False
     if [a for a, _ in old.attributes] != [a for a, _ in new.attributes]:
         raise SchemakitError(
@@ -343,7 +368,7 @@ def _domains(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             yield RebuildDomain(
                 old=old,
                 new=new,
-                columns=tuple(_type_columns(current, desired, old.identity, partitions=False)),
+                columns=_unset_defaults(_type_columns(current, desired, old.identity, partitions=False), ctx.users),
                 nested=ctx.nested.get(old.identity, ()),
             )
         elif old.base_type != new.base_type:
@@ -370,7 +395,7 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
             yield RebuildComposite(
                 old=old,
                 new=new,
-                columns=tuple(_type_columns(current, desired, old.identity, partitions=False)),
+                columns=_unset_defaults(_type_columns(current, desired, old.identity, partitions=False), ctx.users),
                 nested=ctx.nested.get(old.identity, ()),
             )
         elif old.attributes != new.attributes:
@@ -426,8 +451,7 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         unset = {
             c.name for c in old.columns
             if c.default is not None and c.name in new_cols and c.name not in regenerated
-            and (cause := users.get(column_key(old.key, c.name))) is not None
-            and (isinstance(cause[0], Function) or is_gone(cause))
+            and column_key(old.key, c.name) in users
         }
         for name in sorted(unset):
             yield DropColumnDefault(table=new, column=old_cols[name], reworked=users[column_key(old.key, name)])
