@@ -54,7 +54,7 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, column_key, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
 from schemakit.render.sql import render_change
 
 KIND_RANK = {
@@ -317,6 +317,48 @@ def _order_reworked(
                         edge(j, i)
 
 
+_CALLED = frozenset({"function", "procedure", "sequence"})
+"""Kinds a table uses only through its columns' defaults and generation expressions."""
+
+
+def _released_by(c: Change, current: Model, unset: set[str]) -> set[Key]:
+    """What a change to a kept table may stop the table from using, so that it goes
+    before that is dropped: a column's type, default or generation expression (not
+    those of its other columns, nor a default already dropped to be set again), or a
+    partition's parent. Other changes (an added column, a comment) release nothing."""
+    held = set(current.depends.get(c.key, ()))
+    table = current.get(c.key)
+    columns = [col.name for col in table.columns] if isinstance(table, Table) else []
+    by_column = {name: current.depends.get(column_key(c.key, name), frozenset()) for name in columns}
+    # what only defaults call (a type may also be a column's type, a parent the table's)
+    shared = held - {k for deps in by_column.values() for k in deps if k[0] in _CALLED}
+    if isinstance(c, (AlterColumn, DropColumn)):
+        name = c.new.name if isinstance(c, AlterColumn) else c.column.name
+        own = by_column.get(name, frozenset()) if name not in unset else frozenset()
+        return (shared | set(own)) - {c.key}  # a column's own edges name its table
+    if isinstance(c, SetPartitionOf):
+        return shared
+    return set()
+
+
+def _needed_by(c: Change, desired: Model) -> frozenset[Key]:
+    """What a change needs created first: the desired object's dependencies, and for
+    a column added or altered, not what the table's other columns' defaults call."""
+    needs = desired.depends.get(c.key, frozenset())
+    if not isinstance(c, (AlterColumn, AddColumn)):
+        return needs
+    table = desired.get(c.key)
+    if not isinstance(table, Table):
+        return needs
+    name = c.new.name if isinstance(c, AlterColumn) else c.column.name
+    others: set[Key] = set()
+    for col in table.columns:
+        if col.name != name:
+            others |= desired.depends.get(column_key(c.key, col.name), frozenset())
+    own = desired.depends.get(column_key(c.key, name), frozenset())
+    return frozenset(k for k in needs if k[0] not in _CALLED or k not in others or k in own)
+
+
 def _sets_default(c: Change, column: str) -> bool:
     return isinstance(c, (AlterColumn, AddColumn)) and (c.new if isinstance(c, AlterColumn) else c.column).name == column
 
@@ -396,12 +438,11 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         if any(changes[j].action == "drop" for j in idx) and any(changes[j].action != "drop" for j in idx)
         and not all(isinstance(changes[j], DropColumnDefault) for j in idx if changes[j].action == "drop")
     }
-    # A table whose defaults are dropped to be set again no longer holds what they
-    # called: its other changes still follow what the rest of it depends on.
-    released: dict[Key, set[Key]] = defaultdict(set)
+    # Defaults dropped to be set again: what they called is no longer held.
+    unset: dict[Key, set[str]] = defaultdict(set)
     for c in changes:
         if isinstance(c, DropColumnDefault):
-            released[c.key].update(current.depends.get(column_key(c.key, c.column.name), ()))
+            unset[c.key].add(c.column.name)
     # Dropping a table drops what it owns (triggers, constraints, policies): the
     # table's drop carries their dependencies (a trigger's function, an FK's target).
     current_deps: dict[Key, set[Key]] = {k: set(v) for k, v in current.depends.items()}
@@ -411,17 +452,19 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
             current_deps.setdefault(owned_by, set()).update(d for d in deps if d != owned_by and owner(d) != owned_by)
     for i, c in enumerate(changes):
         if c.action != "drop" and not isinstance(c, DropColumn):  # a drop needs nothing new
-            for dep in desired.depends.get(c.key, ()):
+            for dep in _needed_by(c, desired):
                 for j in by_key.get(dep, ()):
                     if changes[j].action != "drop" and _waits_for(c, changes[j]):
                         edge(j, i)
         if c.action != "drop" and c.key in recreated:
             continue  # recreated: what it depended on before its drop no longer matters
-        if isinstance(c, AddColumn):
-            continue  # a column added removes no dependency: nothing waits for it
-        for dep in sorted(current_deps.get(c.key, ()) if c.action == "drop" else current.depends.get(c.key, ())):
-            if c.action != "drop" and dep in released.get(c.key, ()):
-                continue
+        if c.action == "drop":
+            held = current_deps.get(c.key, set())
+        elif c.kind == "table":
+            held = _released_by(c, current, unset.get(c.key, set()))
+        else:
+            held = set(current.depends.get(c.key, ()))
+        for dep in sorted(held):
             targets = [dep]
             dep_owner = owner(dep)
             if dep_owner is not None:

@@ -150,6 +150,13 @@ SIGNATURE_UNDER_DEFAULT: list[Case] = [
         "AS 'SELECT x + y';" + _F_USERS.split("INSERT")[0],
     ),
     (
+        "an argument renamed, another default calling it changed away",
+        """CREATE FUNCTION public.f0(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+        CREATE TABLE public.t0 (id bigint PRIMARY KEY, c0 integer DEFAULT public.f0(1), c1 integer DEFAULT public.f0(2));""",
+        """CREATE FUNCTION public.f0(y integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT y + 1';
+        CREATE TABLE public.t0 (id bigint PRIMARY KEY, c0 integer DEFAULT public.f0(1), c1 integer DEFAULT 0);""",
+    ),
+    (
         "an argument type changed",
         "CREATE FUNCTION public.f0(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';" + _F_USERS,
         "CREATE FUNCTION public.f0(x bigint) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT (x + 1)::integer';"

@@ -459,7 +459,10 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         # Generated columns first: they may use the others.
         for col in sorted(gone, key=lambda c: c.generated is None):
             yield DropColumn(table=new, column=col)
-        for col in new.columns:
+        # Columns set again around a drop come last: the table's other changes may
+        # have to come before that drop (and a table's changes keep this order).
+        again = unset | {n for n in regenerated if column_key(old.key, n) in users}
+        for col in sorted(new.columns, key=lambda c: c.name in again):
             before = None if col.name in regenerated else old_cols.get(col.name)
             if before is not None and col.name in unset:
                 before = replace(before, default=None)
