@@ -44,13 +44,29 @@ TypeRebuild = tuple[EnumType, EnumType] | tuple[Domain, Domain] | tuple[Composit
 (old, new): an enum whose values are removed or reordered, a domain whose base type
 changes, a composite type whose attribute types change while a column uses it."""
 
-Rework = tuple[Table, Column, "Column | None"] | TypeRebuild | tuple[Function, Function] | tuple[Table, Table]
+Rework = (
+    tuple[Table, Column, "Column | None"] | TypeRebuild | tuple[Function, Function] | tuple[Table, Table] | tuple[DbObject, None]
+)
 """Why an object is dropped to be created again: a column it uses changes type
 (table, before, after) or is dropped (after is None), the type of such a column is
 rebuilt (old type, new type: ``TypeRebuild``), a function it calls is dropped and
 created again (old, new: its result type changes, which CREATE OR REPLACE cannot do),
-or the table it uses is rebuilt because its partitioning changes (old, new:
-``RebuildTable``)."""
+the table it uses is rebuilt because its partitioning changes (old, new:
+``RebuildTable``), or an object it uses is dropped for good (old, None: ``Gone``) while
+the desired state still has it unchanged (it now uses another object of that name or
+signature)."""
+
+Gone = tuple[DbObject, None]
+
+
+def is_gone(cause: object) -> bool:
+    """True for a ``Gone`` cause: (the object the plan drops, None)."""
+    return isinstance(cause, tuple) and len(cause) == 2 and cause[1] is None
+
+
+NestedRebuild = tuple["Domain | CompositeType", "Domain | CompositeType", tuple[tuple[Table, Column], ...]]
+"""A type that uses a rebuilt type (a domain over it, a composite with an attribute of
+it), rebuilt inside that rebuild: (old, new, its columns in the desired state)."""
 
 
 _SUBJECT_FIELD: dict[type, str] = {}
@@ -189,6 +205,7 @@ class RebuildEnum(Change):
     old: EnumType
     new: EnumType
     columns: tuple[tuple[Table, Column], ...] = ()
+    nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
 
     @property
     def cause(self) -> tuple[EnumType, EnumType]:
@@ -246,6 +263,7 @@ class RebuildDomain(Change):
     old: Domain
     new: Domain
     columns: tuple[tuple[Table, Column], ...] = ()
+    nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
 
     @property
     def cause(self) -> tuple[Domain, Domain]:
@@ -290,6 +308,7 @@ class RebuildComposite(Change):
     old: CompositeType
     new: CompositeType
     columns: tuple[tuple[Table, Column], ...] = ()
+    nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
 
     @property
     def cause(self) -> tuple[CompositeType, CompositeType]:
@@ -469,8 +488,15 @@ class CreateFunction(Change):
 
 @dataclass(frozen=True)
 class DropFunction(Change):
+    """Drop; with ``reworked`` set, only so that a type in its signature can be
+    rebuilt (or a function it uses dropped), to be created again after."""
+
     action: ClassVar[Action] = "drop"
     function: Function
+    reworked: Rework | None = None
+
+    def describe(self) -> str:
+        return _recreated(self)
 
 @dataclass(frozen=True)
 class CreateTrigger(Change):

@@ -31,6 +31,8 @@ from schemakit.changes import (
     RebuildDomain,
     RebuildEnum,
     RebuildTable,
+    DropColumnDefault,
+    is_gone,
     AddColumn,
     AddConstraint,
     AlterColumn,
@@ -54,7 +56,7 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, Table, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
 from schemakit.render.sql import render_change
 
 KIND_RANK = {
@@ -329,6 +331,130 @@ def _waits_for(c: Change, dep: Change) -> bool:
     return isinstance(c, CreateTable)
 
 
+def _order_reworked(
+    changes: list[Change], by_key: dict[Key, list[int]], edge: Callable[[int, int], None]
+) -> None:
+    """An object dropped because an object it uses is dropped for good (a ``Gone``
+    cause: another object of that name or signature replaces it) comes back only after
+    that drop, so that it uses the new one; and a type rebuilt inside another type's
+    rebuild is needed by what uses it only after that rebuild."""
+    for i, c in enumerate(changes):
+        cause = getattr(c, "reworked", None)
+        if cause is None or not is_gone(cause):
+            continue
+        gone = [j for j in by_key.get(cause[0].key, ()) if changes[j].action == "drop"]
+        for k in by_key[c.key]:
+            if changes[k].action != "drop" and (
+                not isinstance(c, DropColumnDefault) or _sets_default(changes[k], c.column.name)
+            ):
+                for j in gone:
+                    edge(j, k)
+    for j, r in enumerate(changes):
+        if isinstance(r, (RebuildEnum, RebuildDomain, RebuildComposite)):
+            for _, new, _ in r.nested:
+                for i, c in enumerate(changes):
+                    if c.action != "drop" and _uses_type(c, new.identity):
+                        edge(j, i)
+
+
+_CALLED = frozenset({"function", "procedure", "sequence"})
+"""Kinds a table uses only through its columns' defaults and generation expressions."""
+
+
+def _released_by(c: Change, current: Model, unset: set[str]) -> set[Key]:
+    """What a change to a kept table may stop the table from using, so that it goes
+    before that is dropped: a column's type, default or generation expression (not
+    those of its other columns, nor a default already dropped to be set again), or a
+    partition's parent. Other changes (an added column, a comment) release nothing."""
+    held = set(current.depends.get(c.key, ()))
+    table = current.get(c.key)
+    columns = [col.name for col in table.columns] if isinstance(table, Table) else []
+    by_column = {name: current.depends.get(column_key(c.key, name), frozenset()) for name in columns}
+    # what only defaults call (a type may also be a column's type, a parent the table's)
+    shared = held - {k for deps in by_column.values() for k in deps if k[0] in _CALLED}
+    if isinstance(c, (AlterColumn, DropColumn)):
+        name = c.new.name if isinstance(c, AlterColumn) else c.column.name
+        own = by_column.get(name, frozenset()) if name not in unset else frozenset()
+        return (shared | set(own)) - {c.key}  # a column's own edges name its table
+    if isinstance(c, SetPartitionOf):
+        return shared
+    return set()
+
+
+def _needed_by(c: Change, desired: Model) -> frozenset[Key]:
+    """What a change needs created first: the desired object's dependencies, and for
+    a column added or altered, not what the table's other columns' defaults call."""
+    needs = desired.depends.get(c.key, frozenset())
+    if not isinstance(c, (AlterColumn, AddColumn)):
+        return needs
+    table = desired.get(c.key)
+    if not isinstance(table, Table):
+        return needs
+    name = c.new.name if isinstance(c, AlterColumn) else c.column.name
+    others: set[Key] = set()
+    for col in table.columns:
+        if col.name != name:
+            others |= desired.depends.get(column_key(c.key, col.name), frozenset())
+    own = desired.depends.get(column_key(c.key, name), frozenset())
+    return frozenset(k for k in needs if k[0] not in _CALLED or k not in others or k in own)
+
+
+def _sets_default(c: Change, column: str) -> bool:
+    return isinstance(c, (AlterColumn, AddColumn)) and (c.new if isinstance(c, AlterColumn) else c.column).name == column
+
+
+def _uses_type(c: Change, identity: str) -> bool:
+    """True when the change gives a column the type (or an array of it)."""
+    types = (identity, identity + "[]")
+    if isinstance(c, AddColumn):
+        return c.column.type in types
+    if isinstance(c, AlterColumn):
+        return c.new.type in types and c.old.type != c.new.type
+    if isinstance(c, CreateTable):
+        return any(col.type in types for col in c.table.columns)
+    return False
+
+
+def _function_name(c: Change) -> tuple[str, str] | None:
+    f = c.subject
+    return (f.schema, f.name) if isinstance(f, Function) else None
+
+
+def _order_function_names(
+    changes: list[Change], edges: dict[int, set[int]], edge: Callable[[int, int], None]
+) -> None:
+    """A function that goes is dropped before a function of the same name is created,
+    unless something the new one needs must happen first (an argument type that
+    changes: both exist for a while). The new one may be the same function to
+    PostgreSQL, its arguments only renamed, which CREATE OR REPLACE refuses."""
+    drops: dict[tuple[str, str], list[int]] = defaultdict(list)
+    creates: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, c in enumerate(changes):
+        name = _function_name(c)
+        if name is not None and isinstance(c, DropFunction):
+            drops[name].append(i)
+        elif name is not None and isinstance(c, CreateFunction) and c.old is None:
+            creates[name].append(i)
+    for name, idx in sorted(drops.items()):
+        for j in creates.get(name, ()):
+            for i in idx:
+                if changes[i].key != changes[j].key and not _reaches(edges, j, i):
+                    edge(i, j)
+
+
+def _reaches(edges: dict[int, set[int]], start: int, goal: int) -> bool:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for n in edges.get(todo.pop(), ()):
+            if n == goal:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return False
+
+
 def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
     by_key: dict[Key, list[int]] = defaultdict(list)
     for i, c in enumerate(changes):
@@ -350,7 +476,13 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         key
         for key, idx in by_key.items()
         if any(changes[j].action == "drop" for j in idx) and any(changes[j].action != "drop" for j in idx)
+        and not all(isinstance(changes[j], DropColumnDefault) for j in idx if changes[j].action == "drop")
     }
+    # Defaults dropped to be set again: what they called is no longer held.
+    unset: dict[Key, set[str]] = defaultdict(set)
+    for c in changes:
+        if isinstance(c, DropColumnDefault):
+            unset[c.key].add(c.column.name)
     # Dropping a table drops what it owns (triggers, constraints, policies): the
     # table's drop carries their dependencies (a trigger's function, an FK's target).
     current_deps: dict[Key, set[Key]] = {k: set(v) for k, v in current.depends.items()}
@@ -360,13 +492,19 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
             current_deps.setdefault(owned_by, set()).update(d for d in deps if d != owned_by and owner(d) != owned_by)
     for i, c in enumerate(changes):
         if c.action != "drop" and not isinstance(c, DropColumn):  # a drop needs nothing new
-            for dep in desired.depends.get(c.key, ()):
+            for dep in _needed_by(c, desired):
                 for j in by_key.get(dep, ()):
                     if changes[j].action != "drop" and _waits_for(c, changes[j]):
                         edge(j, i)
         if c.action != "drop" and c.key in recreated:
             continue  # recreated: what it depended on before its drop no longer matters
-        for dep in sorted(current_deps.get(c.key, ()) if c.action == "drop" else current.depends.get(c.key, ())):
+        if c.action == "drop":
+            held = current_deps.get(c.key, set())
+        elif c.kind == "table":
+            held = _released_by(c, current, unset.get(c.key, set()))
+        else:
+            held = set(current.depends.get(c.key, ()))
+        for dep in sorted(held):
             targets = [dep]
             dep_owner = owner(dep)
             if dep_owner is not None:
@@ -400,6 +538,7 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
                 for k in by_key[c.key]:
                     if changes[k].action != "drop":
                         edge(j, k)
+    _order_reworked(changes, by_key, edge)
     # A column that goes from a table whose columns a type rebuild converts goes first
     # (a generated column over a converted one is dropped to be added again after).
     for j, r in enumerate(changes):
@@ -441,6 +580,7 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         seq = sorted(indexes, key=lambda i: (changes[i].action != "drop", i))
         for a, b in zip(seq, seq[1:]):
             edge(a, b)
+    _order_function_names(changes, edges, edge)
 
     def rank(i: int) -> tuple[int, int, str, int]:
         c = changes[i]

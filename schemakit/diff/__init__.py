@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator, Mapping, TypeVar
+from typing import Callable, Iterator, Mapping, TypeVar, cast
 
 from schemakit.platform import is_managed_schema
 from schemakit.columns import through_text
@@ -30,6 +30,8 @@ from schemakit.changes import (
     Rework,
     TypeRebuild,
     CreateCollation,
+    NestedRebuild,
+    is_gone,
     CreateComposite,
     CreateDomain,
     CreateRange,
@@ -123,6 +125,7 @@ class Context:
     rebuilt: Mapping[Key, Cause]  # views recreated
     renames: Mapping[str, Mapping[str, str]]  # enum identity → {old value: new value}
     tables: Mapping[Key, tuple[Table, Table]] = field(default_factory=dict)  # rebuilt (partitioning)
+    nested: Mapping[str, tuple[NestedRebuild, ...]] = field(default_factory=dict)  # rebuilt identity → types over it
 
 
 EnumRenames = Mapping[str, Mapping[str, str]]
@@ -132,6 +135,7 @@ EnumRenames = Mapping[str, Mapping[str, str]]
 def _context(current: Model, desired: Model, renames: EnumRenames) -> Context:
     functions = recreated_functions(current, desired)
     users = rework_users(current, desired, functions, renames)
+    users = {**gone_users(current, desired, users), **users}
     return Context(
         dropped=frozenset(k for k in current.of_kind("table") if k not in desired.objects),
         functions=functions,
@@ -139,6 +143,19 @@ def _context(current: Model, desired: Model, renames: EnumRenames) -> Context:
         rebuilt=recreated_views(current, desired, users),
         renames=renames,
         tables=rebuilt_tables(current, desired),
+        nested={
+            identity: tuple((old, new, _unset_defaults(columns, users)) for old, new, columns in found)
+            for identity, found in nested_rebuilds(current, desired, rebuilt_types(current, desired, renames)).items()
+        },
+    )
+
+
+def _unset_defaults(columns: Iterator[tuple[Table, Column]] | tuple[tuple[Table, Column], ...], users: Mapping[Key, Rework]) -> tuple[tuple[Table, Column], ...]:
+    """Columns a type rebuild converts, without the defaults that call a function the
+    plan drops first (the table's diff drops them before and sets them after)."""
+    return tuple(
+        (t, replace(col, default=None) if col.default is not None and column_key(t.key, col.name) in users else col)
+        for t, col in columns
     )
 
 
@@ -254,7 +271,12 @@ def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                         after=unrenamed.get(after, after) if after is not None else None,
                     )
             else:
-                yield RebuildEnum(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
+                yield RebuildEnum(
+                    old=old,
+                    new=new,
+                    columns=_unset_defaults(_type_columns(current, desired, old.identity, partitions=False), ctx.users),
+                    nested=ctx.nested.get(old.identity, ()),
+                )
         yield from _comment(old, new)
 
 
@@ -287,18 +309,31 @@ def rebuilt_types(current: Model, desired: Model, renames: EnumRenames) -> list[
 
 
 def _domain_rebuilt(current: Model, desired: Model, old: Domain, new: Domain) -> bool:
-    """The base type changes while a column uses the domain (or else it is simply
-    dropped and created again)."""
-    return old.base_type != new.base_type and any(_type_columns(current, desired, old.identity))
+    """The base type changes while a column, a function or another type uses the
+    domain (or else it is simply dropped and created again)."""
+    return old.base_type != new.base_type and (
+        any(_type_columns(current, desired, old.identity)) or _type_used(current, desired, old.key)
+    )
+
+
+def _type_used(
+    current: Model, desired: Model, key: Key, kinds: tuple[str, ...] = ("function", "procedure", "type")
+) -> bool:
+    """True when a function (or procedure) or another type (of ``kinds``) that
+    ``desired`` keeps uses the type in ``current``: PostgreSQL would refuse to drop it."""
+    return any(
+        user[0] in kinds and key in deps and user in desired.objects
+        for user, deps in current.depends.items()
+    )
 
 
 def _composite_rebuilt(current: Model, desired: Model, old: CompositeType, new: CompositeType) -> bool:
-    """An attribute keeps its name but changes type while a column uses the type:
-    PostgreSQL refuses ALTER ATTRIBUTE ... TYPE then."""
+    """An attribute keeps its name but changes type while a column (or another type)
+    uses the type: PostgreSQL refuses ALTER ATTRIBUTE ... TYPE then."""
     before = dict(old.attributes)
     if all(before.get(a, ty) == ty for a, ty in new.attributes):
         return False
-    if not any(_type_columns(current, desired, old.identity)):
+    if not any(_type_columns(current, desired, old.identity)) and not _type_used(current, desired, old.key, ("type",)):
         return False
     if [a for a, _ in old.attributes] != [a for a, _ in new.attributes]:
         raise SchemakitError(
@@ -322,8 +357,23 @@ def rebuilt_enums(current: Model, desired: Model, renames: EnumRenames) -> list[
     return out
 
 
+def _nested_keys(ctx: Context) -> set[Key]:
+    """Types rebuilt inside the rebuild of a type they use (their own changes come with it)."""
+    return {n[1].key for ns in ctx.nested.values() for n in ns}
+
+
+def _nested_comment(old: DbObject, new: DbObject) -> Iterator[Change]:
+    """A type rebuilt inside another's rebuild is new: its comment is set again."""
+    if getattr(new, "comment", None) is not None:
+        yield SetComment(target=new, comment=getattr(new, "comment"))
+
+
 def _domains(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    nested = _nested_keys(ctx)
     for old, new in _pairs(current, desired, Domain):
+        if old is not None and new is not None and new.key in nested:
+            yield from _nested_comment(old, new)
+            continue
         if new is None:
             assert old is not None
             yield DropDomain(old)
@@ -331,7 +381,12 @@ def _domains(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         if old is None:
             yield CreateDomain(new)
         elif _domain_rebuilt(current, desired, old, new):
-            yield RebuildDomain(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
+            yield RebuildDomain(
+                old=old,
+                new=new,
+                columns=_unset_defaults(_type_columns(current, desired, old.identity, partitions=False), ctx.users),
+                nested=ctx.nested.get(old.identity, ()),
+            )
         elif old.base_type != new.base_type:
             yield DropDomain(old)
             yield CreateDomain(new)
@@ -341,7 +396,11 @@ def _domains(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
 
 
 def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    nested = _nested_keys(ctx)
     for old, new in _pairs(current, desired, CompositeType):
+        if old is not None and new is not None and new.key in nested:
+            yield from _nested_comment(old, new)
+            continue
         if new is None:
             assert old is not None
             yield DropComposite(old)
@@ -349,7 +408,12 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
         if old is None:
             yield CreateComposite(new)
         elif _composite_rebuilt(current, desired, old, new):
-            yield RebuildComposite(old=old, new=new, columns=tuple(_type_columns(current, desired, old.identity, partitions=False)))
+            yield RebuildComposite(
+                old=old,
+                new=new,
+                columns=_unset_defaults(_type_columns(current, desired, old.identity, partitions=False), ctx.users),
+                nested=ctx.nested.get(old.identity, ()),
+            )
         elif old.attributes != new.attributes:
             yield AlterComposite(old=old, new=new)
         yield from _comment(old, new)
@@ -431,7 +495,7 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         unset = {
             c.name for c in old.columns
             if c.default is not None and c.name in new_cols and c.name not in regenerated
-            and (cause := users.get(column_key(old.key, c.name))) is not None and isinstance(cause[0], Function)
+            and column_key(old.key, c.name) in users
         }
         for name in sorted(unset):
             yield DropColumnDefault(table=new, column=old_cols[name], reworked=users[column_key(old.key, name)])
@@ -439,7 +503,10 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         # Generated columns first: they may use the others.
         for col in sorted(gone, key=lambda c: c.generated is None):
             yield DropColumn(table=new, column=col)
-        for col in new_listed:
+        # Columns set again around a drop come last: the table's other changes may
+        # have to come before that drop (and a table's changes keep this order).
+        again = unset | {n for n in regenerated if column_key(old.key, n) in users}
+        for col in sorted(new_listed, key=lambda c: c.name in again):
             before = None if col.name in regenerated else old_cols.get(col.name)
             if before is not None and col.name in unset:
                 before = replace(before, default=None)
@@ -575,9 +642,16 @@ def reworked_columns(
             after = new_t.column(col.name)
             if after is None or (after.type, after.collation) != (col.type, col.collation):
                 out[column_key(old_t.key, col.name)] = (new_t, col, after)
-    for rebuilt in rebuilt_types(current, desired, renames):
+    types = rebuilt_types(current, desired, renames)
+    nested = nested_rebuilds(current, desired, types)
+    for rebuilt in types:
         for table, col in _type_columns(current, desired, rebuilt[0].identity):
             out[column_key(table.key, col.name)] = rebuilt
+        for _, _, columns in nested.get(rebuilt[0].identity, ()):
+            for table, col in columns:
+                out[column_key(table.key, col.name)] = rebuilt
+        for key in _type_functions(current, desired, rebuilt, nested.get(rebuilt[0].identity, ())):
+            out.setdefault(key, rebuilt)
     for old_f, new_f in functions:
         out[old_f.key] = (old_f, new_f)
     for key, cause in rebuilt_tables(current, desired).items():
@@ -619,6 +693,138 @@ def rework_users(
         used = sorted(deps & reworked.keys())
         if used:
             out[key] = reworked[used[0]]
+    for key, cause in reworked.items():
+        # A function whose signature (or body) uses a rebuilt type goes and comes back.
+        if key[0] in ("function", "procedure") and isinstance(cause[0], (EnumType, Domain, CompositeType)):
+            out.setdefault(key, cause)
+    return out
+
+
+def _type_functions(
+    current: Model, desired: Model, rebuilt: TypeRebuild, nested: tuple[NestedRebuild, ...]
+) -> list[Key]:
+    """Functions (and procedures) of ``current`` kept by ``desired`` whose signature or
+    body uses the rebuilt type or a type rebuilt inside its rebuild."""
+    types = {rebuilt[0].key} | {n[0].key for n in nested}
+    return sorted(
+        key
+        for key, deps in current.depends.items()
+        if key[0] in ("function", "procedure") and key in desired.objects and deps & types
+    )
+
+
+def nested_rebuilds(
+    current: Model, desired: Model, rebuilt: list[TypeRebuild]
+) -> dict[str, tuple[NestedRebuild, ...]]:
+    """For each rebuilt type (by identity), the domains and composite types that use it
+    (a domain's base type, a composite's attribute), transitively, in creation order:
+    PostgreSQL cannot drop the old type while they use it, so they are rebuilt with it
+    (renamed away, created again over the new type, their columns converted)."""
+    own = {r[0].key for r in rebuilt}
+    dependents: dict[Key, list[Key]] = {}
+    for key, deps in sorted(current.depends.items()):
+        if key[0] == "type":
+            for dep in deps:
+                if dep[0] == "type":
+                    dependents.setdefault(dep, []).append(key)
+    out: dict[str, tuple[NestedRebuild, ...]] = {}
+    for old_t, _ in rebuilt:
+        found: list[NestedRebuild] = []
+        seen = {old_t.key}
+        todo = [old_t.key]
+        while todo:
+            used = todo.pop(0)
+            for key in dependents.get(used, ()):
+                before, after = current.get(key), desired.get(key)
+                if key in seen or key in own or used not in desired.depends.get(key, frozenset()):
+                    continue
+                if isinstance(before, Domain) and isinstance(after, Domain):
+                    found.append((before, after, tuple(_type_columns(current, desired, key[1], partitions=False))))
+                elif isinstance(before, CompositeType) and isinstance(after, CompositeType):
+                    found.append((before, after, tuple(_type_columns(current, desired, key[1], partitions=False))))
+                else:
+                    continue
+                seen.add(key)
+                todo.append(key)
+        if found:
+            out[old_t.identity] = tuple(found)
+    return out
+
+
+_REWORKABLE = frozenset({"view", "materialized view", "table constraint", "index", "trigger", "policy", "column"})
+"""Kinds the diff can drop and create again around a change (see the differs below)."""
+_GONE_KINDS = frozenset({"function", "procedure", "table", "view", "materialized view", "sequence", "type"})
+
+
+def _compared(obj: DbObject | None) -> object:
+    """What the diff compares of a reworkable object (equal: it plans no change of it)."""
+    if isinstance(obj, View):
+        return _view_shape(obj)
+    if isinstance(obj, Constraint):
+        return (obj.type, obj.definition)
+    if isinstance(obj, (Index, Trigger)):
+        return obj.definition if isinstance(obj, Index) else (obj.definition, obj.enabled)
+    if isinstance(obj, Policy):
+        return obj.state
+    return obj
+
+
+def gone_users(current: Model, desired: Model, reworked: Mapping[Key, Rework]) -> dict[Key, Rework]:
+    """Objects (and column defaults) of ``current`` that use an object the plan drops
+    for good, that ``desired`` keeps without a change of their own: they now use another
+    object of that name (a table become a view, a function whose signature changed but
+    whose calls read the same). PostgreSQL refuses the drop while they use it, so they
+    are dropped before it and created again after. Users that change are changed before
+    the drop instead (the plan orders them so). What uses a reworked object is reworked
+    with it, transitively. ``reworked`` (already decided) is left alone."""
+    gone = [
+        (key, obj)
+        for key, obj in sorted(current.objects.items())
+        if key[0] in _GONE_KINDS and key not in desired.objects
+    ]
+    if not gone:
+        return {}
+    columns: dict[Key, tuple[Key, str]] = {}
+    for t in current.objects.values():
+        if isinstance(t, Table):
+            for col in t.columns:
+                columns[column_key(t.key, col.name)] = (t.key, col.name)
+    dependents: dict[Key, set[Key]] = {}
+    for key, deps in current.depends.items():
+        for dep in deps:
+            dependents.setdefault(dep, set()).add(key)
+
+    def kept(key: Key, unchanged: bool) -> bool:
+        if key[0] not in _REWORKABLE or key in reworked:
+            return False
+        if key in columns:
+            table, name = columns[key]
+            old_t, new_t = current.get(table), desired.get(table)
+            if not isinstance(old_t, Table) or not isinstance(new_t, Table):
+                return False
+            before, after = old_t.column(name), new_t.column(name)
+            if before is None or after is None:
+                return False
+            return not unchanged or (before.default, before.generated) == (after.default, after.generated)
+        if key not in desired.objects:
+            return False
+        return not unchanged or _compared(current.get(key)) == _compared(desired.get(key))
+
+    out: dict[Key, Rework] = {}
+    todo: list[Key] = []
+    for key, obj in gone:
+        for user in sorted(dependents.get(key, ())):
+            if user not in out and kept(user, unchanged=True):
+                out[user] = (obj, None)
+                todo.append(user)
+    while todo:
+        key = todo.pop()
+        if key[0] == "column":
+            continue  # its default goes, not the column
+        for user in sorted(dependents.get(key, ())):
+            if user not in out and kept(user, unchanged=False):
+                out[user] = out[key]
+                todo.append(user)
     return out
 
 
@@ -675,7 +881,10 @@ def _functions(current: Model, desired: Model, ctx: Context) -> Iterator[Change]
             yield DropFunction(old)
             continue
         if old is not None and (old.result, old.is_procedure) != (new.result, new.is_procedure):
-            yield DropFunction(old)
+            yield DropFunction(old, reworked=(old, new))  # guarded by the result type
+            yield CreateFunction(new)
+        elif old is not None and (cause := ctx.users.get(old.key)) is not None:
+            yield DropFunction(old, reworked=cause)
             yield CreateFunction(new)
         elif old is None or old.definition != new.definition:
             yield CreateFunction(new, old=old)
@@ -807,10 +1016,10 @@ def _views(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             yield from _comment(None, new)
         elif old.key in rebuilt:
             cause = rebuilt[old.key]
-            if isinstance(cause[0], View):
-                yield DropView(old, because=cause)
+            if isinstance(cause[0], View) and isinstance(cause[1], View):
+                yield DropView(old, because=(cause[0], cause[1]))
             else:
-                yield DropView(old, reworked=cause)
+                yield DropView(old, reworked=cast(Rework, cause))
             yield CreateView(new)
             yield from _comment(None, new)
         else:
@@ -895,6 +1104,7 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     creates again) the starting point is what default privileges give it, so a grant
     they already imply is never planned."""
     fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions} | set(ctx.tables)
+    fresh |= {k for k in ctx.users if k[0] in ("function", "procedure")}
     old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
     new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}
     grantees = sorted({d.grantee for d in desired.objects.values() if isinstance(d, DefaultPrivilege)})

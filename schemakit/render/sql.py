@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache, singledispatch
-from typing import Any
+from typing import Any, cast
 
 import pglast
 from pglast.stream import RawStream
@@ -88,6 +88,8 @@ from schemakit.changes import (
     DropRange,
     Rework,
     TypeRebuild,
+    NestedRebuild,
+    is_gone,
     AddColumn,
     AddConstraint,
     AddEnumValue,
@@ -755,9 +757,28 @@ def _rebuild_type(
         *retire,
         create,
         *_convert_columns(c.columns, via),
-        text(sql.SQL("DROP {} {}").format(sql.SQL(keyword), retired)),
     ]
-    return [rebuild_guard(c.cause, actions)]
+    drops = [text(sql.SQL("DROP {} {}").format(sql.SQL(keyword), retired))]
+    for step, drop in map(_nested_rebuild, c.nested):
+        actions.extend(step)
+        drops.insert(0, drop)  # a type over another goes before it
+    return [rebuild_guard(c.cause, actions + drops)]
+
+
+def _nested_rebuild(n: NestedRebuild) -> tuple[list[str], str]:
+    """A type over a rebuilt one (a domain over it, a composite with an attribute of it),
+    rebuilt with it: renamed away, created over the new type, its columns converted
+    through text; and the drop of its old self (to run before the old rebuilt type's)."""
+    old, new, columns = n
+    keyword = "DOMAIN" if isinstance(new, Domain) else "TYPE"
+    create = _create_domain_sql(new) if isinstance(new, Domain) else _create_composite_sql(new)
+    renamed, retired = _retired(old.schema, old.name)
+    steps = [
+        text(sql.SQL("ALTER {} {} RENAME TO {}").format(sql.SQL(keyword), ident(old.schema, old.name), renamed)),
+        create,
+        *_convert_columns(columns, "text"),
+    ]
+    return steps, text(sql.SQL("DROP {} {}").format(sql.SQL(keyword), retired))
 
 
 def rebuild_guard(cause: TypeRebuild, actions: list[str]) -> str:
@@ -1002,7 +1023,8 @@ def _(c: CreateTable) -> list[str]:
 
 @render_change.register
 def _(c: DropTable) -> list[str]:
-    return [text(sql.SQL("DROP TABLE IF EXISTS {}").format(ident(c.table.schema, c.table.name)))]
+    # Guarded by the kind: a view or sequence of that name may have replaced it.
+    return [gone_guard(c.table, [text(sql.SQL("DROP TABLE IF EXISTS {}").format(ident(c.table.schema, c.table.name)))])]
 
 
 @render_change.register
@@ -1198,9 +1220,46 @@ def _(c: DropConstraint) -> list[str]:
     return [drop_for_rework(c.reworked, _drop_constraint_sql(k))]
 
 
+_RELKINDS = {"table": "rp", "view": "v", "materialized view": "m", "sequence": "S"}
+
+
+def presence_probe(obj: DbObject) -> sql.Composable:
+    """'present' while ``obj`` exists as the kind of object it is (NULL otherwise: gone,
+    or another object of that name has taken its place)."""
+    if isinstance(obj, Function):
+        return sql.SQL(
+            "SELECT 'present' FROM pg_catalog.pg_proc p "
+            "WHERE p.pronamespace = pg_catalog.to_regnamespace({}) AND p.proname = {} "
+            "AND pg_catalog.pg_get_function_identity_arguments(p.oid) = {}"
+        ).format(sql.Literal(text(Name(obj.schema))), sql.Literal(obj.name), sql.Literal(obj.arguments))
+    schema, name = getattr(obj, "schema"), getattr(obj, "name")
+    if obj.kind == "type":
+        return sql.SQL("SELECT 'present' FROM pg_catalog.pg_type t WHERE t.oid = pg_catalog.to_regtype({})").format(
+            sql.Literal(text(ident(schema, name)))
+        )
+    relkinds = _RELKINDS[obj.key[0]]
+    return sql.SQL(
+        "SELECT 'present' FROM pg_catalog.pg_class c WHERE c.oid = {} AND c.relkind::text = ANY ({})"
+    ).format(regclass(schema, name), sql.Literal(list(relkinds)))
+
+
+def gone_guard(obj: DbObject, actions: list[str]) -> str:
+    """``actions`` run only while ``obj`` (which the plan drops) still exists."""
+    return guard(
+        what=f"{obj.key[0]} {obj.identity}",
+        probe=presence_probe(obj),
+        target=None,
+        origin="present",
+        actions=actions,
+    )
+
+
 def drop_for_rework(cause: Rework, drop: str) -> str:
     """Drop an object (created again later in the plan) so that a column it uses can
-    change type or go: only while that column (or its enum type) is in its old state."""
+    change type or go: only while that column (or its enum type) is in its old state;
+    or so that an object it uses can be dropped for good: only while that one exists."""
+    if is_gone(cause):
+        return gone_guard(cause[0], [drop])
     if isinstance(cause[0], Function):
         old_f, new_f = cause[0], cause[1]
         assert isinstance(new_f, Function)
@@ -1216,7 +1275,7 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
             actions=[drop],
         )
     if isinstance(cause[0], (EnumType, Domain, CompositeType)):
-        return rebuild_guard(cause, [drop])
+        return rebuild_guard(cast(TypeRebuild, cause), [drop])
     if len(cause) == 2:  # the table is rebuilt: its partitioning changes
         from schemakit.render.rebuild import partitioning_probe, partitioning_state
 
@@ -1316,11 +1375,16 @@ def _(c: CreateFunction) -> list[str]:
 
 @render_change.register
 def _(c: DropFunction) -> list[str]:
-    return [text(sql.SQL("DROP {} IF EXISTS {}({})").format(
+    drop = text(sql.SQL("DROP {} IF EXISTS {}({})").format(
         sql.SQL("PROCEDURE" if c.function.is_procedure else "FUNCTION"),
         ident(c.function.schema, c.function.name),
         sql.SQL(c.function.arguments),
-    ))]
+    ))
+    if c.reworked is not None:
+        return [drop_for_rework(c.reworked, drop)]
+    # Guarded by the exact signature: DROP FUNCTION ignores argument names, and a new
+    # function that only renames them is the same one to PostgreSQL.
+    return [gone_guard(c.function, [drop])]
 
 
 def _trigger_enable_sql(t: Trigger) -> str | None:
