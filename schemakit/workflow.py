@@ -103,12 +103,13 @@ def shadow_admin_url(
     conn: psycopg.Connection[Any] | None = None,
     profile: Profile | None = None,
     progress: Progress | None = None,
+    declares_rows: bool = False,
 ) -> str:
     """Where shadow databases are created: ``--shadow-url``; for a live target (``conn``),
     a server of its major (``schemakit.server.select``); else the embedded server.
 
-    ``profile`` is the target's (a Supabase one's twin holds the baseline). The chosen
-    shadow is named through ``progress``.
+    ``profile`` is the target's (a Supabase one's twin holds the baseline);
+    ``declares_rows``: the files declare rows. The chosen shadow is named through ``progress``.
     """
     if not shadow_url and target.embedded is not None:
         # The local server is the target: its databases are ours to create.
@@ -123,6 +124,7 @@ def shadow_admin_url(
             target_conn=conn,
             target_url=target.url if conn is not None else None,
             baseline=(profile or Profile.SUPABASE).baseline,
+            declares_rows=declares_rows,
         )
     if progress:
         progress(f"shadow: {chosen.description}")
@@ -252,7 +254,7 @@ def plan_target(
         missing = platform_missing(statements, target.label)
         if missing is not None:
             raise missing
-    admin = shadow_admin_url(project, target, shadow_url, conn, prof, progress)
+    admin = shadow_admin_url(project, target, shadow_url, conn, prof, progress, bool(declared(statements)))
     # The target is read while the shadow loads: two servers' (or two backends') work at once.
     with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements))) as reading:
         planned = plan_against(reading, statements, admin, target, progress, row_probe(conn), renames, prof)

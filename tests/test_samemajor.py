@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -180,6 +184,28 @@ def test_supabase_target_gets_an_embedded_server_of_its_major_with_the_baseline(
     assert query(target_server.url(), "SELECT datname FROM pg_database WHERE datname LIKE 'schemakit\\_tpl\\_%'") == []
 
 
+LOOKUP_SCHEMA = """
+CREATE TABLE public.kinds (id integer PRIMARY KEY, label text NOT NULL);
+INSERT INTO public.kinds (id, label) VALUES (1, 'one'), (2, 'two');
+"""
+
+
+def test_declared_rows_with_a_role_that_is_no_superuser_get_an_embedded_server_of_its_major(
+    project: Path, target_server: embedded.LocalServer, app_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shadow loads declared rows with session_replication_role = replica, which only a
+    superuser may set: a CREATEDB role's own server cannot hold that shadow."""
+    schema = tmp_path / "project" / "schema"
+    schema.mkdir(parents=True)
+    (schema / "app.sql").write_text(SCHEMA + LOOKUP_SCHEMA)
+    monkeypatch.chdir(project)
+    url = _owned_by(target_server, app_db, CREATOR)
+    major = target_server.version
+    _converge_without_shadow_url(schema.parent, url, tmp_path, f"embedded PostgreSQL {major} in .schemakit/pg{major}")
+    assert query(url, "SELECT id, label FROM public.kinds ORDER BY id") == [(1, "one"), (2, "two")]
+    _no_shadow_left(target_server.url())
+
+
 def test_shadow_url_is_named_and_wins(
     project: Path, target_server: embedded.LocalServer, app_db: str, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,3 +266,51 @@ def test_a_major_without_a_server_falls_back_to_the_embedded_one_with_a_warning(
     assert default is not None and default.version == "18"
     assert select.server_dir_for(project / ".schemakit", found[0]) == project / ".schemakit" / "pg"
     _no_shadow_left(target_server.url(), default.url())
+
+
+SLOW_SCHEMA = """
+CREATE FUNCTION public.slow_check(v integer) RETURNS boolean
+    LANGUAGE sql VOLATILE AS $$ SELECT pg_sleep(120) IS NOT NULL $$;
+CREATE TABLE public.lookup (
+    id integer PRIMARY KEY,
+    v integer NOT NULL CHECK (public.slow_check(v))
+);
+INSERT INTO public.lookup (id, v) VALUES (1, 1);
+"""
+
+
+def test_ctrl_c_of_the_cli_during_the_shadow_load_leaves_no_database(
+    project: Path, target_server: embedded.LocalServer, app_db: str
+) -> None:
+    """SIGINT to a CLI process while the shadow on the target's server is loading (a
+    declared row whose CHECK sleeps): the process ends and drops the database."""
+    url = target_server.url(app_db)  # a superuser: the files declare rows
+    slow = project / f"slow_schema_{target_server.version}"
+    slow.mkdir(exist_ok=True)
+    (slow / "slow.sql").write_text(SLOW_SCHEMA)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "schemakit", "plan", "--schema-dir", str(slow), "--db", url],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        sleeping = (
+            "SELECT datname FROM pg_catalog.pg_stat_activity "
+            r"WHERE datname LIKE 'schemakit\_shadow\_%' AND query LIKE '%lookup%' AND state = 'active'"
+        )
+        deadline = time.monotonic() + 60
+        while not query(target_server.url(), sleeping):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the shadow load never started on the target's server"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0, out + err
+    assert "shadow: a temporary database on the target's server" in err, err
+    _no_shadow_left(target_server.url())

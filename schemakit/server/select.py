@@ -7,7 +7,8 @@ target runs the target's major. Tried in this order:
 1. ``--shadow-url``, as given;
 2. a temporary database on the target's own server, when the target is plain
    (profile ``postgres``) and its role may create databases (``rolcreatedb`` or
-   superuser). It is a copy of ``template0`` and is dropped afterwards, also on an
+   superuser), and is a superuser when the files declare rows (the shadow loads them
+   with ``session_replication_role = replica``, a superuser's setting). It is a copy of ``template0`` and is dropped afterwards, also on an
    error or Ctrl-C (``shadow.temporary_database``). A Supabase-profile target never
    gets one: the platform (``auth``, ``storage``, ...) lives in each database, so a
    new database on the same server lacks it, and loading our stand-in baseline there
@@ -47,12 +48,13 @@ class Shadow:
     """E.g. ``a temporary database on the target's server (PostgreSQL 15)``."""
 
 
-def may_create_databases(conn: psycopg.Connection[Any]) -> bool:
-    """Whether ``conn``'s role may CREATE DATABASE (``rolcreatedb``, or a superuser)."""
+def may_create_databases(conn: psycopg.Connection[Any], *, as_superuser: bool = False) -> bool:
+    """Whether ``conn``'s role may CREATE DATABASE (``rolcreatedb``, or a superuser);
+    with ``as_superuser``, whether it is a superuser."""
     row = conn.execute(
-        "SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = CURRENT_USER"
+        "SELECT rolcreatedb OR rolsuper, rolsuper FROM pg_catalog.pg_roles WHERE rolname = CURRENT_USER"
     ).fetchone()
-    return bool(row and row[0])
+    return row is not None and bool(row[1] if as_superuser else row[0])
 
 
 def server_dir_for(state_dir: Path, installation: embedded.Installation) -> Path:
@@ -69,18 +71,20 @@ def select_shadow(
     target_conn: psycopg.Connection[Any] | None,
     target_url: str | None,
     baseline: bool,
+    declares_rows: bool = False,
 ) -> Shadow:
     """The shadow server for a target (see the module's docstring for the order).
 
     ``target_conn``/``target_url``: the live target, or None (a snapshot, migration
     files): then the embedded server. ``baseline``: the target's profile is Supabase.
+    ``declares_rows``: the files declare rows (loading them needs a superuser).
     """
     if shadow_url:
         return Shadow(shadow_url, "the server at --shadow-url" + _version_note(shadow_url))
     if target_conn is None or target_url is None:
         return _default(state_dir, "")
     major = target_conn.info.server_version // 10000
-    if not baseline and may_create_databases(target_conn):
+    if not baseline and may_create_databases(target_conn, as_superuser=declares_rows):
         return Shadow(target_url, f"a temporary database on the target's server (PostgreSQL {major})")
     found = embedded.installation_for(major)
     if found is None:
