@@ -314,3 +314,15 @@ def test_ctrl_c_of_the_cli_during_the_shadow_load_leaves_no_database(
     assert proc.returncode != 0, out + err
     assert "shadow: a temporary database on the target's server" in err, err
     _no_shadow_left(target_server.url())
+
+
+def test_check_names_its_shadow_too(pg_admin_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands without a target (check, plan --write, --from-snapshot) name their shadow."""
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "migrations").mkdir()
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("check", "--schema-dir", str(tmp_path / "schema"), "--shadow-url", pg_admin_url)
+    assert res.exit_code == 0, res.output
+    with psycopg.connect(pg_admin_url) as conn:
+        major = conn.info.server_version // 10000
+    assert f"shadow: the server at --shadow-url (PostgreSQL {major})\n" in res.stderr, res.output
