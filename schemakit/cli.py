@@ -205,7 +205,7 @@ def plan(
             mdir = migrations_dir_opt or migrations_dir(project.root)
             migrations = list_migrations(mdir)
             target = Target(url="", label=f"migrations in {mdir}")
-            admin = shadow_admin_url(project, target, shadow_url)
+            admin = shadow_admin_url(project, target, shadow_url, progress=_progress)
             _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
             prof = profile or Profile.SUPABASE
             _refuse_platform_use(statements, prof, target.label)
@@ -222,7 +222,7 @@ def plan(
             target = Target(url="", label=f"snapshot {from_snapshot}")
             prof = profile or snapshot_profile(from_snapshot)
             _refuse_platform_use(statements, prof, target.label)
-            planned = plan_against(current, statements, shadow_admin_url(project, target, shadow_url), target, _progress, renames=renames, profile=prof)
+            planned = plan_against(current, statements, shadow_admin_url(project, target, shadow_url, progress=_progress), target, _progress, renames=renames, profile=prof)
         else:
             target = resolve_target(project, db, _progress, needs_platform=files_need_supabase(statements))
             url = target.url
@@ -262,7 +262,7 @@ def check(
         mdir = migrations_dir_opt or migrations_dir(project.root)
         migrations = list_migrations(mdir)
         target = Target(url="", label="shadow")
-        admin = shadow_admin_url(project, target, shadow_url)
+        admin = shadow_admin_url(project, target, shadow_url, progress=_progress)
         _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
         snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
         prof = profile or Profile.SUPABASE
@@ -430,7 +430,7 @@ def _rehearse(
 ) -> None:
     """``apply --rehearse``: raise RehearsalError unless the plan reaches its desired state on a shadow."""
     _progress("rehearsing the plan on a shadow copy of the target's schema ...")
-    admin = shadow_admin_url(project, target, shadow_url)
+    admin = shadow_admin_url(project, target, shadow_url, progress=_progress)
     current = planned.current if planned is not None else read_current(conn)
 
     def desired() -> Model | None:

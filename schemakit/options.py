@@ -18,7 +18,9 @@ ShadowUrl = Annotated[
     typer.Option(
         "--shadow-url",
         help="A server where schemakit may create throw-away databases to normalize the schema files "
-        "(default: the local server).",
+        "(default: one of the target's major version: a temporary database on the target's own server "
+        "when it is plain and its role may create databases, else a server of that major started in "
+        ".schemakit/pg<major>, else the local server, with a warning).",
         show_default=False,
     ),
 ]

