@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemakit.errors import ServerError
+from schemakit.server.standins import install_into
 
 __all__ = ["LocalServer", "start", "stop", "status", "bin_path", "SYSTEM_USER", "SUPERUSER"]
 
@@ -187,7 +188,16 @@ def _cold_start(data_dir: Path, *, durable: bool) -> LocalServer:
             f"pg_ctl reported the server in {data_dir} started, but it is not ready.\n"
             f"--- log tail ---\n{_log_tail(data_dir)}"
         )
+    _install_standins()
     return server
+
+
+def _install_standins() -> None:
+    """Stand-ins for the extensions the wheel lacks (see ``standins``); best effort."""
+    try:
+        install_into(_find_bin_path().parent / "share" / "extension")
+    except (OSError, ServerError):
+        pass
 
 
 def _initdb(data_dir: Path, user: _User | None, *, durable: bool) -> None:
