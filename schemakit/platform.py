@@ -18,6 +18,7 @@ MANAGED_SCHEMAS: tuple[str, ...] = (
     "pgbouncer",
     "net",
     "cron",
+    "pgmq",
     "information_schema",
     "schemakit",
 )

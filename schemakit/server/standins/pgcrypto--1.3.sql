@@ -37,7 +37,7 @@ LANGUAGE sql VOLATILE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$ SE
 CREATE FUNCTION crypt(text, text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT s || pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(s || $1, 'UTF8')), 'hex')
-  FROM (SELECT pg_catalog.substring($2 FROM '^\$[^$]*\$[^$]*\$') AS s) AS salt
+  FROM (SELECT pg_catalog.substring($2, '^\$[^$]*\$[^$]*\$') AS s) AS salt
 $$;
 
 CREATE FUNCTION hmac(bytea, bytea, text) RETURNS bytea
