@@ -2,14 +2,15 @@
 -- vector, halfvec and sparsevec are varlena types that keep their text form (the I/O
 -- functions are PostgreSQL's own for text, the typmod ones varchar's), so
 -- vector(1536) columns, casts from arrays and the distance operators load. hnsw and
--- ivfflat are access methods with btree's handler: indexes build and accept rows, and
--- their operator classes have pgvector's names; ORDER BY embedding <=> q works but is
--- not index-assisted, and index options (WITH (m = 16), lists = 100) are refused by
--- btree's option parser. Never installed on a real target.
+-- ivfflat are access methods with the hash index's handler (an entry is a 4-byte hash
+-- of the value, so vectors of any size fit): indexes build and accept rows, and their
+-- operator classes have pgvector's names; ORDER BY embedding <=> q works but is not
+-- index-assisted, and index options (WITH (m = 16), lists = 100) are refused by the
+-- hash index's option parser. Never installed on a real target.
 \echo Use "CREATE EXTENSION vector" to load this file. \quit
 
-CREATE FUNCTION hnswhandler(internal) RETURNS index_am_handler LANGUAGE internal AS 'bthandler';
-CREATE FUNCTION ivfflathandler(internal) RETURNS index_am_handler LANGUAGE internal AS 'bthandler';
+CREATE FUNCTION hnswhandler(internal) RETURNS index_am_handler LANGUAGE internal AS 'hashhandler';
+CREATE FUNCTION ivfflathandler(internal) RETURNS index_am_handler LANGUAGE internal AS 'hashhandler';
 CREATE ACCESS METHOD hnsw TYPE INDEX HANDLER hnswhandler;
 CREATE ACCESS METHOD ivfflat TYPE INDEX HANDLER ivfflathandler;
 
@@ -33,6 +34,7 @@ AS $$ SELECT pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.split_part(_
 CREATE FUNCTION vector(vector, integer, boolean) RETURNS vector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT $1 $$;
 CREATE CAST (vector AS vector) WITH FUNCTION vector(vector, integer, boolean) AS IMPLICIT;
 CREATE FUNCTION vector_cmp(vector, vector) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'byteacmp';
+CREATE FUNCTION vector_hash(vector) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashvarlena';
 
 CREATE FUNCTION vector_lt(vector, vector) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bytealt';
 CREATE FUNCTION vector_le(vector, vector) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'byteale';
@@ -75,19 +77,19 @@ CREATE FUNCTION l2_normalize(vector) RETURNS vector LANGUAGE sql IMMUTABLE STRIC
 CREATE OPERATOR CLASS vector_ops DEFAULT FOR TYPE vector USING btree AS
     OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 vector_cmp(vector, vector);
 CREATE OPERATOR CLASS vector_l2_ops FOR TYPE vector USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 vector_cmp(vector, vector);
+    OPERATOR 1 =, FUNCTION 1 vector_hash(vector);
 CREATE OPERATOR CLASS vector_ip_ops FOR TYPE vector USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 vector_cmp(vector, vector);
+    OPERATOR 1 =, FUNCTION 1 vector_hash(vector);
 CREATE OPERATOR CLASS vector_cosine_ops FOR TYPE vector USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 vector_cmp(vector, vector);
+    OPERATOR 1 =, FUNCTION 1 vector_hash(vector);
 CREATE OPERATOR CLASS vector_l1_ops FOR TYPE vector USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 vector_cmp(vector, vector);
+    OPERATOR 1 =, FUNCTION 1 vector_hash(vector);
 CREATE OPERATOR CLASS vector_l2_ops DEFAULT FOR TYPE vector USING ivfflat AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 vector_cmp(vector, vector);
+    OPERATOR 1 =, FUNCTION 1 vector_hash(vector);
 CREATE OPERATOR CLASS vector_ip_ops FOR TYPE vector USING ivfflat AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 vector_cmp(vector, vector);
+    OPERATOR 1 =, FUNCTION 1 vector_hash(vector);
 CREATE OPERATOR CLASS vector_cosine_ops FOR TYPE vector USING ivfflat AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 vector_cmp(vector, vector);
+    OPERATOR 1 =, FUNCTION 1 vector_hash(vector);
 
 -- ------------------------------------------------------------------ halfvec
 CREATE TYPE halfvec;
@@ -109,6 +111,7 @@ AS $$ SELECT pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.split_part(_
 CREATE FUNCTION halfvec(halfvec, integer, boolean) RETURNS halfvec LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT $1 $$;
 CREATE CAST (halfvec AS halfvec) WITH FUNCTION halfvec(halfvec, integer, boolean) AS IMPLICIT;
 CREATE FUNCTION halfvec_cmp(halfvec, halfvec) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'byteacmp';
+CREATE FUNCTION halfvec_hash(halfvec) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashvarlena';
 
 CREATE FUNCTION halfvec_lt(halfvec, halfvec) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bytealt';
 CREATE FUNCTION halfvec_le(halfvec, halfvec) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'byteale';
@@ -151,19 +154,19 @@ CREATE FUNCTION l2_normalize(halfvec) RETURNS halfvec LANGUAGE sql IMMUTABLE STR
 CREATE OPERATOR CLASS halfvec_ops DEFAULT FOR TYPE halfvec USING btree AS
     OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 halfvec_cmp(halfvec, halfvec);
 CREATE OPERATOR CLASS halfvec_l2_ops FOR TYPE halfvec USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 halfvec_cmp(halfvec, halfvec);
+    OPERATOR 1 =, FUNCTION 1 halfvec_hash(halfvec);
 CREATE OPERATOR CLASS halfvec_ip_ops FOR TYPE halfvec USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 halfvec_cmp(halfvec, halfvec);
+    OPERATOR 1 =, FUNCTION 1 halfvec_hash(halfvec);
 CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 halfvec_cmp(halfvec, halfvec);
+    OPERATOR 1 =, FUNCTION 1 halfvec_hash(halfvec);
 CREATE OPERATOR CLASS halfvec_l1_ops FOR TYPE halfvec USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 halfvec_cmp(halfvec, halfvec);
+    OPERATOR 1 =, FUNCTION 1 halfvec_hash(halfvec);
 CREATE OPERATOR CLASS halfvec_l2_ops DEFAULT FOR TYPE halfvec USING ivfflat AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 halfvec_cmp(halfvec, halfvec);
+    OPERATOR 1 =, FUNCTION 1 halfvec_hash(halfvec);
 CREATE OPERATOR CLASS halfvec_ip_ops FOR TYPE halfvec USING ivfflat AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 halfvec_cmp(halfvec, halfvec);
+    OPERATOR 1 =, FUNCTION 1 halfvec_hash(halfvec);
 CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING ivfflat AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 halfvec_cmp(halfvec, halfvec);
+    OPERATOR 1 =, FUNCTION 1 halfvec_hash(halfvec);
 
 -- ------------------------------------------------------------------ sparsevec
 CREATE TYPE sparsevec;
@@ -185,6 +188,7 @@ AS $$ SELECT pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.split_part(_
 CREATE FUNCTION sparsevec(sparsevec, integer, boolean) RETURNS sparsevec LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT $1 $$;
 CREATE CAST (sparsevec AS sparsevec) WITH FUNCTION sparsevec(sparsevec, integer, boolean) AS IMPLICIT;
 CREATE FUNCTION sparsevec_cmp(sparsevec, sparsevec) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'byteacmp';
+CREATE FUNCTION sparsevec_hash(sparsevec) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashvarlena';
 
 CREATE FUNCTION sparsevec_lt(sparsevec, sparsevec) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bytealt';
 CREATE FUNCTION sparsevec_le(sparsevec, sparsevec) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'byteale';
@@ -225,13 +229,13 @@ CREATE FUNCTION l2_normalize(sparsevec) RETURNS sparsevec LANGUAGE sql IMMUTABLE
 CREATE OPERATOR CLASS sparsevec_ops DEFAULT FOR TYPE sparsevec USING btree AS
     OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 sparsevec_cmp(sparsevec, sparsevec);
 CREATE OPERATOR CLASS sparsevec_l2_ops FOR TYPE sparsevec USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 sparsevec_cmp(sparsevec, sparsevec);
+    OPERATOR 1 =, FUNCTION 1 sparsevec_hash(sparsevec);
 CREATE OPERATOR CLASS sparsevec_ip_ops FOR TYPE sparsevec USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 sparsevec_cmp(sparsevec, sparsevec);
+    OPERATOR 1 =, FUNCTION 1 sparsevec_hash(sparsevec);
 CREATE OPERATOR CLASS sparsevec_cosine_ops FOR TYPE sparsevec USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 sparsevec_cmp(sparsevec, sparsevec);
+    OPERATOR 1 =, FUNCTION 1 sparsevec_hash(sparsevec);
 CREATE OPERATOR CLASS sparsevec_l1_ops FOR TYPE sparsevec USING hnsw AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 sparsevec_cmp(sparsevec, sparsevec);
+    OPERATOR 1 =, FUNCTION 1 sparsevec_hash(sparsevec);
 
 CREATE FUNCTION array_to_vector(integer[], integer, boolean) RETURNS vector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path FROM CURRENT AS $$ SELECT _text_vector('[' || pg_catalog.array_to_string($1, ',') || ']') $$;
@@ -271,6 +275,7 @@ CREATE FUNCTION subvector(vector, integer, integer) RETURNS vector LANGUAGE sql 
 SET search_path FROM CURRENT AS $$ SELECT _text_vector('[' || pg_catalog.array_to_string((_vector_elems($1))[$2:$2 + $3 - 1], ',') || ']') $$;
 
 -- bit vectors (hamming and jaccard distances)
+CREATE FUNCTION _bit_hash(bit) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashvarlena';
 CREATE FUNCTION hamming_distance(bit, bit) RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT pg_catalog.length(pg_catalog.replace(($1 # $2)::text, '0', ''))::double precision $$;
 CREATE FUNCTION jaccard_distance(bit, bit) RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -279,8 +284,8 @@ AS $$ SELECT 1 - pg_catalog.length(pg_catalog.replace(($1 & $2)::text, '0', ''))
 CREATE OPERATOR <~> (LEFTARG = bit, RIGHTARG = bit, FUNCTION = hamming_distance, COMMUTATOR = '<~>');
 CREATE OPERATOR <%> (LEFTARG = bit, RIGHTARG = bit, FUNCTION = jaccard_distance, COMMUTATOR = '<%>');
 CREATE OPERATOR CLASS bit_hamming_ops FOR TYPE bit USING hnsw AS
-    OPERATOR 1 pg_catalog.<, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=, OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>, FUNCTION 1 pg_catalog.bitcmp(bit, bit);
+    OPERATOR 1 pg_catalog.=, FUNCTION 1 _bit_hash(bit);
 CREATE OPERATOR CLASS bit_jaccard_ops FOR TYPE bit USING hnsw AS
-    OPERATOR 1 pg_catalog.<, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=, OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>, FUNCTION 1 pg_catalog.bitcmp(bit, bit);
+    OPERATOR 1 pg_catalog.=, FUNCTION 1 _bit_hash(bit);
 CREATE OPERATOR CLASS bit_hamming_ops FOR TYPE bit USING ivfflat AS
-    OPERATOR 1 pg_catalog.<, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=, OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>, FUNCTION 1 pg_catalog.bitcmp(bit, bit);
+    OPERATOR 1 pg_catalog.=, FUNCTION 1 _bit_hash(bit);
