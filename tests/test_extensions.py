@@ -128,9 +128,15 @@ def test_the_owner_role_creates_the_stand_ins_and_unqualified_names_resolve(
         "create function public.nonce() returns bytea language sql as $$\n"
         "    select pgsodium.randombytes_buf(24)\n"
         "$$;\n"
+        "-- a database webhook, as the dashboard creates it\n"
+        "create trigger keys_webhook after insert on public.keys for each row\n"
+        "    execute function supabase_functions.http_request(\n"
+        "        'https://example.com/hook', 'POST', '{\"Content-Type\":\"application/json\"}', '{}', '1000');\n"
     )
     blank_target.converge()
     assert query(blank_target.url, "SELECT length(public.nonce())") == [(24,)]
+    query(blank_target.url, "INSERT INTO public.keys DEFAULT VALUES")
+    assert query(blank_target.url, "SELECT hook_name FROM supabase_functions.hooks") == [("keys_webhook",)]
 
 
 def test_extensions_alone_plan_only_create_extension_steps(

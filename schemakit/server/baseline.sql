@@ -617,3 +617,32 @@ GRANT ALL ON TABLE supabase_functions.migrations, supabase_functions.hooks
 GRANT ALL ON SEQUENCE supabase_functions.hooks_id_seq TO schemakit_owner, anon, authenticated, service_role;
 REVOKE ALL ON FUNCTION supabase_functions.http_request() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION supabase_functions.http_request() TO schemakit_owner, anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------- pg_net access
+-- As Supabase does with its event trigger extensions.grant_pg_net_access: when
+-- pg_net is created, the API roles and the webhooks' role may use it.
+-- SECURITY DEFINER (its owner is the superuser that installs the baseline): the
+-- role that creates the extension does not own the net schema.
+CREATE OR REPLACE FUNCTION extensions.grant_pg_net_access() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS ev
+               JOIN pg_catalog.pg_extension AS ext ON ev.objid = ext.oid
+               WHERE ext.extname = 'pg_net') THEN
+        GRANT USAGE ON SCHEMA net TO supabase_functions_admin, schemakit_owner, anon, authenticated, service_role;
+        GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA net
+            TO supabase_functions_admin, schemakit_owner, anon, authenticated, service_role;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION extensions.grant_pg_net_access() IS 'Grants access to pg_net';
+DO $net_trigger$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger WHERE evtname = 'issue_pg_net_access') THEN
+        CREATE EVENT TRIGGER issue_pg_net_access ON ddl_command_end
+            WHEN TAG IN ('CREATE EXTENSION')
+            EXECUTE FUNCTION extensions.grant_pg_net_access();
+    END IF;
+END
+$net_trigger$;

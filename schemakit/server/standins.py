@@ -48,6 +48,7 @@ MARKER = "schemakit stand-in"
 
 _DATA = "standins"
 _LOOPBACK = {"", "localhost", "127.0.0.1", "::1"}
+_installed: dict[Path, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -138,10 +139,14 @@ def ensure_standins(conn: psycopg.Connection[Any]) -> list[str]:
     directory = extension_dir(conn)
     if directory is None:
         return []
+    if directory in _installed:  # once per process and directory: shadows are made often
+        return _installed[directory]
     try:
-        return install_into(directory)
+        names = install_into(directory)
     except OSError:
         return []
+    _installed[directory] = names
+    return names
 
 
 # ---------------------------------------------------------------------- helpers
@@ -171,6 +176,7 @@ def _write(path: Path, content: bytes) -> None:
         raise
 
 
+@cache
 def _sharedir(bindir: Path) -> Path | None:
     """The share directory of the installation whose programs are in ``bindir``."""
     pg_config = bindir / "pg_config"
