@@ -18,6 +18,7 @@ MANAGED_SCHEMAS: tuple[str, ...] = (
     "pgbouncer",
     "net",
     "cron",
+    "pgmq",
     "information_schema",
     "schemakit",
 )
@@ -32,3 +33,17 @@ TRIGGER_TABLES: tuple[str, ...] = ("auth.users",)
 
 def is_managed_schema(name: str) -> bool:
     return name in MANAGED_SCHEMAS or name.startswith(("pg_", "supabase_"))
+
+
+PLATFORM_EXTENSIONS: tuple[tuple[str, str], ...] = (
+    ("pgcrypto", "extensions"),
+    ("uuid-ossp", "extensions"),
+    ("supabase_vault", "vault"),
+)
+"""Extensions every Supabase project has, in the schema it has them in (the baseline
+installs them too): platform, never planned. The same extension in another schema is
+the user's."""
+
+
+def is_platform_extension(name: str, schema: str) -> bool:
+    return (name, schema) in PLATFORM_EXTENSIONS

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 import psycopg
 
-from schemakit.platform import MANAGED_SCHEMAS, POLICY_TABLES, TRIGGER_TABLES
+from schemakit.platform import MANAGED_SCHEMAS, POLICY_TABLES, TRIGGER_TABLES, is_platform_extension
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.model import (
     TableRows,
@@ -99,7 +99,11 @@ class CatalogReader:
                 objects[obj.key] = obj
 
         add(Schema(name=r[0], comment=r[1]) for r in self.fetch("schemas"))
-        add(Extension(name=r[0], schema=r[1], version=r[2]) for r in self.fetch("extensions"))
+        add(
+            Extension(name=r[0], schema=r[1], version=r[2])
+            for r in self.fetch("extensions")
+            if not is_platform_extension(r[0], r[1])
+        )
         add(
             EnumType(schema=r[0], name=r[1], labels=tuple(r[2]), comment=r[3])
             for r in self.fetch("enums")

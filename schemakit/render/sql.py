@@ -61,6 +61,7 @@ import pglast
 from pglast.stream import RawStream
 from psycopg import sql
 
+from schemakit.platform import is_managed_schema
 from schemakit.changes import (
     PrivilegeDelta,
     SyncRows,
@@ -628,7 +629,27 @@ def _(c: CreateExtension) -> list[str]:
     )
     if c.pin_version:
         stmt = sql.SQL("{} VERSION {}").format(stmt, sql.Literal(e.version))
+    if is_managed_schema(e.schema) and e.schema not in ("extensions", "public", "pg_catalog"):
+        return [text(_create_extension_in_own_schema(e.name, e.schema, stmt))]
     return [text(stmt)]
+
+
+def _create_extension_in_own_schema(name: str, schema: str, stmt: sql.Composable) -> sql.Composable:
+    """An extension whose control file names its schema (pgsodium, vault, graphql...).
+
+    The schema is the platform's, never planned: when it does not exist yet, the
+    extension creates it, and ``WITH SCHEMA`` would fail on the missing schema.
+    """
+    bare = sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(Name(name))
+    return sql.SQL(
+        "DO $sk$\nBEGIN\n"
+        "  IF pg_catalog.to_regnamespace({}) IS NULL THEN\n"
+        "    {};  -- its control file names the schema: created with it\n"
+        "  ELSE\n"
+        "    {};\n"
+        "  END IF;\n"
+        "END\n$sk$"
+    ).format(sql.Literal(schema), bare, stmt)
 
 
 @render_change.register

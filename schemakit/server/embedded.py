@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemakit.errors import ServerError
+from schemakit.server.standins import install_into
 
 __all__ = [
     "LocalServer",
@@ -207,7 +208,16 @@ def _cold_start(data_dir: Path, *, durable: bool, bin_dir: Path) -> LocalServer:
             f"pg_ctl reported the server in {data_dir} started, but it is not ready.\n"
             f"--- log tail ---\n{_log_tail(data_dir)}"
         )
+    _install_standins(bin_dir)
     return server
+
+
+def _install_standins(bin_dir: Path) -> None:
+    """Stand-ins for the extensions this installation lacks (see ``standins``); best effort."""
+    try:
+        install_into(bin_dir.parent / "share" / "extension")
+    except (OSError, ServerError):
+        pass
 
 
 def _initdb(data_dir: Path, user: _User | None, *, durable: bool, bin_dir: Path) -> None:

@@ -25,6 +25,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schemakit.errors import ServerError
 from schemakit.server.baseline import BASELINE_VERSION, OWNER_ROLE, install_baseline
+from schemakit.server.standins import ensure_standins, standins_version
 
 __all__ = [
     "template_name",
@@ -47,7 +48,7 @@ _TEMPLATE_LOCK_KEY = int.from_bytes(
 
 def template_name() -> str:
     """The name of the template database for the current baseline."""
-    return f"schemakit_tpl_{BASELINE_VERSION}"
+    return f"schemakit_tpl_{BASELINE_VERSION}_{standins_version()}"
 
 
 def database_url(admin_url: str, dbname: str) -> str:
@@ -80,6 +81,7 @@ def ensure_template(admin_url: str) -> str:
     name = template_name()
     building = f"{name}_building"
     with _connect(admin_url) as conn:
+        ensure_standins(conn)  # the extensions the server lacks, when its files are ours
         if _template_state(conn, name) == "ready":
             return name
         conn.execute("SELECT pg_advisory_lock(%s)", [_TEMPLATE_LOCK_KEY])
