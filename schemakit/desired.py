@@ -9,6 +9,7 @@ file, line and column.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
 from schemakit.rows import declared
 from schemakit.connect import connect, redact_text
-from schemakit.model import Model
+from schemakit.model import Key, Model
+from schemakit.platform import declared_part, touches_platform, unmanaged_warnings
 from schemakit.server import shadow
 from schemakit.source import Location, SourceError, SourceStatement, locate
 
@@ -102,7 +104,34 @@ def _line_text(where: Location) -> str | None:
 
 def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str) -> Model:
     """Load the statements into a fresh shadow database and read its model."""
+    return desired_state(statements, shadow_admin_url).model
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """The files' state (``model``: in platform schemas, only what the files declare),
+    the keys of what the platform put in the shadow there (``pristine``), and a located
+    warning per statement whose result is not managed (schemakit.platform)."""
+
+    model: Model
+    pristine: frozenset[Key] = frozenset()
+    warnings: tuple[str, ...] = ()
+
+
+def desired_state(statements: Sequence[SourceStatement], shadow_admin_url: str) -> DesiredState:
+    """Load the statements into a fresh shadow database and read its model.
+
+    When a statement names a platform schema, the fresh shadow is read first too (its
+    *pristine* state: what the platform holds before any file loads), so that what the
+    platform put there is told from what the files created or changed.
+    """
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
+            pristine = read_model(conn) if touches_platform(statements) else None
             load_statements(conn, statements, shadow_admin_url)
-            return read_model(conn, rows=declared(statements))
+            model = declared_part(read_model(conn, rows=declared(statements)), pristine)
+    return DesiredState(
+        model=model,
+        pristine=frozenset(pristine.objects) if pristine is not None else frozenset(),
+        warnings=unmanaged_warnings(statements, model),
+    )

@@ -15,7 +15,14 @@ from typing import Any, Callable, Iterable
 
 import psycopg
 
-from schemakit.platform import MANAGED_SCHEMAS, POLICY_TABLES, TRIGGER_TABLES
+from schemakit.platform import (
+    MANAGED_SCHEMAS,
+    OPEN_SCHEMAS,
+    PLATFORM_ROLES,
+    POLICY_TABLES,
+    TRIGGER_TABLES,
+    baseline_functions,
+)
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.model import (
     TableRows,
@@ -67,6 +74,10 @@ class CatalogReader:
             "managed": list(MANAGED_SCHEMAS),
             "policy_tables": list(POLICY_TABLES),
             "trigger_tables": list(TRIGGER_TABLES),
+            "open": list(OPEN_SCHEMAS),
+            "platform_roles": list(PLATFORM_ROLES),
+            "platform_functions": [name for name, _ in baseline_functions()],
+            "platform_bodies": [body for _, body in baseline_functions()],
         }
         self.queries_run += 1
         with self.conn.cursor() as cur:
