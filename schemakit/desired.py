@@ -18,6 +18,7 @@ from psycopg import sql
 
 from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
+from schemakit.catalog.reader import reads_platform_objects
 from schemakit.rows import declared
 from schemakit.connect import connect, redact_text
 from schemakit.model import Key, Model
@@ -118,6 +119,12 @@ class DesiredState:
     warnings: tuple[str, ...] = ()
 
 
+def _pristine(conn: psycopg.Connection[Any]) -> Model:
+    """The fresh shadow's model, as far as the platform rule needs it: empty when the
+    catalog reads nothing in its platform schemas (the usual case: one query, not a read)."""
+    return read_model(conn) if reads_platform_objects(conn) else Model(objects={})
+
+
 def desired_state(statements: Sequence[SourceStatement], shadow_admin_url: str) -> DesiredState:
     """Load the statements into a fresh shadow database and read its model.
 
@@ -127,7 +134,7 @@ def desired_state(statements: Sequence[SourceStatement], shadow_admin_url: str) 
     """
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
-            pristine = read_model(conn) if touches_platform(statements) else None
+            pristine = _pristine(conn) if touches_platform(statements) else None
             load_statements(conn, statements, shadow_admin_url)
             model = declared_part(read_model(conn, rows=declared(statements)), pristine)
     return DesiredState(

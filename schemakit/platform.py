@@ -245,6 +245,9 @@ _NOT_CHECKED = frozenset({"create_schema", "create_extension", "bucket", "declar
                           "alter_default_privileges", "create_publication", "alter_publication"})
 
 
+_ON = frozenset({"grant", "revoke", "comment"})
+
+
 def unmanaged_warnings(statements: Sequence[SourceStatement], model: Model) -> tuple[str, ...]:
     """A located warning per statement that created or changed something in a platform
     schema whose result the desired model does not hold: it loads into the shadow, but
@@ -254,6 +257,9 @@ def unmanaged_warnings(statements: Sequence[SourceStatement], model: Model) -> t
     COMMENT and the like, what it names when everything it names is in a platform schema.
     """
     names = _modelled_names(model)
+    parents = {
+        f"{o.schema}.{o.table}" for o in model.objects.values() if isinstance(o, (Trigger, Policy))
+    }
     out: list[str] = []
     for s in statements:
         if s.kind in _NOT_CHECKED:
@@ -263,17 +269,22 @@ def unmanaged_warnings(statements: Sequence[SourceStatement], model: Model) -> t
         if not in_platform or (not s.kind.startswith("create_") and len(in_platform) < len(subjects)):
             continue
         missing = [n for n in in_platform if n not in names]
+        if len(missing) < len(in_platform) and not s.kind.startswith("create_"):
+            continue  # COMMENT ON POLICY p ON storage.objects names the table and the policy
+        if s.kind == "alter_table" and set(missing) <= parents:
+            continue  # ALTER TABLE auth.users ENABLE TRIGGER t: the trigger's state is modelled
         if not missing:
             continue
         what = ", ".join(missing)
         if s.kind == "create_index":
-            why = "indexes on the platform's tables are not managed"
+            why = "an index on a platform table"
         elif s.kind.startswith("create_"):
-            why = "it is the platform's (a fresh Supabase database has it)"
+            why = "the object is the platform's (a fresh Supabase database has it)"
         else:
-            why = f"{what} is the platform's: changes to it ({s.kind.replace('_', ' ')}) are not managed"
+            why = "its subject is the platform's"
         out.append(
-            f"{s.location}: {s.kind.replace('_', ' ')} of {what} is not managed by schemakit: {why}; "
+            f"{s.location}: {s.kind.replace('_', ' ')}{' on' if s.kind in _ON else ''} {what} "
+            f"is not managed ({why}): "
             "it loads into the shadow but is never planned"
         )
     return tuple(out)

@@ -119,7 +119,7 @@ def test_unmanaged_statement_gets_a_located_warning(blank_target: Target) -> Non
     res = t.plan()
     assert res.exit_code == 0, res.output
     file = t.schema_dir / "schema.sql"
-    assert f"warning: {file}:6:1: create index of storage.objects_owner_idx is not managed" in res.output, res.output
+    assert f"warning: {file}:6:1: create index storage.objects_owner_idx is not managed (an index on a platform table)" in res.output, res.output
     sql_out = t.plan("--format", "sql")
     assert f"{file}:6:1" in sql_out.stderr, sql_out.output
     assert "objects_owner_idx" not in sql_out.stdout

@@ -378,6 +378,13 @@ def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[
     return {k: frozenset(v) for k, v in out.items()}
 
 
+def reads_platform_objects(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the catalog would read anything in the database's open platform schemas
+    (one cheap query: a fresh shadow usually holds nothing there, schemakit.desired)."""
+    ((found,),) = CatalogReader(conn).fetch("pristine")
+    return bool(found)
+
+
 def read_model(conn: psycopg.Connection[Any], rows: DeclaredTables | None = None) -> Model:
     """The model of the connected database; with ``rows``, also those declared rows."""
     return CatalogReader(conn, rows).read()
