@@ -168,15 +168,31 @@ def adopt_platform(current: Model, desired: Model) -> Model:
         for k, v in current.objects.items()
         if k not in desired.objects and in_platform_schema(v, current)
     }
-    if not kept:
+    # The grants on a platform function the files redefine are the platform's: the
+    # target's stay (the files declare the body, not who may call it).
+    theirs = {
+        k for k, v in desired.objects.items()
+        if isinstance(v, Grant) and v.object_key in current.objects and _is_platform_function(v.object_key)
+    }
+    stale = {k for k in theirs if k not in current.objects}
+    kept.update({k: current.objects[k] for k in theirs if k in current.objects and current.objects[k] != desired.objects[k]})
+    if not kept and not stale:
         return desired
-    objects = {**desired.objects, **kept}
+    objects = {k: v for k, v in {**desired.objects, **kept}.items() if k not in stale}
     depends = dict(desired.depends)
     for k in kept:
         edges = current.depends.get(k)
         if edges:
             depends[k] = frozenset(e for e in edges if e in objects or e[0] == "column")
     return Model(objects=objects, depends=depends, server_version=desired.server_version)
+
+
+def _is_platform_function(key: Key) -> bool:
+    """Whether ``key`` names one of the baseline's functions (``storage.foldername``)."""
+    if key[0] != "function":
+        return False
+    name = key[1].partition("(")[0]
+    return any(name == known for known, _ in baseline_functions())
 
 
 def kept_notes(current: Model, desired: Model, pristine: frozenset[Key] = frozenset()) -> tuple[str, ...]:
@@ -187,8 +203,8 @@ def kept_notes(current: Model, desired: Model, pristine: frozenset[Key] = frozen
     for k, v in sorted(current.objects.items()):
         if k in desired.objects or k in pristine or not in_platform_schema(v, current):
             continue
-        if isinstance(v, Grant):
-            continue  # said with its object (or the object is the platform's)
+        if isinstance(v, Grant) or _is_platform_function(k):
+            continue  # said with its object; or the platform's (another platform's version)
         notes.append(
             f"{k[0]} {k[1]} is in a platform schema and not in the schema files: left in place "
             "(schemakit never drops objects in platform schemas; drop it by hand if it should go)"
