@@ -1,6 +1,7 @@
 """What belongs to the platform (Supabase, or PostgreSQL itself) rather than to the schema
 files: shared by the catalog reader, which leaves it out of the model, and the source
-checks, which refuse statements that would try to manage it."""
+checks, which refuse statements that would try to manage it. A project's own objects in
+a platform schema are the user's, and managed (the rule is below, by OPEN_SCHEMAS)."""
 
 from __future__ import annotations
 
