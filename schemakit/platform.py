@@ -64,18 +64,21 @@ def is_managed_schema(name: str) -> bool:
 # A project may add its own objects to a platform schema (a function in ``storage``, a
 # view in ``auth``) or redefine one of the platform's (``storage.foldername``). They are
 # managed like any other object; the platform's own objects never are. The rule, per
-# side (DESIGN.md section 2, "User objects in platform schemas"):
+# side (README, "Your objects in platform schemas"):
 #
-# - the catalog reader takes, in the schemas of ``OPEN_SCHEMAS``, the objects that a
-#   platform role does not own (``PLATFORM_ROLES``, any ``supabase_*``) with what hangs
-#   on them, plus the platform functions the baseline defines (``baseline_functions``),
-#   so that a redefinition of one can be compared on both sides;
+# - the catalog reader (any database, alone: fingerprints must not depend on the files)
+#   takes, in the schemas of ``OPEN_SCHEMAS``, the objects that no platform role owns
+#   (``PLATFORM_ROLES``, any ``supabase_*``) with what hangs on them, plus the baseline's
+#   functions whose body is not the baseline's (``baseline_functions``): redefined by the
+#   files, or another platform's version, compared on both sides;
 # - on the desired side (the shadow), what was already in the pristine shadow (a fresh
 #   clone of the template, read before the files load) is the platform's unless the
 #   files redefine it (schemakit.desired);
 # - the plan never drops in a platform schema: an object the target has there that the
 #   files do not declare is kept as it is (``adopt_platform``), with a note when it is
 #   not the platform's. Creating and altering happen only for what the files declare.
+#   (Dropping only what an earlier apply created would need a record on the target
+#   that the plan itself writes; not done: a user object removed from the files stays.)
 
 OPEN_SCHEMAS: tuple[str, ...] = (
     "auth",
