@@ -9,8 +9,6 @@ from pathlib import Path
 import psycopg
 
 from schemakit.catalog import read_model
-from schemakit.catalog.reader import reads_platform_objects
-from schemakit.platform import declared_part
 from tests.helpers import Target, query, run_cli
 from tests.test_core import _psql
 
@@ -160,6 +158,9 @@ def test_migration_files_carry_a_storage_function_and_check_passes(tmp_path: Pat
 def test_what_a_fresh_shadow_holds_in_a_platform_schema_is_the_platforms(baseline_db: str) -> None:
     # A platform object that no platform role owns (as a baseline stand-in may be) is
     # told from the files' own by the pristine read of the fresh shadow.
+    from schemakit.catalog.reader import reads_platform_objects
+    from schemakit.platform import declared_part
+
     with psycopg.connect(baseline_db, autocommit=True) as conn:
         conn.execute("CREATE FUNCTION storage.stand_in() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$")
         assert reads_platform_objects(conn)
