@@ -230,6 +230,10 @@ def plan(
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
+    if format is Format.sql:
+        # The SQL script holds no warnings: say them on stderr.
+        for w in planned.plan.warnings:
+            _err(f"warning: {w}")
     _emit(render_chunks(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
     if write:
         if not written:

@@ -21,9 +21,11 @@ from psycopg import sql
 
 from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
+from schemakit.catalog.reader import reads_platform_objects
 from schemakit.rows import declared
 from schemakit.connect import connect, redact_text
-from schemakit.model import Model
+from schemakit.model import Key, Model
+from schemakit.platform import declared_part, touches_platform, unmanaged_warnings
 from schemakit.profile import for_shadow
 from schemakit.server import shadow
 from schemakit.source import Location, SourceError, SourceStatement, locate
@@ -251,18 +253,51 @@ def _line_text(where: Location) -> str | None:
 
 
 def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str, *, baseline: bool = True) -> Model:
+    """Load the statements into a fresh shadow database and read its model (see ``desired_state``)."""
+    return desired_state(statements, shadow_admin_url, baseline=baseline).model
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """The files' state (``model``: in platform schemas, only what the files declare),
+    the keys of what the platform put in the shadow there (``pristine``), and a located
+    warning per statement whose result is not managed (schemakit.platform)."""
+
+    model: Model
+    pristine: frozenset[Key] = frozenset()
+    warnings: tuple[str, ...] = ()
+
+
+def _pristine(conn: psycopg.Connection[Any]) -> Model:
+    """The fresh shadow's model, as far as the platform rule needs it: empty when the
+    catalog reads nothing in its platform schemas (the usual case: one query, not a read)."""
+    return read_model(conn) if reads_platform_objects(conn) else Model(objects={})
+
+
+def desired_state(statements: Sequence[SourceStatement], shadow_admin_url: str, *, baseline: bool = True) -> DesiredState:
     """Load the statements into a fresh shadow database and read its model.
 
     ``baseline``: the shadow holds the Supabase baseline (a Supabase-profile target's
     twin); without, it is a plain copy of template0 (a plain target's twin).
     ``FOR ROLE <name>`` in default privileges applies to the shadow's loading role.
+
+    When a statement names a platform schema, the fresh shadow is read first too (its
+    *pristine* state: what the platform holds before any file loads), so that what the
+    platform put there is told from what the files created or changed.
     """
     with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
+            pristine = _pristine(conn) if touches_platform(statements) else None
             load_statements(conn, [for_shadow(s) for s in statements], shadow_admin_url)
-            model = read_model(conn, rows=declared(statements))
+            model = declared_part(read_model(conn, rows=declared(statements)), pristine)
     pinned = pinned_extensions(statements)
-    return replace(model, pinned_extensions=pinned) if pinned else model
+    if pinned:
+        model = replace(model, pinned_extensions=pinned)
+    return DesiredState(
+        model=model,
+        pristine=frozenset(pristine.objects) if pristine is not None else frozenset(),
+        warnings=unmanaged_warnings(statements, model),
+    )
 
 
 def pinned_extensions(statements: Sequence[SourceStatement]) -> frozenset[str]:

@@ -19,12 +19,13 @@ from psycopg import sql
 
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
-from schemakit.desired import desired_model
+from schemakit.desired import DesiredState, desired_state
 from schemakit.diff import EnumRenames, diff_models
 from schemakit.rows import DeclaredTables, declared
 from schemakit.errors import SchemakitError
 from schemakit.model import Model, Table
 from schemakit.plan import Plan, make_plan
+from schemakit.platform import adopt_platform, kept_notes
 from schemakit.profile import Profile, check_default_privilege_roles, detect_profile, platform_missing, with_baseline_step
 from schemakit.server import baseline, embedded, select
 from schemakit.source import SourceStatement, load_schema_dir
@@ -167,13 +168,22 @@ def row_probe(conn: psycopg.Connection[Any]) -> RowProbe:
 
 
 def plan_models(
-    current: Model, desired: Model, rows: RowProbe | None = None, renames: EnumRenames | None = None
+    current: Model,
+    desired: Model,
+    rows: RowProbe | None = None,
+    renames: EnumRenames | None = None,
+    notes: Sequence[str] = (),
 ) -> Plan:
-    """Diff two models and order the changes into a plan (no database needed but ``rows``)."""
+    """Diff two models and order the changes into a plan (no database needed but ``rows``).
+
+    In platform schemas nothing is dropped: what ``current`` has there and ``desired``
+    lacks is kept (schemakit.platform.adopt_platform). ``notes`` become plan warnings.
+    """
+    desired = adopt_platform(current, desired)
     changes = diff_models(current, desired, renames)
     touched = {c.subject.owner_key or c.key for c in changes}
     existing = [o for k, o in current.objects.items() if k in touched and isinstance(o, Table)]
-    warnings = []
+    warnings = list(notes)
     if desired.server_version // 10000 != current.server_version // 10000:
         warnings.append(
             f"the shadow server runs PostgreSQL {desired.server_version // 10000} and the target "
@@ -205,10 +215,12 @@ def plan_against(
     ``current`` may still be being read (a Future): the shadow loads meanwhile.
     ``profile`` is the shadow's platform (the target's: its twin).
     """
-    desired = load_desired(statements, shadow_admin, progress, profile)
+    state = load_desired(statements, shadow_admin, progress, profile)
     if isinstance(current, Future):
         current = current.result()
-    plan = plan_models(current, desired, rows, renames)
+    desired = adopt_platform(current, state.model)
+    notes = (*state.warnings, *kept_notes(current, state.model, state.pristine))
+    plan = plan_models(current, desired, rows, renames, notes)
     return Planned(plan=plan, current=current, desired=desired, target=target)
 
 
@@ -217,11 +229,11 @@ def load_desired(
     shadow_admin: str,
     progress: Progress | None = None,
     profile: Profile = Profile.SUPABASE,
-) -> Model:
+) -> DesiredState:
     """The schema files' state: loaded into a shadow database of ``profile`` and read back."""
     if progress:
         progress(f"loading the schema files into a shadow database (profile {profile.value}) ...")
-    return desired_model(statements, shadow_admin, baseline=profile.baseline)
+    return desired_state(statements, shadow_admin, baseline=profile.baseline)
 
 
 def plan_target(

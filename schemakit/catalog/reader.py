@@ -15,7 +15,15 @@ from typing import Any, Callable, Iterable
 
 import psycopg
 
-from schemakit.platform import MANAGED_SCHEMAS, POLICY_TABLES, TRIGGER_TABLES, is_platform_extension
+from schemakit.platform import (
+    MANAGED_SCHEMAS,
+    OPEN_SCHEMAS,
+    PLATFORM_ROLES,
+    POLICY_TABLES,
+    TRIGGER_TABLES,
+    baseline_functions,
+    is_platform_extension,
+)
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.model import (
     TableRows,
@@ -67,6 +75,10 @@ class CatalogReader:
             "managed": list(MANAGED_SCHEMAS),
             "policy_tables": list(POLICY_TABLES),
             "trigger_tables": list(TRIGGER_TABLES),
+            "open": list(OPEN_SCHEMAS),
+            "platform_roles": list(PLATFORM_ROLES),
+            "platform_functions": [name for name, _ in baseline_functions()],
+            "platform_bodies": [body for _, body in baseline_functions()],
         }
         self.queries_run += 1
         with self.conn.cursor() as cur:
@@ -384,6 +396,13 @@ def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[
                 if source != target and (target[0] == "column" or source[0] == "column" or a != b):
                     out.setdefault(source, set()).add(target)
     return {k: frozenset(v) for k, v in out.items()}
+
+
+def reads_platform_objects(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the catalog would read anything in the database's open platform schemas
+    (one cheap query: a fresh shadow usually holds nothing there, schemakit.desired)."""
+    ((found,),) = CatalogReader(conn).fetch("pristine")
+    return bool(found)
 
 
 def read_model(conn: psycopg.Connection[Any], rows: DeclaredTables | None = None) -> Model:

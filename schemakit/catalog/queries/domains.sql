@@ -11,8 +11,12 @@ SELECT n.nspname AS schema, t.typname AS name,
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'd'
-  AND NOT (n.nspname = ANY (%(managed)s))
-  AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
+  AND ((NOT (n.nspname = ANY (%(managed)s))
+        AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%')
+       -- a project's own objects in a platform schema (schemakit.platform)
+       OR (n.nspname = ANY (%(open)s)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.oid = t.typowner
+                       AND (ro.rolname LIKE 'supabase\_%%' OR ro.rolname = ANY (%(platform_roles)s)))))
   AND n.nspname <> 'information_schema'
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass

@@ -56,9 +56,20 @@ FROM objs o
 CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) x
 WHERE x.grantee <> o.owner
   AND x.privilege_type <> 'MAINTAIN'
-  AND NOT (o.schema = ANY (%(managed)s))
-  AND o.schema NOT LIKE 'pg\_%%' AND o.schema NOT LIKE 'supabase\_%%'
-  AND o.schema <> 'information_schema'
+  AND ((NOT (o.schema = ANY (%(managed)s))
+        AND o.schema NOT LIKE 'pg\_%%' AND o.schema NOT LIKE 'supabase\_%%'
+        AND o.schema <> 'information_schema')
+       -- grants on a project's own objects in a platform schema (schemakit.platform)
+       OR (o.schema = ANY (%(open)s)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.oid = o.owner
+                       AND (ro.rolname LIKE 'supabase\_%%' OR ro.rolname = ANY (%(platform_roles)s))))
+       -- and on a baseline function the catalog reads (redefined: functions.sql)
+       OR (o.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+           AND (o.schema || '.' || o.name) = ANY (%(platform_functions)s)
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc p,
+                                  ROWS FROM (pg_catalog.unnest(%(platform_functions)s::text[]),
+                                             pg_catalog.unnest(%(platform_bodies)s::text[])) AS b(name, body)
+                           WHERE p.oid = o.objid AND b.name = o.schema || '.' || o.name AND b.body = p.prosrc)))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')
 GROUP BY o.on_kind, o.schema, o.name, o.args, o.col, x.grantee, o.owner_schema, o.owner_name

@@ -10,8 +10,12 @@ JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace
 WHERE t.relkind IN ('r', 'p', 'm')
   -- a partition's copy of an index on its parent comes with the parent's
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = x.indexrelid)
-  AND NOT (n.nspname = ANY (%(managed)s))
-  AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
+  AND ((NOT (n.nspname = ANY (%(managed)s))
+        AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%')
+       -- a project's own objects in a platform schema (schemakit.platform)
+       OR (n.nspname = ANY (%(open)s)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.oid = t.relowner
+                       AND (ro.rolname LIKE 'supabase\_%%' OR ro.rolname = ANY (%(platform_roles)s)))))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k
                   WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d

@@ -17,3 +17,6 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE (NOT (n.nspname = ANY (%(managed)s))
        AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%')
    OR (n.nspname || '.' || c.relname) = ANY (%(policy_tables)s)
+   OR (n.nspname = ANY (%(open)s)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.oid = c.relowner
+                       AND (ro.rolname LIKE 'supabase\_%%' OR ro.rolname = ANY (%(platform_roles)s))))

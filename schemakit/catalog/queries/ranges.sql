@@ -23,8 +23,12 @@ JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace
 JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
 JOIN pg_catalog.pg_namespace on_ ON on_.oid = opc.opcnamespace
 WHERE t.typtype = 'r'
-  AND NOT (n.nspname = ANY (%(managed)s))
-  AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%'
+  AND ((NOT (n.nspname = ANY (%(managed)s))
+        AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%')
+       -- a project's own objects in a platform schema (schemakit.platform)
+       OR (n.nspname = ANY (%(open)s)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.oid = t.typowner
+                       AND (ro.rolname LIKE 'supabase\_%%' OR ro.rolname = ANY (%(platform_roles)s)))))
   AND n.nspname <> 'information_schema'
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass

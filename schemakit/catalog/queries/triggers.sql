@@ -12,7 +12,10 @@ WHERE NOT g.tgisinternal
   AND g.tgparentid = 0  -- a partition's clone of its parent's trigger comes with the parent's
   AND ((NOT (n.nspname = ANY (%(managed)s))
         AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname NOT LIKE 'supabase\_%%')
-       OR (n.nspname || '.' || c.relname) = ANY (%(trigger_tables)s))
+       OR (n.nspname || '.' || c.relname) = ANY (%(trigger_tables)s)
+       OR (n.nspname = ANY (%(open)s)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.oid = c.relowner
+                       AND (ro.rolname LIKE 'supabase\_%%' OR ro.rolname = ANY (%(platform_roles)s)))))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.objid = c.oid AND d.deptype = 'e')
