@@ -25,6 +25,7 @@ from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.options import SchemaDir, ShadowUrl
 from schemakit.rows import declared
+from schemakit import owners as declared_owners
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
@@ -198,7 +199,9 @@ def plan(
             target = Target(url="", label=f"migrations in {mdir}")
             admin = shadow_admin_url(project, target, shadow_url)
             _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
-            current = replayed_model(migrations, admin, rows=declared(statements))
+            current = replayed_model(
+                migrations, admin, rows=declared(statements), owners=declared_owners.declared(statements)
+            )
             planned = plan_against(current, statements, admin, target, _progress, renames=renames)
             if not planned.plan.empty:
                 slug = name or default_slug([s.summary for s in planned.plan.steps])
@@ -251,7 +254,9 @@ def check(
         admin = shadow_admin_url(project, target, shadow_url)
         _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
         snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
-        prefixes = replayed_states(migrations, admin, every=bool(snaps), rows=declared(statements))
+        prefixes = replayed_states(
+            migrations, admin, every=bool(snaps), rows=declared(statements), owners=declared_owners.declared(statements)
+        )
         replayed = prefixes[-1].model
         desired = plan_against(replayed, statements, admin, target, _progress).desired
         changes = diff_models(replayed, desired)

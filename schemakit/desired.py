@@ -18,6 +18,7 @@ from psycopg import sql
 from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
 from schemakit.rows import declared
+from schemakit import owners as declared_owners
 from schemakit.connect import connect, redact_text
 from schemakit.model import Model
 from schemakit.server import shadow
@@ -85,6 +86,11 @@ def _located(stmt: SourceStatement, exc: psycopg.Error, url: str) -> SourceError
             "the shadow server was built without ICU; point --shadow-url at a server that has "
             "it (Supabase's has), or declare a libc collation (provider = libc)"
         )
+    elif diag.sqlstate == "42704" and message.startswith("role "):
+        hint = (
+            "roles are cluster-wide and the schema files cannot create them: create the role "
+            "outside schemakit, on the shadow server (--shadow-url) as on the target"
+        )
     elif diag.sqlstate == "42P01":
         hint = hint or "create the table in a schema file, or fix the name"
     elif diag.sqlstate == "42883":
@@ -105,4 +111,4 @@ def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str) 
     with shadow.temporary_database(shadow_admin_url, baseline=True) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             load_statements(conn, statements, shadow_admin_url)
-            return read_model(conn, rows=declared(statements))
+            return read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements))

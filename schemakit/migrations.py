@@ -23,6 +23,7 @@ from pglast import ast
 
 from schemakit.catalog import read_model
 from schemakit.rows import DeclaredTables
+from schemakit.owners import DeclaredOwners
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.model import Model
@@ -143,10 +144,15 @@ def replay(conn: psycopg.Connection[Any], migrations: list[Migration], url: str)
             ) from None
 
 
-def replayed_model(migrations: list[Migration], shadow_admin_url: str, rows: DeclaredTables | None = None) -> Model:
+def replayed_model(
+    migrations: list[Migration],
+    shadow_admin_url: str,
+    rows: DeclaredTables | None = None,
+    owners: DeclaredOwners | None = None,
+) -> Model:
     """The model of an empty shadow (with the baseline) after replaying ``migrations``
-    (with ``rows``, also the rows the schema files declare)."""
-    return replayed_states(migrations, shadow_admin_url, rows=rows)[-1].model
+    (with ``rows``, also the rows the schema files declare; with ``owners``, the owners)."""
+    return replayed_states(migrations, shadow_admin_url, rows=rows, owners=owners)[-1].model
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,12 @@ class ReplayedState:
 
 
 def replayed_states(
-    migrations: list[Migration], shadow_admin_url: str, *, every: bool = False, rows: DeclaredTables | None = None
+    migrations: list[Migration],
+    shadow_admin_url: str,
+    *,
+    every: bool = False,
+    rows: DeclaredTables | None = None,
+    owners: DeclaredOwners | None = None,
 ) -> list[ReplayedState]:
     """Replay ``migrations`` on one empty shadow; the state after the last file, or with
     ``every`` the state before the first file and after each one (one catalog read per file)."""
@@ -167,11 +178,11 @@ def replayed_states(
             if not every:
                 replay(conn, migrations, shadow_admin_url)
                 last = migrations[-1].version if migrations else None
-                return [ReplayedState(last, read_model(conn, rows=rows))]
-            states = [ReplayedState(None, read_model(conn, rows=rows))]
+                return [ReplayedState(last, read_model(conn, rows=rows, owners=owners))]
+            states = [ReplayedState(None, read_model(conn, rows=rows, owners=owners))]
             for mig in migrations:
                 replay(conn, [mig], shadow_admin_url)
-                states.append(ReplayedState(mig.version, read_model(conn, rows=rows)))
+                states.append(ReplayedState(mig.version, read_model(conn, rows=rows, owners=owners)))
             return states
 
 

@@ -73,11 +73,13 @@ from schemakit.changes import (
     SetPartitionOf,
     SetReplicaIdentity,
     SyncRows,
+    SetOwner,
     SetRowSecurity,
     UpsertBucket,
 )
 from schemakit.model import (
     TableRows,
+    Owner,
     Publication,
     Grant,
     DefaultPrivilege,
@@ -145,7 +147,8 @@ def diff_models(current: Model, desired: Model, renames: EnumRenames | None = No
     ctx = _context(current, desired, renames or {})
     for differ in _DIFFERS:
         changes.extend(differ(current, desired, ctx))
-    return changes + list(_comments_of_recreated(current, desired, changes))
+    changes += _comments_of_recreated(current, desired, changes)
+    return changes + list(_owners(current, desired, changes))
 
 
 def _recreates(c: Change) -> bool:
@@ -166,6 +169,23 @@ def _comments_of_recreated(current: Model, desired: Model, changes: list[Change]
         obj = desired.get(key)
         if key in current.objects and obj is not None and getattr(obj, "comment", None) is not None:
             yield SetComment(target=obj, comment=getattr(obj, "comment"))
+
+
+def _owners(current: Model, desired: Model, changes: list[Change]) -> Iterator[Change]:
+    """Owners the files declare (only those are read: schemakit.owners). An object the
+    plan creates, or drops and creates again, starts as the applying role's."""
+    fresh = {c.key for c in changes if _recreates(c) or isinstance(c, RebuildTable)}
+    for old, new in _pairs(current, desired, Owner):
+        if new is None:
+            continue  # no longer declared: left as it is
+        on = desired.get(new.object_key)
+        if on is None:
+            continue
+        if old is None or new.object_key in fresh or new.object_key not in current.objects:
+            if not new.creator:
+                yield SetOwner(owner=new, on=on)
+        elif not new.same_as(old):
+            yield SetOwner(owner=new, on=on, before=old)
 
 
 Differ = Callable[[Model, Model, Context], Iterator[Change]]
@@ -831,6 +851,7 @@ _DEFAULT_TYPE = {
     "function": "f",
     "procedure": "f",
     "schema": "n",
+    "type": "T",
 }
 
 
