@@ -268,3 +268,32 @@ def test_new_type_grants_start_from_default_privileges(target: Target) -> None:
         " LEFT JOIN LATERAL aclexplode(t.typacl) x ON x.grantee = 'anon'::regrole"
         " WHERE t.oid IN ('public.mood'::regtype, 'public.pos'::regtype) GROUP BY 1 ORDER BY 1",
     ) == [("mood", 0), ("pos", 1)]
+
+
+def test_grants_and_owner_of_a_rebuilt_type_are_set_again(target: Target, tmp_path: Path) -> None:
+    """Reordering an enum's values rebuilds the type (a new one, its column converted):
+    the new type starts from the default privileges and the applying role, so its
+    declared grants and owner are planned again."""
+    def schema(labels: str) -> str:
+        return (
+            f"CREATE TYPE public.mood AS ENUM ({labels});\n"
+            "CREATE TABLE public.t (id bigint PRIMARY KEY, m public.mood);\n"
+            "REVOKE USAGE ON TYPE public.mood FROM PUBLIC;\n"
+            "GRANT USAGE ON TYPE public.mood TO anon;\n"
+            f"ALTER TYPE public.mood OWNER TO {OWNER};\n"
+        )
+
+    write(target, schema("'ok', 'sad'"))
+    target.converge()
+    query(target.url, "INSERT INTO public.t VALUES (1, 'sad')")
+    pending(target, schema("'sad', 'ok'"))
+    script = script_of(target, tmp_path, "rebuild")
+    target.converge("--allow-hazards", "all")
+    assert query(
+        target.url,
+        "SELECT typowner::regrole::text, array(SELECT coalesce(nullif(x.grantee, 0)::regrole::text, 'PUBLIC')"
+        " FROM aclexplode(typacl) x WHERE x.grantee <> typowner ORDER BY 1)"
+        " FROM pg_type WHERE oid = 'public.mood'::regtype",
+    ) == [(OWNER, ["anon"])]
+    assert query(target.url, "SELECT m::text FROM public.t") == [("sad",)]
+    rerun_changes_nothing(target, script)

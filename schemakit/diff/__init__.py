@@ -122,6 +122,7 @@ class Context:
     rebuilt: Mapping[Key, Cause]  # views recreated
     renames: Mapping[str, Mapping[str, str]]  # enum identity → {old value: new value}
     tables: Mapping[Key, tuple[Table, Table]] = field(default_factory=dict)  # rebuilt (partitioning)
+    types: frozenset[Key] = frozenset()  # dropped and created again, or rebuilt: recreated_types
 
 
 EnumRenames = Mapping[str, Mapping[str, str]]
@@ -138,7 +139,25 @@ def _context(current: Model, desired: Model, renames: EnumRenames) -> Context:
         rebuilt=recreated_views(current, desired, users),
         renames=renames,
         tables=rebuilt_tables(current, desired),
+        types=recreated_types(current, desired, renames),
     )
+
+
+def recreated_types(current: Model, desired: Model, renames: EnumRenames) -> frozenset[Key]:
+    """Types kept by name that the plan replaces by a new type (rebuilt, or dropped and
+    created again): like new ones, they start with what default privileges give."""
+    out = {new.key for _, new in rebuilt_types(current, desired, renames)}
+    for key, new in desired.objects.items():
+        old = current.objects.get(key)
+        if key[0] != "type" or old is None:
+            continue
+        if type(old) is not type(new):
+            out.add(key)
+        elif isinstance(old, Domain) and isinstance(new, Domain) and old.base_type != new.base_type:
+            out.add(key)
+        elif isinstance(old, RangeType) and isinstance(new, RangeType) and old.state != new.state:
+            out.add(key)
+    return frozenset(out)
 
 
 def diff_models(current: Model, desired: Model, renames: EnumRenames | None = None) -> list[Change]:
@@ -871,7 +890,7 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     """Privileges per (object, grantee). For an object the plan creates (or drops and
     creates again) the starting point is what default privileges give it, so a grant
     they already imply is never planned."""
-    fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions} | set(ctx.tables)
+    fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions} | set(ctx.tables) | ctx.types
     old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
     new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}
     grantees = sorted({d.grantee for d in desired.objects.values() if isinstance(d, DefaultPrivilege)})
