@@ -117,7 +117,7 @@ def _query() -> str:
 def read_owners(conn: psycopg.Connection[Any], objects: Mapping[Key, DbObject], owners: DeclaredOwners) -> list[Owner]:
     """The owners of the declared objects that exist here (one query)."""
     functions = [
-        {"name": name, "args": list(args) if args is not None else None, "signature": f"{name}({', '.join(args)})" if args is not None else None}
+        {"name": name, "args": list(args or ()), "unspecified": args is None}
         for name, args in owners.functions
     ]
     params = {
@@ -127,6 +127,7 @@ def read_owners(conn: psycopg.Connection[Any], objects: Mapping[Key, DbObject], 
         "schemas": list(owners.schemas),
         "collations": list(owners.collations),
         "publications": list(owners.publications),
+        "default_schema": quote_ident(DEFAULT_SCHEMA),
     }
     out = []
     with conn.cursor() as cur:

@@ -298,3 +298,19 @@ def test_grants_and_owner_of_a_rebuilt_type_are_set_again(target: Target, tmp_pa
     ) == [(OWNER, ["anon"])]
     assert query(target.url, "SELECT m::text FROM public.t") == [("sad",)]
     rerun_changes_nothing(target, script)
+
+
+def test_owner_of_a_new_function_over_a_new_type(target: Target) -> None:
+    """The target has neither the function nor its argument's type yet: reading its
+    declared owner there finds nothing (before PostgreSQL 16 to_regprocedure raises on
+    a missing type, so the types are looked up first)."""
+    text = (
+        "CREATE TYPE public.mood AS ENUM ('ok', 'sad');\n"
+        "CREATE FUNCTION public.g(m public.mood) RETURNS text LANGUAGE sql AS $$ SELECT m::text $$;\n"
+        f"ALTER FUNCTION public.g(mood) OWNER TO {OWNER};\n"
+    )
+    pending(target, text)
+    target.converge()
+    assert query(
+        target.url, "SELECT proowner::regrole::text FROM pg_proc WHERE oid = 'public.g(public.mood)'::regprocedure"
+    ) == [(OWNER,)]

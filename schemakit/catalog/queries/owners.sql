@@ -1,12 +1,18 @@
 -- Owners of the objects whose owner the schema files declare (schemakit.owners), one
 -- row each: the objects are looked up by name with to_reg* (NULL where missing); a
--- function's argument types are checked first, since to_regprocedure may raise on a
+-- function's argument types are looked up first, since to_regprocedure raises on a
 -- type that does not exist before PostgreSQL 16. "creator" is true when the owner is
 -- the role reading the catalog: the role that creates the objects.
 WITH me AS (
   SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER
 ), wanted_functions AS (
-  SELECT w.value ->> 'name' AS name, w.value ->> 'signature' AS signature, w.value -> 'args' AS args
+  -- Argument types as written: unqualified ones resolve as when the files were loaded
+  -- (pg_catalog, then the default schema); NULL where one does not exist here.
+  SELECT w.value ->> 'name' AS name, (w.value ->> 'unspecified')::boolean AS unspecified,
+         COALESCE((SELECT pg_catalog.array_agg(COALESCE(pg_catalog.to_regtype(a.t),
+                                                        pg_catalog.to_regtype(%(default_schema)s || '.' || a.t)) ORDER BY a.n)
+                   FROM pg_catalog.jsonb_array_elements_text(w.value -> 'args') WITH ORDINALITY a(t, n)),
+                  '{}') AS types
   FROM pg_catalog.jsonb_array_elements(%(functions)s::jsonb) w
 ), objs AS (
   SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view'
@@ -21,10 +27,9 @@ WITH me AS (
          pg_catalog.pg_get_function_identity_arguments(p.oid), p.proowner
   FROM wanted_functions w
   JOIN pg_catalog.pg_proc p ON p.oid = CASE
-      WHEN w.signature IS NULL THEN pg_catalog.to_regproc(w.name)::oid
-      WHEN NOT EXISTS (SELECT FROM pg_catalog.jsonb_array_elements_text(w.args) a(t)
-                       WHERE pg_catalog.to_regtype(a.t) IS NULL)
-        THEN pg_catalog.to_regprocedure(w.signature)::oid
+      WHEN w.unspecified THEN pg_catalog.to_regproc(w.name)::oid
+      WHEN pg_catalog.array_position(w.types, NULL) IS NULL
+        THEN pg_catalog.to_regprocedure(w.name || '(' || pg_catalog.array_to_string(w.types::text[], ',') || ')')::oid
     END
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   UNION ALL
