@@ -503,7 +503,7 @@ class Grant(DbObject):
     """The privileges one grantee holds on one object (the owner's own are not modelled)."""
 
     kind: ClassVar[str] = "grant"
-    on_kind: str  # table, view, materialized view, sequence, column, function, procedure, schema
+    on_kind: str  # table, view, materialized view, sequence, column, function, procedure, type, schema
     on: str  # the object's identity (the table's, for a column)
     grantee: str  # a role name, or PUBLIC
     privileges: tuple[str, ...]  # sorted: SELECT, INSERT, ...
