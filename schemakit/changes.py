@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 
 from schemakit.model import (
     TableRows,
+    Owner,
     Publication,
     Grant,
     DefaultPrivilege,
@@ -916,3 +917,25 @@ class DropCollation(Change):
 
     def describe(self) -> str:
         return f"collation {self.key[1]}"
+
+
+# -- owners ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetOwner(Change):
+    """Give an object whose owner the files declare that owner (``ALTER ... OWNER TO``,
+    idempotent by nature). ``owner.creator``: the role that applies (CURRENT_USER).
+    ``before`` is the owner now, None for an object the plan creates (or recreates)."""
+
+    action: ClassVar[Action] = "alter"
+    owner: Owner
+    on: DbObject  # the object, as desired
+    before: Owner | None = None
+
+    def describe(self) -> str:
+        def who(o: Owner) -> str:
+            return "the applying role" if o.creator else o.role
+
+        was = f"{who(self.before)} → " if self.before is not None else ""
+        return f"owner of {self.owner.on_kind} {self.owner.on}: {was}{who(self.owner)}"

@@ -26,6 +26,7 @@ from schemakit.errors import SchemakitError
 from schemakit.options import ProfileOpt, SchemaDir, ShadowUrl
 from schemakit.profile import Profile, detect_profile, files_need_supabase
 from schemakit.rows import declared
+from schemakit import owners as declared_owners
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
@@ -209,7 +210,9 @@ def plan(
             _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
             prof = profile or Profile.SUPABASE
             _refuse_platform_use(statements, prof, target.label)
-            current = replayed_model(migrations, admin, rows=declared(statements), baseline=prof.baseline)
+            current = replayed_model(
+                migrations, admin, rows=declared(statements), owners=declared_owners.declared(statements), baseline=prof.baseline
+            )
             planned = plan_against(current, statements, admin, target, _progress, renames=renames, profile=prof)
             if not planned.plan.empty:
                 slug = name or default_slug([s.summary for s in planned.plan.steps])
@@ -271,7 +274,14 @@ def check(
         snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
         prof = profile or Profile.SUPABASE
         _refuse_platform_use(statements, prof, "a plain shadow")
-        prefixes = replayed_states(migrations, admin, every=bool(snaps), rows=declared(statements), baseline=prof.baseline)
+        prefixes = replayed_states(
+            migrations,
+            admin,
+            every=bool(snaps),
+            rows=declared(statements),
+            owners=declared_owners.declared(statements),
+            baseline=prof.baseline,
+        )
         replayed = prefixes[-1].model
         desired = plan_against(replayed, statements, admin, target, _progress, profile=prof).desired
         changes = diff_models(replayed, desired)

@@ -23,6 +23,7 @@ from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
 from schemakit.catalog.reader import reads_platform_objects
 from schemakit.rows import declared
+from schemakit import owners as declared_owners
 from schemakit.connect import connect, redact_text
 from schemakit.model import Key, Model
 from schemakit.platform import declared_part, touches_platform, unmanaged_warnings
@@ -237,6 +238,11 @@ def _located(stmt: SourceStatement, exc: psycopg.Error, url: str) -> SourceError
             "the shadow server was built without ICU; point --shadow-url at a server that has "
             "it (Supabase's has), or declare a libc collation (provider = libc)"
         )
+    elif diag.sqlstate == "42704" and message.startswith("role "):
+        hint = (
+            "roles are cluster-wide and the schema files cannot create them: create the role "
+            "outside schemakit, on the shadow server (--shadow-url) as on the target"
+        )
     elif diag.sqlstate == "42P01":
         hint = hint or "create the table in a schema file, or fix the name"
     elif diag.sqlstate == "42883":
@@ -289,7 +295,9 @@ def desired_state(statements: Sequence[SourceStatement], shadow_admin_url: str, 
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             pristine = _pristine(conn) if touches_platform(statements) else None
             load_statements(conn, [for_shadow(s) for s in statements], shadow_admin_url)
-            model = declared_part(read_model(conn, rows=declared(statements)), pristine)
+            model = declared_part(
+                read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements)), pristine
+            )
     pinned = pinned_extensions(statements)
     if pinned:
         model = replace(model, pinned_extensions=pinned)

@@ -24,6 +24,7 @@ from pglast.enums import TransactionStmtKind
 
 from schemakit.catalog import read_model
 from schemakit.rows import DeclaredTables
+from schemakit.owners import DeclaredOwners
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.model import Model
@@ -223,11 +224,17 @@ def replay(conn: psycopg.Connection[Any], migrations: list[Migration], url: str)
 
 
 def replayed_model(
-    migrations: list[Migration], shadow_admin_url: str, rows: DeclaredTables | None = None, *, baseline: bool = True
+    migrations: list[Migration],
+    shadow_admin_url: str,
+    rows: DeclaredTables | None = None,
+    owners: DeclaredOwners | None = None,
+    *,
+    baseline: bool = True,
 ) -> Model:
     """The model of an empty shadow (with the baseline, unless a plain profile's) after
-    replaying ``migrations`` (with ``rows``, also the rows the schema files declare)."""
-    return replayed_states(migrations, shadow_admin_url, rows=rows, baseline=baseline)[-1].model
+    replaying ``migrations`` (with ``rows``, also the rows the schema files declare; with
+    ``owners``, the owners)."""
+    return replayed_states(migrations, shadow_admin_url, rows=rows, owners=owners, baseline=baseline)[-1].model
 
 
 @dataclass(frozen=True)
@@ -244,6 +251,7 @@ def replayed_states(
     *,
     every: bool = False,
     rows: DeclaredTables | None = None,
+    owners: DeclaredOwners | None = None,
     baseline: bool = True,
 ) -> list[ReplayedState]:
     """Replay ``migrations`` on one empty shadow; the state after the last file, or with
@@ -253,11 +261,11 @@ def replayed_states(
             if not every:
                 replay(conn, migrations, shadow_admin_url)
                 last = migrations[-1].version if migrations else None
-                return [ReplayedState(last, read_model(conn, rows=rows))]
-            states = [ReplayedState(None, read_model(conn, rows=rows))]
+                return [ReplayedState(last, read_model(conn, rows=rows, owners=owners))]
+            states = [ReplayedState(None, read_model(conn, rows=rows, owners=owners))]
             for mig in migrations:
                 replay(conn, [mig], shadow_admin_url)
-                states.append(ReplayedState(mig.version, read_model(conn, rows=rows)))
+                states.append(ReplayedState(mig.version, read_model(conn, rows=rows, owners=owners)))
             return states
 
 

@@ -477,6 +477,32 @@ class TableRows(DbObject):
 
 
 @dataclass(frozen=True, slots=True)
+class Owner(DbObject):
+    """Who owns one object whose owner the schema files declare (schemakit.owners).
+    ``creator`` is true when that is the role the catalog was read as: the role that
+    creates the objects (the applying role on a target, the loading role on a shadow),
+    whatever its name."""
+
+    kind: ClassVar[str] = "owner"
+    on_kind: str  # the object's key kind: table, view, function, type, schema, ...
+    on: str  # the object's identity
+    role: str
+    creator: bool = False
+
+    @property
+    def identity(self) -> str:
+        return f"{self.on_kind} {self.on}"
+
+    @property
+    def object_key(self) -> Key:
+        return (self.on_kind, self.on)
+
+    def same_as(self, other: Owner) -> bool:
+        """The same owner: the same role, or the role that creates the objects on both sides."""
+        return self.role == other.role or (self.creator and other.creator)
+
+
+@dataclass(frozen=True, slots=True)
 class Publication(DbObject):
     """A publication (``supabase_realtime``): what it publishes, and its member tables."""
 
@@ -497,7 +523,7 @@ class Grant(DbObject):
     """The privileges one grantee holds on one object (the owner's own are not modelled)."""
 
     kind: ClassVar[str] = "grant"
-    on_kind: str  # table, view, materialized view, sequence, column, function, procedure, schema
+    on_kind: str  # table, view, materialized view, sequence, column, function, procedure, type, schema
     on: str  # the object's identity (the table's, for a column)
     grantee: str  # a role name, or PUBLIC
     privileges: tuple[str, ...]  # sorted: SELECT, INSERT, ...
@@ -774,7 +800,8 @@ def model_from_json(
 
 # Declared rows are read only where the schema files name them (schemakit.rows): the
 # catalog's state, which the fingerprint stands for, is compared without them.
-_UNFINGERPRINTED = frozenset({"rows"})
+# Owners likewise (schemakit.owners): only those the files declare are read.
+_UNFINGERPRINTED = frozenset({"rows", "owner"})
 
 
 def _fingerprinted(kind: str, data: dict[str, Any]) -> dict[str, Any]:

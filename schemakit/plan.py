@@ -26,6 +26,7 @@ from schemakit.changes import (
     SyncRows,
     SetPartitionOf,
     SetGrant,
+    SetOwner,
     SetDefaultPrivilege,
     RebuildComposite,
     RebuildDomain,
@@ -275,6 +276,8 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
         if c.table.partition_of is not None:
             out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"attaching {table} scans it to check its bound", table))
     elif isinstance(c, SetGrant) and c.grant.object_key in current.objects:
+        out.append(Hazard(hz.AUTHZ_UPDATE, c.describe()))
+    elif isinstance(c, SetOwner) and c.owner.object_key in current.objects:
         out.append(Hazard(hz.AUTHZ_UPDATE, c.describe()))
     elif isinstance(c, (RebuildEnum, RebuildDomain, RebuildComposite)):
         narrowing = isinstance(c, RebuildDomain) and not _widening(c.old.base_type, c.new.base_type)

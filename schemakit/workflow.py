@@ -22,6 +22,8 @@ from schemakit.connect import connect, redact
 from schemakit.desired import DesiredState, desired_state
 from schemakit.diff import EnumRenames, diff_models
 from schemakit.rows import DeclaredTables, declared
+from schemakit.owners import DeclaredOwners
+from schemakit import owners as declared_owners
 from schemakit.errors import SchemakitError
 from schemakit.model import Model, Table
 from schemakit.plan import Plan, make_plan
@@ -268,7 +270,8 @@ def plan_target(
             raise missing
     admin = shadow_admin_url(project, target, shadow_url, conn, prof, progress, bool(declared(statements)))
     # The target is read while the shadow loads: two servers' (or two backends') work at once.
-    with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements))) as reading:
+    owners = declared_owners.declared(statements)
+    with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements), owners=owners)) as reading:
         planned = plan_against(reading, statements, admin, target, progress, row_probe(conn), renames, prof)
     if install:
         planned = replace(planned, plan=with_baseline_step(planned.plan))
@@ -276,20 +279,27 @@ def plan_target(
 
 
 def read_current(
-    conn: psycopg.Connection[Any], progress: Progress | None = None, rows: DeclaredTables | None = None
+    conn: psycopg.Connection[Any],
+    progress: Progress | None = None,
+    rows: DeclaredTables | None = None,
+    owners: DeclaredOwners | None = None,
 ) -> Model:
-    """The target's model; with ``rows``, also the rows the schema files declare."""
+    """The target's model; with ``rows``, also the rows the schema files declare, and with
+    ``owners``, the owners they declare."""
     if progress:
         progress("reading the target's catalog ...")
-    return read_model(conn, rows=rows)
+    return read_model(conn, rows=rows, owners=owners)
 
 
 def read_fingerprinted(
-    conn: psycopg.Connection[Any], progress: Progress | None = None, rows: DeclaredTables | None = None
+    conn: psycopg.Connection[Any],
+    progress: Progress | None = None,
+    rows: DeclaredTables | None = None,
+    owners: DeclaredOwners | None = None,
 ) -> Model:
     """``read_current``, and its fingerprint (cached in the model): for a read that runs
     in the background, so that this work too overlaps the other side's."""
-    model = read_current(conn, progress, rows)
+    model = read_current(conn, progress, rows, owners)
     model.fingerprint()
     return model
 

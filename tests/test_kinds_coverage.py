@@ -16,6 +16,7 @@ from schemakit.model import model_from_json
 from schemakit.source.classify import ACCEPTED_KINDS, _Classifier, classify
 from tests.helpers import Target, model_of, query
 from tests.test_core import _psql
+from tests.test_owners import OWNER, ensure_owner_role
 
 
 @pytest.fixture
@@ -332,11 +333,30 @@ EXAMPLES: tuple[Example, ...] = (
         "SELECT pg_get_expr(polqual, polrelid) = '(id > 0)' FROM pg_policy WHERE polname = 't_read'",
         T + "CREATE POLICY t_read ON public.t FOR SELECT USING (true);\n",
     ),
+    # Owners: a role other than the applying one (made by the test), so that an owner
+    # read, diffed or rendered by nobody shows up as the applying role's.
     Example(
         "alter_owner",
-        "ALTER FUNCTION public.f() OWNER TO CURRENT_USER;",
-        "SELECT proowner = 'schemakit_owner'::regrole FROM pg_proc WHERE oid = to_regprocedure('public.f()')",
+        f"ALTER FUNCTION public.f() OWNER TO {OWNER};",
+        f"SELECT proowner = '{OWNER}'::regrole FROM pg_proc WHERE oid = to_regprocedure('public.f()')",
         F,
+    ),
+    Example(
+        "alter_owner",
+        f"ALTER TYPE public.mood OWNER TO {OWNER};",
+        f"SELECT typowner = '{OWNER}'::regrole FROM pg_type WHERE oid = to_regtype('public.mood')",
+        "CREATE TYPE public.mood AS ENUM ('ok', 'sad');\n",
+    ),
+    Example(
+        "alter_table",
+        f"ALTER TABLE public.t OWNER TO {OWNER};",
+        f"SELECT relowner = '{OWNER}'::regrole FROM pg_class WHERE oid = to_regclass('public.t')",
+        T,
+    ),
+    Example(
+        "create_schema",
+        f"CREATE SCHEMA app AUTHORIZATION {OWNER};",
+        f"SELECT nspowner = '{OWNER}'::regrole FROM pg_namespace WHERE nspname = 'app'",
     ),
     Example(
         "alter_publication",
@@ -367,6 +387,21 @@ EXAMPLES: tuple[Example, ...] = (
         "REVOKE ALL ON public.t FROM anon;",
         "SELECT NOT has_table_privilege('anon', 'public.t', 'SELECT')",
         T + "GRANT SELECT ON public.t TO anon;\n",
+    ),
+    # Grants on types and domains: the ACL itself (PUBLIC's USAGE hides anon's own).
+    Example(
+        "grant",
+        "GRANT USAGE ON TYPE public.mood TO anon;",
+        "SELECT EXISTS (SELECT FROM aclexplode(typacl) x WHERE x.grantee = 'anon'::regrole"
+        " AND x.privilege_type = 'USAGE') FROM pg_type WHERE oid = to_regtype('public.mood')",
+        "CREATE TYPE public.mood AS ENUM ('ok', 'sad');\n",
+    ),
+    Example(
+        "revoke",
+        "REVOKE USAGE ON DOMAIN public.pos FROM PUBLIC;",
+        "SELECT NOT EXISTS (SELECT FROM aclexplode(coalesce(typacl, acldefault('T', typowner))) x"
+        " WHERE x.grantee = 0) FROM pg_type WHERE oid = to_regtype('public.pos')",
+        "CREATE DOMAIN public.pos AS integer;\n",
     ),
     Example(
         "bucket",
@@ -408,7 +443,9 @@ def test_every_accepted_statement_kind_has_an_example() -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.kind for e in EXAMPLES])
-def test_each_accepted_kind_round_trips_from_empty(target: Target, example: Example) -> None:
+def test_each_accepted_kind_round_trips_from_empty(target: Target, baseline_db: str, example: Example) -> None:
+    if OWNER in example.statement:
+        ensure_owner_role(baseline_db)
     write(target, example.prelude + example.statement + "\n" + _AFTER.get(example.kind, ""))
     res = target.plan("--detailed-exitcode")
     assert res.exit_code == 2, res.output

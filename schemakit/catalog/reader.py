@@ -25,6 +25,7 @@ from schemakit.platform import (
     is_platform_extension,
 )
 from schemakit.rows import DeclaredTables, read_rows
+from schemakit.owners import DeclaredOwners, read_owners
 from schemakit.model import (
     TableRows,
     Publication,
@@ -65,9 +66,12 @@ def _query(name: str) -> str:
 class CatalogReader:
     """Runs the catalog queries on one connection and counts them."""
 
-    def __init__(self, conn: psycopg.Connection[Any], rows: DeclaredTables | None = None) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Any], rows: DeclaredTables | None = None, owners: DeclaredOwners | None = None
+    ) -> None:
         self.conn = conn
         self.rows = rows or {}
+        self.owners = owners or DeclaredOwners()
         self.queries_run = 0
 
     def fetch(self, name: str) -> list[tuple[Any, ...]]:
@@ -292,6 +296,11 @@ class CatalogReader:
                 # the column privileges with it).
                 whole = Grant(on_kind=g.object_key[0], on=g.on, grantee=g.grantee, privileges=())
                 depends[g.key] = frozenset({g.object_key} | ({whole.key} if g.column is not None else set()))
+        if self.owners:  # only where the files declare owners: one query more
+            self.queries_run += 1
+            for owner in read_owners(self.conn, objects, self.owners):
+                objects[owner.key] = owner
+                depends[owner.key] = frozenset({owner.object_key})
         for obj in objects.values():
             if isinstance(obj, TableRows):
                 # After the table, and after the declared rows of the tables its FKs reference.
@@ -405,6 +414,9 @@ def reads_platform_objects(conn: psycopg.Connection[Any]) -> bool:
     return bool(found)
 
 
-def read_model(conn: psycopg.Connection[Any], rows: DeclaredTables | None = None) -> Model:
-    """The model of the connected database; with ``rows``, also those declared rows."""
-    return CatalogReader(conn, rows).read()
+def read_model(
+    conn: psycopg.Connection[Any], rows: DeclaredTables | None = None, owners: DeclaredOwners | None = None
+) -> Model:
+    """The model of the connected database; with ``rows``, also those declared rows, and
+    with ``owners``, the owners of those objects."""
+    return CatalogReader(conn, rows, owners).read()

@@ -78,11 +78,13 @@ from schemakit.changes import (
     SetPartitionOf,
     SetReplicaIdentity,
     SyncRows,
+    SetOwner,
     SetRowSecurity,
     UpsertBucket,
 )
 from schemakit.model import (
     TableRows,
+    Owner,
     Publication,
     Grant,
     DefaultPrivilege,
@@ -126,6 +128,7 @@ class Context:
     renames: Mapping[str, Mapping[str, str]]  # enum identity → {old value: new value}
     tables: Mapping[Key, tuple[Table, Table]] = field(default_factory=dict)  # rebuilt (partitioning)
     nested: Mapping[str, tuple[NestedRebuild, ...]] = field(default_factory=dict)  # rebuilt identity → types over it
+    types: frozenset[Key] = frozenset()  # dropped and created again, or rebuilt: recreated_types
 
 
 EnumRenames = Mapping[str, Mapping[str, str]]
@@ -147,6 +150,7 @@ def _context(current: Model, desired: Model, renames: EnumRenames) -> Context:
             identity: tuple((old, new, _unset_defaults(columns, users)) for old, new, columns in found)
             for identity, found in nested_rebuilds(current, desired, rebuilt_types(current, desired, renames)).items()
         },
+        types=recreated_types(current, desired, renames),
     )
 
 
@@ -159,13 +163,31 @@ def _unset_defaults(columns: Iterator[tuple[Table, Column]] | tuple[tuple[Table,
     )
 
 
+def recreated_types(current: Model, desired: Model, renames: EnumRenames) -> frozenset[Key]:
+    """Types kept by name that the plan replaces by a new type (rebuilt, or dropped and
+    created again): like new ones, they start with what default privileges give."""
+    out = {new.key for _, new in rebuilt_types(current, desired, renames)}
+    for key, new in desired.objects.items():
+        old = current.objects.get(key)
+        if key[0] != "type" or old is None:
+            continue
+        if type(old) is not type(new):
+            out.add(key)
+        elif isinstance(old, Domain) and isinstance(new, Domain) and old.base_type != new.base_type:
+            out.add(key)
+        elif isinstance(old, RangeType) and isinstance(new, RangeType) and old.state != new.state:
+            out.add(key)
+    return frozenset(out)
+
+
 def diff_models(current: Model, desired: Model, renames: EnumRenames | None = None) -> list[Change]:
     """Every change that turns ``current`` into ``desired``, unordered."""
     changes: list[Change] = []
     ctx = _context(current, desired, renames or {})
     for differ in _DIFFERS:
         changes.extend(differ(current, desired, ctx))
-    return changes + list(_comments_of_recreated(current, desired, changes))
+    changes += _comments_of_recreated(current, desired, changes)
+    return changes + list(_owners(current, desired, changes))
 
 
 def _recreates(c: Change) -> bool:
@@ -186,6 +208,23 @@ def _comments_of_recreated(current: Model, desired: Model, changes: list[Change]
         obj = desired.get(key)
         if key in current.objects and obj is not None and getattr(obj, "comment", None) is not None:
             yield SetComment(target=obj, comment=getattr(obj, "comment"))
+
+
+def _owners(current: Model, desired: Model, changes: list[Change]) -> Iterator[Change]:
+    """Owners the files declare (only those are read: schemakit.owners). An object the
+    plan creates, or drops and creates again, starts as the applying role's."""
+    fresh = {c.key for c in changes if _recreates(c) or isinstance(c, RebuildTable)}
+    for old, new in _pairs(current, desired, Owner):
+        if new is None:
+            continue  # no longer declared: left as it is
+        on = desired.get(new.object_key)
+        if on is None:
+            continue
+        if old is None or new.object_key in fresh or new.object_key not in current.objects:
+            if not new.creator:
+                yield SetOwner(owner=new, on=on)
+        elif not new.same_as(old):
+            yield SetOwner(owner=new, on=on, before=old)
 
 
 Differ = Callable[[Model, Model, Context], Iterator[Change]]
@@ -1084,6 +1123,7 @@ _DEFAULT_TYPE = {
     "function": "f",
     "procedure": "f",
     "schema": "n",
+    "type": "T",
 }
 
 
@@ -1103,7 +1143,7 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     """Privileges per (object, grantee). For an object the plan creates (or drops and
     creates again) the starting point is what default privileges give it, so a grant
     they already imply is never planned."""
-    fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions} | set(ctx.tables)
+    fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions} | set(ctx.tables) | ctx.types
     fresh |= {k for k in ctx.users if k[0] in ("function", "procedure")}
     old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
     new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}

@@ -72,6 +72,7 @@ from schemakit.changes import (
     DropPublication,
     SetReplicaIdentity,
     SetGrant,
+    SetOwner,
     SetDefaultPrivilege,
     DropColumnDefault,
     RebuildComposite,
@@ -1733,6 +1734,10 @@ def script_chunks(statements: Iterable[str], *, header: str = "") -> Iterator[st
 
 
 def _grant_target(obj: DbObject) -> sql.Composable:
+    if isinstance(obj, Domain):
+        return sql.SQL("DOMAIN {}").format(ident(obj.schema, obj.name))
+    if isinstance(obj, (EnumType, CompositeType, RangeType)):
+        return sql.SQL("TYPE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Function):
         return function_target(obj)
     if isinstance(obj, Schema):
@@ -2070,3 +2075,13 @@ def _(c: DropCollation) -> list[str]:
 
 # RebuildTable's renderer lives in its own module; importing it registers it.
 from schemakit.render import rebuild as _rebuild  # noqa: E402,F401
+
+
+# -- owners ----------------------------------------------------------------------------
+
+
+@render_change.register
+def _(c: SetOwner) -> list[str]:
+    # ALTER ... OWNER TO is idempotent: a second run finds the owner set and changes nothing.
+    role: sql.Composable = sql.SQL("CURRENT_USER") if c.owner.creator else Name(c.owner.role)
+    return [text(sql.SQL("ALTER {} OWNER TO {}").format(comment_target(c.on, None), role))]

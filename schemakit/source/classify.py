@@ -458,7 +458,27 @@ class _Classifier:
             refs.add(scoped_ref(table, node.policy_name))
         return Classified("alter_policy", refs=frozenset(refs))
 
+    _OWNED_TYPES = frozenset(
+        {
+            ObjectType.OBJECT_FUNCTION,
+            ObjectType.OBJECT_PROCEDURE,
+            ObjectType.OBJECT_ROUTINE,
+            ObjectType.OBJECT_TYPE,
+            ObjectType.OBJECT_DOMAIN,
+            ObjectType.OBJECT_SCHEMA,
+            ObjectType.OBJECT_COLLATION,
+            ObjectType.OBJECT_PUBLICATION,
+        }
+    )
+
     def on_AlterOwnerStmt(self, node: ast.AlterOwnerStmt) -> Classified:
+        if node.objectType not in self._OWNED_TYPES:
+            # Owners are compared per object (schemakit.owners); other kinds are not modelled.
+            raise Rejected(
+                f"{self.head()} ... OWNER TO is not supported in schema files",
+                "schemakit compares the owners of schemas, tables, views, sequences, functions, "
+                "procedures, types, domains, collations and publications; manage this one outside schemakit",
+            )
         refs, global_refs = self._object_refs(node.objectType, node.object)
         if node.relation is not None:
             refs |= self.refs(node.relation)

@@ -1,6 +1,6 @@
 -- Privileges granted on user objects, one row per (object, grantee): relations
 -- (tables, views, materialized views, sequences), columns, functions and procedures,
--- and user schemas. A NULL ACL is the type's default (acldefault); the owner's own
+-- types and domains, and user schemas. A NULL ACL is the type's default (acldefault); the owner's own
 -- privileges are left out (owners differ between a shadow and a target), and so is
 -- the grantor. MAINTAIN (PostgreSQL 17+, part of ALL there) is left out too, so that
 -- a newer shadow and an older target agree.
@@ -40,6 +40,16 @@ WITH objs AS (
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   WHERE p.prokind IN ('f', 'p')
+  UNION ALL
+  -- Types and domains (a domain's key kind is "type" too): enums, domains, ranges and
+  -- standalone composite types; not array, multirange or table row types.
+  SELECT 'type', n.nspname, t.typname, NULL, NULL, t.typowner,
+         COALESCE(t.typacl, pg_catalog.acldefault('T'::"char", t.typowner)),
+         'pg_catalog.pg_type'::pg_catalog.regclass, t.oid
+  FROM pg_catalog.pg_type t
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+  WHERE t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c')
   UNION ALL
   SELECT 'schema', n.nspname, n.nspname, NULL, NULL, n.nspowner,
          COALESCE(n.nspacl, pg_catalog.acldefault('n'::"char", n.nspowner)),
