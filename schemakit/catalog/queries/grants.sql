@@ -45,7 +45,7 @@ WITH objs AS (
   -- standalone composite types; not array, multirange or table row types.
   SELECT 'type', n.nspname, t.typname, NULL, NULL, t.typowner,
          COALESCE(t.typacl, pg_catalog.acldefault('T'::"char", t.typowner)),
-         'pg_catalog.pg_type'::pg_catalog.regclass, t.oid
+         'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, NULL
   FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
