@@ -259,8 +259,12 @@ def judge(
     files: Sequence[Path] = (),
     statements: Sequence[str] | None = None,
     fallback: Sequence[str] | None = None,
+    setup: str = "",
 ) -> None:
     """Raise JudgeError unless ``target_url``'s schema dump equals a psql load's.
+
+    ``setup`` (SQL, run as the admin in the fresh database first) prepares it as the
+    test prepared the target outside the files (e.g. a grant a test role needs).
 
     The fresh database is made on ``admin_url``'s server, with the baseline when the
     target has it, and loaded as the target URL's role. ``files`` are loaded as
@@ -271,10 +275,12 @@ def judge(
     admin_user = _user_of(admin_url)
     with shadow.temporary_database(admin_url, baseline=_has_baseline(target_url), prefix="schemakit_judge") as fresh:
         load_url = shadow.with_user(fresh, user)
+        _setup(shadow.with_user(fresh, admin_user), setup)
         with tempfile.TemporaryDirectory(prefix="schemakit-judge-") as tmp:
             loaded = _load(load_url, Path(tmp), files, statements)
             if loaded.returncode != 0 and fallback is not None:
                 with shadow.temporary_database(admin_url, baseline=_has_baseline(target_url), prefix="schemakit_judge") as again:
+                    _setup(shadow.with_user(again, admin_user), setup)
                     retry = _load(shadow.with_user(again, user), Path(tmp), (), fallback)
                     if retry.returncode != 0:
                         raise JudgeError(f"psql refused the files, and their statements in order:\n{retry.stderr}")
@@ -305,7 +311,13 @@ def _compare(expected_url: str, actual_url: str) -> None:
         raise JudgeError("the target differs from a psql load of the same files (pg_dump --schema-only):\n" + diff)
 
 
-def judge_schema_dir(target_url: str, admin_url: str, schema_dir: Path) -> None:
+def _setup(url: str, setup: str) -> None:
+    if setup:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(setup.encode())
+
+
+def judge_schema_dir(target_url: str, admin_url: str, schema_dir: Path, setup: str = "") -> None:
     """Judge a target against ``schema_dir``'s ``*.sql`` files (name order).
 
     When psql refuses the files as written (a statement before what it references:
@@ -323,9 +335,9 @@ def judge_schema_dir(target_url: str, admin_url: str, schema_dir: Path) -> None:
     if any(s.kind == "alter_default_privileges" for s in statements):
         # schemakit applies default privileges before the objects (README), wherever
         # the files write them: a psql load must too, or its grants differ.
-        judge(target_url, admin_url, statements=ordered)
+        judge(target_url, admin_url, statements=ordered, setup=setup)
     else:
-        judge(target_url, admin_url, files=files, fallback=ordered)
+        judge(target_url, admin_url, files=files, fallback=ordered, setup=setup)
 
 
 def judge_sql(target_url: str, admin_url: str, text: str) -> None:
