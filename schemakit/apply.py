@@ -37,7 +37,7 @@ import psycopg
 from psycopg import sql
 
 from schemakit.catalog import read_model
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_REFUSED, SchemakitError
 from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase, single_statement
 from schemakit.plan import Plan
 from schemakit.render.sql import SCRIPT_PREAMBLE, Name
@@ -135,6 +135,8 @@ class ApplyError(SchemakitError):
 
 class StalePlanError(SchemakitError):
     """The target changed since the plan was made."""
+
+    exit_code = EXIT_REFUSED
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,10 @@ def _transaction(
         raise _failure(exc, conn, step, statement, settings, committed=False) from None
     finally:
         if not conn.closed and not conn.broken:
+            # Interrupted (Ctrl-C cancelled the statement): the transaction is still
+            # open, failed; roll it back so that the interruption is what is reported.
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
             conn.autocommit = True
     return count
 

@@ -1,7 +1,9 @@
-"""The command line: typer commands only. Errors map to exit codes:
+"""The command line: typer commands only. Errors map to exit codes in one place,
+``schemakit.entry`` (the executable), from ``SchemakitError.exit_code``:
 
 0 success or no changes · 1 error · 2 changes pending (plan --detailed-exitcode)
-· 3 refused (hazards not allowed, a stale plan, or a plan that failed its rehearsal).
+· 3 refused (hazards not allowed, a stale plan, or a plan that failed its rehearsal)
+· 64 usage error · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import psycopg
 import typer
 
 from schemakit import __version__
-from schemakit.apply import ApplyError, Outcome, StalePlanError, apply_plan
+from schemakit.apply import ApplyError, Outcome, apply_plan
 from schemakit.apply import Settings as ApplySettings
 from schemakit.model import Model
 from schemakit.online import online_plan
 from schemakit.rehearse import RehearsalError, is_remote
 from schemakit.rehearse import rehearse as rehearse_plan
 from schemakit.connect import connect, redact_text
-from schemakit.errors import SchemakitError
-from schemakit.options import ProfileOpt, SchemaDir, ShadowUrl
+from schemakit.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, SchemakitError, UsageError
+from schemakit.entry import EXIT_CODES_HELP
+from schemakit.hazards import KINDS as HAZARD_KINDS
+from schemakit.options import AllowDropAll, ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl, plural, refuse_drop_all
 from schemakit.profile import Profile, detect_profile, files_need_supabase
 from schemakit.rows import declared
 from schemakit.hazards import Hazard, blocked
@@ -37,7 +41,7 @@ from schemakit.saved import load_saved_plan
 from schemakit.snapshot import snapshot_profile
 from schemakit.profile import platform_missing
 from schemakit.snapshot import dump_snapshot, judge_snapshot, load_snapshot, refresh_snapshot, snapshot_files, snapshot_states
-from schemakit.migrate import ChecksumMismatchError, MigrationFailedError, MigrationFile, apply_migrations, file_hazards, refuse_inconsistent
+from schemakit.migrate import MigrationFailedError, MigrationFile, apply_migrations, file_hazards, refuse_inconsistent
 from schemakit.migrate import status as migration_status
 from schemakit.server.baseline import has_supabase_platform
 from schemakit.server.baseline import install_baseline as install_supabase_baseline
@@ -61,13 +65,14 @@ from schemakit.workflow import (
     shadow_admin_url,
 )
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_REFUSED = 0, 1, 2, 3
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_CHANGES", "EXIT_REFUSED", "app", "main"]
 
 app = typer.Typer(
     help="Declarative schema-as-code for PostgreSQL and Supabase.\n\n"
     "Keep the desired schema in schema/*.sql; `schemakit plan` shows what would change in a "
     "database, `schemakit apply` makes it so, in one transaction. With no --db and no "
     "DATABASE_URL, a local PostgreSQL server is started in .schemakit/ (no Docker needed).",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -119,7 +124,10 @@ def _note(text: str) -> None:
     _err(f"note: {text}")
 
 
-def _fail(exc: SchemakitError | psycopg.Error, url: str | None = None, code: int = EXIT_ERROR) -> NoReturn:
+def _fail(exc: SchemakitError | psycopg.Error, url: str | None = None, code: int | None = None) -> NoReturn:
+    """Print the error and exit with its code (``SchemakitError.exit_code``, 1 for a database error)."""
+    if code is None:
+        code = exc.exit_code if isinstance(exc, SchemakitError) else EXIT_ERROR
     if isinstance(exc, SourceError):
         _err(exc.render())
     elif isinstance(exc, SchemakitError):
@@ -186,6 +194,8 @@ def plan(
     online: Annotated[bool, typer.Option("--online", help="Plan the online paths (as `apply --online`): steps marked '(outside the transaction)' run after the main transaction commits.")] = False,
     rename_enum_value: RenameEnumValues = None,
     profile: ProfileOpt = None,
+    connect_timeout: ConnectTimeout = 10,
+    allow_drop_all: AllowDropAll = False,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
@@ -228,6 +238,7 @@ def plan(
             url = target.url
             with connect(target.url) as conn:
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
+        refuse_drop_all(planned.plan, planned.current, allow_drop_all)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     _emit(render_chunks(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
@@ -320,7 +331,7 @@ def check(
 
 @app.command()
 def apply(
-    plan_file: Annotated[Optional[Path], typer.Argument(metavar="[PLAN.json]", help="A saved plan (from `plan --format json --out`) to apply instead of planning from the schema files. Refused (exit 3) if the database changed since it was made.", show_default=False)] = None,
+    plan_file: Annotated[Optional[Path], typer.Argument(metavar="PLAN.json", help="A saved plan (from `plan --format json --out`) to apply instead of planning from the schema files. Refused (exit 3) if the database changed since it was made.", show_default=False)] = None,
     schema_dir: SchemaDir = None,
     db: DbUrl = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking. Required when not run from a terminal.")] = False,
@@ -338,6 +349,8 @@ def apply(
     snapshot_file: Annotated[Optional[Path], typer.Option("--snapshot", help="After a successful apply, refresh this snapshot (e.g. snapshots/prod.json) from the database.", show_default=False)] = None,
     rename_enum_value: RenameEnumValues = None,
     profile: ProfileOpt = None,
+    connect_timeout: ConnectTimeout = 10,
+    allow_drop_all: AllowDropAll = False,
 ) -> None:
     """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
     with --migrations, apply the pending migration files instead.
@@ -377,9 +390,11 @@ def apply(
             if the_plan.empty:
                 _refresh_snapshot(conn, snapshot_file)
                 return
+            if saved is None:
+                refuse_drop_all(planned.plan, planned.current, allow_drop_all)
             refused = blocked(hazards, allow_destructive=allow_destructive, allow=_allowed(allow_hazards))
             _refuse("the plan has hazards that were not allowed", [(h, f"{h.name}: {h.message}") for h in refused])
-            _confirm(yes, f"Apply {len(the_plan.steps)} changes to {target.label}?")
+            _confirm(yes, f"Apply {plural(len(the_plan.steps), 'change')} to {target.label}?")
             settings = ApplySettings(lock_timeout, statement_timeout, lock_retries)
             if rehearse if rehearse is not None else is_remote(target.url, target.embedded is not None):
                 _rehearse(conn, the_plan, None if saved is not None else planned, project, target, shadow_url, settings)
@@ -390,12 +405,10 @@ def apply(
 
             result = apply_plan(conn, the_plan, lock_timeout=lock_timeout, statement_timeout=statement_timeout, lock_retries=lock_retries, progress=show, notify=_progress)
             if result.outcome is Outcome.APPLIED:
-                typer.echo(f"\nApplied {len(the_plan.steps)} changes ({result.statements} statements) in {result.seconds:.2f}s.")
+                typer.echo(f"\nApplied {plural(len(the_plan.steps), 'change')} ({plural(result.statements, 'statement')}) in {result.seconds:.2f}s.")
             else:
                 typer.echo(f"\nNothing applied: the database is {result.outcome.value}.")
             _refresh_snapshot(conn, snapshot_file)
-    except StalePlanError as exc:
-        _fail(exc, url, EXIT_REFUSED)
     except RehearsalError as exc:
         _err(redact_text(f"\nrefused: {exc.message}", url))
         if exc.leftover:
@@ -479,7 +492,15 @@ def _say_adopted(adopted: Sequence[MigrationFile]) -> None:
 
 
 def _allowed(allow_hazards: str) -> frozenset[str]:
-    return frozenset(h.strip().upper() if h.strip() != "all" else "all" for h in allow_hazards.split(",") if h.strip())
+    """``--allow-hazards NAME,...|all``; an unknown name is a usage error that lists the valid ones."""
+    names = frozenset(h.strip().upper() if h.strip() != "all" else "all" for h in allow_hazards.split(",") if h.strip())
+    unknown = sorted(n for n in names if n != "all" and n not in HAZARD_KINDS)
+    if unknown:
+        raise UsageError(
+            f"--allow-hazards: unknown hazard {plural(len(unknown), 'name', with_count=False)} {', '.join(unknown)}",
+            hint="valid names: " + ", ".join(sorted(HAZARD_KINDS)) + ", or all",
+        )
+    return names
 
 
 def _apply_migrations(
@@ -544,8 +565,6 @@ def _apply_migrations(
             _say_adopted(result.adopted)
             typer.echo(f"\nApplied {len(result.applied)} migration file(s) in {result.seconds:.2f}s.")
             _refresh_snapshot(conn, snapshot_file)
-    except ChecksumMismatchError as exc:
-        _fail(exc, url, EXIT_REFUSED)
     except MigrationFailedError as exc:
         _err(redact_text(f"\nerror: {exc.message}", url))
         _err("failing statement:\n" + _indent(exc.statement))
@@ -563,6 +582,7 @@ def _apply_migrations(
 def snapshot(
     db: DbUrl = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the snapshot to this file, e.g. snapshots/prod.json (default: standard output).", show_default=False)] = None,
+    connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """Write the canonical model of a database as JSON: sorted, no OIDs, timestamps or passwords."""
     url: str | None = db
@@ -583,6 +603,7 @@ def diff(
     url_b: Annotated[str, typer.Argument(metavar="URL_B", help="The database it should become like.", show_default=False)],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.sql,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file.")] = None,
+    connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """Print the changes that turn database A into database B (like migra). Nothing is changed."""
     url: str | None = url_a
@@ -662,4 +683,6 @@ def main_callback(
 
 
 def main() -> None:
-    app()
+    from schemakit.entry import main as entry_main
+
+    entry_main()

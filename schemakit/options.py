@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -33,3 +33,59 @@ ProfileOpt = Annotated[
         case_sensitive=False,
     ),
 ]
+
+
+def _set_connect_timeout(value: int) -> int:
+    """Options callback: every connection of this run waits at most ``value`` seconds."""
+    from schemakit.connect import ConnectSettings, configure
+
+    configure(ConnectSettings(timeout=value, progress=_stderr_progress))
+    return value
+
+
+def _stderr_progress(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+ConnectTimeout = Annotated[
+    int,
+    typer.Option(
+        "--connect-timeout",
+        min=1,
+        metavar="SECONDS",
+        help="Give up connecting to a server that does not answer within this many seconds.",
+        callback=_set_connect_timeout,
+    ),
+]
+AllowDropAll = Annotated[
+    bool,
+    typer.Option(
+        "--allow-drop-all",
+        help="Allow a plan that drops every object of the target and creates nothing (refused, "
+        "exit 3, otherwise: an empty or wrong --schema-dir is the usual cause).",
+    ),
+]
+
+
+def plural(n: int, word: str, *, with_count: bool = True, many: str | None = None) -> str:
+    """``1 change``, ``2 changes``; ``with_count=False`` gives the word alone."""
+    form = word if n == 1 else (many or word + "s")
+    return f"{n} {form}" if with_count else form
+
+
+def refuse_drop_all(plan: Any, current: Any, allowed: bool) -> None:
+    """Refuse (exit 3) a plan that drops everything the target holds and creates or
+    keeps nothing, unless ``--allow-drop-all``."""
+    from schemakit.errors import RefusedError
+
+    steps = list(plan.steps)
+    if allowed or not steps or any(s.change.action != "drop" for s in steps):
+        return
+    dropped = {s.change.key for s in steps}
+    kept = [k for k, obj in current.objects.items() if k not in dropped and getattr(obj, "owner_key", None) not in dropped]
+    if kept:
+        return
+    raise RefusedError(
+        f"the plan drops every object of the target ({plural(len(steps), 'change')}) and creates nothing",
+        hint="check --schema-dir names the schema folder; pass --allow-drop-all if this is intended",
+    )
