@@ -27,7 +27,7 @@ from schemakit.connect import connect, redact_text
 from schemakit.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, SchemakitError, UsageError
 from schemakit.entry import EXIT_CODES_HELP
 from schemakit.hazards import KINDS as HAZARD_KINDS
-from schemakit.options import AllowDropAll, ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl, plural, refuse_drop_all
+from schemakit.options import AllowDropAll, ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl, announce, plural, refuse_drop_all
 from schemakit.profile import Profile, detect_profile, files_need_supabase
 from schemakit.rows import declared
 from schemakit.hazards import Hazard, blocked
@@ -237,8 +237,9 @@ def plan(
             target = resolve_target(project, db, _progress, needs_platform=files_need_supabase(statements))
             url = target.url
             with connect(target.url) as conn:
+                announce(_progress, project.schema_dir, statements, f"{target.label} (PostgreSQL {conn.info.server_version // 10000})")
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
-        refuse_drop_all(planned.plan, planned.current, allow_drop_all)
+        refuse_drop_all(planned.plan, statements, allow_drop_all)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     _emit(render_chunks(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
@@ -356,6 +357,10 @@ def apply(
     with --migrations, apply the pending migration files instead.
 
     New enum values commit first (the main transaction may use them); with --online, the steps marked '(outside the transaction)' run after it. A rehearsal on a shadow copy that does not reach the desired state refuses the plan with exit 3."""
+    try:
+        _allowed(allow_hazards)
+    except UsageError as exc:
+        _fail(exc)
     if migrations_dir_opt is not None and not migrations:
         _fail(SchemakitError("--migrations-dir only applies with --migrations"))
     if migrations and (online or rehearse):
@@ -383,6 +388,7 @@ def apply(
                 hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
             else:
                 renames = parse_enum_renames(rename_enum_value or [])
+                announce(_progress, project.schema_dir, statements, f"{target.label} (PostgreSQL {conn.info.server_version // 10000})")
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
                 the_plan = online_plan(planned.plan, planned.current) if online else planned.plan
                 typer.echo(render_plan(the_plan, "text"), nl=False)
@@ -391,7 +397,7 @@ def apply(
                 _refresh_snapshot(conn, snapshot_file)
                 return
             if saved is None:
-                refuse_drop_all(planned.plan, planned.current, allow_drop_all)
+                refuse_drop_all(planned.plan, statements, allow_drop_all)
             refused = blocked(hazards, allow_destructive=allow_destructive, allow=_allowed(allow_hazards))
             _refuse("the plan has hazards that were not allowed", [(h, f"{h.name}: {h.message}") for h in refused])
             _confirm(yes, f"Apply {plural(len(the_plan.steps), 'change')} to {target.label}?")

@@ -126,5 +126,15 @@ def tidy_help(command: Any) -> None:
     for param in getattr(command, "params", ()):
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""
+    made = getattr(command, "get_help_option", None)
+    if made is not None:
+
+        def help_option(ctx: Any) -> Any:
+            option = made(ctx)
+            if option is not None and option.metavar is None:
+                option.metavar = ""
+            return option
+
+        command.get_help_option = help_option
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub)

@@ -73,19 +73,32 @@ def plural(n: int, word: str, *, with_count: bool = True, many: str | None = Non
     return f"{n} {form}" if with_count else form
 
 
-def refuse_drop_all(plan: Any, current: Any, allowed: bool) -> None:
+def refuse_drop_all(plan: Any, statements: Any, allowed: bool) -> None:
     """Refuse (exit 3) a plan that drops everything the target holds and creates or
-    keeps nothing, unless ``--allow-drop-all``."""
+    keeps nothing, unless ``--allow-drop-all``: only drops, and the schema files declare
+    nothing (an empty folder, or the wrong one)."""
     from schemakit.errors import RefusedError
 
     steps = list(plan.steps)
     if allowed or not steps or any(s.change.action != "drop" for s in steps):
         return
-    dropped = {s.change.key for s in steps}
-    kept = [k for k, obj in current.objects.items() if k not in dropped and getattr(obj, "owner_key", None) not in dropped]
-    if kept:
+    if any(s.provides for s in statements):
         return
     raise RefusedError(
         f"the plan drops every object of the target ({plural(len(steps), 'change')}) and creates nothing",
         hint="check --schema-dir names the schema folder; pass --allow-drop-all if this is intended",
     )
+
+
+def announce(progress: Any, schema_dir: Path, statements: Any, against: str) -> None:
+    """The first line of a plan: which folder, how many files, against what; an empty
+    folder is a warning (the plan would drop what the target holds)."""
+    files = sorted({str(s.location.file) for s in statements})
+    try:
+        shown = schema_dir.resolve().relative_to(Path.cwd())
+    except ValueError:
+        shown = schema_dir
+    progress(f"planning {shown}/ ({plural(len(files), 'file')}) against {against}")
+    if not statements:
+        typer.echo(f"warning: {shown}/ holds no schema statements (no .sql files, or only comments): "
+                   "the plan removes whatever the target holds", err=True)
