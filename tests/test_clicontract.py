@@ -262,3 +262,34 @@ def test_ctrl_c_during_apply_rolls_back(blank_target: Target, pg_admin_url: str)
     res = sk("apply", *blank_target.flags(), "--yes", "--allow-hazards", "all", "--statement-timeout", "0", timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
     assert sk("plan", *blank_target.flags(), "--detailed-exitcode").returncode == 0
+
+
+def test_ctrl_c_during_plan_drops_the_shadow(blank_target: Target, pg_admin_url: str) -> None:
+    write(blank_target.schema_dir, "a.sql", "CREATE MATERIALIZED VIEW public.slow AS SELECT pg_sleep(30) IS NULL AS s;\n")
+    shadows = "SELECT datname FROM pg_database WHERE datname LIKE 'schemakit_shadow%%'"
+    existing = {r[0] for r in query(pg_admin_url, shadows)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([*SCHEMAKIT, "plan", *blank_target.flags()], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ours: set[str] = set()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        active = query(
+            pg_admin_url,
+            "SELECT datname FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%%pg_sleep(30)%%' "
+            "AND datname LIKE 'schemakit_shadow%%' AND pid <> pg_backend_pid()",
+        )
+        ours |= {r[0] for r in active} - existing
+        if ours:
+            break
+        time.sleep(0.1)
+    assert ours and proc.poll() is None, proc.communicate()
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 20
+    assert proc.returncode == 130, out + err
+    assert "interrupted: rolled back, nothing was changed" in err
+    assert "Traceback" not in err
+    assert not ours & {r[0] for r in query(pg_admin_url, shadows)}
