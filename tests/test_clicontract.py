@@ -293,3 +293,16 @@ def test_ctrl_c_during_plan_drops_the_shadow(blank_target: Target, pg_admin_url:
     assert "interrupted: rolled back, nothing was changed" in err
     assert "Traceback" not in err
     assert not ours & {r[0] for r in query(pg_admin_url, shadows)}
+
+
+def test_comment_lines_in_the_script_end_without_a_semicolon(blank_target: Target) -> None:
+    write(blank_target.schema_dir, "a.sql", "CREATE TYPE public.mood AS ENUM ('sad');\n")
+    assert sk("apply", *blank_target.flags(), "--yes").returncode == 0
+    write(blank_target.schema_dir, "a.sql", "CREATE TYPE public.mood AS ENUM ('sad', 'ok');\nCREATE TABLE public.t (m public.mood);\n")
+    res = sk("plan", *blank_target.flags(), "--format", "sql")
+    assert res.returncode == 0, res.stderr
+    comments = [line for line in res.stdout.splitlines() if line.startswith("--")]
+    assert any("main transaction" in line for line in comments), res.stdout
+    assert not [line for line in comments if line.rstrip().endswith(";")], comments
+    assert sk("apply", *blank_target.flags(), "--yes").returncode == 0
+    assert sk("plan", *blank_target.flags(), "--detailed-exitcode").returncode == 0
