@@ -306,3 +306,32 @@ def test_comment_lines_in_the_script_end_without_a_semicolon(blank_target: Targe
     assert not [line for line in comments if line.rstrip().endswith(";")], comments
     assert sk("apply", *blank_target.flags(), "--yes").returncode == 0
     assert sk("plan", *blank_target.flags(), "--detailed-exitcode").returncode == 0
+
+
+def test_every_located_error_is_reported_across_files(tmp_path: Path) -> None:
+    schema = write(tmp_path / "schema", "a.sql", "CREATE TABLE public.t (id int);\nUPDATE public.t SET id = 1;\n")
+    write(schema, "b.sql", "BEGIN;\nCREATE TABLE public.u (id int);\nCOMMIT;\nCOMMIT;\n")
+    write(schema, "c.sql", "CREATE TABLE oops (;\n")
+    for i in range(25):
+        write(schema, f"d{i:02}.sql", f"DELETE FROM public.t WHERE id = {i};\n")
+    res = sk("plan", "--schema-dir", str(schema), "--db", NO_DB)
+    assert res.returncode == 1, res.stderr
+    assert "a.sql:2:1: error: UPDATE" in res.stderr
+    assert "b.sql:4:1: error: COMMIT" in res.stderr
+    assert "c.sql:1:" in res.stderr and "syntax error" in res.stderr
+    assert res.stderr.count(": error:") == 20
+    assert "and 8 more errors" in res.stderr and "28 errors in the schema files" in res.stderr
+    assert "cannot connect" not in res.stderr
+
+
+def test_a_policy_on_a_missing_column_is_located_at_the_column(blank_target: Target) -> None:
+    write(blank_target.schema_dir, "a.sql", (
+        "CREATE TABLE public.t (id int, owner int);\n"
+        "ALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\n"
+        "-- the owner_id of a row\n"
+        "CREATE POLICY owner_only ON public.t\n"
+        "  FOR SELECT USING (owner_id = 1);\n"
+    ))
+    res = sk("plan", *blank_target.flags())
+    assert res.returncode == 1, res.stderr
+    assert 'a.sql:5:21: error: column "owner_id" does not exist' in res.stderr, res.stderr
