@@ -650,8 +650,17 @@ def db_start() -> None:
 
 
 @db_app.command("stop")
-def db_stop() -> None:
-    """Stop the local server."""
+def db_stop(
+    all_servers: Annotated[bool, typer.Option("--all", help="Stop every local server this user started, in any project (remembered in $XDG_STATE_HOME/schemakit/servers).")] = False,
+) -> None:
+    """Stop the local server (with --all, every one this user started)."""
+    if all_servers:
+        folders = embedded.stop_all()
+        for folder in folders:
+            typer.echo(f"stopped {folder}")
+        if not folders:
+            typer.echo("none running")
+        return
     try:
         stopped = embedded.stop(_server_dir())
     except SchemakitError as exc:

@@ -335,3 +335,33 @@ def test_a_policy_on_a_missing_column_is_located_at_the_column(blank_target: Tar
     res = sk("plan", *blank_target.flags())
     assert res.returncode == 1, res.stderr
     assert 'a.sql:5:21: error: column "owner_id" does not exist' in res.stderr, res.stderr
+
+
+def test_db_stop_all_stops_the_servers_this_user_started() -> None:
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="schemakit-stopall-"))
+    base.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(base / "state")}
+    env.pop("DATABASE_URL", None)
+    projects = [base / "one", base / "two"]
+
+    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*SCHEMAKIT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+    try:
+        for p in projects:
+            (p / "schema").mkdir(parents=True)
+            assert run("db", "start", cwd=p).returncode == 0
+            assert run("db", "status", cwd=p).returncode == 0
+        res = run("db", "stop", "--all", cwd=base)
+        assert res.returncode == 0, res.stderr
+        for p in projects:
+            assert f"stopped {p / '.schemakit' / 'pg'}" in res.stdout, res.stdout
+            assert run("db", "status", cwd=p).stdout.strip() == "not running"
+        assert run("db", "stop", "--all", cwd=base).stdout.strip() == "none running"
+    finally:
+        for p in projects:
+            run("db", "stop", cwd=p)
+        shutil.rmtree(base, ignore_errors=True)
