@@ -37,7 +37,7 @@ import psycopg
 from psycopg import sql
 
 from schemakit.catalog import read_model
-from schemakit.errors import EXIT_REFUSED, SchemakitError
+from schemakit.errors import EXIT_REFUSED, Interrupted, SchemakitError
 from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase, single_statement
 from schemakit.plan import Plan
 from schemakit.render.sql import SCRIPT_PREAMBLE, Name
@@ -232,9 +232,24 @@ def execute_plan(
                     "rolled back" + (f"; {exc.hint}" if exc.hint else "")
                 )
             raise
+        except KeyboardInterrupt:
+            if not enum_values:
+                raise
+            raise Interrupted(
+                "interrupted: the main transaction was rolled back; the new enum values, committed "
+                "before it as PostgreSQL requires, stay (an unused enum value is harmless)"
+            ) from None
         count += n
     if online:
-        count += _online_phase(conn, online, settings, tick, notify, committed=bool(main or enum_values))
+        try:
+            count += _online_phase(conn, online, settings, tick, notify, committed=bool(main or enum_values))
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "interrupted in the online phase, after the main transaction committed: "
+                "the statement running was cancelled, the steps after it were not run",
+                hint="plan again to see what is left (an interrupted CREATE INDEX CONCURRENTLY "
+                "leaves an invalid index: drop it)",
+            ) from None
         if history:
             _history_transaction(conn, plan)
     return count, attempts

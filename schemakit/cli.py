@@ -24,7 +24,7 @@ from schemakit.online import online_plan
 from schemakit.rehearse import RehearsalError, is_remote
 from schemakit.rehearse import rehearse as rehearse_plan
 from schemakit.connect import connect, redact_text
-from schemakit.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, SchemakitError, UsageError
+from schemakit.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, Interrupted, SchemakitError, UsageError
 from schemakit.entry import EXIT_CODES_HELP
 from schemakit.hazards import KINDS as HAZARD_KINDS
 from schemakit.options import AllowDropAll, ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl, announce, plural, refuse_drop_all
@@ -126,6 +126,8 @@ def _note(text: str) -> None:
 
 def _fail(exc: SchemakitError | psycopg.Error, url: str | None = None, code: int | None = None) -> NoReturn:
     """Print the error and exit with its code (``SchemakitError.exit_code``, 1 for a database error)."""
+    if isinstance(exc, Interrupted):
+        raise exc  # schemakit.entry reports interruptions
     if code is None:
         code = exc.exit_code if isinstance(exc, SchemakitError) else EXIT_ERROR
     if isinstance(exc, SourceError):

@@ -53,13 +53,14 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.exit(0)
     interrupts = _Interrupts()
     signal.signal(signal.SIGINT, interrupts)
+    said: list[str] = []
     try:
-        code = _run(args)
+        code = _run(args, said)
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     if interrupts.count and code not in (0, EXIT_INTERRUPTED):
         code = EXIT_INTERRUPTED  # an error caused by the cancelled statement
-    if code == EXIT_INTERRUPTED:
+    if code == EXIT_INTERRUPTED and not said:
         _say(INTERRUPTED)
     sys.stdout.flush()
     sys.exit(code)
@@ -71,7 +72,8 @@ def _say(text: str) -> None:
     sys.stderr.flush()
 
 
-def _run(args: list[str]) -> int:
+def _run(args: list[str], said: list[str]) -> int:
+    """Run the command; ``said`` gets the message of an error that ended it."""
     import psycopg
     import typer.main
     from typer import Abort
@@ -94,7 +96,8 @@ def _run(args: list[str]) -> int:
         _say("aborted: nothing was changed")
         return EXIT_ERROR
     except SchemakitError as exc:
-        _say(redact_known(render_error(exc)))
+        said.append(redact_known(render_error(exc)))
+        _say(said[-1])
         return exc.exit_code
     except psycopg.Error as exc:
         _say(redact_known(f"error: {str(exc).strip()}"))

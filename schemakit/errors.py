@@ -47,3 +47,10 @@ class UsageError(SchemakitError):
     """An option's value is not valid (an unknown hazard name, for instance): exit 64."""
 
     exit_code = EXIT_USAGE
+
+
+class Interrupted(SchemakitError):
+    """Ctrl-C after part of the work had committed (the message says what stays): exit 130.
+    An interruption before anything committed is a plain KeyboardInterrupt."""
+
+    exit_code = EXIT_INTERRUPTED

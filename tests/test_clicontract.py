@@ -365,3 +365,43 @@ def test_db_stop_all_stops_the_servers_this_user_started() -> None:
         for p in projects:
             run("db", "stop", cwd=p)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_ctrl_c_after_enum_values_committed_says_what_stays(blank_target: Target, pg_admin_url: str) -> None:
+    schema = blank_target.schema_dir
+    write(schema, "a.sql", "CREATE TYPE public.mood AS ENUM ('sad');\nCREATE TABLE public.big (id int);\n")
+    assert sk("apply", *blank_target.flags(), "--yes").returncode == 0
+    query(blank_target.url, "INSERT INTO public.big SELECT g FROM generate_series(1, 1000) g")
+    write(schema, "a.sql", "CREATE TYPE public.mood AS ENUM ('sad', 'ok');\nCREATE TABLE public.big (id int);\n")
+    write(schema, "b.sql", (
+        "CREATE FUNCTION public.slow_ok(x int) RETURNS boolean LANGUAGE sql IMMUTABLE "
+        "AS $$ SELECT pg_sleep(0.01) IS NOT NULL $$;\n"
+        "ALTER TABLE public.big ADD CONSTRAINT big_slow CHECK (public.slow_ok(id));\n"
+    ))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [*SCHEMAKIT, "apply", *blank_target.flags(), "--yes", "--allow-hazards", "all"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    dbname = psycopg.conninfo.conninfo_to_dict(blank_target.url)["dbname"]
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        if query(
+            pg_admin_url,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state = 'active' AND query LIKE '%%big_slow%%' AND pid <> pg_backend_pid()",
+            [dbname],
+        )[0][0]:
+            break
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert "the new enum values, committed before it as PostgreSQL requires, stay" in err
+    assert "nothing was changed" not in err
+    assert query(blank_target.url, "SELECT enum_range(NULL::public.mood)::text")[0][0] == "{sad,ok}"
+    assert query(blank_target.url, "SELECT count(*) FROM pg_constraint WHERE conname = 'big_slow'")[0][0] == 0
+    res = sk("apply", *blank_target.flags(), "--yes", "--allow-hazards", "all", timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert sk("plan", *blank_target.flags(), "--detailed-exitcode").returncode == 0
