@@ -218,7 +218,7 @@ def plan(
             migrations = list_migrations(mdir)
             target = Target(url="", label=f"migrations in {mdir}")
             admin = shadow_admin_url(project, target, shadow_url)
-            _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
+            _progress(f"replaying {plural(len(migrations), 'migration file')} from {mdir} on a shadow database ...")
             prof = profile or Profile.SUPABASE
             _refuse_platform_use(statements, prof, target.label)
             current = replayed_model(migrations, admin, rows=declared(statements), baseline=prof.baseline)
@@ -277,7 +277,7 @@ def check(
         migrations = list_migrations(mdir)
         target = Target(url="", label="shadow")
         admin = shadow_admin_url(project, target, shadow_url)
-        _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
+        _progress(f"replaying {plural(len(migrations), 'migration file')} from {mdir} on a shadow database ...")
         snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
         prof = profile or Profile.SUPABASE
         _refuse_platform_use(statements, prof, "a plain shadow")
@@ -293,8 +293,8 @@ def check(
     if changes:
         _err(
             f"check failed: {project.schema_dir.name}/ and {mdir.name}/ disagree: "
-            f"replaying {len(migrations)} migration file(s) does not give the state of the schema files. "
-            f"To get there from the migrations, {len(changes)} change(s) would remain:"
+            f"replaying {plural(len(migrations), 'migration file')} does not give the state of the schema files. "
+            f"To get there from the migrations, {plural(len(changes), 'change')} would remain:"
         )
         for change in changes:
             _err(f"  {change.action} {change.describe()}")
@@ -310,7 +310,7 @@ def check(
         if v.state is not None and v.state.behind == 0:
             continue
         if v.state is not None:
-            note = f"{v.path} holds the state of {v.state.label}, {v.state.behind} migration file(s) behind {project.schema_dir.name}/"
+            note = f"{v.path} holds the state of {v.state.label}, {plural(v.state.behind, 'migration file')} behind {project.schema_dir.name}/"
             if not strict_snapshots:
                 _err(f"note: {note}; `schemakit plan --from-snapshot {v.path}` shows what deploying would change.")
                 continue
@@ -318,7 +318,7 @@ def check(
         else:
             _err(f"check failed: the snapshot {v.path} is stale: {v.problem}.")
             if v.differences:
-                _err(f"  To reach the state of {project.schema_dir.name}/ from it, {len(v.differences)} change(s) would remain:")
+                _err(f"  To reach the state of {project.schema_dir.name}/ from it, {plural(len(v.differences), 'change')} would remain:")
                 for d in v.differences:
                     _err(f"    {d}")
             _err("  Either the snapshot is out of date, or its database was changed outside the migration files.")
@@ -327,8 +327,8 @@ def check(
     if failed:
         raise typer.Exit(EXIT_ERROR)
     typer.echo(
-        f"OK: {len(migrations)} migration file(s) in {mdir} give the state of {project.schema_dir}"
-        + (f"; {len(verdicts)} snapshot(s) checked." if verdicts else ".")
+        f"OK: {plural(len(migrations), 'migration file')} in {mdir} give{'s' if len(migrations) == 1 else ''} the state of {project.schema_dir}"
+        + (f"; {plural(len(verdicts), 'snapshot')} checked." if verdicts else ".")
     )
 
 
@@ -420,7 +420,7 @@ def apply(
     except RehearsalError as exc:
         _err(redact_text(f"\nrefused: {exc.message}", url))
         if exc.leftover:
-            _err(f"still to do after the plan ({len(exc.leftover)} change(s)):")
+            _err(f"still to do after the plan ({plural(len(exc.leftover), 'change')}):")
             for change in exc.leftover:
                 _err(f"  {change.action} {change.describe()}")
         if exc.hint:
@@ -494,7 +494,7 @@ def _refresh_snapshot(conn: psycopg.Connection[Any], path: Optional[Path]) -> No
 def _say_adopted(adopted: Sequence[MigrationFile]) -> None:
     if adopted:
         typer.echo(
-            f"Recorded the checksums of {len(adopted)} file(s) the Supabase CLI applied: "
+            f"Recorded the checksums of {plural(len(adopted), 'file')} the Supabase CLI applied: "
             + ", ".join(f.migration.name for f in adopted)
         )
 
@@ -538,7 +538,7 @@ def _apply_migrations(
             platform = has_supabase_platform(conn)
             st = migration_status(conn, files)
             refuse_inconsistent(st)
-            typer.echo(f"{len(files)} migration file(s) in {mdir}: {len(st.applied)} applied, {len(st.pending)} pending.")
+            typer.echo(f"{plural(len(files), 'migration file')} in {mdir}: {len(st.applied)} applied, {len(st.pending)} pending.")
             for f in st.pending:
                 marks = " ".join(f"[{h.name}]" for h in file_hazards(f.text))
                 typer.echo(f"  + {f.migration.name}" + (f"   {marks}" if marks else ""))
@@ -557,7 +557,7 @@ def _apply_migrations(
                 "pending migration files have hazards that were not allowed",
                 [(h, f"{f.migration.name}: {h.name}: {h.detail}") for f, h in refused],
             )
-            _confirm(yes, f"Apply {len(st.pending)} migration file(s) to {target.label}?")
+            _confirm(yes, f"Apply {plural(len(st.pending), 'migration file')} to {target.label}?")
             if install_baseline and not platform:
                 # Only now, once confirmed and not refused: a refused apply writes nothing.
                 _progress("installing the Supabase baseline ...")
@@ -571,7 +571,7 @@ def _apply_migrations(
                 progress=lambda f: _progress(f"applying {f.migration.name} ..."),
             )
             _say_adopted(result.adopted)
-            typer.echo(f"\nApplied {len(result.applied)} migration file(s) in {result.seconds:.2f}s.")
+            typer.echo(f"\nApplied {plural(len(result.applied), 'migration file')} in {result.seconds:.2f}s.")
             _refresh_snapshot(conn, snapshot_file)
     except MigrationFailedError as exc:
         _err(redact_text(f"\nerror: {exc.message}", url))

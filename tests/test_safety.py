@@ -320,7 +320,7 @@ def test_rehearsal_refuses_a_saved_plan_missing_a_step(seed: Target, tmp_path: P
     res = run_cli("apply", str(saved), *seed.flags(), "--yes", "--rehearse", "--allow-hazards", "all")
     assert res.exit_code == 3, res.output
     assert "refused: rehearsal failed: after the plan ran on a shadow copy of the target" in res.stderr
-    assert "still to do after the plan (1 change(s)):" in res.stderr
+    assert "still to do after the plan (1 change):" in res.stderr
     assert "  alter table public.users: add column locale text\n" in res.stderr
     assert "nothing was changed." in res.stderr
     assert seed_state(seed.url) == before
