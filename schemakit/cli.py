@@ -27,7 +27,7 @@ from schemakit.connect import connect, redact_text
 from schemakit.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, Interrupted, SchemakitError, UsageError
 from schemakit.entry import EXIT_CODES_HELP
 from schemakit.hazards import KINDS as HAZARD_KINDS
-from schemakit.options import AllowDropAll, ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl, announce, plural, refuse_drop_all
+from schemakit.options import AllowDropAll, ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl, announce, plural, refuse_drop_all, warn_drop_all
 from schemakit.profile import Profile, detect_profile, files_need_supabase
 from schemakit.rows import declared
 from schemakit.hazards import Hazard, blocked
@@ -197,7 +197,6 @@ def plan(
     rename_enum_value: RenameEnumValues = None,
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
-    allow_drop_all: AllowDropAll = False,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
@@ -241,7 +240,7 @@ def plan(
             with connect(target.url) as conn:
                 announce(_progress, project.schema_dir, statements, f"{target.label} (PostgreSQL {conn.info.server_version // 10000})")
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
-        refuse_drop_all(planned.plan, statements, allow_drop_all)
+        warn_drop_all(planned.plan, statements)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     _emit(render_chunks(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)

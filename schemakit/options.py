@@ -61,7 +61,7 @@ AllowDropAll = Annotated[
     bool,
     typer.Option(
         "--allow-drop-all",
-        help="Allow a plan that drops every object of the target and creates nothing (refused, "
+        help="Apply a plan that drops every object of the target and creates nothing (refused, "
         "exit 3, otherwise: an empty or wrong --schema-dir is the usual cause).",
     ),
 ]
@@ -73,17 +73,31 @@ def plural(n: int, word: str, *, with_count: bool = True, many: str | None = Non
     return f"{n} {form}" if with_count else form
 
 
+def drops_everything(plan: Any, statements: Any) -> bool:
+    """Whether the plan drops everything the target holds and creates or keeps nothing:
+    only drops, and the schema files declare nothing (an empty folder, or the wrong one)."""
+    steps = list(plan.steps)
+    return bool(steps) and all(s.change.action == "drop" for s in steps) and not any(s.provides for s in statements)
+
+
+def warn_drop_all(plan: Any, statements: Any) -> None:
+    """``plan`` (which changes nothing) only warns of a plan that drops everything."""
+    if drops_everything(plan, statements):
+        typer.echo(
+            f"warning: the plan drops every object of the target ({plural(len(plan.steps), 'change')}) "
+            "and creates nothing; `apply` refuses it without --allow-drop-all",
+            err=True,
+        )
+
+
 def refuse_drop_all(plan: Any, statements: Any, allowed: bool) -> None:
-    """Refuse (exit 3) a plan that drops everything the target holds and creates or
-    keeps nothing, unless ``--allow-drop-all``: only drops, and the schema files declare
-    nothing (an empty folder, or the wrong one)."""
+    """Refuse (exit 3) to apply a plan that drops everything (``drops_everything``),
+    unless ``--allow-drop-all``."""
     from schemakit.errors import RefusedError
 
+    if allowed or not drops_everything(plan, statements):
+        return
     steps = list(plan.steps)
-    if allowed or not steps or any(s.change.action != "drop" for s in steps):
-        return
-    if any(s.provides for s in statements):
-        return
     raise RefusedError(
         f"the plan drops every object of the target ({plural(len(steps), 'change')}) and creates nothing",
         hint="check --schema-dir names the schema folder; pass --allow-drop-all if this is intended",

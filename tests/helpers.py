@@ -72,8 +72,10 @@ class Target:
         return run_cli("apply", *self.flags(), "--yes", *extra)
 
     def converge(self, *extra: str) -> Result:
-        """apply, then check a second plan is empty."""
-        res = self.apply(*extra)
+        """apply, then check a second plan is empty. Converging to an empty schema folder
+        (dropping everything) says so explicitly (--allow-drop-all)."""
+        declared = any(p.read_text().strip() for p in self.schema_dir.glob("*.sql"))
+        res = self.apply(*extra, *(() if declared else ("--allow-drop-all",)))
         assert res.exit_code == 0, res.output
         again = self.plan("--detailed-exitcode")
         assert again.exit_code == 0, again.output

@@ -130,11 +130,12 @@ def test_drop_everything_is_refused(blank_target: Target) -> None:
     write(blank_target.schema_dir, "a.sql", "CREATE TABLE public.t (id int);\nCREATE VIEW public.v AS SELECT id FROM public.t;\n")
     assert sk("apply", *blank_target.flags(), "--yes").returncode == 0
     (blank_target.schema_dir / "a.sql").unlink()
-    res = sk("plan", *blank_target.flags())
+    res = sk("plan", *blank_target.flags(), "--detailed-exitcode")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "warning: the plan drops every object" in res.stderr and "--allow-drop-all" in res.stderr
+    res = sk("apply", *blank_target.flags(), "--yes", "--allow-destructive", "--allow-hazards", "all")
     assert res.returncode == 3, res.stdout + res.stderr
-    assert "drops every object" in res.stderr and "--allow-drop-all" in res.stderr
-    res = sk("apply", *blank_target.flags(), "--yes", "--allow-destructive")
-    assert res.returncode == 3, res.stdout + res.stderr
+    assert "refused" in res.stderr or "error: the plan drops every object" in res.stderr
     assert query(blank_target.url, "SELECT count(*) FROM pg_class WHERE relname IN ('t', 'v')")[0][0] == 2
     res = sk("apply", *blank_target.flags(), "--yes", "--allow-destructive", "--allow-drop-all")
     assert res.returncode == 0, res.stdout + res.stderr
