@@ -261,6 +261,7 @@ def check(
     snapshots_dir: Annotated[Optional[Path], typer.Option("--snapshots-dir", help="Folder of snapshots to check (default: snapshots/).", show_default=False)] = None,
     strict_snapshots: Annotated[bool, typer.Option("--strict-snapshots", help="Fail when a snapshot holds an earlier migration's state, not only when it holds no migration's state.")] = False,
     profile: ProfileOpt = None,
+    connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """The CI gate: exit 1 unless replaying the migration files gives the state of the schema files,
     and every snapshot in snapshots/ holds the state of the schema files or of a migration.

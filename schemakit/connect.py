@@ -44,6 +44,11 @@ def configure(settings: ConnectSettings) -> None:
     _settings = settings
 
 
+def connect_timeout() -> int:
+    """The connect timeout of this process, in seconds (``--connect-timeout``, default 10)."""
+    return _settings.timeout
+
+
 def redact_known(text: str) -> str:
     """``text`` without any password of a URL this process connected with."""
     for password in sorted(_passwords, key=len, reverse=True):
