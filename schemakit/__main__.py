@@ -1,3 +1,3 @@
-from schemakit.cli import main
+from schemakit.entry import main
 
 main()

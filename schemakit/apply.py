@@ -37,7 +37,7 @@ import psycopg
 from psycopg import sql
 
 from schemakit.catalog import read_model
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_REFUSED, Interrupted, SchemakitError
 from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase, single_statement
 from schemakit.plan import Plan
 from schemakit.render.sql import SCRIPT_PREAMBLE, Name
@@ -136,6 +136,8 @@ class ApplyError(SchemakitError):
 class StalePlanError(SchemakitError):
     """The target changed since the plan was made."""
 
+    exit_code = EXIT_REFUSED
+
 
 @dataclass(frozen=True)
 class ApplyResult:
@@ -230,9 +232,24 @@ def execute_plan(
                     "rolled back" + (f"; {exc.hint}" if exc.hint else "")
                 )
             raise
+        except KeyboardInterrupt:
+            if not enum_values:
+                raise
+            raise Interrupted(
+                "interrupted: the main transaction was rolled back; the new enum values, committed "
+                "before it as PostgreSQL requires, stay (an unused enum value is harmless)"
+            ) from None
         count += n
     if online:
-        count += _online_phase(conn, online, settings, tick, notify, committed=bool(main or enum_values))
+        try:
+            count += _online_phase(conn, online, settings, tick, notify, committed=bool(main or enum_values))
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "interrupted in the online phase, after the main transaction committed: "
+                "the statement running was cancelled, the steps after it were not run",
+                hint="plan again to see what is left (an interrupted CREATE INDEX CONCURRENTLY "
+                "leaves an invalid index: drop it)",
+            ) from None
         if history:
             _history_transaction(conn, plan)
     return count, attempts
@@ -315,6 +332,10 @@ def _transaction(
         raise _failure(exc, conn, step, statement, settings, committed=False) from None
     finally:
         if not conn.closed and not conn.broken:
+            # Interrupted (Ctrl-C cancelled the statement): the transaction is still
+            # open, failed; roll it back so that the interruption is what is reported.
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
             conn.autocommit = True
     return count
 

@@ -1,7 +1,9 @@
-"""The command line: typer commands only. Errors map to exit codes:
+"""The command line: typer commands only. Errors map to exit codes in one place,
+``schemakit.entry`` (the executable), from ``SchemakitError.exit_code``:
 
 0 success or no changes · 1 error · 2 changes pending (plan --detailed-exitcode)
-· 3 refused (hazards not allowed, a stale plan, or a plan that failed its rehearsal).
+· 3 refused (hazards not allowed, a stale plan, or a plan that failed its rehearsal)
+· 64 usage error · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import psycopg
 import typer
 
 from schemakit import __version__
-from schemakit.apply import ApplyError, Outcome, StalePlanError, apply_plan
+from schemakit.apply import ApplyError, Outcome, apply_plan
 from schemakit.apply import Settings as ApplySettings
 from schemakit.model import Model
 from schemakit.online import online_plan
 from schemakit.rehearse import RehearsalError, is_remote
 from schemakit.rehearse import rehearse as rehearse_plan
 from schemakit.connect import connect, redact_text
-from schemakit.errors import SchemakitError
-from schemakit.options import ProfileOpt, SchemaDir, ShadowUrl
+from schemakit.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, Interrupted, SchemakitError, UsageError
+from schemakit.entry import EXIT_CODES_HELP
+from schemakit.hazards import KINDS as HAZARD_KINDS
+from schemakit.options import AllowDropAll, ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl, announce, plural, refuse_drop_all, warn_drop_all
 from schemakit.profile import Profile, detect_profile, files_need_supabase
 from schemakit.rows import declared
 from schemakit import owners as declared_owners
@@ -38,7 +42,7 @@ from schemakit.saved import load_saved_plan
 from schemakit.snapshot import snapshot_profile
 from schemakit.profile import platform_missing
 from schemakit.snapshot import dump_snapshot, judge_snapshot, load_snapshot, refresh_snapshot, snapshot_files, snapshot_states
-from schemakit.migrate import ChecksumMismatchError, MigrationFailedError, MigrationFile, apply_migrations, file_hazards, refuse_inconsistent
+from schemakit.migrate import MigrationFailedError, MigrationFile, apply_migrations, file_hazards, refuse_inconsistent
 from schemakit.migrate import status as migration_status
 from schemakit.server.baseline import has_supabase_platform
 from schemakit.server.baseline import install_baseline as install_supabase_baseline
@@ -62,13 +66,14 @@ from schemakit.workflow import (
     shadow_admin_url,
 )
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_REFUSED = 0, 1, 2, 3
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_CHANGES", "EXIT_REFUSED", "app", "main"]
 
 app = typer.Typer(
     help="Declarative schema-as-code for PostgreSQL and Supabase.\n\n"
     "Keep the desired schema in schema/*.sql; `schemakit plan` shows what would change in a "
     "database, `schemakit apply` makes it so, in one transaction. With no --db and no "
     "DATABASE_URL, a local PostgreSQL server is started in .schemakit/ (no Docker needed).",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -120,7 +125,12 @@ def _note(text: str) -> None:
     _err(f"note: {text}")
 
 
-def _fail(exc: SchemakitError | psycopg.Error, url: str | None = None, code: int = EXIT_ERROR) -> NoReturn:
+def _fail(exc: SchemakitError | psycopg.Error, url: str | None = None, code: int | None = None) -> NoReturn:
+    """Print the error and exit with its code (``SchemakitError.exit_code``, 1 for a database error)."""
+    if isinstance(exc, Interrupted):
+        raise exc  # schemakit.entry reports interruptions
+    if code is None:
+        code = exc.exit_code if isinstance(exc, SchemakitError) else EXIT_ERROR
     if isinstance(exc, SourceError):
         _err(exc.render())
     elif isinstance(exc, SchemakitError):
@@ -187,6 +197,7 @@ def plan(
     online: Annotated[bool, typer.Option("--online", help="Plan the online paths (as `apply --online`): steps marked '(outside the transaction)' run after the main transaction commits.")] = False,
     rename_enum_value: RenameEnumValues = None,
     profile: ProfileOpt = None,
+    connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
@@ -207,7 +218,7 @@ def plan(
             migrations = list_migrations(mdir)
             target = Target(url="", label=f"migrations in {mdir}")
             admin = shadow_admin_url(project, target, shadow_url, progress=_progress)
-            _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
+            _progress(f"replaying {plural(len(migrations), 'migration file')} from {mdir} on a shadow database ...")
             prof = profile or Profile.SUPABASE
             _refuse_platform_use(statements, prof, target.label)
             current = replayed_model(
@@ -230,7 +241,9 @@ def plan(
             target = resolve_target(project, db, _progress, needs_platform=files_need_supabase(statements))
             url = target.url
             with connect(target.url) as conn:
+                announce(_progress, project.schema_dir, statements, f"{target.label} (PostgreSQL {conn.info.server_version // 10000})")
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
+        warn_drop_all(planned.plan, statements)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     if format is Format.sql:
@@ -255,6 +268,7 @@ def check(
     snapshots_dir: Annotated[Optional[Path], typer.Option("--snapshots-dir", help="Folder of snapshots to check (default: snapshots/).", show_default=False)] = None,
     strict_snapshots: Annotated[bool, typer.Option("--strict-snapshots", help="Fail when a snapshot holds an earlier migration's state, not only when it holds no migration's state.")] = False,
     profile: ProfileOpt = None,
+    connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """The CI gate: exit 1 unless replaying the migration files gives the state of the schema files,
     and every snapshot in snapshots/ holds the state of the schema files or of a migration.
@@ -270,7 +284,7 @@ def check(
         migrations = list_migrations(mdir)
         target = Target(url="", label="shadow")
         admin = shadow_admin_url(project, target, shadow_url, progress=_progress)
-        _progress(f"replaying {len(migrations)} migration file(s) from {mdir} on a shadow database ...")
+        _progress(f"replaying {plural(len(migrations), 'migration file')} from {mdir} on a shadow database ...")
         snaps = [_relative(p) for p in snapshot_files(snapshots_dir or project.root / "snapshots")]
         prof = profile or Profile.SUPABASE
         _refuse_platform_use(statements, prof, "a plain shadow")
@@ -293,8 +307,8 @@ def check(
     if changes:
         _err(
             f"check failed: {project.schema_dir.name}/ and {mdir.name}/ disagree: "
-            f"replaying {len(migrations)} migration file(s) does not give the state of the schema files. "
-            f"To get there from the migrations, {len(changes)} change(s) would remain:"
+            f"replaying {plural(len(migrations), 'migration file')} does not give the state of the schema files. "
+            f"To get there from the migrations, {plural(len(changes), 'change')} would remain:"
         )
         for change in changes:
             _err(f"  {change.action} {change.describe()}")
@@ -310,7 +324,7 @@ def check(
         if v.state is not None and v.state.behind == 0:
             continue
         if v.state is not None:
-            note = f"{v.path} holds the state of {v.state.label}, {v.state.behind} migration file(s) behind {project.schema_dir.name}/"
+            note = f"{v.path} holds the state of {v.state.label}, {plural(v.state.behind, 'migration file')} behind {project.schema_dir.name}/"
             if not strict_snapshots:
                 _err(f"note: {note}; `schemakit plan --from-snapshot {v.path}` shows what deploying would change.")
                 continue
@@ -318,7 +332,7 @@ def check(
         else:
             _err(f"check failed: the snapshot {v.path} is stale: {v.problem}.")
             if v.differences:
-                _err(f"  To reach the state of {project.schema_dir.name}/ from it, {len(v.differences)} change(s) would remain:")
+                _err(f"  To reach the state of {project.schema_dir.name}/ from it, {plural(len(v.differences), 'change')} would remain:")
                 for d in v.differences:
                     _err(f"    {d}")
             _err("  Either the snapshot is out of date, or its database was changed outside the migration files.")
@@ -327,14 +341,14 @@ def check(
     if failed:
         raise typer.Exit(EXIT_ERROR)
     typer.echo(
-        f"OK: {len(migrations)} migration file(s) in {mdir} give the state of {project.schema_dir}"
-        + (f"; {len(verdicts)} snapshot(s) checked." if verdicts else ".")
+        f"OK: {plural(len(migrations), 'migration file')} in {mdir} give{'s' if len(migrations) == 1 else ''} the state of {project.schema_dir}"
+        + (f"; {plural(len(verdicts), 'snapshot')} checked." if verdicts else ".")
     )
 
 
 @app.command()
 def apply(
-    plan_file: Annotated[Optional[Path], typer.Argument(metavar="[PLAN.json]", help="A saved plan (from `plan --format json --out`) to apply instead of planning from the schema files. Refused (exit 3) if the database changed since it was made.", show_default=False)] = None,
+    plan_file: Annotated[Optional[Path], typer.Argument(metavar="PLAN.json", help="A saved plan (from `plan --format json --out`) to apply instead of planning from the schema files. Refused (exit 3) if the database changed since it was made.", show_default=False)] = None,
     schema_dir: SchemaDir = None,
     db: DbUrl = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking. Required when not run from a terminal.")] = False,
@@ -352,11 +366,17 @@ def apply(
     snapshot_file: Annotated[Optional[Path], typer.Option("--snapshot", help="After a successful apply, refresh this snapshot (e.g. snapshots/prod.json) from the database.", show_default=False)] = None,
     rename_enum_value: RenameEnumValues = None,
     profile: ProfileOpt = None,
+    connect_timeout: ConnectTimeout = 10,
+    allow_drop_all: AllowDropAll = False,
 ) -> None:
     """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
     with --migrations, apply the pending migration files instead.
 
     New enum values commit first (the main transaction may use them); with --online, the steps marked '(outside the transaction)' run after it. A rehearsal on a shadow copy that does not reach the desired state refuses the plan with exit 3."""
+    try:
+        _allowed(allow_hazards)
+    except UsageError as exc:
+        _fail(exc)
     if migrations_dir_opt is not None and not migrations:
         _fail(SchemakitError("--migrations-dir only applies with --migrations"))
     if migrations and (online or rehearse):
@@ -384,6 +404,7 @@ def apply(
                 hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
             else:
                 renames = parse_enum_renames(rename_enum_value or [])
+                announce(_progress, project.schema_dir, statements, f"{target.label} (PostgreSQL {conn.info.server_version // 10000})")
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
                 the_plan = online_plan(planned.plan, planned.current) if online else planned.plan
                 typer.echo(render_plan(the_plan, "text"), nl=False)
@@ -391,9 +412,11 @@ def apply(
             if the_plan.empty:
                 _refresh_snapshot(conn, snapshot_file)
                 return
+            if saved is None:
+                refuse_drop_all(planned.plan, statements, allow_drop_all)
             refused = blocked(hazards, allow_destructive=allow_destructive, allow=_allowed(allow_hazards))
             _refuse("the plan has hazards that were not allowed", [(h, f"{h.name}: {h.message}") for h in refused])
-            _confirm(yes, f"Apply {len(the_plan.steps)} changes to {target.label}?")
+            _confirm(yes, f"Apply {plural(len(the_plan.steps), 'change')} to {target.label}?")
             settings = ApplySettings(lock_timeout, statement_timeout, lock_retries)
             if rehearse if rehearse is not None else is_remote(target.url, target.embedded is not None):
                 _rehearse(conn, the_plan, None if saved is not None else planned, project, target, shadow_url, settings)
@@ -404,16 +427,14 @@ def apply(
 
             result = apply_plan(conn, the_plan, lock_timeout=lock_timeout, statement_timeout=statement_timeout, lock_retries=lock_retries, progress=show, notify=_progress)
             if result.outcome is Outcome.APPLIED:
-                typer.echo(f"\nApplied {len(the_plan.steps)} changes ({result.statements} statements) in {result.seconds:.2f}s.")
+                typer.echo(f"\nApplied {plural(len(the_plan.steps), 'change')} ({plural(result.statements, 'statement')}) in {result.seconds:.2f}s.")
             else:
                 typer.echo(f"\nNothing applied: the database is {result.outcome.value}.")
             _refresh_snapshot(conn, snapshot_file)
-    except StalePlanError as exc:
-        _fail(exc, url, EXIT_REFUSED)
     except RehearsalError as exc:
         _err(redact_text(f"\nrefused: {exc.message}", url))
         if exc.leftover:
-            _err(f"still to do after the plan ({len(exc.leftover)} change(s)):")
+            _err(f"still to do after the plan ({plural(len(exc.leftover), 'change')}):")
             for change in exc.leftover:
                 _err(f"  {change.action} {change.describe()}")
         if exc.hint:
@@ -487,13 +508,21 @@ def _refresh_snapshot(conn: psycopg.Connection[Any], path: Optional[Path]) -> No
 def _say_adopted(adopted: Sequence[MigrationFile]) -> None:
     if adopted:
         typer.echo(
-            f"Recorded the checksums of {len(adopted)} file(s) the Supabase CLI applied: "
+            f"Recorded the checksums of {plural(len(adopted), 'file')} the Supabase CLI applied: "
             + ", ".join(f.migration.name for f in adopted)
         )
 
 
 def _allowed(allow_hazards: str) -> frozenset[str]:
-    return frozenset(h.strip().upper() if h.strip() != "all" else "all" for h in allow_hazards.split(",") if h.strip())
+    """``--allow-hazards NAME,...|all``; an unknown name is a usage error that lists the valid ones."""
+    names = frozenset(h.strip().upper() if h.strip() != "all" else "all" for h in allow_hazards.split(",") if h.strip())
+    unknown = sorted(n for n in names if n != "all" and n not in HAZARD_KINDS)
+    if unknown:
+        raise UsageError(
+            f"--allow-hazards: unknown hazard {plural(len(unknown), 'name', with_count=False)} {', '.join(unknown)}",
+            hint="valid names: " + ", ".join(sorted(HAZARD_KINDS)) + ", or all",
+        )
+    return names
 
 
 def _apply_migrations(
@@ -523,7 +552,7 @@ def _apply_migrations(
             platform = has_supabase_platform(conn)
             st = migration_status(conn, files)
             refuse_inconsistent(st)
-            typer.echo(f"{len(files)} migration file(s) in {mdir}: {len(st.applied)} applied, {len(st.pending)} pending.")
+            typer.echo(f"{plural(len(files), 'migration file')} in {mdir}: {len(st.applied)} applied, {len(st.pending)} pending.")
             for f in st.pending:
                 marks = " ".join(f"[{h.name}]" for h in file_hazards(f.text))
                 typer.echo(f"  + {f.migration.name}" + (f"   {marks}" if marks else ""))
@@ -542,7 +571,7 @@ def _apply_migrations(
                 "pending migration files have hazards that were not allowed",
                 [(h, f"{f.migration.name}: {h.name}: {h.detail}") for f, h in refused],
             )
-            _confirm(yes, f"Apply {len(st.pending)} migration file(s) to {target.label}?")
+            _confirm(yes, f"Apply {plural(len(st.pending), 'migration file')} to {target.label}?")
             if install_baseline and not platform:
                 # Only now, once confirmed and not refused: a refused apply writes nothing.
                 _progress("installing the Supabase baseline ...")
@@ -556,10 +585,8 @@ def _apply_migrations(
                 progress=lambda f: _progress(f"applying {f.migration.name} ..."),
             )
             _say_adopted(result.adopted)
-            typer.echo(f"\nApplied {len(result.applied)} migration file(s) in {result.seconds:.2f}s.")
+            typer.echo(f"\nApplied {plural(len(result.applied), 'migration file')} in {result.seconds:.2f}s.")
             _refresh_snapshot(conn, snapshot_file)
-    except ChecksumMismatchError as exc:
-        _fail(exc, url, EXIT_REFUSED)
     except MigrationFailedError as exc:
         _err(redact_text(f"\nerror: {exc.message}", url))
         _err("failing statement:\n" + _indent(exc.statement))
@@ -577,6 +604,7 @@ def _apply_migrations(
 def snapshot(
     db: DbUrl = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the snapshot to this file, e.g. snapshots/prod.json (default: standard output).", show_default=False)] = None,
+    connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """Write the canonical model of a database as JSON: sorted, no OIDs, timestamps or passwords."""
     url: str | None = db
@@ -597,6 +625,7 @@ def diff(
     url_b: Annotated[str, typer.Argument(metavar="URL_B", help="The database it should become like.", show_default=False)],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.sql,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file.")] = None,
+    connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """Print the changes that turn database A into database B (like migra). Nothing is changed."""
     url: str | None = url_a
@@ -637,8 +666,17 @@ def db_start() -> None:
 
 
 @db_app.command("stop")
-def db_stop() -> None:
-    """Stop the local server."""
+def db_stop(
+    all_servers: Annotated[bool, typer.Option("--all", help="Stop every local server this user started, in any project (remembered in $XDG_STATE_HOME/schemakit/servers).")] = False,
+) -> None:
+    """Stop the local server (with --all, every one this user started)."""
+    if all_servers:
+        folders = embedded.stop_all()
+        for folder in folders:
+            typer.echo(f"stopped {folder}")
+        if not folders:
+            typer.echo("none running")
+        return
     try:
         stopped = embedded.stop(_server_dir())
     except SchemakitError as exc:
@@ -676,4 +714,6 @@ def main_callback(
 
 
 def main() -> None:
-    app()
+    from schemakit.entry import main as entry_main
+
+    entry_main()

@@ -224,9 +224,9 @@ def _replaced_publications(stmt: SourceStatement) -> list[str]:
 
 def _located(stmt: SourceStatement, exc: psycopg.Error, url: str) -> SourceError:
     diag = exc.diag
-    position = diag.statement_position
-    where = locate(stmt, int(position)) if position else stmt.location
     message = redact_text(diag.message_primary or str(exc).strip(), url)
+    position = diag.statement_position or _named_position(stmt.sql, diag.sqlstate, message)
+    where = locate(stmt, int(position)) if position else stmt.location
     hint = diag.message_hint
     if stmt.kind == "create_extension" and (diag.sqlstate in _MISSING_EXTENSION):
         hint = (
@@ -248,6 +248,31 @@ def _located(stmt: SourceStatement, exc: psycopg.Error, url: str) -> SourceError
     elif diag.sqlstate == "42883":
         hint = hint or "define the function in a schema file, or check its argument types"
     return SourceError(message, location=where, hint=hint, source_line=_line_text(where))
+
+
+# Errors that name what is missing ('column "owner_id" does not exist') but that
+# PostgreSQL reports without a position (in a policy's expression, for instance).
+_NAMED_MISSING = frozenset({"42703", "42P01", "42704", "42883"})
+_QUOTED = re.compile(r'"([^"]+)"')
+_BLANKED_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+
+
+def _named_position(text: str, sqlstate: str | None, message: str) -> int | None:
+    """PostgreSQL's 1-based position of the name a "does not exist" error quotes, found in
+    the statement's text (after its first parenthesis, where the expressions are, when it
+    is there too); None when the name is not found."""
+    if sqlstate not in _NAMED_MISSING:
+        return None
+    quoted = _QUOTED.search(message)
+    if quoted is None:
+        return None
+    name = quoted.group(1).split(".")[-1]
+    # Comments blanked out (same length), so that offsets stay those of the statement.
+    code = _BLANKED_COMMENTS.sub(lambda m: " " * len(m.group(0)), text)
+    pattern = re.compile(rf'"{re.escape(name)}"|(?<![\w$"]){re.escape(name)}(?![\w$])', re.I)
+    paren = code.find("(")
+    found = pattern.search(code, paren if paren >= 0 else 0) or pattern.search(code)
+    return found.start() + 1 if found else None
 
 
 def _line_text(where: Location) -> str | None:

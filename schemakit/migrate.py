@@ -28,7 +28,7 @@ from typing import Any
 import psycopg
 
 from schemakit.apply import LOCK_KEY
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_REFUSED, SchemakitError
 from schemakit.hazards import KINDS, Hazard
 from schemakit.migrations import Migration, MigrationError, outside_transaction, own_transaction, runnable, statements_of
 
@@ -56,6 +56,8 @@ _HAZARD_LINE = re.compile(r"^-- hazard: ([A-Z_]+) \((blocks apply unless allowed
 
 class ChecksumMismatchError(SchemakitError):
     """An applied migration file was edited afterwards (exit 3: refused)."""
+
+    exit_code = EXIT_REFUSED
 
 
 class MigrationFailedError(SchemakitError):

@@ -23,7 +23,7 @@ from schemakit.catalog import read_model
 from schemakit.changes import Change
 from schemakit.connect import connect
 from schemakit.diff import diff_models
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_REFUSED, SchemakitError
 from schemakit.model import Model
 from schemakit.plan import Plan
 from schemakit.server import shadow
@@ -32,6 +32,8 @@ from schemakit.workflow import plan_models
 
 class RehearsalError(SchemakitError):
     """The plan did not do what it promised on the shadow copy."""
+
+    exit_code = EXIT_REFUSED
 
     def __init__(self, message: str, *, hint: str | None = None, leftover: tuple[Change, ...] = ()) -> None:
         super().__init__(message, hint=hint)

@@ -63,11 +63,44 @@ class Project:
 
     @classmethod
     def find(cls, schema_dir: Path | None = None, root: Path | None = None) -> Project:
-        root = (root or Path.cwd()).resolve()
+        """The project of ``root`` (default: the working directory's, found upwards as git
+        does, see :func:`find_root`); its schema folder is ``schema_dir``, else
+        ``schema/`` or ``supabase/schemas/`` (both present is an error naming both)."""
+        root = (root or find_root(Path.cwd())).resolve()
         if schema_dir is None:
             supabase = root / "supabase" / "schemas"
-            schema_dir = supabase if supabase.is_dir() else root / "schema"
+            plain = root / "schema"
+            if supabase.is_dir() and plain.is_dir():
+                raise SchemakitError(
+                    f"two schema folders: {plain} and {supabase}; which one holds the schema?",
+                    hint="pass --schema-dir with the one to use (and remove the other)",
+                )
+            schema_dir = supabase if supabase.is_dir() else plain
         return cls(root=root, schema_dir=schema_dir)
+
+
+def _is_root(folder: Path) -> bool:
+    """Whether ``folder`` is a project's root: it holds ``schema/``, ``supabase/``,
+    ``.schemakit/``, or a pyproject.toml with a ``[tool.schemakit]`` table."""
+    if any((folder / name).is_dir() for name in ("schema", "supabase", STATE_DIR)):
+        return True
+    pyproject = folder / "pyproject.toml"
+    try:
+        return pyproject.is_file() and "[tool.schemakit" in pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder from ``start`` upwards that is a project's root (``_is_root``),
+    not above the repository's top (a folder holding ``.git``); ``start`` when there is none."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if _is_root(folder):
+            return folder
+        if (folder / ".git").exists():
+            break
+    return start
 
 
 @dataclass(frozen=True)

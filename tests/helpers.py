@@ -91,8 +91,10 @@ class Target:
 
     def converge(self, *extra: str, judge: bool = True) -> Result:
         """apply, then check a second plan is empty (and, unless ``judge`` is False,
-        that the independent judge agrees)."""
-        res = self.apply(*extra)
+        that the independent judge agrees). Converging to an empty schema folder
+        (dropping everything) says so explicitly (--allow-drop-all)."""
+        declared = any(p.read_text().strip() for p in self.schema_dir.glob("*.sql"))
+        res = self.apply(*extra, *(() if declared else ("--allow-drop-all",)))
         assert res.exit_code == 0, res.output
         again = self.plan("--detailed-exitcode")
         assert again.exit_code == 0, again.output

@@ -210,7 +210,7 @@ def test_plan_write_puts_an_added_enum_value_in_a_file_before_its_use(
     url = as_role(baseline_db, OWNER)
     applied = migrate(migrations, url)
     assert applied.exit_code == 0, applied.output
-    assert "Applied 3 migration file(s)" in applied.stdout
+    assert "Applied 3 migration files" in applied.stdout
     assert query(url, "SELECT column_default FROM information_schema.columns WHERE table_name = 't' AND column_name = 'm'") == [
         ("'happy'::mood",)
     ]
@@ -245,7 +245,7 @@ def test_migration_files_with_their_own_transaction(tmp_path: Path, baseline_db:
     url = as_role(baseline_db, OWNER)
     applied = migrate(migrations, url)
     assert applied.exit_code == 0, applied.output
-    assert "Applied 2 migration file(s)" in applied.stdout
+    assert "Applied 2 migration files" in applied.stdout
     assert recorded(url) == ["20250101000000_h.sql", "20250102000000_note.sql"]
     # Each file and its history row committed together, in one transaction.
     xmins = query(

@@ -89,7 +89,7 @@ def test_plan_write_names_the_file_and_orders_it_after(written: Project) -> None
 def test_check_passes_after_write(written: Project) -> None:
     res = written.check()
     assert res.exit_code == 0, res.output
-    assert res.stdout.startswith("OK: 1 migration file(s)")
+    assert res.stdout.startswith("OK: 1 migration file ")
 
 
 def test_check_fails_when_schema_edited_without_migration(written: Project) -> None:
@@ -127,7 +127,7 @@ def test_check_names_a_migration_that_fails_to_replay(written: Project) -> None:
 def test_check_without_migrations_fails(project: Project) -> None:
     res = project.check()
     assert res.exit_code == 1, res.output
-    assert "replaying 0 migration file(s)" in res.stderr
+    assert "replaying 0 migration files" in res.stderr
 
 
 def test_badly_named_migration_is_an_error(written: Project) -> None:
@@ -212,7 +212,7 @@ def test_apply_migrations_applies_every_file_then_none(two_files: Project, basel
     res = migrate(two_files, url)
     assert res.exit_code == 0, res.output
     assert "0 applied, 2 pending" in res.stdout
-    assert "Applied 2 migration file(s)" in res.stdout
+    assert "Applied 2 migration files" in res.stdout
     names = [p.name for p in two_files.files()]
     assert [n for _, n in recorded(url)] == names
     assert [v for v, _ in recorded(url)] == [n[:14] for n in names]
@@ -236,7 +236,7 @@ def test_apply_migrations_on_a_bare_database_with_the_baseline(written: Project,
     assert query(empty_db, "SELECT to_regclass('public.users')") == [(None,)]
     res = migrate(written, empty_db, "--install-baseline")
     assert res.exit_code == 0, res.output
-    assert "Applied 1 migration file(s)" in res.stdout
+    assert "Applied 1 migration file" in res.stdout
     again = migrate(written, empty_db)
     assert again.exit_code == 0 and "Nothing applied" in again.stdout, again.output
 
@@ -345,8 +345,8 @@ def test_supabase_cli_table_is_shared(two_files: Project, baseline_db: str) -> N
     query(baseline_db, "INSERT INTO supabase_migrations.schema_migrations (version, name, statements) VALUES (%s, 'extra', '{}')", (second.name[:14],))
     res = migrate(two_files, baseline_db)
     assert res.exit_code == 0, res.output
-    assert "1 applied, 1 pending" in res.stdout and "Applied 1 migration file(s)" in res.stdout
-    assert f"Recorded the checksums of 1 file(s) the Supabase CLI applied: {second.name}" in res.stdout
+    assert "1 applied, 1 pending" in res.stdout and "Applied 1 migration file" in res.stdout
+    assert f"Recorded the checksums of 1 file the Supabase CLI applied: {second.name}" in res.stdout
     rows = query(baseline_db, "SELECT version, name, statements FROM supabase_migrations.schema_migrations ORDER BY version")
     assert [(v, n) for v, n, _ in rows] == [(first.name[:14], first.name[15:-4]), (second.name[:14], "extra")]
     statements = rows[0][2]
@@ -411,7 +411,7 @@ def test_plan_write_online_gives_each_step_outside_the_transaction_a_file(writte
     assert check.exit_code == 0, check.output
     res = migrate(written, url, "--allow-hazards", "INDEX_BUILD")
     assert res.exit_code == 0, res.output
-    assert "Applied 3 migration file(s)" in res.stdout
+    assert "Applied 3 migration files" in res.stdout
     plan = run_cli("plan", "--schema-dir", str(written.schema), "--db", url, "--shadow-url", written.shadow, "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
 

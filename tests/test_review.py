@@ -384,7 +384,7 @@ def repo(tmp_path: Path, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> 
 def test_check_accepts_the_seed_snapshot(repo: Repo) -> None:
     res = repo.check()
     assert res.exit_code == 0, res.output
-    assert "1 snapshot(s) checked" in res.stdout
+    assert "1 snapshot checked" in res.stdout
     assert "stale" not in res.output and "note:" not in res.stderr
 
 
@@ -416,7 +416,7 @@ def test_a_snapshot_behind_the_migrations_passes_with_a_note(repo: Repo) -> None
     res = repo.check()
     assert res.exit_code == 0, res.output
     assert "note: snapshots/seed.json holds the state of migration" in res.stderr
-    assert "1 migration file(s) behind schema/" in res.stderr
+    assert "1 migration file behind schema/" in res.stderr
     assert "plan --from-snapshot snapshots/seed.json" in res.stderr
     strict = repo.check("--strict-snapshots")
     assert strict.exit_code == 1, strict.output

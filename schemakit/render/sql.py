@@ -1726,8 +1726,14 @@ def script_chunks(statements: Iterable[str], *, header: str = "") -> Iterator[st
         yield header + "\n\n"
     yield SCRIPT_PREAMBLE
     for statement in statements:
-        yield "\n\n" + statement.rstrip().rstrip(";") + ";"
+        text = statement.rstrip()
+        yield "\n\n" + (text if _only_comments(text) else text.rstrip(";") + ";")
     yield "\n"
+
+
+def _only_comments(text: str) -> bool:
+    """Whether ``text`` is comment lines only (a phase marker): no ``;`` after it."""
+    return all(line.lstrip().startswith("--") for line in text.splitlines() if line.strip())
 
 
 # -- privileges --------------------------------------------------------------------

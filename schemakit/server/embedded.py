@@ -123,9 +123,27 @@ def start(data_dir: Path, *, durable: bool = True, bin_dir: Path | None = None) 
     data_dir = _absolute(data_dir)
     with _locked(data_dir):
         running = status(data_dir)
-        if running is not None:
-            return running
-        return _cold_start(data_dir, durable=durable, bin_dir=bin_dir or _find_bin_path())
+        if running is None:
+            running = _cold_start(data_dir, durable=durable, bin_dir=bin_dir or _find_bin_path())
+    from schemakit.server import registry
+
+    registry.remember(data_dir)  # for `schemakit db stop --all`
+    return running
+
+
+def stop_all() -> list[Path]:
+    """Stop every server this user started (``schemakit.server.registry``); returns the
+    data directories of those that were running."""
+    from schemakit.server import registry
+
+    stopped: list[Path] = []
+    done: list[Path] = []
+    for data_dir in registry.started():
+        if data_dir.is_dir() and stop(data_dir):
+            stopped.append(data_dir)
+        done.append(data_dir)
+    registry.forget(done)
+    return stopped
 
 
 def status(data_dir: Path) -> LocalServer | None:

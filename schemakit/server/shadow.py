@@ -174,6 +174,14 @@ def _random_name(prefix: str) -> str:
 
 
 def _connect(url: str) -> psycopg.Connection[Any]:
+    from schemakit.connect import connect_timeout
+
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        raise ServerError(f"not a database URL: {redact(url)}", hint="a URL looks like postgresql://user:password@host:5432/dbname") from None
+    if not params.get("connect_timeout"):
+        url = make_conninfo(url, connect_timeout=connect_timeout())
     try:
         return psycopg.connect(url, autocommit=True)
     except psycopg.OperationalError as exc:

@@ -9,10 +9,11 @@ returned in a load order computed from references, so that file order does not m
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from schemakit.source.classify import Rejected, classify
-from schemakit.source.model import Location, SourceError, SourceStatement, error_at
+from schemakit.source.model import Location, SourceError, SourceErrors, SourceStatement, error_at
 from schemakit.source.order import Item, load_order
 from schemakit.source.parse import display_path, parse_source, paused_gc, read_source
 from schemakit.source.wrappers import TransactionWrappers
@@ -38,32 +39,48 @@ def load_sources(
     """Parse, check and order the statements of ``paths`` (taken in the order given).
 
     Unqualified names resolve against ``search_path``: objects are created in its first
-    schema. Raises SourceError for the first file that cannot be read or parsed, or the
-    first statement that has no place in a schema file. A file's BEGIN ... COMMIT wrapper
+    schema. Raises SourceError for a file that cannot be read or parsed, or a statement
+    that has no place in a schema file; SourceErrors when there are several (every file is
+    checked). A file's BEGIN ... COMMIT wrapper
     is skipped; ``notice`` is then called once, naming the files that had one.
     """
     search = tuple(search_path) or DEFAULT_SEARCH_PATH
     items: list[Item] = []
     wrappers = TransactionWrappers()
+    errors: list[SourceError] = []  # every located error of every file, reported together
     with paused_gc():
         for index, path in enumerate(paths):
-            source = read_source(Path(path), index)
-            for raw, node, nodes in parse_source(source):
-                if wrappers.skip(raw, node):
-                    continue
-                try:
-                    info = classify(node, raw.sql, search[0], nodes)
-                except Rejected as exc:
-                    raise error_at(source, raw.start, exc.message, exc.hint) from None
-                except Exception as exc:  # a bug here must still surface as a located error
-                    raise error_at(
-                        source,
-                        raw.start,
-                        f"schemakit could not analyse this statement ({exc.__class__.__name__}: {exc})",
-                        "this is a bug in schemakit; please report it with the statement",
-                    ) from None
-                items.append(Item(raw, info))
-            wrappers.end_of_file()
+            try:
+                source = read_source(Path(path), index)
+                for raw, node, nodes in parse_source(source):
+                    try:
+                        if wrappers.skip(raw, node):
+                            continue
+                        info = classify(node, raw.sql, search[0], nodes)
+                    except Rejected as exc:
+                        errors.append(error_at(source, raw.start, exc.message, exc.hint))
+                        continue
+                    except SourceError as exc:
+                        errors.append(exc)
+                        continue
+                    except Exception as exc:  # a bug here must still surface as a located error
+                        errors.append(error_at(
+                            source,
+                            raw.start,
+                            f"schemakit could not analyse this statement ({exc.__class__.__name__}: {exc})",
+                            "this is a bug in schemakit; please report it with the statement",
+                        ))
+                        continue
+                    items.append(Item(raw, info))
+                wrappers.end_of_file()
+            except SourceError as exc:
+                errors.append(exc)
+                with suppress(SourceError):
+                    wrappers.end_of_file()  # forget a wrapper the failed file left open
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise SourceErrors(errors)
         statements = load_order(items, search)
         # Free the analysis before the collector resumes: it would scan it all once more.
         del items

@@ -119,3 +119,22 @@ def error_at(
     return SourceError(
         message, hint=hint, location=location, source_line=source.line_text(location.line)
     )
+
+
+ERRORS_SHOWN = 20
+
+
+class SourceErrors(SourceError):
+    """Several located errors in the schema files (all files are checked before any is
+    reported): the first ``ERRORS_SHOWN`` are rendered, then ``and N more``."""
+
+    def __init__(self, errors: list[SourceError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, hint=first.hint, location=first.location, source_line=first.source_line)
+        self.errors = errors
+
+    def render(self) -> str:
+        shown = [e.render() for e in self.errors[:ERRORS_SHOWN]]
+        more = len(self.errors) - len(shown)
+        tail = [f"and {more} more error{'s' if more != 1 else ''}"] if more > 0 else []
+        return "\n".join([*shown, *tail, f"{len(self.errors)} errors in the schema files"])

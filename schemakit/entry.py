@@ -1,0 +1,143 @@
+"""The ``schemakit`` executable: fast start, one table of exit codes, one error handler.
+
+This module imports nothing heavy at import time: ``schemakit --version`` answers
+without loading typer, psycopg, pglast or the engine. Every other invocation loads
+the commands (``schemakit.cli``) and runs them with click's standalone mode off, so
+that the errors that end a command are mapped to exit codes here, in one place:
+
+- ``0`` success or no changes;
+- ``1`` an error (nothing was changed), or a declined confirmation;
+- ``2`` changes pending (``plan --detailed-exitcode``);
+- ``3`` refused (hazards not allowed, a stale plan, a failed rehearsal, a plan that
+  would drop everything);
+- ``64`` a usage error (an unknown option or value: EX_USAGE of sysexits.h);
+- ``130`` interrupted (Ctrl-C): the transaction was rolled back.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any, NoReturn
+
+from schemakit import __version__
+from schemakit.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, SchemakitError
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 success or no changes · 1 error (nothing was changed) · 2 changes pending "
+    "(with --detailed-exitcode) · 3 refused (hazards not allowed, a stale plan, a failed "
+    "rehearsal, a plan that drops everything) · 64 usage error · 130 interrupted (rolled back)."
+)
+INTERRUPTED = "interrupted: rolled back, nothing was changed"
+
+
+class _Interrupts:
+    """Counts SIGINTs, then raises KeyboardInterrupt as Python's default handler does:
+    whatever error a cancelled statement turns into, the process still knows it was
+    interrupted."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+        raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:
+        sys.stdout.write(f"schemakit {__version__}\n")
+        sys.exit(0)
+    interrupts = _Interrupts()
+    signal.signal(signal.SIGINT, interrupts)
+    said: list[str] = []
+    try:
+        code = _run(args, said)
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    if interrupts.count and code not in (0, EXIT_INTERRUPTED):
+        code = EXIT_INTERRUPTED  # an error caused by the cancelled statement
+    if code == EXIT_INTERRUPTED and not said:
+        _say(INTERRUPTED)
+    sys.stdout.flush()
+    sys.exit(code)
+
+
+def _say(text: str) -> None:
+    sys.stdout.flush()
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _run(args: list[str], said: list[str]) -> int:
+    """Run the command; ``said`` gets the message of an error that ended it."""
+    import psycopg
+    import typer.main
+    from typer import Abort
+    from typer._click.exceptions import ClickException, UsageError
+
+    from schemakit.cli import app
+    from schemakit.connect import redact_known
+
+    command = typer.main.get_command(app)
+    tidy_help(command)
+    try:
+        result = command.main(args, prog_name="schemakit", standalone_mode=False)
+    except UsageError as exc:
+        _show_click_error(exc)
+        return EXIT_USAGE
+    except ClickException as exc:
+        _show_click_error(exc)
+        return exc.exit_code
+    except Abort:
+        _say("aborted: nothing was changed")
+        return EXIT_ERROR
+    except SchemakitError as exc:
+        said.append(redact_known(render_error(exc)))
+        _say(said[-1])
+        return exc.exit_code
+    except psycopg.Error as exc:
+        _say(redact_known(f"error: {str(exc).strip()}"))
+        return EXIT_ERROR
+    return result if isinstance(result, int) else 0
+
+
+def render_error(exc: SchemakitError) -> str:
+    """What a user reads for an error: its located form for a source error, else
+    ``error: message`` and a ``hint:`` line."""
+    render = getattr(exc, "render", None)
+    if callable(render):
+        return str(render())
+    text = f"error: {exc.message}"
+    return text + (f"\nhint: {exc.hint}" if exc.hint else "")
+
+
+def _show_click_error(exc: Any) -> None:
+    try:
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)
+    except ImportError:
+        exc.show()
+
+
+def tidy_help(command: Any) -> None:
+    """Help pages without a type after a flag (typer shows ``<bool>``): a flag takes no value."""
+    for param in getattr(command, "params", ()):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    made = getattr(command, "get_help_option", None)
+    if made is not None:
+
+        def help_option(ctx: Any) -> Any:
+            option = made(ctx)
+            if option is not None and option.metavar is None:
+                option.metavar = ""
+            return option
+
+        command.get_help_option = help_option
+    for sub in getattr(command, "commands", {}).values():
+        tidy_help(sub)
