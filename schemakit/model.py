@@ -231,12 +231,11 @@ class Column:
     def to_json(self) -> dict[str, Any]:
         names, values = _fields_of(Column)
         data = dict(zip(names, values(self)))
-        # The usual cases are left out: snapshots and fingerprints stay as they were. The
-        # default's volatility follows from the default itself, so it is never compared.
+        # The usual case is left out: snapshots and fingerprints stay as they were. The
+        # default's volatility follows from the default itself: never written, never compared.
         if data["local"]:
             del data["local"]
-        if not data["volatile_default"]:
-            del data["volatile_default"]
+        del data["volatile_default"]
         return data
 
 

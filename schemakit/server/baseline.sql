@@ -26,7 +26,8 @@ BEGIN
             ('authenticated',          'NOLOGIN NOINHERIT'),
             ('service_role',           'NOLOGIN NOINHERIT BYPASSRLS'),
             ('authenticator',          'LOGIN NOINHERIT'),
-            ('supabase_admin',         'NOLOGIN'),
+            -- A superuser on Supabase: it owns the platform's SECURITY DEFINER functions.
+            ('supabase_admin',         'NOLOGIN SUPERUSER'),
             ('supabase_auth_admin',    'NOLOGIN NOINHERIT CREATEROLE'),
             ('supabase_storage_admin', 'NOLOGIN NOINHERIT CREATEROLE'),
             -- Stands for Supabase's "postgres" role: not a superuser, owns the
@@ -621,7 +622,7 @@ GRANT EXECUTE ON FUNCTION supabase_functions.http_request() TO schemakit_owner, 
 -- ---------------------------------------------------------------- pg_net access
 -- As Supabase does with its event trigger extensions.grant_pg_net_access: when
 -- pg_net is created, the API roles and the webhooks' role may use it.
--- SECURITY DEFINER (its owner is the superuser that installs the baseline): the
+-- SECURITY DEFINER (its owner is supabase_admin, a superuser as on Supabase): the
 -- role that creates the extension does not own the net schema.
 CREATE OR REPLACE FUNCTION extensions.grant_pg_net_access() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
@@ -637,6 +638,15 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION extensions.grant_pg_net_access() IS 'Grants access to pg_net';
+-- The platform's, as on Supabase: owned by supabase_admin (never read as the project's).
+DO $owner$
+BEGIN
+    IF NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = 'supabase_admin') THEN
+        ALTER ROLE supabase_admin SUPERUSER;  -- made by an older baseline
+    END IF;
+END
+$owner$;
+ALTER FUNCTION extensions.grant_pg_net_access() OWNER TO supabase_admin;
 DO $net_trigger$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger WHERE evtname = 'issue_pg_net_access') THEN
