@@ -419,7 +419,8 @@ def grouped_steps(plan: Plan) -> list[tuple[Key, list[Step]]]:
         groups.setdefault(group_key(c), []).append(step)
 
     def order(key: Key) -> tuple[int, int, str]:
-        return (0 if key[0] == "table" else 1, KIND_RANK.get(key[0], 99), key[1])
+        first = {"baseline": 0, "table": 1}  # the baseline's installation runs first of all
+        return (first.get(key[0], 2), KIND_RANK.get(key[0], 99), key[1])
 
     return sorted(groups.items(), key=lambda kv: order(kv[0]))
 
@@ -498,8 +499,9 @@ def hazard_summary(plan: Plan, rows: RowCounts | None = None) -> list[Line]:
         gates = any(h.gates for _, h in found)
         objects: list[str] = []
         for step, h in found:
-            identity = h.table or group_key(step.change)[1]
-            note = _rows_note(identity, rows)
+            owner = ("table", h.table) if h.table else group_key(step.change)
+            identity = owner[1] if owner[0] == "table" else f"{owner[0]} {owner[1]}"
+            note = _rows_note(owner[1], rows) if owner[0] == "table" else ""
             if identity + note not in objects:
                 objects.append(identity + note)
         shown = ", ".join(objects[:_MAX_OBJECTS])
@@ -507,9 +509,11 @@ def hazard_summary(plan: Plan, rows: RowCounts | None = None) -> list[Line]:
             shown += f" and {len(objects) - _MAX_OBJECTS} more"
         gate = "blocks apply unless allowed" if gates else "shown for review"
         kind = KINDS[name]
+        details = list(dict.fromkeys(h.detail for _, h in found if h.detail))
+        said = "; ".join(details[:3]) + (f"; and {len(details) - 3} more" if len(details) > 3 else "")
         out.append((
             "gating" if gates else "hazard",
-            f"  {name} ({gate}) on {shown}: {kind.explanation}. Safer: {kind.safer}.",
+            f"  {name} ({gate}) on {shown}: {kind.explanation}{f' ({said})' if said else ''}. Safer: {kind.safer}.",
         ))
     return out
 
