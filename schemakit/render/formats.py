@@ -475,7 +475,7 @@ def _step_line(step: Step, recreated: set[Key], indent: str, *, in_group: bool, 
     sign = change_sign(step, recreated)
     text = change_text(step.change, in_group=in_group)
     if step.change.key in recreated:
-        text += " (dropped and created again)"
+        text += " (dropped to be recreated)"
     elif sign == "~" and step.change.action == "create":
         text += " (replaced)"
     if not in_group and step.change.kind == "table" and not isinstance(step.change, CreateTable):
