@@ -320,7 +320,6 @@ class AddColumn(Change):
     table: Table
     column: Column
     serial: str | None = None  # the folded serial sequence the column's default calls
-    volatile_default: bool = False  # the default calls a volatile function: the table is rewritten
 
     def describe(self) -> str:
         return f"table {self.key[1]}: add column {self.column.name} {self.column.type}"

@@ -143,6 +143,11 @@ def _show_plan(the_plan: Plan, *, sql: bool, rows: RowCounts | None, sql_first: 
     sys.stdout.flush()
 
 
+def _note(text: str) -> None:
+    """A notice about the input (not an error): on standard error, prefixed ``note:``."""
+    _err(f"note: {text}")
+
+
 def _fail(exc: SchemakitError | psycopg.Error, url: str | None = None, code: int = EXIT_ERROR) -> NoReturn:
     if isinstance(exc, SourceError):
         _err(exc.render())
@@ -224,7 +229,7 @@ def plan(
     try:
         renames = parse_enum_renames(rename_enum_value or [])
         project = Project.find(schema_dir)
-        statements = load_sources(project)
+        statements = load_sources(project, _note)
         if name is not None and not write:
             raise SchemakitError("--name only applies with --write")
         if write:
@@ -300,7 +305,7 @@ def check(
     """
     try:
         project = Project.find(schema_dir)
-        statements = load_sources(project)
+        statements = load_sources(project, _note)
         mdir = migrations_dir_opt or migrations_dir(project.root)
         migrations = list_migrations(mdir)
         target = Target(url="", label="shadow")
@@ -401,7 +406,7 @@ def apply(
     try:
         project = Project.find(schema_dir)
         saved = load_saved_plan(plan_file) if plan_file is not None else None
-        statements = load_sources(project) if saved is None else []
+        statements = load_sources(project, _note) if saved is None else []
         target = resolve_target(project, db, _progress, needs_platform=files_need_supabase(statements))
         url = target.url
         with connect(target.url) as conn:
@@ -489,7 +494,7 @@ def _rehearse(
             return planned.desired
         if not project.schema_dir.is_dir():
             return None
-        model = plan_against(current, load_sources(project), admin, target, profile=detect_profile(conn)).desired
+        model = plan_against(current, load_sources(project, _note), admin, target, profile=detect_profile(conn)).desired
         return model if model.fingerprint() == the_plan.desired_fingerprint else None
 
     rehearse_plan(the_plan, current, admin, baseline=has_supabase_platform(conn), desired=desired, settings=settings)

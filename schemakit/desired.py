@@ -8,8 +8,9 @@ file, line and column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from schemakit.model import Model
 from schemakit.profile import for_shadow
 from schemakit.server import shadow
 from schemakit.source import Location, SourceError, SourceStatement, locate
+from schemakit.source.bodies import find_body
 
 # SQLSTATEs whose message means "this server cannot provide an extension".
 _MISSING_EXTENSION = {"0A000", "58P01", "22023", "42704"}
@@ -85,7 +87,151 @@ def load_statements(
         except StatementFailed as failed:
             conn.rollback()
             raise _located(owners[failed.index], failed.error, url) from None
+        try:
+            check_function_bodies(cur, statements, url)
+        except SourceError:
+            conn.rollback()
+            raise
     conn.commit()
+
+
+# -- function bodies ---------------------------------------------------------------------
+
+_FUNCTION_KINDS = frozenset({"create_function", "create_procedure"})
+_DECLARED_FUNCTIONS = """
+SELECT p.oid::bigint, n.nspname, p.proname, p.prosrc, l.lanvalidator::bigint, vn.nspname, v.proname
+FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+JOIN pg_catalog.pg_proc v ON v.oid = l.lanvalidator
+JOIN pg_catalog.pg_namespace vn ON vn.oid = v.pronamespace
+WHERE (n.nspname, p.proname) IN (
+    SELECT * FROM ROWS FROM (pg_catalog.unnest(%s::text[]), pg_catalog.unnest(%s::text[]))
+  )
+  AND l.lanvalidator <> 0
+  AND l.lanname NOT IN ('internal', 'c')
+  AND NOT EXISTS (
+    SELECT FROM pg_catalog.pg_depend d
+    WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype = 'e'
+  )
+ORDER BY p.oid
+"""
+# Calls each validator in turn; the first that fails names its function (P0001, "schemakit:<oid>").
+_VALIDATE_ALL = """
+DECLARE
+  fn pg_catalog.oid;
+  validator pg_catalog.oid;
+BEGIN
+  FOR fn, validator IN
+    SELECT u.fn, u.validator
+    FROM ROWS FROM (pg_catalog.unnest({fns}::pg_catalog.oid[]), pg_catalog.unnest({validators}::pg_catalog.oid[]))
+      WITH ORDINALITY AS u(fn, validator, n)
+    ORDER BY u.n
+  LOOP
+    BEGIN
+      EXECUTE pg_catalog.format('SELECT %s(%s)', validator::pg_catalog.regproc, fn);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE EXCEPTION 'schemakit:%', fn;
+    END;
+  END LOOP;
+END
+"""
+_FAILED = "schemakit:"
+
+
+@dataclass(frozen=True)
+class _Declared:
+    oid: int
+    validator: int
+    validator_name: tuple[str, str]  # (schema, name)
+    name: str  # schema.name
+    prosrc: str
+    statement: SourceStatement
+
+
+def _declared_functions(cur: psycopg.Cursor[Any], statements: Sequence[SourceStatement]) -> list[_Declared]:
+    """The functions and procedures the files declare (in file order), with their validators."""
+    by_name: dict[str, list[SourceStatement]] = {}
+    for stmt in statements:
+        if stmt.kind in _FUNCTION_KINDS:
+            for name in stmt.provides:
+                by_name.setdefault(name, []).append(stmt)
+    if not by_name:
+        return []
+    pairs = [name.split(".", 1) for name in sorted(by_name)]
+    cur.execute(_DECLARED_FUNCTIONS, ([p[0] for p in pairs], [p[1] for p in pairs]))
+    found: list[_Declared] = []
+    for oid, schema, proname, prosrc, validator, validator_schema, validator_name in cur.fetchall():
+        name = f"{schema}.{proname}"
+        candidates = by_name.get(name, [])
+        # Overloads share a name: the statement whose body is this function's.
+        matching = [s for s in candidates if find_body(s.sql, prosrc or "") is not None]
+        chosen = (matching or candidates)[-1:] if candidates else []
+        if chosen:
+            found.append(
+                _Declared(int(oid), int(validator), (validator_schema, validator_name), name, prosrc or "", chosen[0])
+            )
+    found.sort(key=lambda d: d.statement.position)
+    return found
+
+
+def check_function_bodies(cur: psycopg.Cursor[Any], statements: Sequence[SourceStatement], url: str) -> None:
+    """Validate every function the files declare with its language's validator, with
+    ``check_function_bodies`` on, once everything is loaded (so a body may use any object of
+    the files): what psql would have refused when it ran the files. Two round trips; a
+    third for the first failure, to get its error. Raises a located SourceError."""
+    functions = _declared_functions(cur, statements)
+    if not functions:
+        return
+    body = sql.SQL(_VALIDATE_ALL).format(
+        fns=sql.Literal("{" + ",".join(str(f.oid) for f in functions) + "}"),
+        validators=sql.Literal("{" + ",".join(str(f.validator) for f in functions) + "}"),
+    )
+    cur.execute("SET LOCAL check_function_bodies = on")
+    cur.execute("SAVEPOINT schemakit_bodies")
+    try:
+        cur.execute(sql.SQL("DO {}").format(sql.Literal(body.as_string(cur.connection))))
+    except psycopg.Error as exc:
+        message = exc.diag.message_primary or ""
+        if not message.startswith(_FAILED):
+            raise
+        cur.execute("ROLLBACK TO SAVEPOINT schemakit_bodies")
+        failed = next(f for f in functions if str(f.oid) == message[len(_FAILED):])
+        try:
+            cur.execute(
+                sql.SQL("SELECT {}({}::pg_catalog.oid)").format(
+                    sql.Identifier(*failed.validator_name), sql.Literal(failed.oid)
+                )
+            )
+        except psycopg.Error as error:
+            raise _body_error(failed, error, url) from None
+        raise _body_error(failed, exc, url) from None  # it passed alone: report what we have
+    cur.execute("RELEASE SAVEPOINT schemakit_bodies")
+
+
+_BODY_LINE = re.compile(r"(?:near line|line) (\d+)")
+
+
+def _body_error(failed: _Declared, exc: psycopg.Error, url: str) -> SourceError:
+    diag = exc.diag
+    stmt = failed.statement
+    where = stmt.location
+    body = find_body(stmt.sql, failed.prosrc)
+    if body is not None:
+        if diag.internal_position and diag.internal_query == failed.prosrc:
+            where = locate(stmt, body.offset(int(diag.internal_position)) + 1)
+        else:
+            match = _BODY_LINE.search(diag.context or "")
+            offset = body.line_offset(int(match.group(1))) if match else None
+            if offset is not None:
+                where = locate(stmt, offset + 1)
+    kind = "procedure" if stmt.kind == "create_procedure" else "function"
+    message = redact_text(diag.message_primary or str(exc).strip(), url)
+    hint = diag.message_hint or (
+        f"the {kind}'s body was checked after loading the files (check_function_bodies = on), "
+        "as psql would have when running them: fix it"
+    )
+    return SourceError(f"{kind} {failed.name}: {message}", location=where, hint=hint, source_line=_line_text(where))
 
 
 def _replaced_publications(stmt: SourceStatement) -> list[str]:

@@ -30,7 +30,7 @@ import psycopg
 from schemakit.apply import LOCK_KEY
 from schemakit.errors import SchemakitError
 from schemakit.hazards import KINDS, Hazard
-from schemakit.migrations import Migration, outside_transaction, statements_of
+from schemakit.migrations import Migration, MigrationError, outside_transaction, own_transaction, runnable, statements_of
 
 TRACKING_DDL = (
     "CREATE SCHEMA IF NOT EXISTS schemakit",
@@ -203,12 +203,15 @@ def _record(conn: psycopg.Connection[Any], f: MigrationFile, supabase: bool, sta
 
 
 def _run_file(conn: psycopg.Connection[Any], f: MigrationFile, supabase: bool, lock_timeout: str) -> None:
-    """Run one file in a transaction (or statement by statement, when it must), and record it."""
+    """Run one file in a transaction (or statement by statement, when it must), and record it.
+
+    The file's own top-level BEGIN/COMMIT are not run: they mark the bounds of the
+    transaction schemakit runs the whole file in (``migrations.runnable``)."""
     statements = statements_of(f.text)
     if outside_transaction(f.text):
         conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, false)", (lock_timeout,))
         try:
-            for i, statement in enumerate(statements, 1):
+            for i, statement in runnable(f.text):
                 _execute(conn, i, statement, atomic=False)
         finally:
             conn.execute("RESET lock_timeout")
@@ -217,9 +220,19 @@ def _run_file(conn: psycopg.Connection[Any], f: MigrationFile, supabase: bool, l
         return
     with conn.transaction():
         conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", (lock_timeout,))
-        for i, statement in enumerate(statements, 1):
+        for i, statement in runnable(f.text):
             _execute(conn, i, statement, atomic=True)
         _record(conn, f, supabase, statements)
+
+
+def refuse_transaction_control(files: Sequence[MigrationFile]) -> None:
+    """Stop before anything runs when a file would end its own transaction early (ROLLBACK,
+    two-phase commit, COMMIT AND CHAIN)."""
+    for f in files:
+        try:
+            own_transaction(f.text)
+        except MigrationError as exc:
+            raise MigrationError(f"refused: migration {f.migration.name}: {exc.message}", hint=exc.hint) from None
 
 
 class _StatementFailed(Exception):
@@ -282,6 +295,7 @@ def apply_migrations(
     try:
         st = status(conn, migrations)
         refuse_inconsistent(st)
+        refuse_transaction_control(st.pending)
         supabase = supabase_history or _table_exists(conn, "supabase_migrations.schema_migrations")
         if st.pending or st.adopted:
             _ensure_tracking(conn, supabase)

@@ -20,12 +20,14 @@ from typing import Any
 import pglast
 import psycopg
 from pglast import ast
+from pglast.enums import TransactionStmtKind
 
 from schemakit.catalog import read_model
 from schemakit.rows import DeclaredTables
 from schemakit.connect import connect, redact_text
 from schemakit.errors import SchemakitError
 from schemakit.model import Model
+from schemakit.phases import ENUM_VALUES, MAIN, by_phase
 from schemakit.plan import Plan
 from schemakit.render.formats import script
 from schemakit.server import shadow
@@ -123,15 +125,92 @@ def outside_transaction(text: str) -> bool:
     return any(_needs_autocommit(raw.stmt) for raw in parsed)
 
 
+# A file's own transaction: BEGIN / START TRANSACTION ... COMMIT / END at its top level.
+_OPENERS = frozenset({TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START})
+
+
+def _is_wrapper(node: Any) -> bool:
+    """BEGIN, START TRANSACTION, COMMIT or END (not COMMIT AND CHAIN)."""
+    if not isinstance(node, ast.TransactionStmt):
+        return False
+    if node.kind in _OPENERS:
+        return True
+    return node.kind == TransactionStmtKind.TRANS_STMT_COMMIT and not node.chain
+
+
+# Transaction control that would end the file's transaction other than at its end.
+_REFUSED = {
+    TransactionStmtKind.TRANS_STMT_ROLLBACK: "ROLLBACK",
+    TransactionStmtKind.TRANS_STMT_PREPARE: "PREPARE TRANSACTION",
+    TransactionStmtKind.TRANS_STMT_COMMIT_PREPARED: "COMMIT PREPARED",
+    TransactionStmtKind.TRANS_STMT_ROLLBACK_PREPARED: "ROLLBACK PREPARED",
+}
+
+
+def own_transaction(text: str) -> bool:
+    """Does the file hold its own top-level BEGIN/COMMIT (as files written for psql or the
+    Supabase CLI do)? Refuses (MigrationError) a top-level ROLLBACK, two-phase commit or
+    COMMIT AND CHAIN, which would end the transaction the file runs in."""
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError:
+        return False
+    found = False
+    for raw in parsed:
+        node = raw.stmt
+        if not isinstance(node, ast.TransactionStmt):
+            continue
+        if _is_wrapper(node):
+            found = True
+            continue
+        what = "COMMIT AND CHAIN" if node.chain else _REFUSED.get(node.kind) if node.kind is not None else None
+        if what is not None:
+            raise MigrationError(
+                f"{what} in a migration file is not supported: each file applies all or nothing, "
+                "in one transaction",
+                hint="remove it; a BEGIN ... COMMIT around the file's statements is accepted",
+            )
+    return found
+
+
+def runnable(text: str) -> list[tuple[int, str]]:
+    """The file's statements to run, numbered from 1 as in the file: its own top-level
+    BEGIN/COMMIT are left out, since schemakit runs the whole file in one transaction (they
+    mark that transaction's bounds), and records the file in it."""
+    statements = statements_of(text)
+    if not own_transaction(text):
+        return list(enumerate(statements, 1))
+    kept = []
+    for number, statement in enumerate(statements, 1):
+        try:
+            nodes = [raw.stmt for raw in pglast.parse_sql(statement)]
+        except pglast.parser.ParseError:
+            nodes = []
+        if len(nodes) == 1 and _is_wrapper(nodes[0]):
+            continue
+        kept.append((number, statement))
+    return kept
+
+
 def replay(conn: psycopg.Connection[Any], migrations: list[Migration], url: str) -> None:
     """Run each file in a transaction of its own (statement by statement outside one, for a
-    file that must run so); a failure names the file."""
+    file that must run so); a failure names the file. A file's own BEGIN/COMMIT mark the
+    bounds of that transaction."""
     for mig in migrations:
         text = mig.path.read_text(encoding="utf-8")
         try:
+            own = own_transaction(text)
+        except MigrationError as exc:
+            raise MigrationError(f"migration {mig.name}: {exc.message}", hint=exc.hint) from None
+        try:
             if outside_transaction(text):
-                for statement in statements_of(text):
+                for _, statement in runnable(text):
                     conn.execute(statement.encode())
+            elif own:
+                statements = [s.encode() for _, s in runnable(text)]
+                with conn.transaction():
+                    if statements:
+                        conn.execute(b"\n;\n".join(statements))
             else:
                 with conn.transaction():
                     conn.execute(text.encode())
@@ -185,10 +264,17 @@ def replayed_states(
 def write_migrations(directory: Path, plan: Plan, slug: str, now: datetime | None = None) -> list[Path]:
     """Write ``plan`` as migration files: its transactional steps in one, then each step
     that must run outside a transaction (``plan --online``) in a file of its own, since the
-    Supabase CLI wraps every file in one transaction. Versions follow each other."""
-    main = tuple(s for s in plan.steps if s.transactional)
+    Supabase CLI wraps every file in one transaction. Added enum values come first, in a
+    file of their own when other steps follow (``<slug>_enum_values``): PostgreSQL refuses
+    to use a value in the transaction that added it. Versions follow each other."""
+    phased = by_phase(plan.steps)
+    enum_values, main = tuple(phased[ENUM_VALUES]), tuple(phased[MAIN])
     online = [s for s in plan.steps if not s.transactional]
     parts: list[tuple[str, Plan]] = []
+    if enum_values and main:
+        parts.append((f"{slug}_enum_values", replace(plan, steps=enum_values)))
+    elif enum_values:
+        main = enum_values
     if main:
         parts.append((slug, replace(plan, steps=main)))
     for i, step in enumerate(online, 1):

@@ -224,12 +224,19 @@ class Column:
     collation: str | None = None  # only when it differs from the type's default
     comment: str | None = None
     local: bool = True  # attislocal: False for a column a child table only inherits
+    # The default calls a volatile function (read from its expression tree); it follows
+    # from the default, so it takes no part in comparisons.
+    volatile_default: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         names, values = _fields_of(Column)
         data = dict(zip(names, values(self)))
+        # The usual cases are left out: snapshots and fingerprints stay as they were. The
+        # default's volatility follows from the default itself, so it is never compared.
         if data["local"]:
-            del data["local"]  # the usual case: snapshots and fingerprints stay as they were
+            del data["local"]
+        if not data["volatile_default"]:
+            del data["volatile_default"]
         return data
 
 

@@ -244,7 +244,7 @@ def hazards_of(c: Change, current: Model) -> list[Hazard]:
     elif isinstance(c, AddColumn):
         if c.column.generated is not None or c.column.identity is not None:
             out.append(Hazard(hz.TABLE_REWRITE, f"adding a generated/identity column to {table}", table))
-        elif c.volatile_default and table_exists:
+        elif c.column.volatile_default and table_exists:
             out.extend(volatile_default_hazards(c, table))
         if c.column.not_null and c.column.default is None and c.column.generated is None:
             out.append(

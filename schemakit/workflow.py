@@ -303,13 +303,15 @@ def read_fingerprinted(
     return model
 
 
-def load_sources(project: Project) -> list[SourceStatement]:
+def load_sources(project: Project, notice: Progress | None = None) -> list[SourceStatement]:
+    """The schema files' statements in load order; ``notice`` hears what the load skipped
+    (a transaction wrapper), once."""
     if not project.schema_dir.is_dir():
         raise SchemakitError(
             f"no schema directory at {project.schema_dir}",
             hint="create schema/*.sql, or pass --schema-dir",
         )
-    return load_schema_dir(project.schema_dir)
+    return load_schema_dir(project.schema_dir, notice=notice)
 
 
 def parse_enum_renames(specs: Sequence[str]) -> dict[str, dict[str, str]]:

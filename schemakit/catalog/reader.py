@@ -256,9 +256,20 @@ class CatalogReader:
                 for r in self.fetch("buckets")
             )
         add(read_rows(self.conn, objects, self.rows))
-        grants = [_grant(r) for r in self.fetch("grants")]
+        grant_rows = self.fetch("grants")
+        grants = [_grant(r[:8]) for r in grant_rows]
         add(g for g in grants if g.object_key in objects)
+        # Grants on the identity or serial sequence of a table's column: kept with the table.
+        folded = {
+            g.key: ("table", edge_key("table", r[8], r[9], None)[1])
+            for g, r in zip(grants, grant_rows)
+            if g.object_key not in objects and r[8] is not None
+        }
+        folded = {k: t for k, t in folded.items() if t in objects}
+        add(g for g in grants if g.key in folded)
         depends = _depends(self.fetch("depends"), objects)
+        for key, table in folded.items():
+            depends[key] = frozenset({table})
         for g in grants:
             if g.object_key in objects:
                 # A column grant follows the table-level one (a table REVOKE takes
@@ -291,7 +302,7 @@ class CatalogReader:
 
 
 def _column(raw: list[Any]) -> Column:
-    name, type_, not_null, default, identity, generated, collation, comment, local = raw
+    name, type_, not_null, default, identity, generated, collation, comment, local, volatile = raw
     return Column(
         name=name,
         type=type_,
@@ -302,6 +313,7 @@ def _column(raw: list[Any]) -> Column:
         collation=collation,
         comment=comment,
         local=local,
+        volatile_default=volatile,
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from schemakit.platform import is_managed_schema
-from schemakit.columns import own_volatile, through_text, volatile_default
+from schemakit.columns import through_text
 from schemakit.tableprops import SetInherits, SetPersistence
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
@@ -356,7 +356,6 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
 
 
 def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    own = cache(lambda: own_volatile(desired))  # the desired functions that are volatile
     domains = cache(
         lambda: frozenset(k[1] for m in (current, desired) for k, v in m.objects.items() if isinstance(v, Domain))
     )
@@ -449,7 +448,6 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                     table=new,
                     column=col,
                     serial=_serial(col, desired),
-                    volatile_default=col.generated is None and volatile_default(col.default, own()),
                 )
                 if col.comment is not None:
                     yield SetComment(target=new, comment=col.comment, column=col.name)
@@ -915,6 +913,10 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         old, new = old_grants.get(key), new_grants.get(key)
         target = new if new is not None else old
         assert target is not None
+        folded = _folded_sequence_table(desired, target)
+        if folded is not None:
+            yield from _folded_sequence_grant(current, desired, fresh, folded, old, new, target)
+            continue
         if target.object_key not in desired.objects:
             continue  # the object goes, its privileges with it
         before: tuple[str, ...]
@@ -1003,6 +1005,63 @@ def _collations(current: Model, desired: Model, ctx: Context) -> Iterator[Change
             yield DropCollation(old)
             yield CreateCollation(new)
         yield from _comment(old, new)
+def _folded_sequence_table(desired: Model, g: Grant) -> Key | None:
+    """The table whose identity or serial sequence ``g`` is on (the catalog reader makes
+    such a grant depend on that table only), when the desired state has that table."""
+    if g.on_kind != "sequence" or g.object_key in desired.objects:
+        return None
+    deps = desired.depends.get(g.key, frozenset())
+    tables = [d for d in deps if d[0] == "table" and d in desired.objects]
+    return tables[0] if len(deps) == 1 and tables else None
+
+
+def _folded_sequence_grant(
+    current: Model, desired: Model, fresh: set[Key], table: Key, old: Grant | None, new: Grant | None, target: Grant
+) -> Iterator[Change]:
+    """A grant on a column's identity or serial sequence: from what the target's sequence
+    has (or, when the plan creates the table, what default privileges give it)."""
+    if table not in current.objects or table in fresh:
+        owner = desired.objects[table]
+        schema = getattr(owner, "schema", None)
+        before, before_grantable = implied_privileges(desired, "S", schema, target.grantee)
+    elif old is not None:
+        before, before_grantable = old.privileges, old.grantable
+    else:
+        before, before_grantable = (), ()
+    state = new if new is not None else Grant(on_kind="sequence", on=target.on, grantee=target.grantee, privileges=())
+    if (before, before_grantable) != (state.privileges, state.grantable):
+        schema, _, name = _split_qualified(target.on)
+        on = Sequence(schema=schema, name=name, type="bigint", start=1, increment=1, minvalue=1, maxvalue=1, cache=1, cycle=False)
+        yield SetGrant(grant=state, on=on, before=before, before_grantable=before_grantable)
+
+
+def _split_qualified(identity: str) -> tuple[str, str, str]:
+    """(schema, '.', name) of a qualified name as ``model.qualified`` writes it (parts
+    double-quoted where needed, ``""`` for a quote)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(identity):
+        ch = identity[i]
+        if quoted:
+            if ch == '"' and identity[i + 1 : i + 2] == '"':
+                current.append('"')
+                i += 1
+            elif ch == '"':
+                quoted = False
+            else:
+                current.append(ch)
+        elif ch == '"':
+            quoted = True
+        elif ch == ".":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return (parts[0], ".", parts[-1]) if len(parts) > 1 else ("public", ".", parts[0])
 
 
 _DIFFERS: tuple[Differ, ...] = (

@@ -8,13 +8,14 @@ returned in a load order computed from references, so that file order does not m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from schemakit.source.classify import Rejected, classify
 from schemakit.source.model import Location, SourceError, SourceStatement, error_at
 from schemakit.source.order import Item, load_order
 from schemakit.source.parse import display_path, parse_source, paused_gc, read_source
+from schemakit.source.wrappers import TransactionWrappers
 
 __all__ = [
     "Location",
@@ -29,20 +30,27 @@ DEFAULT_SEARCH_PATH: tuple[str, ...] = ("public",)
 
 
 def load_sources(
-    paths: Sequence[Path], *, search_path: Sequence[str] = DEFAULT_SEARCH_PATH
+    paths: Sequence[Path],
+    *,
+    search_path: Sequence[str] = DEFAULT_SEARCH_PATH,
+    notice: Callable[[str], None] | None = None,
 ) -> list[SourceStatement]:
     """Parse, check and order the statements of ``paths`` (taken in the order given).
 
     Unqualified names resolve against ``search_path``: objects are created in its first
     schema. Raises SourceError for the first file that cannot be read or parsed, or the
-    first statement that has no place in a schema file.
+    first statement that has no place in a schema file. A file's BEGIN ... COMMIT wrapper
+    is skipped; ``notice`` is then called once, naming the files that had one.
     """
     search = tuple(search_path) or DEFAULT_SEARCH_PATH
     items: list[Item] = []
+    wrappers = TransactionWrappers()
     with paused_gc():
         for index, path in enumerate(paths):
             source = read_source(Path(path), index)
             for raw, node, nodes in parse_source(source):
+                if wrappers.skip(raw, node):
+                    continue
                 try:
                     info = classify(node, raw.sql, search[0], nodes)
                 except Rejected as exc:
@@ -55,14 +63,21 @@ def load_sources(
                         "this is a bug in schemakit; please report it with the statement",
                     ) from None
                 items.append(Item(raw, info))
+            wrappers.end_of_file()
         statements = load_order(items, search)
         # Free the analysis before the collector resumes: it would scan it all once more.
         del items
+    said = wrappers.notice()
+    if said is not None and notice is not None:
+        notice(said)
     return statements
 
 
 def load_schema_dir(
-    directory: Path, *, search_path: Sequence[str] = DEFAULT_SEARCH_PATH
+    directory: Path,
+    *,
+    search_path: Sequence[str] = DEFAULT_SEARCH_PATH,
+    notice: Callable[[str], None] | None = None,
 ) -> list[SourceStatement]:
     """Load every ``*.sql`` file of ``directory``, files taken in name order."""
     directory = Path(directory)
@@ -75,7 +90,7 @@ def load_schema_dir(
         paths = sorted(p for p in directory.glob("*.sql") if p.is_file())
     except OSError as exc:
         raise SourceError(f"cannot list {display_path(directory)}: {exc.strerror}") from None
-    return load_sources(paths, search_path=search_path)
+    return load_sources(paths, search_path=search_path, notice=notice)
 
 
 def locate(stmt: SourceStatement, char_offset_in_stmt: int) -> Location:

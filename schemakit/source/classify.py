@@ -14,6 +14,7 @@ from pglast import ast
 from pglast.enums import (
     AlterPublicationAction,
     AlterTableType,
+    ConstrType,
     GrantTargetType,
     ObjectType,
     RoleSpecType,
@@ -197,7 +198,39 @@ class _Classifier:
                 "CREATE TEMPORARY TABLE is not allowed in schema files",
                 "temporary tables live for one session; declare a regular table",
             )
-        return self._relation_create("create_table", "table", node.relation)
+        result = self._relation_create("create_table", "table", node.relation)
+        schema, table = self.qualify_rv(node.relation)
+        sequences = frozenset(
+            name
+            for element in node.tableElts or ()
+            if isinstance(element, ast.ColumnDef)
+            for name in self._implicit_sequences(schema, table, element.colname, element)
+        )
+        return replace(result, provides=result.provides | sequences) if sequences else result
+
+    def _implicit_sequences(
+        self, schema: str, table: str, column: str | None, definition: ast.ColumnDef | ast.Constraint
+    ) -> list[str]:
+        """The sequences a serial or identity column creates implicitly (qualified names).
+
+        PostgreSQL names them ``<table>_<column>_seq`` in the table's schema (truncated
+        as for any implicit name), unless an identity's SEQUENCE NAME option names it.
+        """
+        if isinstance(definition, ast.ColumnDef):
+            constraints = [c for c in definition.constraints or () if isinstance(c, ast.Constraint)]
+            names = strings(definition.typeName.names) if definition.typeName is not None else []
+            serial = len(names) == 1 and names[0].lower() in _SERIAL_TYPES
+        else:
+            constraints, serial = [definition], False
+        identities = [c for c in constraints if c.contype == ConstrType.CONSTR_IDENTITY]
+        if not column or not (serial or identities):
+            return []
+        for identity in identities:
+            for option in identity.options or ():
+                if isinstance(option, ast.DefElem) and option.defname == "sequence_name":
+                    seq_schema, seq_name = self.qualify(strings(option.arg))
+                    return [f"{seq_schema}.{seq_name}"]
+        return [f"{schema}.{implicit_name(table, column, 'seq')}"]
 
     def on_ViewStmt(self, node: ast.ViewStmt) -> Classified:
         return self._relation_create("create_view", "view", node.view)
@@ -383,11 +416,19 @@ class _Classifier:
                 and cmd.def_.conname
             ):
                 provides.add(f"{schema}.{table}.{cmd.def_.conname}")
+        sequences: set[str] = set()
+        for cmd in node.cmds or ():
+            if not isinstance(cmd, ast.AlterTableCmd):
+                continue
+            if cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+                sequences.update(self._implicit_sequences(schema, table, cmd.def_.colname, cmd.def_))
+            elif cmd.subtype == AlterTableType.AT_AddIdentity and isinstance(cmd.def_, ast.Constraint):
+                sequences.update(self._implicit_sequences(schema, table, cmd.name, cmd.def_))
         frozen = frozenset(provides)
         return Classified(
             kind,
-            provides=frozen,
-            refs=self.refs(node, frozen),
+            provides=frozen | sequences,
+            refs=self.refs(node, frozen | sequences),
             creates=frozenset(("constraint", p) for p in frozen),
             target=f"{schema}.{table}",
         )
@@ -677,6 +718,31 @@ class _Classifier:
             f"{self.head()} is not supported in schema files",
             "schemakit does not manage this kind of object; manage it outside schemakit",
         )
+
+
+_SERIAL_TYPES = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
+_NAMEDATALEN = 64
+
+
+def _clip(name: str, limit: int) -> str:
+    """The longest prefix of ``name`` of at most ``limit`` UTF-8 bytes (whole characters)."""
+    data = name.encode()
+    if len(data) <= limit:
+        return name
+    return data[:limit].decode("utf-8", errors="ignore")
+
+
+def implicit_name(name1: str, name2: str, label: str) -> str:
+    """PostgreSQL's ``makeObjectName``: ``name1_name2_label``, the longer of the two names
+    shortened first so that the result fits in NAMEDATALEN - 1 bytes."""
+    available = _NAMEDATALEN - 1 - (len(label.encode()) + 1) - 1
+    chars1, chars2 = len(name1.encode()), len(name2.encode())
+    while chars1 + chars2 > available:
+        if chars1 > chars2:
+            chars1 -= 1
+        else:
+            chars2 -= 1
+    return f"{_clip(name1, chars1)}_{_clip(name2, chars2)}_{label}"
 
 
 def drop_idiom_hint() -> str:

@@ -42,13 +42,13 @@ def _schemas(text: str) -> list[str]:
 
 
 def _catalog(db: str | None, schemas: str, schema_dir: Path | None, shadow_url: str | None) -> Catalog:
-    from schemakit.cli import _progress
+    from schemakit.cli import _note, _progress
 
     names = _schemas(schemas)
     if db is not None:
         return catalog_from_database(db, names)
     project = Project.find(schema_dir)
-    statements = load_sources(project)
+    statements = load_sources(project, _note)
     admin = shadow_admin_url(project, Target(url="", label="shadow"), shadow_url)
     _progress("loading the schema files into a shadow database ...")
     return catalog_from_statements(statements, admin, names)

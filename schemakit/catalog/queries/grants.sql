@@ -10,13 +10,24 @@ WITH objs AS (
          n.nspname AS schema, c.relname AS name, NULL::text AS args, NULL::pg_catalog.name AS col,
          c.relowner AS owner,
          COALESCE(c.relacl, pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl,
-         'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid
+         'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
+         owner.schema AS owner_schema, owner.name AS owner_name
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  -- the table of an identity or serial sequence (folded into its column)
+  LEFT JOIN LATERAL (
+    SELECT tn.nspname AS schema, t.relname AS name
+    FROM pg_catalog.pg_depend d
+    JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+    JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+    WHERE c.relkind = 'S' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')
+    LIMIT 1
+  ) owner ON true
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
   UNION ALL
   SELECT 'column', n.nspname, c.relname, NULL, a.attname, c.relowner, a.attacl,
-         'pg_catalog.pg_class'::pg_catalog.regclass, c.oid
+         'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, NULL, NULL
   FROM pg_catalog.pg_attribute a
   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -25,21 +36,22 @@ WITH objs AS (
   SELECT CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname,
          pg_catalog.pg_get_function_identity_arguments(p.oid), NULL, p.proowner,
          COALESCE(p.proacl, pg_catalog.acldefault('f'::"char", p.proowner)),
-         'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid
+         'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, NULL, NULL
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   WHERE p.prokind IN ('f', 'p')
   UNION ALL
   SELECT 'schema', n.nspname, n.nspname, NULL, NULL, n.nspowner,
          COALESCE(n.nspacl, pg_catalog.acldefault('n'::"char", n.nspowner)),
-         'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid
+         'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, NULL
   FROM pg_catalog.pg_namespace n
   WHERE n.oid >= 16384
 )
 SELECT o.on_kind, o.schema, o.name, o.args, o.col,
        CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee) END AS grantee,
        pg_catalog.array_agg(DISTINCT x.privilege_type::text) AS privileges,
-       COALESCE(pg_catalog.array_agg(DISTINCT x.privilege_type::text) FILTER (WHERE x.is_grantable), '{}') AS grantable
+       COALESCE(pg_catalog.array_agg(DISTINCT x.privilege_type::text) FILTER (WHERE x.is_grantable), '{}') AS grantable,
+       o.owner_schema, o.owner_name
 FROM objs o
 CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) x
 WHERE x.grantee <> o.owner
@@ -49,4 +61,4 @@ WHERE x.grantee <> o.owner
   AND o.schema <> 'information_schema'
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')
-GROUP BY o.on_kind, o.schema, o.name, o.args, o.col, x.grantee
+GROUP BY o.on_kind, o.schema, o.name, o.args, o.col, x.grantee, o.owner_schema, o.owner_name

@@ -31,7 +31,14 @@ SELECT n.nspname AS schema, c.relname AS name,
                   (SELECT descr.description FROM pg_catalog.pg_description descr
                    WHERE descr.objoid = c.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
                      AND descr.objsubid = a.attnum),
-                  a.attislocal
+                  a.attislocal,
+                  -- The default calls a volatile function (gen_random_uuid(), nextval(),
+                  -- clock_timestamp(), a VOLATILE function of the files): the function and
+                  -- operator OIDs of the stored expression tree, looked up in pg_proc.
+                  ad.adbin IS NOT NULL AND a.attgenerated = '' AND EXISTS (
+                    SELECT FROM pg_catalog.regexp_matches(ad.adbin::text, ':(?:funcid|opfuncid) (\d+)', 'g') AS m
+                    JOIN pg_catalog.pg_proc p ON p.oid = m[1]::pg_catalog.oid
+                    WHERE p.provolatile = 'v')
                 ) ORDER BY a.attnum)
          FROM pg_catalog.pg_attribute a
          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
