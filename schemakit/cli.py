@@ -30,7 +30,7 @@ from schemakit.rows import declared
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
-from schemakit.render.formats import RowCounts, as_grouped_markdown, as_readable_text, render_chunks, script, summary_lines
+from schemakit.render.formats import STYLE_OF_SIGN, RowCounts, as_grouped_markdown, as_readable_text, render_chunks, script, summary_lines
 from schemakit.saved import SavedPlan
 from schemakit.server import embedded
 from schemakit.source import SourceError
@@ -117,6 +117,11 @@ PlanSql = Annotated[
     bool,
     typer.Option("--sql", help="Also show the plan's SQL script (after the summary for `plan`, before it for `apply`)."),
 ]
+
+
+def _saved_style(line: str) -> str:
+    """A saved plan's summary line's style, by its symbol (``" + ..."``, ``"!- ..."``)."""
+    return STYLE_OF_SIGN.get(line[1:2], "plain") if line[2:3] == " " else "plain"
 
 
 def _row_counts(conn: psycopg.Connection[Any], planned: Planned) -> RowCounts:
@@ -414,7 +419,9 @@ def apply(
                 if online:
                     raise SchemakitError("--online applies when planning; a saved plan already says what runs online", hint="make the saved plan with `schemakit plan --online --format json --out PLAN.json`")
                 the_plan = saved
-                typer.echo(saved.as_text(), nl=False)
+                if sql and not saved.empty:
+                    sys.stdout.write(saved.sql_script() + "\n")
+                console.write_lines([(_saved_style(line), line) for line in saved.as_text().splitlines()], sys.stdout)
                 hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
             else:
                 renames = parse_enum_renames(rename_enum_value or [])
