@@ -35,6 +35,8 @@ _MISSING_EXTENSION = {"0A000", "58P01", "22023", "42704"}
 
 Advance = Callable[[int, int, str], None]
 """Progress with counts: (statements done, total, what runs now)."""
+PROGRESS_BATCH = 50
+"""Statements per round trip while a progress bar shows: the bar names what runs now."""
 
 
 def statement_label(stmt: SourceStatement) -> str:
@@ -81,6 +83,7 @@ def load_statements(
                 execute_batched(
                     cur,
                     texts,
+                    max_statements=PROGRESS_BATCH,
                     starting=lambda i: advance(i, total, statement_label(owners[i])),
                     done=lambda n: advance(n, total, "") if n == total else None,
                 )

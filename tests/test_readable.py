@@ -230,10 +230,29 @@ def test_apply_on_a_terminal_shows_summary_and_hazards_just_before_the_prompt(fi
     code, out = run_pty("apply", *flags(fifty), "--sql", answer="n")
     before = ANSI.sub("", out).partition("[y/N]")[0]
     assert "CREATE POLICY" in before and before.rindex("CREATE POLICY") < before.index("Hazards:"), before[-3000:]
+    # without a terminal: no bar, a plain line every tenth step, naming the object
+    piped = run("apply", *flags(fifty), "--yes")
+    assert piped.returncode == 0, piped.stderr
+    assert "\x1b" not in piped.stdout + piped.stderr
+    named = re.findall(r"^applying (\d+)/50: policy p\d\d on public\.t\d\d \(for SELECT\) \.\.\.$", piped.stderr, re.M)
+    assert named == ["1", "6", "11", "16", "21", "26", "31", "36", "41", "46"], piped.stderr
+    assert "CREATE POLICY" not in piped.stdout
+    again = run("plan", *flags(fifty), "--detailed-exitcode")
+    assert again.returncode == 0 and "No changes" in again.stdout, again.stdout + again.stderr
 
 
-def test_apply_progress_bar_names_the_object_on_a_terminal(fifty: Target) -> None:
+def test_progress_bars_name_the_object_on_a_terminal(fifty: Target) -> None:
     (fifty.schema_dir / "tables.sql").write_text(_tables(POLICY))
+    # the shadow load: a bar with the count, the elapsed time and the statement's object
+    code, out = run_pty("plan", *flags(fifty))
+    assert code == 0, out
+    bar = re.compile(r"loading the schema files[^\n]*━[^\n]*\b\d+/150\b[^\n]*\d:\d\d:\d\d[^\n]*public\.t\d\d")
+    assert bar.search(ANSI.sub("", out)), repr(out[:3000])
+    assert len(set(re.findall(r"/150 \d:\d\d:\d\d (public\.t\d\d)", ANSI.sub("", out)))) >= 2, repr(out[:3000])
+    for env in ({"NO_COLOR": "1"},):
+        code, out = run_pty("plan", *flags(fifty), **env)
+        assert "━" not in out and "\x1b" not in out
+    # the apply
     code, out = run_pty("apply", *flags(fifty), "--yes")
     assert code == 0, out
     assert re.search(r"applying 50 change\(s\) to .*\.\.\.", out), out[-3000:]
