@@ -76,6 +76,9 @@ def say(text: str, style: str = "plain", *, err: bool = True) -> None:
 def message_style(text: str) -> str:
     """The style of a message by how it starts: errors, hints, refusals."""
     head = text.lstrip()
+    first = head.split("\n", 1)[0]
+    if ": error: " in first:  # file:line:col: error: ... (a located error)
+        return "error"
     for prefix, style in (("error", "error"), ("hint:", "hint"), ("refused", "refused"), ("warning", "warning"), ("note:", "note")):
         if head.startswith(prefix):
             return style

@@ -205,6 +205,13 @@ def test_colour_only_on_a_terminal_without_no_color(blank_target: Target) -> Non
     piped = run("plan", *flags(t))
     assert "\x1b" not in piped.stdout + piped.stderr
     assert "+ table public.users" in piped.stdout
+    # errors have their own style on a terminal, none elsewhere
+    (t.schema_dir / "0004_broken.sql").write_text("CREATE TABLE public.broken (id int PRIMARY KEY,);\n")
+    code, out = run_pty("plan", *flags(t))
+    assert code == 1, out
+    assert re.search(r"\x1b\[1;31m[^\x1b]*0004_broken\.sql:1:\d+: error: syntax error", out), repr(out)
+    code, out = run_pty("plan", *flags(t), NO_COLOR="1")
+    assert code == 1 and "0004_broken.sql:1:" in out and "\x1b" not in out, repr(out)
 
 
 # -- apply: the summary right above the prompt -------------------------------------------------
