@@ -70,13 +70,6 @@ def headline(plan: Plan) -> str:
     return f"Plan: {n} change{'s' if n != 1 else ''} ({', '.join(parts)})."
 
 
-def step_line(step: Step) -> str:
-    marks = " ".join(f"[{h.name}]" for h in step.hazards)
-    warn = "!" if step.destructive else " "
-    line = f"{warn}{SIGN[step.change.action]} {step.summary}" + (f"   {marks}" if marks else "")
-    return line if step.transactional else f"{line}   {OUTSIDE}"
-
-
 def hazard_lines(plan: Plan) -> list[str]:
     out = []
     for step in plan.steps:
@@ -102,50 +95,11 @@ def _script(plan: Plan) -> Iterator[str]:
     return script_chunks(phased_statements(plan.steps), header=header)
 
 
-def as_text(plan: Plan) -> Iterator[str]:
-    lines = [*(f"warning: {w}" for w in plan.warnings), headline(plan)]
-    if plan.empty:
-        yield "\n".join(lines) + "\n"
-        return
-    lines += ["", *(step_line(s) for s in plan.steps)]
-    hz = hazard_lines(plan)
-    if hz:
-        lines += ["", "Hazards:", *(f"  {h}" for h in hz)]
-    lines += ["", "SQL:", "", ""]
-    yield "\n".join(lines)
-    yield from _script(plan)
-
-
 def as_sql(plan: Plan) -> Iterator[str]:
     if plan.empty:
         yield "-- schemakit: no changes\n"
     else:
         yield from _script(plan)
-
-
-def as_markdown(plan: Plan) -> Iterator[str]:
-    lines = ["### schemakit plan", "", f"**{headline(plan)}**", ""]
-    for w in plan.warnings:
-        lines.append(f"> ⚠️ {w}")
-    if plan.empty:
-        yield "\n".join(lines) + "\n"
-        return
-    by_kind: dict[str, list[Step]] = {}
-    for step in plan.steps:
-        by_kind.setdefault(step.change.kind, []).append(step)
-    lines += ["| kind | change | hazards |", "| --- | --- | --- |"]
-    for kind in sorted(by_kind):
-        for step in by_kind[kind]:
-            hz = ", ".join(f"`{h.name}`" for h in step.hazards) or ""
-            where = "" if step.transactional else f" {OUTSIDE}"
-            lines.append(f"| {kind} | {SIGN[step.change.action]} {_md(step.summary)}{where} | {hz} |")
-    hazards = hazard_lines(plan)
-    if hazards:
-        lines += ["", "#### ⚠️ Hazards", ""] + [f"- {_md(h)}" for h in hazards]
-    lines += ["", "<details><summary>SQL</summary>", "", "```sql", ""]
-    yield "\n".join(lines)
-    yield "".join(_script(plan)).rstrip()  # the script's own last newline goes
-    yield "\n```\n\n</details>\n"
 
 
 def _md(text: str) -> str:
@@ -182,21 +136,6 @@ def as_json(plan: Plan) -> Iterator[str]:
     yield "\n"
 
 
-FORMATS: dict[str, Callable[[Plan], Iterator[str]]] = {
-    "text": as_text,
-    "sql": as_sql,
-    "markdown": as_markdown,
-    "json": as_json,
-}
-
-
-def render_plan(plan: Plan, fmt: str) -> str:
-    return "".join(FORMATS[fmt](plan))
-
-
-def render_chunks(plan: Plan, fmt: str) -> Iterator[str]:
-    """``render_plan`` piece by piece: a large plan is written without being joined first."""
-    return FORMATS[fmt](plan)
 
 
 # -- the summary people read: grouped by object, old → new -----------------------------
@@ -552,5 +491,18 @@ def as_grouped_markdown(plan: Plan, rows: RowCounts | None = None) -> Iterator[s
     yield "\n```\n\n</details>\n"
 
 
-FORMATS["text"] = as_readable_text
-FORMATS["markdown"] = as_grouped_markdown
+FORMATS: dict[str, Callable[[Plan], Iterator[str]]] = {
+    "text": as_readable_text,
+    "sql": as_sql,
+    "markdown": as_grouped_markdown,
+    "json": as_json,
+}
+
+
+def render_plan(plan: Plan, fmt: str) -> str:
+    return "".join(FORMATS[fmt](plan))
+
+
+def render_chunks(plan: Plan, fmt: str) -> Iterator[str]:
+    """``render_plan`` piece by piece: a large plan is written without being joined first."""
+    return FORMATS[fmt](plan)
