@@ -621,7 +621,7 @@ def test_a_new_enum_value_is_committed_before_the_main_transaction_uses_it(targe
     write_schema(target.schema_dir, MOOD)
     target.converge()
     write_schema(target.schema_dir, MOOD_C)
-    text = target.plan().stdout
+    text = target.plan("--sql").stdout
     enum_part, main_part = text.split("-- ---- main transaction ----", 1)
     assert "-- ---- enum values: committed first, in a transaction of their own" in enum_part
     assert "ADD VALUE IF NOT EXISTS 'c'" in enum_part and "SET DEFAULT 'c'::public.mood" in main_part
