@@ -396,7 +396,8 @@ def summary_lines(plan: Plan, rows: RowCounts | None = None) -> list[Line]:
                 lines.append((style, text))
         if not own:
             lines.append(("plain", f"{indent}  {_object_heading(key)}{_rows_note(key[1], rows) if key[0] == 'table' else ''}"))
-        lines += [_step_line(s, recreated, indent + "    ", in_group=True, rows=None) for s in nested]
+        # under a table, its name goes without saying; under another object it is said
+        lines += [_step_line(s, recreated, indent + "    ", in_group=key[0] == "table", rows=None) for s in nested]
     lines += hazard_summary(plan, rows)
     return lines
 
