@@ -131,7 +131,7 @@ class Reporter:
                 self._progress.start()
                 self._task = self._progress.add_task(self._title or "working", total=total, current=current)
             assert self._task is not None
-            self._progress.update(self._task, completed=done, total=total, current=current)
+            self._progress.update(self._task, completed=done, total=total, current=current, refresh=True)
             if done >= total:
                 self._stop()
 
