@@ -73,16 +73,21 @@ def execute_batched(
     max_statements: int = MAX_STATEMENTS,
     max_bytes: int = MAX_BYTES,
     done: Callable[[int], None] | None = None,
+    starting: Callable[[int], None] | None = None,
 ) -> None:
     """Execute ``statements`` in order, in batches; raise StatementFailed on the first failure.
 
     Runs inside the caller's transaction (autocommit off). After StatementFailed the
     transaction is aborted: the caller rolls it back. ``done(n)`` is called after each
-    batch with the number of statements executed so far (for progress reports).
+    batch with the number of statements executed so far (for progress reports);
+    ``starting(i)`` before each batch, with the index of its first statement (so a
+    report can name what runs now).
     """
     if cur.connection.autocommit:
         raise ValueError("execute_batched needs a transaction: turn autocommit off")
     for batch in batches(statements, max_statements, max_bytes):
+        if starting is not None:
+            starting(batch.start)
         try:
             cur.execute(batch.query())
         except psycopg.Error:

@@ -17,9 +17,10 @@ import psycopg
 import typer
 
 from schemakit import __version__
+from schemakit import console
 from schemakit.apply import ApplyError, Outcome, apply_plan
 from schemakit.apply import Settings as ApplySettings
-from schemakit.model import Model
+from schemakit.model import Model, Table
 from schemakit.online import online_plan
 from schemakit.rehearse import RehearsalError, is_remote
 from schemakit.rehearse import rehearse as rehearse_plan
@@ -34,7 +35,7 @@ from schemakit import owners as declared_owners
 from schemakit.hazards import Hazard, blocked
 from schemakit.plan import Plan
 from schemakit.migrations import default_slug, list_migrations, migrations_dir, outside_transaction, replayed_model, replayed_states, write_migrations
-from schemakit.render.formats import render_chunks, render_plan
+from schemakit.render.formats import STYLE_OF_SIGN, RowCounts, as_grouped_markdown, as_readable_text, render_chunks, script, summary_lines
 from schemakit.saved import SavedPlan
 from schemakit.server import embedded
 from schemakit.source import SourceError
@@ -62,6 +63,7 @@ from schemakit.workflow import (
     read_current,
     read_fingerprinted,
     resolve_target,
+    row_estimates,
     row_probe,
     shadow_admin_url,
 )
@@ -110,14 +112,46 @@ InstallBaseline = Annotated[
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    console.say(text, console.message_style(text))
 
 
-def _progress(text: str) -> None:
-    if sys.stderr.isatty():
-        typer.secho(text, err=True, dim=True)
-    else:
-        typer.echo(text, err=True)
+_progress = console.Reporter()
+"""Progress lines (dim on a terminal) and, on a terminal, live bars: see schemakit.console."""
+
+
+PlanSql = Annotated[
+    bool,
+    typer.Option("--sql", help="Also show the plan's SQL script (after the summary for `plan`, before it for `apply`)."),
+]
+
+
+def _saved_style(line: str) -> str:
+    """A saved plan's summary line's style, by its symbol (``" + ..."``, ``"!- ..."``)."""
+    return STYLE_OF_SIGN.get(line[1:2], "plain") if line[2:3] == " " else "plain"
+
+
+def _row_counts(conn: psycopg.Connection[Any], planned: Planned) -> RowCounts:
+    """Rows of the existing tables the plan's hazards touch (estimates where analyzed)."""
+    names = {h.table for step in planned.plan.steps for h in step.hazards if h.table}
+    names |= {
+        (step.change.subject.owner_key or step.change.key)[1]
+        for step in planned.plan.steps
+        if step.hazards and (step.change.subject.owner_key or step.change.key)[0] == "table"
+    }
+    found = (planned.current.objects.get(("table", name)) for name in sorted(names))
+    return row_estimates(conn, [t for t in found if isinstance(t, Table)])
+
+
+def _show_plan(the_plan: Plan, *, sql: bool, rows: RowCounts | None, sql_first: bool = False) -> None:
+    """The text plan on standard output: the grouped summary and hazards (coloured on a
+    terminal), and with ``sql`` the script, after the summary (or before, ``sql_first``:
+    apply's summary stays right above its prompt)."""
+    if sql and sql_first and not the_plan.empty:
+        sys.stdout.write(script(the_plan) + "\n")
+    console.write_lines(summary_lines(the_plan, rows), sys.stdout)
+    if sql and not sql_first and not the_plan.empty:
+        sys.stdout.write("\nSQL:\n\n" + script(the_plan))
+    sys.stdout.flush()
 
 
 def _note(text: str) -> None:
@@ -147,9 +181,14 @@ def _refuse(why: str, refused: list[tuple[Any, str]]) -> None:
     if not refused:
         return
     _err(f"\nrefused: {why}:")
+    seen: dict[str, int] = {}
     for h, line in refused:
+        seen[line] = seen.get(line, 0) + 1
+    for line, n in seen.items():
+        h = next(h for h, text in refused if text == line)
         flag = "--allow-destructive" if h.name == "DELETES_DATA" else f"--allow-hazards {h.name}"
-        _err(f"  {line} (allow with {flag})")
+        times = f" (×{n})" if n > 1 else ""
+        _err(f"  {line}{times} (allow with {flag})")
     _err("nothing was changed.")
     raise typer.Exit(EXIT_REFUSED)
 
@@ -198,10 +237,12 @@ def plan(
     rename_enum_value: RenameEnumValues = None,
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
+    sql: PlanSql = False,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
     written: list[Path] = []
+    rows: RowCounts | None = None
     try:
         renames = parse_enum_renames(rename_enum_value or [])
         project = Project.find(schema_dir)
@@ -243,14 +284,25 @@ def plan(
             with connect(target.url) as conn:
                 announce(_progress, project.schema_dir, statements, f"{target.label} (PostgreSQL {conn.info.server_version // 10000})")
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
+                rows = _row_counts(conn, planned)
         warn_drop_all(planned.plan, statements)
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
+    finally:
+        _progress.close()
     if format is Format.sql:
         # The SQL script holds no warnings: say them on stderr.
         for w in planned.plan.warnings:
             _err(f"warning: {w}")
-    _emit(render_chunks(online_plan(planned.plan, planned.current) if online else planned.plan, format.value), out)
+    shown = online_plan(planned.plan, planned.current) if online else planned.plan
+    if format is Format.text and out is None:
+        _show_plan(shown, sql=sql, rows=rows)
+    elif format is Format.text:
+        _emit(as_readable_text(shown, sql=sql, rows=rows), out)
+    elif format is Format.markdown:
+        _emit(as_grouped_markdown(shown, rows), out)
+    else:
+        _emit(render_chunks(shown, format.value), out)
     if write:
         if not written:
             _err("No changes: the migration files already produce the schema files' state; no migration written.")
@@ -368,6 +420,7 @@ def apply(
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
     allow_drop_all: AllowDropAll = False,
+    sql: PlanSql = False,
 ) -> None:
     """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
     with --migrations, apply the pending migration files instead.
@@ -400,14 +453,17 @@ def apply(
                 if online:
                     raise SchemakitError("--online applies when planning; a saved plan already says what runs online", hint="make the saved plan with `schemakit plan --online --format json --out PLAN.json`")
                 the_plan = saved
-                typer.echo(saved.as_text(), nl=False)
+                if sql and not saved.empty:
+                    sys.stdout.write(saved.sql_script() + "\n")
+                console.write_lines([(_saved_style(line), line) for line in saved.as_text().splitlines()], sys.stdout)
                 hazards = [Hazard(h.name, gates=h.gates) for h in saved.hazards]
             else:
                 renames = parse_enum_renames(rename_enum_value or [])
                 announce(_progress, project.schema_dir, statements, f"{target.label} (PostgreSQL {conn.info.server_version // 10000})")
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
                 the_plan = online_plan(planned.plan, planned.current) if online else planned.plan
-                typer.echo(render_plan(the_plan, "text"), nl=False)
+                _progress.close()
+                _show_plan(the_plan, sql=sql, rows=_row_counts(conn, planned), sql_first=True)
                 hazards = the_plan.hazards
             if the_plan.empty:
                 _refresh_snapshot(conn, snapshot_file)
@@ -421,11 +477,18 @@ def apply(
             if rehearse if rehearse is not None else is_remote(target.url, target.embedded is not None):
                 _rehearse(conn, the_plan, None if saved is not None else planned, project, target, shadow_url, settings)
 
-            def show(i: int, n: int, step: object) -> None:
-                if n >= 20 and i % max(1, n // 10) == 0:
-                    _progress(f"applying {i + 1}/{n} ...")
+            def show(i: int, n: int, step: Any) -> None:
+                summary = str(getattr(step, "summary", ""))
+                if _progress.live:
+                    _progress.advance(i, n, summary)
+                elif n >= 20 and i % max(1, n // 10) == 0:
+                    _progress(f"applying {i + 1}/{n}: {summary} ...")
 
-            result = apply_plan(conn, the_plan, lock_timeout=lock_timeout, statement_timeout=statement_timeout, lock_retries=lock_retries, progress=show, notify=_progress)
+            _progress(f"applying {len(the_plan.steps)} change(s) to {target.label} ...")
+            try:
+                result = apply_plan(conn, the_plan, lock_timeout=lock_timeout, statement_timeout=statement_timeout, lock_retries=lock_retries, progress=show, notify=_progress)
+            finally:
+                _progress.close()
             if result.outcome is Outcome.APPLIED:
                 typer.echo(f"\nApplied {plural(len(the_plan.steps), 'change')} ({plural(result.statements, 'statement')}) in {result.seconds:.2f}s.")
             else:
@@ -709,8 +772,10 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main_callback(
     version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour or progress bars (as NO_COLOR=1, or output to a pipe).")] = False,
 ) -> None:
-    pass
+    if no_color:
+        console.disable_color()
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ file, line and column.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,22 @@ from schemakit.source.bodies import find_body
 _MISSING_EXTENSION = {"0A000", "58P01", "22023", "42704"}
 
 
-def load_statements(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], url: str) -> None:
+Advance = Callable[[int, int, str], None]
+"""Progress with counts: (statements done, total, what runs now)."""
+PROGRESS_BATCH = 50
+"""Statements per round trip while a progress bar shows: the bar names what runs now."""
+
+
+def statement_label(stmt: SourceStatement) -> str:
+    """What a statement is about, for progress: the first object it provides, else where it is."""
+    if stmt.provides:
+        return min(stmt.provides)
+    return f"{Path(stmt.location.file).name}:{stmt.location.line}"
+
+
+def load_statements(
+    conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], url: str, advance: Advance | None = None
+) -> None:
     """Run the statements in one transaction, in batches; a failure becomes a located SourceError.
 
     Declared rows go last, with foreign keys between them not checked (their files may
@@ -64,7 +79,17 @@ def load_statements(conn: psycopg.Connection[Any], statements: Sequence[SourceSt
     with conn.cursor() as cur:
         try:
             cur.execute("SET LOCAL check_function_bodies = off")
-            execute_batched(cur, texts)
+            if advance is None:
+                execute_batched(cur, texts)
+            else:
+                total = len(texts)
+                execute_batched(
+                    cur,
+                    texts,
+                    max_statements=PROGRESS_BATCH,
+                    starting=lambda i: advance(i, total, statement_label(owners[i])),
+                    done=lambda n: advance(n, total, "") if n == total else None,
+                )
         except StatementFailed as failed:
             conn.rollback()
             raise _located(owners[failed.index], failed.error, url) from None
@@ -283,9 +308,11 @@ def _line_text(where: Location) -> str | None:
     return lines[where.line - 1] if 0 < where.line <= len(lines) else None
 
 
-def desired_model(statements: Sequence[SourceStatement], shadow_admin_url: str, *, baseline: bool = True) -> Model:
+def desired_model(
+    statements: Sequence[SourceStatement], shadow_admin_url: str, *, baseline: bool = True, advance: Advance | None = None
+) -> Model:
     """Load the statements into a fresh shadow database and read its model (see ``desired_state``)."""
-    return desired_state(statements, shadow_admin_url, baseline=baseline).model
+    return desired_state(statements, shadow_admin_url, baseline=baseline, advance=advance).model
 
 
 @dataclass(frozen=True)
@@ -305,7 +332,9 @@ def _pristine(conn: psycopg.Connection[Any]) -> Model:
     return read_model(conn) if reads_platform_objects(conn) else Model(objects={})
 
 
-def desired_state(statements: Sequence[SourceStatement], shadow_admin_url: str, *, baseline: bool = True) -> DesiredState:
+def desired_state(
+    statements: Sequence[SourceStatement], shadow_admin_url: str, *, baseline: bool = True, advance: Advance | None = None
+) -> DesiredState:
     """Load the statements into a fresh shadow database and read its model.
 
     ``baseline``: the shadow holds the Supabase baseline (a Supabase-profile target's
@@ -319,7 +348,7 @@ def desired_state(statements: Sequence[SourceStatement], shadow_admin_url: str, 
     with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             pristine = _pristine(conn) if touches_platform(statements) else None
-            load_statements(conn, [for_shadow(s) for s in statements], shadow_admin_url)
+            load_statements(conn, [for_shadow(s) for s in statements], shadow_admin_url, advance)
             model = declared_part(
                 read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements)), pristine
             )

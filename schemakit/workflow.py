@@ -12,14 +12,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg import sql
 
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
-from schemakit.desired import DesiredState, desired_state
+from schemakit.desired import Advance, DesiredState, desired_state
 from schemakit.diff import EnumRenames, diff_models
 from schemakit.rows import DeclaredTables, declared
 from schemakit.owners import DeclaredOwners
@@ -35,6 +35,14 @@ from schemakit.source import SourceStatement, load_schema_dir
 STATE_DIR = ".schemakit"
 Progress = Callable[[str], None]
 T = TypeVar("T")
+
+
+def counted(progress: Progress | None) -> Advance | None:
+    """The counting side of a progress reporter, when it has one: its
+    ``advance(done, total, current object)`` (``schemakit.console.Reporter``), while it
+    shows a live bar."""
+    advance = getattr(progress, "advance", None)
+    return cast(Advance, advance) if callable(advance) and getattr(progress, "live", False) else None
 
 
 @contextmanager
@@ -121,15 +129,26 @@ def resolve_target(
     url = db or os.environ.get("DATABASE_URL")
     if url:
         return Target(url=url, label=redact(url))
-    if progress:
-        progress(f"starting the local PostgreSQL server in {project.server_dir} ...")
     project.state_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded.start(project.server_dir)
+    server = start_local_server(project, progress)
     local = server.url()
     with connect(local) as conn:
         if needs_platform and not baseline.has_supabase_platform(conn):
             baseline.install_baseline(conn)
     return Target(url=local, label=f"local server ({local})", embedded=server)
+
+
+def start_local_server(project: Project, progress: Progress | None = None) -> embedded.LocalServer:
+    """The embedded server, started if it is not running; says so only when it really
+    starts, and the first time (a new cluster) how to stop it."""
+    first = not (project.server_dir / "PG_VERSION").exists()
+    running = embedded.status(project.server_dir)
+    if running is None and progress:
+        progress(f"starting the local PostgreSQL server in {project.server_dir} ...")
+    server = embedded.start(project.server_dir)
+    if running is None and first and progress:
+        progress("note: the local server keeps running in the background; stop it with `schemakit db stop`")
+    return server
 
 
 def shadow_admin_url(
@@ -202,6 +221,34 @@ def row_probe(conn: psycopg.Connection[Any]) -> RowProbe:
     return lambda tables: tables_with_rows(conn, tables)
 
 
+def row_estimates(conn: psycopg.Connection[Any], tables: Sequence[Table]) -> dict[str, int | None]:
+    """Rows of these existing tables, for people: the planner's estimate
+    (``pg_class.reltuples``) when the table was analyzed, else 0 when it is empty and
+    None when it holds rows of unknown number (``tables_with_rows``)."""
+    if not tables:
+        return {}
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            "SELECT n.nspname, c.relname, c.reltuples::bigint FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+            ([t.schema for t in tables], [t.name for t in tables]),
+        )
+        estimates = {(str(r[0]), str(r[1])): int(r[2]) for r in cur.fetchall()}
+    out: dict[str, int | None] = {}
+    unknown = []
+    for t in tables:
+        n = estimates.get((t.schema, t.name), -1)
+        if n > 0:
+            out[t.identity] = n
+        else:
+            unknown.append(t)
+    holding = tables_with_rows(conn, unknown)
+    for t in unknown:
+        out[t.identity] = None if t.identity in holding else 0
+    return out
+
+
 def plan_models(
     current: Model,
     desired: Model,
@@ -268,7 +315,7 @@ def load_desired(
     """The schema files' state: loaded into a shadow database of ``profile`` and read back."""
     if progress:
         progress(f"loading the schema files into a shadow database (profile {profile.value}) ...")
-    return desired_state(statements, shadow_admin, baseline=profile.baseline)
+    return desired_state(statements, shadow_admin, baseline=profile.baseline, advance=counted(progress))
 
 
 def plan_target(

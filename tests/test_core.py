@@ -24,7 +24,8 @@ def target(baseline_db: str, pg_admin_url: str, tmp_path: Path) -> Target:
 
 
 def change_lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if re.match(r"^[ !][+~-] ", line)]
+    """The plan's change lines (nested under their table or kind), as " <sign> <text>"."""
+    return [" " + line.strip() for line in text.splitlines() if re.match(r"^\s*[+~-] ", line)]
 
 
 # -- seed from empty -------------------------------------------------------------
@@ -40,7 +41,8 @@ def test_seed_from_empty_plans_every_object(target: Target) -> None:
     assert sum(1 for c in creates if c.startswith("function ")) == 1
     assert sum(1 for c in creates if c.startswith("trigger ")) == 3
     assert sum(1 for c in creates if c.startswith("policy ")) == 12
-    assert sum(1 for c in creates if "on storage.objects" in c and c.startswith("policy ")) == 5
+    storage = res.stdout.split("  table storage.objects\n", 1)[1].split("\n\n", 1)[0]
+    assert sum(1 for c in change_lines(storage) if c.startswith(" + policy ")) == 5
     assert sum(1 for c in creates if c.startswith("bucket 'user-files'")) == 1
     rls = [line for line in lines if "row level security" in line and "enable" in line]
     assert len(rls) == 3

@@ -34,7 +34,7 @@ def step(t: Target, text: str) -> str:
     write(t, text)
     res = t.plan("--detailed-exitcode")
     assert res.exit_code == 2, res.output
-    return t.converge("--allow-hazards", "all", "--allow-destructive").stdout
+    return t.converge("--allow-hazards", "all", "--allow-destructive", "--sql").stdout
 
 
 def oid_of(t: Target, name: str) -> int:

@@ -378,15 +378,13 @@ def kids(target: Target) -> Target:
 
 def test_online_plan_shows_what_runs_outside_the_transaction(kids: Target) -> None:
     write_schema(kids.schema_dir, KIDS_SAFER + "CREATE INDEX kids_n_idx ON public.kids (n);\n")
-    text = kids.plan("--online").stdout
-    lines = text.splitlines()
+    text = kids.plan("--online", "--sql").stdout
+    lines = text.split("\nSQL:", 1)[0].splitlines()
     outside = [line for line in lines if line.endswith("(outside the transaction)")]
     assert len(outside) == 4, text  # the NOT NULL finish, two VALIDATEs, the index
-    assert any("index public.kids_n_idx   [INDEX_BUILD]" in line for line in outside)
-    # the listing is in execution order: every step outside the transaction comes last
-    listing = text.split("\nSQL:", 1)[0].splitlines()
-    steps = [line for line in listing if line[:1] in " !" and line[1:2] in "+~-" and line[2:3] == " "]
-    assert steps[-4:] == outside
+    assert any(line.strip().startswith("+ index kids_n_idx: btree (n)") for line in outside), outside
+    assert any(line.startswith("  INDEX_BUILD (") and "public.kids" in line for line in lines), text
+    # the summary groups by table; the script keeps the run order: outside steps come last
     sql_text = text.split("-- ---- online phase: each statement below runs on its own, outside the transaction", 1)
     assert len(sql_text) == 2, text
     main_sql, online_sql = sql_text[0].split("SET check_function_bodies = false;", 1)[1], sql_text[1]
@@ -410,7 +408,7 @@ def test_online_plan_shows_what_runs_outside_the_transaction(kids: Target) -> No
         {"name": "INDEX_BUILD", "message": index["hazards"][0]["message"], "gates": False, "safer": KINDS["INDEX_BUILD"].safer}
     ]
     markdown = kids.plan("--online", "--format", "markdown").stdout
-    assert "| index | + index public.kids_n_idx (outside the transaction) | `INDEX_BUILD` |" in markdown
+    assert "| + | index kids_n_idx: btree (n)   (outside the transaction) | `INDEX_BUILD` |" in markdown
     assert markdown.count("(outside the transaction)") == 4
     # without --online nothing is outside
     assert "(outside the transaction)" not in kids.plan().stdout
@@ -574,7 +572,7 @@ def test_hazard_kind_is_shown_and_gates(target: Target, kind: str) -> None:
     assert all(h.gates == gates for h in hazards)
     explanation = KINDS[kind].explanation
     text = render_plan(plan, "text")
-    assert f"[{kind}]" in text and f"{kind} ({'blocks apply unless allowed' if gates else 'shown for review'})" in text
+    assert f"  {kind} ({'blocks apply unless allowed' if gates else 'shown for review'}) on " in text
     assert explanation in text and KINDS[kind].safer in text
     data = json.loads(render_plan(plan, "json"))
     shown = [h for s in data["steps"] for h in s["hazards"] if h["name"] == kind]
@@ -600,7 +598,7 @@ def test_hazard_kind_is_shown_and_gates(target: Target, kind: str) -> None:
     else:
         # DESIGN section 7: shown prominently, but does not stop apply
         res = target.converge()
-        assert f"[{kind}]" in res.stdout
+        assert f"  {kind} (shown for review) on " in res.stdout
 
 
 def test_row_gated_hazards_do_not_gate_on_an_empty_table(target: Target) -> None:
@@ -608,7 +606,8 @@ def test_row_gated_hazards_do_not_gate_on_an_empty_table(target: Target) -> None
     target.converge()
     write_schema(target.schema_dir, T.replace("x integer", "x bigint") + IDX)
     res = target.converge()
-    assert "[TABLE_REWRITE]" in res.stdout and "[INDEX_BUILD]" in res.stdout
+    assert "  TABLE_REWRITE (shown for review) on public.t (empty)" in res.stdout
+    assert "  INDEX_BUILD (shown for review) on public.t (empty)" in res.stdout
     assert "shown for review" in res.stdout and "blocks apply" not in res.stdout
 
 
@@ -622,7 +621,7 @@ def test_a_new_enum_value_is_committed_before_the_main_transaction_uses_it(targe
     write_schema(target.schema_dir, MOOD)
     target.converge()
     write_schema(target.schema_dir, MOOD_C)
-    text = target.plan().stdout
+    text = target.plan("--sql").stdout
     enum_part, main_part = text.split("-- ---- main transaction ----", 1)
     assert "-- ---- enum values: committed first, in a transaction of their own" in enum_part
     assert "ADD VALUE IF NOT EXISTS 'c'" in enum_part and "SET DEFAULT 'c'::public.mood" in main_part

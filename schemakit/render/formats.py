@@ -5,12 +5,37 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from schemakit import __version__
-from schemakit.hazards import KINDS
+from schemakit.changes import (
+    AddColumn,
+    AddConstraint,
+    AlterColumn,
+    AlterPolicy,
+    Change,
+    CreateFunction,
+    CreateIndex,
+    CreatePolicy,
+    CreateTable,
+    CreateTrigger,
+    DropColumn,
+    DropConstraint,
+    DropIndex,
+    DropPolicy,
+    DropTable,
+    DropTrigger,
+    RebuildTable,
+    ReplaceConstraint,
+    ReplaceIndex,
+    SetComment,
+    SetGrant,
+    SetRowSecurity,
+)
+from schemakit.hazards import KINDS, Hazard
+from schemakit.model import Column, Key, Policy, Trigger
 from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase
-from schemakit.plan import Plan, Step
+from schemakit.plan import KIND_RANK, Plan, Step
 from schemakit.render.sql import script_chunks
 
 SIGN = {"create": "+", "alter": "~", "drop": "-"}
@@ -45,13 +70,6 @@ def headline(plan: Plan) -> str:
     return f"Plan: {n} change{'s' if n != 1 else ''} ({', '.join(parts)})."
 
 
-def step_line(step: Step) -> str:
-    marks = " ".join(f"[{h.name}]" for h in step.hazards)
-    warn = "!" if step.destructive else " "
-    line = f"{warn}{SIGN[step.change.action]} {step.summary}" + (f"   {marks}" if marks else "")
-    return line if step.transactional else f"{line}   {OUTSIDE}"
-
-
 def hazard_lines(plan: Plan) -> list[str]:
     out = []
     for step in plan.steps:
@@ -77,50 +95,11 @@ def _script(plan: Plan) -> Iterator[str]:
     return script_chunks(phased_statements(plan.steps), header=header)
 
 
-def as_text(plan: Plan) -> Iterator[str]:
-    lines = [*(f"warning: {w}" for w in plan.warnings), headline(plan)]
-    if plan.empty:
-        yield "\n".join(lines) + "\n"
-        return
-    lines += ["", *(step_line(s) for s in plan.steps)]
-    hz = hazard_lines(plan)
-    if hz:
-        lines += ["", "Hazards:", *(f"  {h}" for h in hz)]
-    lines += ["", "SQL:", "", ""]
-    yield "\n".join(lines)
-    yield from _script(plan)
-
-
 def as_sql(plan: Plan) -> Iterator[str]:
     if plan.empty:
         yield "-- schemakit: no changes\n"
     else:
         yield from _script(plan)
-
-
-def as_markdown(plan: Plan) -> Iterator[str]:
-    lines = ["### schemakit plan", "", f"**{headline(plan)}**", ""]
-    for w in plan.warnings:
-        lines.append(f"> ⚠️ {w}")
-    if plan.empty:
-        yield "\n".join(lines) + "\n"
-        return
-    by_kind: dict[str, list[Step]] = {}
-    for step in plan.steps:
-        by_kind.setdefault(step.change.kind, []).append(step)
-    lines += ["| kind | change | hazards |", "| --- | --- | --- |"]
-    for kind in sorted(by_kind):
-        for step in by_kind[kind]:
-            hz = ", ".join(f"`{h.name}`" for h in step.hazards) or ""
-            where = "" if step.transactional else f" {OUTSIDE}"
-            lines.append(f"| {kind} | {SIGN[step.change.action]} {_md(step.summary)}{where} | {hz} |")
-    hazards = hazard_lines(plan)
-    if hazards:
-        lines += ["", "#### ⚠️ Hazards", ""] + [f"- {_md(h)}" for h in hazards]
-    lines += ["", "<details><summary>SQL</summary>", "", "```sql", ""]
-    yield "\n".join(lines)
-    yield "".join(_script(plan)).rstrip()  # the script's own last newline goes
-    yield "\n```\n\n</details>\n"
 
 
 def _md(text: str) -> str:
@@ -157,10 +136,366 @@ def as_json(plan: Plan) -> Iterator[str]:
     yield "\n"
 
 
+
+
+# -- the summary people read: grouped by object, old → new -----------------------------
+
+Line = tuple[str, str]
+"""(style, text) of one line of a summary. Styles: ``create``, ``drop``, ``alter``
+(by the line's symbol), ``heading``, ``hazard``, ``gating`` (a hazard that stops
+apply unless allowed), ``warning``, ``plain``. ``schemakit.console`` colours them."""
+
+RowCounts = Mapping[str, "int | None"]
+"""Rows of the tables a plan touches, by identity: an estimate (``~N rows``), ``0``
+(empty) or None (holds rows, count unknown). A table not in it: unknown."""
+
+STYLE_OF_SIGN = {"+": "create", "-": "drop", "~": "alter", " ": "plain"}
+_KIND_HEADINGS = {
+    "schema": "schemas",
+    "extension": "extensions",
+    "default privilege": "default privileges",
+    "collation": "collations",
+    "type": "types",
+    "sequence": "sequences",
+    "function": "functions",
+    "procedure": "procedures",
+    "view": "views",
+    "materialized view": "materialized views",
+    "bucket": "buckets",
+    "publication": "publications",
+    "rows": "declared rows",
+    "grant": "grants",
+}
+_TABLE_LIKE_GRANTS = {"table", "column"}
+_MAX_OBJECTS = 8  # objects named per hazard line; the rest are counted
+
+
+def group_key(change: Change) -> Key:
+    """The object a change is shown under: the table of a column, constraint, index,
+    trigger, policy, comment or table grant; the object of any other grant or comment."""
+    if isinstance(change, SetGrant):
+        g = change.grant
+        return ("table" if g.on_kind in _TABLE_LIKE_GRANTS else g.on_kind, g.on)
+    if isinstance(change, SetComment):
+        return change.target.owner_key or change.target.key
+    return change.subject.owner_key or change.key
+
+
+def _recreated_keys(plan: Plan) -> set[Key]:
+    """Objects the plan drops and creates again (shown once, as replaced)."""
+    dropped = {s.change.key for s in plan.steps if s.change.action == "drop"}
+    return {s.change.key for s in plan.steps if s.change.action == "create" and s.change.key in dropped}
+
+
+def change_sign(step: Step, recreated: set[Key] | frozenset[Key] = frozenset()) -> str:
+    """``+`` create, ``-`` drop, ``~`` alter, replace (a create of something that exists)."""
+    c = step.change
+    if isinstance(c, AddColumn):
+        return "+"  # a new column: its table is altered, but the column is created
+    if isinstance(c, DropColumn):
+        return "-"
+    if c.action == "create" and (getattr(c, "old", None) is not None or c.key in recreated):
+        return "~"
+    return SIGN[c.action]
+
+
+def column_text(col: Column) -> str:
+    """``archived boolean NOT NULL DEFAULT false``."""
+    parts = [col.name, col.type]
+    if col.collation:
+        parts.append(f"COLLATE {col.collation}")
+    if col.not_null:
+        parts.append("NOT NULL")
+    if col.identity:
+        parts.append("GENERATED ALWAYS AS IDENTITY" if col.identity == "a" else "GENERATED BY DEFAULT AS IDENTITY")
+    if col.generated:
+        parts.append(f"GENERATED ALWAYS AS ({col.generated}) STORED")
+    if col.default is not None and not col.identity:
+        parts.append(f"DEFAULT {col.default}")
+    return " ".join(parts)
+
+
+def _column_changes(old: Column, new: Column) -> str:
+    kinds = {"a": "identity always", "d": "identity by default", None: "no identity"}
+    what = []
+    if old.type != new.type:
+        what.append(f"{old.type} → {new.type}")
+    if old.collation != new.collation:
+        what.append(f"collation {old.collation or 'default'} → {new.collation or 'default'}")
+    if old.not_null != new.not_null:
+        what.append("nullable → NOT NULL" if new.not_null else "NOT NULL → nullable")
+    if old.identity != new.identity:
+        what.append(f"{kinds[old.identity]} → {kinds[new.identity]}")
+    if old.generated != new.generated:
+        what.append(f"generated ({old.generated}) → plain" if old.generated else f"generated ({new.generated})")
+    if old.default != new.default:
+        what.append(f"default {old.default or '(none)'} → {new.default or '(none)'}")
+    if old.comment != new.comment:
+        what.append("comment")
+    return f"{new.name}: {'; '.join(what)}"
+
+
+def _short_index(definition: str) -> str:
+    """``CREATE UNIQUE INDEX i ON public.t USING btree (a)`` → ``UNIQUE btree (a)``."""
+    head, sep, rest = definition.partition(" USING ")
+    unique = "UNIQUE " if head.upper().startswith("CREATE UNIQUE") else ""
+    return f"{unique}{rest}" if sep else definition
+
+
+def _short_trigger(trigger: Trigger) -> str:
+    """The trigger's definition without ``CREATE TRIGGER name`` and ``ON table``."""
+    text = trigger.definition
+    prefix = f"TRIGGER {trigger.name} "
+    at = text.find(prefix)
+    if at >= 0:
+        text = text[at + len(prefix):]
+    return text.replace(f" ON {trigger.schema}.{trigger.table} ", " ", 1).replace(f" ON {trigger.table} ", " ", 1)
+
+
+def _policy_text(p: Policy) -> str:
+    parts = [f"for {p.command}", f"to {', '.join(p.roles)}"]
+    if not p.permissive:
+        parts.insert(0, "restrictive")
+    if p.using is not None:
+        parts.append(f"using {p.using}")
+    if p.check is not None:
+        parts.append(f"with check {p.check}")
+    return " ".join(parts)
+
+
+def _policy_changes(old: Policy, new: Policy) -> str:
+    what = []
+    if old.permissive != new.permissive:
+        what.append("permissive → restrictive" if old.permissive else "restrictive → permissive")
+    if old.command != new.command:
+        what.append(f"for {old.command} → {new.command}")
+    if old.roles != new.roles:
+        what.append(f"to {', '.join(old.roles)} → {', '.join(new.roles)}")
+    if old.using != new.using:
+        what.append(f"using {old.using or '(none)'} → {new.using or '(none)'}")
+    if old.check != new.check:
+        what.append(f"with check {old.check or '(none)'} → {new.check or '(none)'}")
+    if old.comment != new.comment:
+        what.append("comment")
+    return "; ".join(what) or "recreated"
+
+
+def change_text(change: Change, *, in_group: bool) -> str:
+    """One change in words, old → new where there is an old. ``in_group``: shown
+    under its table, so the table's name is left out."""
+    c = change
+    if isinstance(c, AddColumn):
+        return column_text(c.column)
+    if isinstance(c, DropColumn):
+        return f"{c.column.name} {c.column.type}"
+    if isinstance(c, AlterColumn):
+        return _column_changes(c.old, c.new)
+    if isinstance(c, AddConstraint):
+        return f"constraint {c.constraint.name}: {c.constraint.definition}"
+    if isinstance(c, ReplaceConstraint):
+        return f"constraint {c.new.name}: {c.old.definition} → {c.new.definition}"
+    if isinstance(c, DropConstraint):
+        return f"constraint {c.constraint.name}"
+    if isinstance(c, CreateIndex):
+        return f"index {c.index.name}: {_short_index(c.index.definition)}"
+    if isinstance(c, ReplaceIndex):
+        return f"index {c.new.name}: {_short_index(c.old.definition)} → {_short_index(c.new.definition)}"
+    if isinstance(c, DropIndex):
+        return f"index {c.index.name}"
+    if isinstance(c, CreateTrigger):
+        return f"trigger {c.trigger.name}: {_short_trigger(c.trigger)}"
+    if isinstance(c, DropTrigger):
+        return f"trigger {c.trigger.name}"
+    if isinstance(c, CreatePolicy):
+        return f"policy {c.policy.name}: {_policy_text(c.policy)}"
+    if isinstance(c, AlterPolicy):
+        return f"policy {c.new.name}: {_policy_changes(c.old, c.new)}"
+    if isinstance(c, DropPolicy):
+        return f"policy {c.policy.name}"
+    if isinstance(c, SetGrant):
+        g = c.grant
+        on = f" on column {g.column}" if g.column else ("" if in_group else f" on {g.on_kind} {g.on}")
+        return f"privileges{on} for {g.grantee}: {c.what()}"
+    if isinstance(c, SetComment):
+        return f"comment on column {c.column}" if c.column else (f"comment on {c.kind} {c.key[1]}")
+    if isinstance(c, SetRowSecurity):
+        return "row level security: " + c.describe().split(": ", 1)[-1]
+    if isinstance(c, CreateFunction):
+        f = c.function
+        result = f" returns {f.result}" if f.result else ""
+        return f"{'procedure' if f.is_procedure else 'function'} {f.identity}{result}"
+    text = c.describe()
+    prefix = f"table {group_key(c)[1]}: "
+    if in_group and text.startswith(prefix):
+        return text[len(prefix):]
+    return text
+
+
+def _object_heading(key: Key) -> str:
+    return f"{key[0]} {key[1]}"
+
+
+def _rows_note(identity: str, rows: RowCounts | None) -> str:
+    if rows is None or identity not in rows:
+        return ""
+    n = rows[identity]
+    if n is None:
+        return " (holds rows)"
+    return " (empty)" if n == 0 else f" (~{n:,} row{'s' if n != 1 else ''})"
+
+
+def grouped_steps(plan: Plan) -> list[tuple[Key, list[Step]]]:
+    """The plan's steps by the object they are shown under (``group_key``): tables
+    first, then the other objects by kind (``KIND_RANK``), each by name; within a
+    group, the plan's order. A drop of an object created again is left out (the
+    create is shown as replaced)."""
+    recreated = _recreated_keys(plan)
+    groups: dict[Key, list[Step]] = {}
+    for step in plan.steps:
+        c = step.change
+        if c.action == "drop" and c.key in recreated:
+            continue
+        groups.setdefault(group_key(c), []).append(step)
+
+    def order(key: Key) -> tuple[int, int, str]:
+        first = {"baseline": 0, "table": 1}  # the baseline's installation runs first of all
+        return (first.get(key[0], 2), KIND_RANK.get(key[0], 99), key[1])
+
+    return sorted(groups.items(), key=lambda kv: order(kv[0]))
+
+
+def summary_lines(plan: Plan, rows: RowCounts | None = None) -> list[Line]:
+    """The text plan: headline, the changes grouped by object, then the hazards by kind."""
+    lines: list[Line] = [("warning", f"warning: {w}") for w in plan.warnings]
+    lines.append(("heading", headline(plan)))
+    if plan.empty:
+        return lines
+    recreated = _recreated_keys(plan)
+    kind_heading = ""
+    for key, steps in grouped_steps(plan):
+        if key[0] != "table":
+            heading = _KIND_HEADINGS.get(key[0], key[0])
+            if heading != kind_heading:
+                lines += [("plain", ""), ("heading", f"{heading}:")]
+                kind_heading = heading
+        else:
+            lines.append(("plain", ""))
+        own = [s for s in steps if _heads(s.change, key)]
+        nested = [s for s in steps if not _heads(s.change, key)]
+        indent = "  " if key[0] != "table" else ""
+        for step in own:
+            style, text = _step_line(step, recreated, indent, in_group=False, rows=rows)
+            if isinstance(step.change, CreateTable):
+                # a new table's row level security goes on its line: one line less each
+                rls = [s for s in nested if isinstance(s.change, SetRowSecurity) and not s.hazards]
+                nested = [s for s in nested if s not in rls]
+                text += "".join(f" ({change_text(s.change, in_group=True)})" for s in rls)
+                lines.append((style, text))
+                lines += [("create", f"{indent}    + {column_text(col)}") for col in step.change.table.columns]
+            else:
+                lines.append((style, text))
+        if not own:
+            lines.append(("plain", f"{indent}  {_object_heading(key)}{_rows_note(key[1], rows) if key[0] == 'table' else ''}"))
+        # under a table, its name goes without saying; under another object it is said
+        lines += [_step_line(s, recreated, indent + "    ", in_group=key[0] == "table", rows=None) for s in nested]
+    lines += hazard_summary(plan, rows)
+    return lines
+
+
+def _heads(change: Change, key: Key) -> bool:
+    """Whether ``change`` is shown as its group's heading line: the object's own create,
+    drop or replace (a table's other changes, columns and row level security included,
+    are nested under it)."""
+    if change.key != key:
+        return False
+    return key[0] != "table" or isinstance(change, (CreateTable, DropTable, RebuildTable))
+
+
+def _step_line(step: Step, recreated: set[Key], indent: str, *, in_group: bool, rows: RowCounts | None) -> Line:
+    sign = change_sign(step, recreated)
+    text = change_text(step.change, in_group=in_group)
+    if step.change.key in recreated:
+        text += " (dropped to be recreated)"
+    elif sign == "~" and step.change.action == "create":
+        text += " (replaced)"
+    if not in_group and step.change.kind == "table" and not isinstance(step.change, CreateTable):
+        text += _rows_note(step.change.key[1], rows)
+    if not step.transactional:
+        text += f"   {OUTSIDE}"
+    return (STYLE_OF_SIGN[sign], f"{indent}{sign} {text}")
+
+
+def hazard_summary(plan: Plan, rows: RowCounts | None = None) -> list[Line]:
+    """One line per hazard kind: whether it stops apply, what it means, the objects it
+    touches (with their rows where known) and the safer path."""
+    by_name: dict[str, list[tuple[Step, Hazard]]] = {}
+    for step in plan.steps:
+        for h in step.hazards:
+            by_name.setdefault(h.name, []).append((step, h))
+    if not by_name:
+        return []
+    out: list[Line] = [("plain", ""), ("heading", "Hazards:")]
+    for name, found in by_name.items():
+        gates = any(h.gates for _, h in found)
+        objects: list[str] = []
+        for step, h in found:
+            owner = ("table", h.table) if h.table else group_key(step.change)
+            identity = owner[1] if owner[0] == "table" else f"{owner[0]} {owner[1]}"
+            note = _rows_note(owner[1], rows) if owner[0] == "table" else ""
+            if identity + note not in objects:
+                objects.append(identity + note)
+        shown = ", ".join(objects[:_MAX_OBJECTS])
+        if len(objects) > _MAX_OBJECTS:
+            shown += f" and {len(objects) - _MAX_OBJECTS} more"
+        gate = "blocks apply unless allowed" if gates else "shown for review"
+        kind = KINDS[name]
+        details = list(dict.fromkeys(h.detail for _, h in found if h.detail))
+        said = "; ".join(details[:3]) + (f"; and {len(details) - 3} more" if len(details) > 3 else "")
+        out.append((
+            "gating" if gates else "hazard",
+            f"  {name} ({gate}) on {shown}: {kind.explanation}{f' ({said})' if said else ''}. Safer: {kind.safer}.",
+        ))
+    return out
+
+
+def as_readable_text(plan: Plan, *, sql: bool = False, rows: RowCounts | None = None) -> Iterator[str]:
+    """The text plan: the grouped summary and hazards; with ``sql``, the script after it."""
+    yield "".join(text + "\n" for _, text in summary_lines(plan, rows))
+    if sql and not plan.empty:
+        yield "\nSQL:\n\n"
+        yield from _script(plan)
+
+
+def as_grouped_markdown(plan: Plan, rows: RowCounts | None = None) -> Iterator[str]:
+    """Markdown for a pull request: a table per object group, hazards by kind, and the
+    SQL in a collapsed ``<details>`` block."""
+    lines = ["### schemakit plan", "", f"**{headline(plan)}**", ""]
+    for w in plan.warnings:
+        lines.append(f"> ⚠️ {w}")
+    if plan.empty:
+        yield "\n".join(lines) + "\n"
+        return
+    recreated = _recreated_keys(plan)
+    for key, steps in grouped_steps(plan):
+        lines += [f"**{_md(_object_heading(key))}**{_md(_rows_note(key[1], rows)) if key[0] == 'table' else ''}", "", "| | change | hazards |", "| --- | --- | --- |"]
+        for step in steps:
+            sign, text = _step_line(step, recreated, "", in_group=step.change.key != key, rows=None)[1].split(" ", 1)
+            hz = ", ".join(f"`{h.name}`" for h in step.hazards)
+            lines.append(f"| {sign} | {_md(text)} | {hz} |")
+        lines.append("")
+    hazards = hazard_summary(plan, rows)[2:]
+    if hazards:
+        lines += ["#### ⚠️ Hazards", ""] + [f"- {_md(text.strip())}" for _, text in hazards] + [""]
+    lines += ["<details><summary>SQL</summary>", "", "```sql", ""]
+    yield "\n".join(lines)
+    yield "".join(_script(plan)).rstrip()
+    yield "\n```\n\n</details>\n"
+
+
 FORMATS: dict[str, Callable[[Plan], Iterator[str]]] = {
-    "text": as_text,
+    "text": as_readable_text,
     "sql": as_sql,
-    "markdown": as_markdown,
+    "markdown": as_grouped_markdown,
     "json": as_json,
 }
 
