@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator, Mapping, TypeVar, cast
+from typing import Any, Callable, Iterator, Mapping, TypeVar, cast
 
 from schemakit.platform import is_managed_schema
 from schemakit.columns import through_text
@@ -1223,38 +1223,42 @@ def _refuse_in_use(what: str, identity: str, old: str, new: str, columns: list[s
     )
 
 
-def _ranges(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, RangeType):
+def _recreated_unless_used(
+    current: Model,
+    desired: Model,
+    cls: type[RangeType] | type[Collation],
+    what: str,
+    columns: Callable[[Model, Model, Any], list[str]],
+    create: Callable[[Any], Change],
+    drop: Callable[[Any], Change],
+) -> Iterator[Change]:
+    """Kinds PostgreSQL cannot alter in place (range types, collations): created,
+    dropped, or dropped and created again when they change, which is refused while
+    columns of kept tables use them (dropping it would drop those columns)."""
+    for old, new in _pairs(current, desired, cls):
         if new is None:
             assert old is not None
-            yield DropRange(old)
+            yield drop(old)
             continue
         if old is None:
-            yield CreateRange(new)
+            yield create(new)
         elif old.state != new.state:
-            columns = _range_columns(current, desired, old)
-            if columns:
-                raise _refuse_in_use("range type", new.identity, old.state, new.state, columns)
-            yield DropRange(old)
-            yield CreateRange(new)
+            used = columns(current, desired, old)
+            if used:
+                raise _refuse_in_use(what, new.identity, old.state, new.state, used)
+            yield drop(old)
+            yield create(new)
         yield from _comment(old, new)
+
+
+def _ranges(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    return _recreated_unless_used(current, desired, RangeType, "range type", _range_columns, CreateRange, DropRange)
 
 
 def _collations(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Collation):
-        if new is None:
-            assert old is not None
-            yield DropCollation(old)
-            continue
-        if old is None:
-            yield CreateCollation(new)
-        elif old.state != new.state:
-            columns = _collation_columns(current, desired, old)
-            if columns:
-                raise _refuse_in_use("collation", new.identity, old.state, new.state, columns)
-            yield DropCollation(old)
-            yield CreateCollation(new)
-        yield from _comment(old, new)
+    return _recreated_unless_used(current, desired, Collation, "collation", _collation_columns, CreateCollation, DropCollation)
+
+
 def _folded_sequence_table(desired: Model, g: Grant) -> Key | None:
     """The table whose identity or serial sequence ``g`` is on (the catalog reader makes
     such a grant depend on that table only), when the desired state has that table."""
