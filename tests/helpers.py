@@ -79,6 +79,7 @@ class Target:
         self.shadow = shadow
         self.schema_dir = schema_dir
         self.judge_setup = ""  # SQL that prepared the target outside the files (tests.judge)
+        self.judge_admin = shadow  # where the judge makes its database: a server of the target's major
 
     def flags(self) -> list[str]:
         return ["--schema-dir", str(self.schema_dir), "--db", self.url, "--shadow-url", self.shadow]
@@ -102,5 +103,5 @@ class Target:
         if JUDGE and judge:
             from tests.judge import judge_schema_dir
 
-            judge_schema_dir(self.url, self.shadow, self.schema_dir, self.judge_setup)
+            judge_schema_dir(self.url, self.judge_admin, self.schema_dir, self.judge_setup)
         return res

@@ -94,7 +94,9 @@ def target(pg15_admin_url: str, pg18_shadow_url: str, tmp_path: Path) -> Iterato
     with shadow.temporary_database(pg15_admin_url, baseline=True, prefix="schemakit_guards") as url:
         schema = tmp_path / "schema"
         schema.mkdir()
-        yield Target(as_role(url, "schemakit_owner"), pg18_shadow_url, schema)
+        target = Target(as_role(url, "schemakit_owner"), pg18_shadow_url, schema)
+        target.judge_admin = pg15_admin_url  # the judge's psql load runs on the target's major
+        yield target
 
 
 def _write(t: Target, text: str) -> None:

@@ -16,7 +16,7 @@ from schemakit.model import model_from_json
 from schemakit.source.classify import ACCEPTED_KINDS, _Classifier, classify
 from tests.helpers import Target, model_of, query
 from tests.test_core import _psql
-from tests.test_owners import OWNER, ensure_owner_role
+from tests.test_owners import JUDGE_SETUP, OWNER, ensure_owner_role
 
 
 @pytest.fixture
@@ -446,6 +446,7 @@ def test_every_accepted_statement_kind_has_an_example() -> None:
 def test_each_accepted_kind_round_trips_from_empty(target: Target, baseline_db: str, example: Example) -> None:
     if OWNER in example.statement:
         ensure_owner_role(baseline_db)
+        target.judge_setup = JUDGE_SETUP
     write(target, example.prelude + example.statement + "\n" + _AFTER.get(example.kind, ""))
     res = target.plan("--detailed-exitcode")
     assert res.exit_code == 2, res.output

@@ -17,6 +17,11 @@ OWNER = "schemakit_test_owner"
 """A role other than the applying one (cluster-wide: made once, never dropped)."""
 
 
+JUDGE_SETUP = f"GRANT CREATE ON SCHEMA public TO {OWNER}"
+"""What ``ensure_owner_role`` gives the target's database outside the files: the judge's
+database gets it too (Target.judge_setup)."""
+
+
 def ensure_owner_role(admin_url: str, member: str = "schemakit_owner") -> None:
     """Create ``OWNER`` if it is missing (another test run may have made it, or be
     making it now), let ``member`` act as it, and let it own objects in this database."""
@@ -37,8 +42,7 @@ def ensure_owner_role(admin_url: str, member: str = "schemakit_owner") -> None:
 @pytest.fixture
 def target(blank_target: Target, baseline_db: str) -> Target:
     ensure_owner_role(baseline_db)
-    # What the fixture granted outside the files, the judge's database gets too.
-    blank_target.judge_setup = f"GRANT CREATE ON SCHEMA public TO {OWNER}"
+    blank_target.judge_setup = JUDGE_SETUP
     return blank_target
 
 

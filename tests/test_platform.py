@@ -87,9 +87,13 @@ def test_platform_objects_are_never_planned(blank_target: Target, baseline_db: s
     t = blank_target
     # The target has a platform function the baseline lacks (made by a superuser, as
     # Supabase's would be), and the files say nothing of auth.uid() or storage's tables.
-    query(baseline_db, "CREATE FUNCTION auth.platform_extra() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$")
-    query(baseline_db, "ALTER FUNCTION auth.platform_extra() OWNER TO supabase_auth_admin")
-    query(baseline_db, "CREATE FUNCTION storage.superuser_extra() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$")
+    platform = (
+        "CREATE FUNCTION auth.platform_extra() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;"
+        "ALTER FUNCTION auth.platform_extra() OWNER TO supabase_auth_admin;"
+        "CREATE FUNCTION storage.superuser_extra() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;"
+    )
+    query(baseline_db, platform)
+    t.judge_setup = platform  # the platform's, on the judge's database too
     write(t, FN)
     res = t.plan("--format", "sql")
     assert res.exit_code == 0, res.output
@@ -107,8 +111,10 @@ def test_platform_objects_are_never_planned(blank_target: Target, baseline_db: s
 
 def test_a_platform_function_changed_on_the_target_is_not_planned(blank_target: Target, baseline_db: str) -> None:
     # A real Supabase's auth.uid() is not the baseline's text: still the platform's.
-    query(baseline_db, "CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT NULL::uuid $$")
+    platform = "CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT NULL::uuid $$"
+    query(baseline_db, platform)
     t = blank_target
+    t.judge_setup = platform  # the platform's, on the judge's database too
     write(t, FN)
     res = t.plan("--format", "sql")
     assert "auth.uid" not in res.stdout, res.stdout

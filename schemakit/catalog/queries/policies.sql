@@ -19,4 +19,8 @@ WHERE (NOT (n.nspname = ANY (%(managed)s))
    OR (n.nspname || '.' || c.relname) = ANY (%(policy_tables)s)
    OR (n.nspname = ANY (%(open)s)
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.oid = c.relowner
-                       AND (ro.rolname LIKE 'supabase\_%%' OR ro.rolname = ANY (%(platform_roles)s))))
+                       AND (ro.rolname LIKE 'supabase\_%%' OR ro.rolname = ANY (%(platform_roles)s)))
+       -- a table an extension created (pg_cron's cron.job) comes with its policies
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                       WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                         AND d.objid = c.oid AND d.deptype = 'e'))
