@@ -229,8 +229,8 @@ def test_interrupt_during_the_shadow_load_on_the_targets_server_leaves_no_databa
     seen: list[list[tuple[Any, ...]]] = []
     real_load = schemakit.desired.load_statements
 
-    def interrupted_load(conn: psycopg.Connection[Any], statements: Any, shadow_url: str) -> None:
-        real_load(conn, statements, shadow_url)
+    def interrupted_load(conn: psycopg.Connection[Any], statements: Any, shadow_url: str, *rest: Any) -> None:
+        real_load(conn, statements, shadow_url, *rest)
         seen.append(query(target_server.url(), SHADOWS_LEFT))
         raise KeyboardInterrupt
 
