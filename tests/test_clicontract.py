@@ -116,13 +116,15 @@ def test_connect_timeout_gives_up(tmp_path: Path, silent_server: int) -> None:
     assert res.returncode == 1, res.stderr
     assert "no answer within 1s" in res.stderr
     assert "--connect-timeout" in res.stderr
-    assert took < 15, took
+    # Far below the minutes a silent server held it before; generous for a loaded machine
+    # (a process start and the imports are part of it).
+    assert took < 40, took
     # A shadow server that does not answer: the same bound.
     started = time.monotonic()
     res = sk("check", "--shadow-url", f"postgresql://u@127.0.0.1:{silent_server}/x", "--connect-timeout", "1", cwd=tmp_path, timeout=60)
     assert res.returncode == 1, res.stderr
     assert "timeout" in res.stderr
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 40
 
 
 def test_empty_schema_folder_is_a_warning(blank_target: Target) -> None:
