@@ -2079,10 +2079,6 @@ def _(c: DropCollation) -> list[str]:
     return [text(sql.SQL("DROP COLLATION IF EXISTS {}").format(ident(c.collation.schema, c.collation.name)))]
 
 
-# RebuildTable's renderer lives in its own module; importing it registers it.
-from schemakit.render import rebuild as _rebuild  # noqa: E402,F401
-
-
 # -- owners ----------------------------------------------------------------------------
 
 
@@ -2091,3 +2087,7 @@ def _(c: SetOwner) -> list[str]:
     # ALTER ... OWNER TO is idempotent: a second run finds the owner set and changes nothing.
     role: sql.Composable = sql.SQL("CURRENT_USER") if c.owner.creator else Name(c.owner.role)
     return [text(sql.SQL("ALTER {} OWNER TO {}").format(comment_target(c.on, None), role))]
+
+
+# RebuildTable's renderer lives in its own module; importing it registers it.
+from schemakit.render import rebuild as _rebuild  # noqa: E402,F401
