@@ -475,14 +475,7 @@ def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
                 (col.name, seq) for col in new.columns if col.local and (seq := _serial(col, desired)) is not None
             )
             yield CreateTable(new, serials=serials)
-            if new.rls_enabled or new.rls_forced:
-                yield SetRowSecurity(table=new, old_enabled=False, old_forced=False)
-            if new.replica_identity != "d":
-                yield SetReplicaIdentity(new)
-            yield from _comment(None, new)
-            for col in new.columns:
-                if col.comment is not None:
-                    yield SetComment(target=new, comment=col.comment, column=col.name)
+            yield from _new_table_settings(new)
             continue
         if old.key in ctx.tables:
             yield from _rebuilt_table(old, new, ctx.tables[old.key], desired)
@@ -626,13 +619,9 @@ def partition_tree(model: Model, identity: str) -> list[Table]:
     return out
 
 
-def _rebuilt_table(old: Table, new: Table, cause: tuple[Table, Table], desired: Model) -> Iterator[Change]:
-    """The rebuild of a table whose partitioning changes, or (for one of its desired
-    partitions that exists now) nothing but what a new table gets after its creation:
-    row level security, replica identity, comments."""
-    if new.key == cause[1].key:
-        serials = tuple((col.name, seq) for col in new.columns if (seq := _serial(col, desired)) is not None)
-        yield RebuildTable(old=old, new=new, partitions=tuple(partition_tree(desired, new.identity)), serials=serials)
+def _new_table_settings(new: Table) -> Iterator[Change]:
+    """What a table the plan creates (or rebuilds) gets after its CREATE: row level
+    security, replica identity, its comment and its columns' comments."""
     if new.rls_enabled or new.rls_forced:
         yield SetRowSecurity(table=new, old_enabled=False, old_forced=False)
     if new.replica_identity != "d":
@@ -641,6 +630,16 @@ def _rebuilt_table(old: Table, new: Table, cause: tuple[Table, Table], desired: 
     for col in new.columns:
         if col.comment is not None:
             yield SetComment(target=new, comment=col.comment, column=col.name)
+
+
+def _rebuilt_table(old: Table, new: Table, cause: tuple[Table, Table], desired: Model) -> Iterator[Change]:
+    """The rebuild of a table whose partitioning changes, or (for one of its desired
+    partitions that exists now) nothing but what a new table gets after its creation:
+    row level security, replica identity, comments."""
+    if new.key == cause[1].key:
+        serials = tuple((col.name, seq) for col in new.columns if (seq := _serial(col, desired)) is not None)
+        yield RebuildTable(old=old, new=new, partitions=tuple(partition_tree(desired, new.identity)), serials=serials)
+    yield from _new_table_settings(new)
 
 
 def _partition_rest(old: Table, new: Table) -> Iterator[Change]:
