@@ -186,3 +186,34 @@ class TestSeedPoliciesBehaveAsOnSupabase:
             ]
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
                 conn.execute(insert, [f"{b}/docs/2025/01/report.pdf", a])
+
+
+def test_installs_in_several_databases_at_once(pg_admin_url: str) -> None:
+    """Roles are cluster-wide: installs that run together in different databases
+    (xdist workers, two local targets) must not trip over the same role rows."""
+    from concurrent.futures import ThreadPoolExecutor
+    from contextlib import ExitStack
+
+    from schemakit.server import shadow
+
+    with ExitStack() as stack:
+        urls = [
+            stack.enter_context(shadow.temporary_database(pg_admin_url, baseline=False, prefix="schemakit_test"))
+            for _ in range(4)
+        ]
+
+        def install(url: str) -> bool:
+            with psycopg.connect(url, autocommit=True) as conn:
+                for _ in range(3):
+                    install_baseline(conn)
+                return has_supabase_platform(conn)
+
+        with ThreadPoolExecutor(len(urls)) as pool:
+            assert list(pool.map(install, urls)) == [True] * len(urls)
+    with psycopg.connect(pg_admin_url) as conn:
+        settings = conn.execute(
+            """SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+               WHERE r.rolname = %s AND s.setdatabase = 0""",
+            [OWNER_ROLE],
+        ).fetchall()
+    assert settings == [(['search_path="$user", public, extensions'],)]

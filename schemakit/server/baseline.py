@@ -9,11 +9,13 @@ is never installed on a database that already has the platform (a real Supabase)
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import cache
 from typing import Any
 from importlib import resources
 
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg import sql
 
 __all__ = [
@@ -55,7 +57,25 @@ def install_baseline(conn: psycopg.Connection[Any]) -> None:
     """
     # No parameters: psycopg sends the script with the simple query protocol, which
     # accepts several statements.
-    conn.execute(sql.SQL(baseline_sql()))
+    script = sql.SQL(baseline_sql())
+    if not conn.autocommit:
+        conn.execute(script)
+        return
+    # Roles are cluster-wide: two installs in two databases at once can meet on the
+    # same role row ("tuple concurrently updated", a duplicate role). The script is
+    # idempotent and ran as one transaction, so running it again is safe.
+    for attempt in range(_ATTEMPTS):
+        try:
+            conn.execute(script)
+            return
+        except (pg_errors.InternalError_, pg_errors.UniqueViolation):
+            if attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+#: How often a baseline install that met another one is tried.
+_ATTEMPTS = 4
 
 
 def has_supabase_platform(conn: psycopg.Connection[Any]) -> bool:

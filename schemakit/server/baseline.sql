@@ -325,6 +325,13 @@ BEGIN
              WHERE rolname IN ('postgres', 'schemakit_owner', 'anon', 'authenticated',
                                'service_role', 'authenticator', CURRENT_USER)
     LOOP
+        -- Only when missing: roles are cluster-wide, and an ALTER ROLE that another
+        -- database's install runs at the same moment fails "tuple concurrently updated".
+        CONTINUE WHEN EXISTS (
+            SELECT FROM pg_catalog.pg_db_role_setting s
+            JOIN pg_catalog.pg_roles o ON o.oid = s.setrole
+            WHERE o.rolname = r AND s.setdatabase = 0
+              AND 'search_path="$user", public, extensions' = ANY (s.setconfig));
         EXECUTE pg_catalog.format('ALTER ROLE %I SET search_path TO "$user", public, extensions', r);
     END LOOP;
 END
