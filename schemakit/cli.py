@@ -50,6 +50,7 @@ from schemakit.server.baseline import install_baseline as install_supabase_basel
 from schemakit.diff import diff_models
 from schemakit.typegen import configured_outputs, stale_outputs
 from schemakit.typegen.cli import types_app
+from schemakit.cli_lint import lint_command, plan_notes
 from schemakit.workflow import (
     Planned,
     Project,
@@ -83,6 +84,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="The embedded local PostgreSQL server (data in .schemakit/).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(types_app, name="types")
+app.command("lint")(lint_command)
 
 
 class Format(str, Enum):
@@ -286,6 +288,7 @@ def plan(
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
                 rows = _row_counts(conn, planned)
         warn_drop_all(planned.plan, statements)
+        plan_notes(planned.plan, statements)  # lint's migration-safety findings, as hazard notes
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     finally:
