@@ -288,7 +288,6 @@ def plan(
                 planned = plan_target(conn, project, statements, target, shadow_url, install_baseline, _progress, renames, profile)
                 rows = _row_counts(conn, planned)
         warn_drop_all(planned.plan, statements)
-        plan_notes(planned.plan, statements)  # lint's migration-safety findings, as hazard notes
     except (SchemakitError, psycopg.Error) as exc:
         _fail(exc, url)
     finally:
@@ -298,6 +297,7 @@ def plan(
         for w in planned.plan.warnings:
             _err(f"warning: {w}")
     shown = online_plan(planned.plan, planned.current) if online else planned.plan
+    plan_notes(shown, statements)  # lint's migration-safety findings, as hazard notes
     if format is Format.text and out is None:
         _show_plan(shown, sql=sql, rows=rows)
     elif format is Format.text:

@@ -361,3 +361,101 @@ def test_suppression_comment_on_the_statement(pg_admin_url: str, tmp_path: Path)
         ("function_search_path_mutable", "function public.update_updated_at_column()"),
     ]
     assert report["summary"]["suppressed"] == 2
+
+
+# -- plan rules and live rules -------------------------------------------------------
+
+PLAN_V1 = """
+CREATE TABLE public.items (id int PRIMARY KEY, name text, price int, old text);
+CREATE TABLE public.gone (id int PRIMARY KEY);
+"""
+PLAN_V2 = """
+CREATE TABLE public.items (
+    id int PRIMARY KEY,
+    name text NOT NULL,
+    price bigint,
+    token uuid DEFAULT gen_random_uuid(),
+    CONSTRAINT items_price_check CHECK (price > 0)
+);
+CREATE INDEX items_name_idx ON public.items (name);
+"""
+
+
+def test_plan_rules_on_a_target_with_rows(blank_target: Target) -> None:
+    (blank_target.schema_dir / "s.sql").write_text(PLAN_V1)
+    blank_target.converge()
+    with psycopg.connect(blank_target.url, autocommit=True) as conn:
+        conn.execute("INSERT INTO public.items VALUES (1, 'a', 2, 'x'), (2, 'b', 3, 'y')")
+    (blank_target.schema_dir / "s.sql").write_text(PLAN_V2)
+    res = run_cli("lint", "--plan", *blank_target.flags(), "--format", "json")
+    report = json.loads(res.stdout)
+    plan_rules = sorted({f["rule"] for f in report["findings"] if f["rule"] in _PLAN_RULES})
+    assert plan_rules == sorted(_PLAN_RULES - {"renaming"}), report["findings"]
+    assert res.exit_code == 1  # the drops are errors
+    index = next(f for f in report["findings"] if f["rule"] == "require_concurrent_index_creation")
+    assert index["location"]["line"] == 9 and index["location"]["file"].endswith("s.sql")
+    assert "CREATE INDEX CONCURRENTLY items_name_idx ON public.items USING btree (name)" in index["fix"]
+    dropped = next(f for f in report["findings"] if f["rule"] == "ban_drop_table")
+    assert dropped["object"] == "table public.gone" and dropped["location"] is None  # no longer in the files
+    # `plan` shows the same findings as hazard notes (on standard error).
+    plan = blank_target.plan()
+    assert "lint: require_concurrent_index_creation on index public.items_name_idx" in plan.stderr
+    assert "lint: ban_drop_column on column public.items.old" in plan.stderr
+    # `plan --online` builds the index concurrently and the constraint NOT VALID: the notes go.
+    online = blank_target.plan("--online")
+    assert "require_concurrent_index_creation" not in online.stderr
+    assert "constraint_missing_not_valid" not in online.stderr
+
+
+_PLAN_RULES = frozenset(
+    {
+        "require_concurrent_index_creation",
+        "constraint_missing_not_valid",
+        "changing_column_type",
+        "adding_field_with_volatile_default",
+        "setting_not_nullable_field",
+        "ban_drop_column",
+        "ban_drop_table",
+        "renaming",
+        "require_timeout_settings",
+    }
+)
+
+
+def test_plan_rules_cover_the_declared_ones() -> None:
+    from schemakit.lint import RULES
+
+    assert {r.id for r in RULES.values() if r.kind == "plan"} == _PLAN_RULES
+
+
+def test_renaming_rule_on_an_enum_value_rename() -> None:
+    from schemakit.changes import RenameEnumValue
+    from schemakit.lint.plan_rules import plan_findings
+    from schemakit.model import EnumType
+    from schemakit.plan import Plan, Step
+
+    mood = EnumType(schema="public", name="mood", labels=("happy", "sad"))
+    step = Step(change=RenameEnumValue(enum=mood, old_value="sad", new_value="unhappy"), sql=())
+    found = plan_findings(Plan(steps=(step,), current_fingerprint="", desired_fingerprint=""))
+    assert [(f.rule, f.object) for f in found] == [("renaming", "type public.mood")]
+    assert "'sad'" in found[0].message and "'unhappy'" in found[0].message
+
+
+def test_unused_index_with_db(blank_target: Target) -> None:
+    (blank_target.schema_dir / "s.sql").write_text(
+        "CREATE TABLE public.notes (id int PRIMARY KEY, body text);\n"
+        "CREATE INDEX notes_body_idx ON public.notes (body);\n"
+    )
+    blank_target.converge()
+    res = run_cli("lint", "--schema-dir", str(blank_target.schema_dir), "--db", blank_target.url, "--format", "json")
+    assert res.stdout, res.output
+    report = json.loads(res.stdout)
+    unused = [f for f in report["findings"] if f["rule"] == "unused_index"]
+    assert [f["object"] for f in unused] == ["index public.notes_body_idx"]
+    assert unused[0]["location"]["line"] == 2  # located in the files, which are there
+    with psycopg.connect(blank_target.url, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SELECT * FROM public.notes WHERE body = 'x'").fetchall()
+        conn.execute("SELECT pg_stat_force_next_flush()")
+    again = json.loads(run_cli("lint", "--db", blank_target.url, "--schema-dir", str(blank_target.schema_dir), "--format", "json").stdout)
+    assert not [f for f in again["findings"] if f["rule"] == "unused_index"]

@@ -29,7 +29,7 @@ WITH widths AS (
   FROM pg_catalog.pg_stats GROUP BY 1, 2
 ), sizes AS (
   SELECT n.nspname, c.relname, c.relpages::numeric AS pages,
-         ceil(c.reltuples * (w.width + 28) / (current_setting('block_size')::numeric - 24)) AS expected,
+         ceil((c.reltuples * (w.width + 28))::numeric / (current_setting('block_size')::numeric - 24)) AS expected,
          current_setting('block_size')::numeric AS bs
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
