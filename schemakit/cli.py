@@ -297,7 +297,7 @@ def plan(
         for w in planned.plan.warnings:
             _err(f"warning: {w}")
     shown = online_plan(planned.plan, planned.current) if online else planned.plan
-    plan_notes(shown, statements)  # lint's migration-safety findings, as hazard notes
+    plan_notes(shown, statements, script=write or format is Format.sql)  # lint's findings, as hazard notes
     if format is Format.text and out is None:
         _show_plan(shown, sql=sql, rows=rows)
     elif format is Format.text:

@@ -93,10 +93,13 @@ def lint_command(
         raise typer.Exit(EXIT_ERROR)
 
 
-def plan_notes(the_plan: Plan, statements: list[SourceStatement]) -> None:
+def plan_notes(the_plan: Plan, statements: list[SourceStatement], *, script: bool = False) -> None:
     """``schemakit plan``'s hook: each migration-safety finding of the plan as a hazard
-    note on standard error, with its rule and fix."""
+    note on standard error, with its rule and fix. The missing lock_timeout only for a
+    ``script`` (``--format sql``, ``--write``): ``schemakit apply`` sets one."""
     report = lint(None, statements, extra=plan_findings(the_plan))
     for f in report.findings:
+        if f.rule == "require_timeout_settings" and not script:
+            continue
         where = f" ({f.location})" if f.location is not None else ""
         console.say(f"lint: {f.rule} on {f.object}{where}: {f.message}; fix: {f.fix}", "hazard")

@@ -459,3 +459,33 @@ def test_unused_index_with_db(blank_target: Target) -> None:
         conn.execute("SELECT pg_stat_force_next_flush()")
     again = json.loads(run_cli("lint", "--db", blank_target.url, "--schema-dir", str(blank_target.schema_dir), "--format", "json").stdout)
     assert not [f for f in again["findings"] if f["rule"] == "unused_index"]
+
+
+def fix_seed(schema: Path) -> None:
+    """The fixes the README shows for the seed's findings."""
+    init = schema / "0001_init.sql"
+    init.write_text(init.read_text().replace("$$ language 'plpgsql';", "$$ language 'plpgsql' SET search_path = '';"))
+    for name in ("0002_policies.sql", "0003_storage.sql"):
+        path = schema / name
+        text = path.read_text().replace("auth.uid()", "(select auth.uid())")
+        text = text.replace(
+            "    FOR ALL USING (current_setting",
+            "    FOR ALL TO service_role USING (current_setting",
+        )
+        path.write_text(text)
+
+
+def test_the_readme_fixes_leave_the_seed_without_findings(pg_admin_url: str, tmp_path: Path) -> None:
+    schema = seed_project(tmp_path)
+    fix_seed(schema)
+    code, report = lint_json(schema, pg_admin_url, "--fail-on", "info")
+    assert report["findings"] == [] and code == 0, report["findings"]
+
+
+def test_seed_service_role_policy_fix(pg_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SEED_DIR.parent)
+    _, report = lint_json(Path("schema"), pg_admin_url)
+    users = [f for f in report["findings"] if f["rule"] == "multiple_permissive_policies" and f["object"] == "table public.users"]
+    assert [f["fix"].rsplit(": ", 1)[1] for f in users] == [
+        "ALTER POLICY \"Service role can manage users\" ON public.users TO service_role;"
+    ] * 2

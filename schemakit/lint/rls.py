@@ -95,8 +95,8 @@ def _initplan_fix(p: Policy, index: StatementIndex | None) -> str:
 
 def auth_rls_initplan(ctx: Context) -> Iterator[Finding]:
     for p, table in _linted_policies(ctx):
-        if table is not None and not table.rls_enabled:
-            continue
+        if (table is not None and not table.rls_enabled) or set(p.roles) <= _BYPASSING:
+            continue  # a policy only for roles that bypass RLS never runs
         calls = sorted(set(per_row_calls(p.using)) | set(per_row_calls(p.check)))
         if not calls:
             continue
@@ -131,10 +131,26 @@ def multiple_permissive_policies(ctx: Context) -> Iterator[Finding]:
                 f"table {key[1]}",
                 f"{len(names)} permissive policies for {action} apply to {', '.join(overlapping)}: "
                 f"{', '.join(repr(n) for n in names)}; each runs for every row",
-                "merge them into one policy per role and action (OR their conditions), or scope each with TO <role>; "
-                "a policy only for service_role is not needed (it bypasses RLS)",
+                _merge_fix([p for p in acting if p.name in names]),
                 subject,
             )
+
+
+def _service_role_check(p: Policy) -> bool:
+    """A policy whose condition is the JWT's role being service_role: that role bypasses
+    RLS, so for every other role the policy only costs its evaluation."""
+    return any(e and "'service_role'" in e and ("current_setting" in e or "auth." in e) for e in (p.using, p.check))
+
+
+def _merge_fix(policies: list[Policy]) -> str:
+    service = [p for p in policies if _service_role_check(p)]
+    if service:
+        p = service[0]
+        return (
+            f"service_role bypasses RLS, so {p.name!r} only slows every other role down: drop it, or scope it: "
+            f"ALTER POLICY {name(p.name)} ON {name(p.schema, p.table)} TO service_role;"
+        )
+    return "merge them into one policy per role and action (OR their conditions), or scope each with TO <role>"
 
 
 def _linted_policies_of(ctx: Context, key: tuple[str, str]) -> list[tuple[Policy, Table | None]]:
