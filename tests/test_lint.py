@@ -459,6 +459,16 @@ def test_unused_index_with_db(blank_target: Target) -> None:
         conn.execute("SELECT pg_stat_force_next_flush()")
     again = json.loads(run_cli("lint", "--db", blank_target.url, "--schema-dir", str(blank_target.schema_dir), "--format", "json").stdout)
     assert not [f for f in again["findings"] if f["rule"] == "unused_index"]
+    # A snapshot of the same database: its model, located in the files; no live rules.
+    snap = blank_target.schema_dir.parent / "prod.json"
+    assert run_cli("snapshot", "--db", blank_target.url, "--out", str(snap)).exit_code == 0
+    res = run_cli("lint", "--from-snapshot", str(snap), "--schema-dir", str(blank_target.schema_dir), "--format", "json")
+    from_snapshot = json.loads(res.stdout)
+    assert {f["rule"] for f in from_snapshot["findings"]} == {"rls_disabled_in_public"}
+    assert from_snapshot["findings"][0]["location"]["line"] == 1
+    assert res.exit_code == 1  # an error-level finding, with the default --fail-on error
+    both = run_cli("lint", "--from-snapshot", str(snap), "--db", blank_target.url)
+    assert both.exit_code == 1 and "exclude each other" in both.stderr
 
 
 def fix_seed(schema: Path) -> None:
