@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import psycopg
@@ -57,7 +57,7 @@ def _folder(admin_url: str) -> Path:
     return folder
 
 
-def _compare(path: Path, actual: dict[str, object]) -> None:
+def _compare(path: Path, actual: Mapping[str, object]) -> None:
     if RECORD:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(actual, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -106,7 +106,7 @@ def test_corpus(name: str, baseline_db: str, pg_admin_url: str, tmp_path: Path) 
     (schema / name).symlink_to(CORPUS / name)
     outputs = _cli_outputs(schema, as_role(baseline_db, "schemakit_owner"), pg_admin_url)
     digests = {fmt: hashlib.sha256(text.replace(str(tmp_path), "<tmp>").encode()).hexdigest() for fmt, text in outputs.items()}
-    _compare(folder / "corpus" / f"{name}.json", dict(digests))
+    _compare(folder / "corpus" / f"{name}.json", digests)
 
 
 # -- the property pairs ------------------------------------------------------------
@@ -116,7 +116,7 @@ def _draw_pairs(n: int) -> list[tuple[str, str, str]]:
     """n pairs from the property test's generator, plus its regression cases."""
     from hypothesis import HealthCheck, given, settings
 
-    from tests.schemagen import pairs, render
+    from tests.schemagen import Spec, pairs, render
     from tests.test_property import REGRESSIONS
 
     drawn: list[tuple[str, str, str]] = []
@@ -124,8 +124,8 @@ def _draw_pairs(n: int) -> list[tuple[str, str, str]]:
     @settings(max_examples=n, database=None, derandomize=True, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(pair=pairs())
-    def collect(pair: object) -> None:
-        a, b = pair  # type: ignore[misc]
+    def collect(pair: tuple[Spec, Spec]) -> None:
+        a, b = pair
         if len(drawn) < n:
             drawn.append((f"drawn {len(drawn)}", render(a), render(b)))
 
@@ -143,7 +143,7 @@ def _pairs() -> list[tuple[str, str, str]]:
         pairs = _draw_pairs(50)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(pairs, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return [tuple(p) for p in json.loads(path.read_text(encoding="utf-8"))]  # type: ignore[misc]
+    return [(n, a, b) for n, a, b in json.loads(path.read_text(encoding="utf-8"))]
 
 
 def _plan_outputs(admin_url: str, a_sql: str, b_sql: str) -> dict[str, str]:
