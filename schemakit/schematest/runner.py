@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from schemakit.schematest.parser import Expect, Role, SqlTestFile, Step
 from schemakit.schematest.report import FileResult, Outcome, shorten
@@ -76,10 +78,15 @@ def run_steps(conn: psycopg.Connection[Any], file: SqlTestFile) -> FileResult:
 
 
 def execute(conn: psycopg.Connection[Any], step: Step) -> Ran:
-    """Run one statement as its role, in a savepoint (or a transaction of its own)."""
+    """Run one statement as its role, in a savepoint of the file's transaction; in a
+    database of the file's own, in a transaction of its own, or (a fixture, no role to
+    set) in none, so that what a transaction block refuses may run."""
+    idle = conn.info.transaction_status == TransactionStatus.IDLE
+    block = nullcontext() if idle and step.role is None else conn.transaction()
     try:
-        with conn.transaction(), conn.cursor() as cur:
-            set_role(cur, step.role)
+        with block, conn.cursor() as cur:
+            if step.role is not None:  # fixtures keep the file's own session state (pgTAP files set roles)
+                set_role(cur, step.role)
             cur.execute(step.sql.encode())
             if cur.description is None:
                 return Ran(rowcount=max(cur.rowcount, 0))
@@ -91,10 +98,10 @@ def execute(conn: psycopg.Connection[Any], step: Step) -> Ran:
         return Ran(sqlstate=exc.sqlstate, error=exc.diag.message_primary or str(exc).strip())
 
 
-def set_role(cur: psycopg.Cursor[Any], role: Role | None) -> None:
+def set_role(cur: psycopg.Cursor[Any], role: Role) -> None:
     """``SET LOCAL ROLE`` and ``request.jwt.claims``, as PostgREST does for a request;
-    the owner (``None``): the connecting role, no claims."""
-    if role is None or role.name is None:
+    ``-- as: owner``: the connecting role, no claims."""
+    if role.name is None:
         cur.execute("SET LOCAL ROLE NONE")
         cur.execute("SELECT pg_catalog.set_config('request.jwt.claims', '', true)")
         return

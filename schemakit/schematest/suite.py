@@ -30,7 +30,7 @@ from schemakit.source import SourceStatement
 DEFAULT_DIRS = (Path("tests") / "schema", Path("supabase") / "tests")
 """Where test files are looked for (``*.sql``, in subfolders too), the first that has some."""
 API_ROLES = frozenset({"anon", "authenticated", "service_role"})
-NO_PGTAP = "pgTAP file; this server has no pgTAP extension (Debian: postgresql-<major>-pgtap)"
+NO_PGTAP = "a pgTAP file, and this server has no pgTAP extension; on Debian: apt-get install postgresql-<major>-pgtap"
 NO_OWN_DATABASE = "needs a database of its own; with --db every file runs in a transaction that is rolled back"
 
 Run = Callable[[psycopg.Connection[Any], SqlTestFile], FileResult]
