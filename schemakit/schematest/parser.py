@@ -7,7 +7,8 @@ a ``$$`` body never splits one. Directives are line comments between statements:
   after it run as ``<role>`` with ``request.jwt.claims`` set as PostgREST sets them
   (``{"role": <role>, "sub": <uuid>}`` merged with ``<json>``), until the next ``-- as:``;
   ``-- as: owner`` goes back to the connecting role. Statements before the first
-  ``-- as:`` are the file's fixtures, run as the owner.
+  ``-- as:`` are the file's fixtures, run as the owner (the runner sets no role for them,
+  so a pgTAP file's own ``SET LOCAL ROLE`` holds).
 - ``-- expect: <n> rows`` | ``-- expect: error <SQLSTATE or condition name>`` |
   ``-- expect: ok`` | ``-- expect: rows <json array of objects>`` after a statement.
 - ``-- schemakit: own-database`` in the file's header (before its first statement).
