@@ -256,6 +256,9 @@ CREATE INDEX CONCURRENTLY notes_body_idx ON public.notes (body);
         ("SELECT 1;\n-- schemakit: own-database\nSELECT 2;\n", 2, "belong in the file's header"),
         ("-- schemakit: own-db\nSELECT 1;\n", 1, "unknown test file option 'own-db'"),
         ("SELECT 1\n-- expect: ok\n, 2;\n", 2, "a test directive inside a statement"),
+        ("-- just a comment\n-- expect: ok\n", 2, "`-- expect:` before a statement"),
+        ("SELECT 1;\n-- as: anon\n", 2, "`-- as:` with no statement after it"),
+        ("SELECT 1;\n-- expect: ok\n-- schemakit: own-database\n", 3, "belong in the file's header"),
     ],
 )
 def test_mistakes_are_located(tmp_path: Path, text: str, line: int, message: str) -> None:

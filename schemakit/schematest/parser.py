@@ -151,7 +151,7 @@ def parse_test_file(path: Path, index: int = 0) -> SqlTestFile:
                 pgtap=bool(calls.names & PGTAP_CALLS),
             )
         )
-    _nothing_after_last(source, gaps[-1])
+    _nothing_after_last(source, gaps[-1], header=not statements)
     return SqlTestFile(path, source.display, tuple(steps), own_database=own, creates_pgtap=creates_pgtap)
 
 
@@ -219,12 +219,16 @@ def _expect_after(source: SourceFile, gap: list[_Directive]) -> Expect | None:
     return found
 
 
-def _nothing_after_last(source: SourceFile, gap: list[_Directive]) -> None:
-    """After the last statement: only its expectation."""
-    rest = gap[1:] if gap and gap[0].word == "expect" else gap
+def _nothing_after_last(source: SourceFile, gap: list[_Directive], *, header: bool) -> None:
+    """After the last statement: only its expectation (none in a file without statements)."""
+    if header:
+        _role_before(source, gap, None, header=True)
+    rest = gap[1:] if gap and gap[0].word == "expect" and not header else gap
     for d in rest:
         if d.word == "as":
             raise error_at(source, d.offset, "`-- as:` with no statement after it")
+        if d.word == "schemakit" and not header:
+            raise error_at(source, d.offset, "`-- schemakit:` options belong in the file's header, before its first statement")
 
 
 def _no_directive_inside(source: SourceFile, start: int, end: int) -> None:
