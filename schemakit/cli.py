@@ -50,6 +50,7 @@ from schemakit.server.baseline import install_baseline as install_supabase_basel
 from schemakit.diff import diff_models
 from schemakit.typegen import configured_outputs, stale_outputs
 from schemakit.typegen.cli import types_app
+from schemakit.cli_schematest import sql_tests
 from schemakit.workflow import (
     Planned,
     Project,
@@ -83,6 +84,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="The embedded local PostgreSQL server (data in .schemakit/).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(types_app, name="types")
+app.command("test")(sql_tests)
 
 
 class Format(str, Enum):
