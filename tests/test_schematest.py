@@ -6,6 +6,8 @@ Against real servers: the test server (a database built from the schema files on
 
 from __future__ import annotations
 
+import os
+
 import re
 import shutil
 import tempfile
@@ -302,6 +304,10 @@ rollback;
 def pg15_with_pgtap() -> Iterator[str]:
     """Debian's PostgreSQL 15, with pgTAP (postgresql-15-pgtap, which .ci/run installs)."""
     found = embedded.installation_for(15)
+    pgtap = Path("/usr/share/postgresql/15/extension/pgtap.control")
+    if os.environ.get("CI") != "true" and (found is None or not pgtap.exists()):
+        # CI (.ci/run) installs both, and there the test must run.
+        pytest.skip("PostgreSQL 15 with pgTAP is not installed (apt-get install postgresql-15-pgtap)")
     assert found is not None, "no PostgreSQL 15 (apt-get install postgresql-15)"
     data_dir = Path(tempfile.mkdtemp(prefix="schemakit-schematest-pg15-", dir="/tmp")) / "data"
     try:
