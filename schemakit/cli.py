@@ -51,6 +51,7 @@ from schemakit.diff import diff_models
 from schemakit.typegen import configured_outputs, stale_outputs
 from schemakit.typegen.cli import types_app
 from schemakit.cli_lint import lint_command, plan_notes
+from schemakit.cli_schematest import sql_tests
 from schemakit.workflow import (
     Planned,
     Project,
@@ -85,6 +86,7 @@ db_app = typer.Typer(help="The embedded local PostgreSQL server (data in .schema
 app.add_typer(db_app, name="db")
 app.add_typer(types_app, name="types")
 app.command("lint")(lint_command)
+app.command("test")(sql_tests)
 
 
 class Format(str, Enum):
