@@ -132,6 +132,21 @@ class ApplyError(SchemakitError):
         self.statement = statement
         self.committed = committed
 
+    def lines(self) -> list[str]:
+        out = [f"\nerror: {self.message}"]
+        if self.statement:
+            out.append("failing statement:\n" + indent(self.statement))
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        if not self.committed:
+            out.append("nothing was changed: the transaction was rolled back.")
+        return out
+
+
+def indent(text: str) -> str:
+    """``text`` with each line indented by four spaces (a failing statement in a message)."""
+    return "\n".join("    " + line for line in text.splitlines())
+
 
 class StalePlanError(SchemakitError):
     """The target changed since the plan was made."""

@@ -27,7 +27,7 @@ from typing import Any
 
 import psycopg
 
-from schemakit.apply import LOCK_KEY
+from schemakit.apply import LOCK_KEY, indent
 from schemakit.errors import EXIT_REFUSED, SchemakitError
 from schemakit.hazards import KINDS, Hazard
 from schemakit.migrations import Migration, MigrationError, outside_transaction, own_transaction, runnable, statements_of
@@ -68,6 +68,19 @@ class MigrationFailedError(SchemakitError):
         self.migration = migration
         self.statement = statement
         self.applied = tuple(applied)
+        #: The target has no Supabase platform: the lines suggest --install-baseline.
+        self.without_platform = False
+
+    def lines(self) -> list[str]:
+        out = [f"\nerror: {self.message}", "failing statement:\n" + indent(self.statement)]
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        if self.without_platform:
+            out.append(
+                "hint: the database has no Supabase `auth`/`storage` schemas; for a local or test database, "
+                "pass --install-baseline to install schemakit's minimal Supabase baseline"
+            )
+        return out
 
 
 # -- reading a file ----------------------------------------------------------------

@@ -94,6 +94,9 @@ class SourceError(SchemakitError):
     def __str__(self) -> str:
         return self.render()
 
+    def lines(self) -> list[str]:
+        return [self.render()]
+
     def render(self) -> str:
         """Compiler-style report: position, message, source line with a caret, hint."""
         head = f"{self.location}: error: " if self.location is not None else "error: "
