@@ -17,6 +17,16 @@ EXIT_REFUSED = 3  # refused: hazards not allowed, a stale plan, a failed rehears
 EXIT_USAGE = 64  # a usage error (sysexits.h EX_USAGE)
 EXIT_INTERRUPTED = 130  # Ctrl-C: rolled back
 
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success or no changes",
+    EXIT_ERROR: "error (nothing was changed)",
+    EXIT_CHANGES: "changes pending (with --detailed-exitcode)",
+    EXIT_REFUSED: "refused (hazards not allowed, a stale plan, a failed rehearsal, a plan that drops everything)",
+    EXIT_USAGE: "usage error",
+    EXIT_INTERRUPTED: "interrupted (rolled back)",
+}
+"""Every exit code and what it means; an error's ``exit_code`` is one of them."""
+
 
 class SchemakitError(Exception):
     """Base class of all schemakit errors. ``exit_code`` is the process's exit code when
@@ -41,7 +51,9 @@ class SchemakitError(Exception):
 
 
 class ServerError(SchemakitError):
-    """The embedded PostgreSQL server could not be prepared, started or stopped."""
+    """The embedded PostgreSQL server could not be prepared, started or stopped: exit 1."""
+
+    exit_code = EXIT_ERROR
 
 
 class RefusedError(SchemakitError):
@@ -53,6 +65,8 @@ class RefusedError(SchemakitError):
 class HazardsRefused(RefusedError):
     """Hazards that were not allowed (exit 3): ``refused`` holds ``(hazard name, its
     line)`` pairs, in order; the lines name the flag that allows each."""
+
+    exit_code = EXIT_REFUSED
 
     def __init__(self, why: str, refused: list[tuple[str, str]]) -> None:
         super().__init__(why)
@@ -74,6 +88,8 @@ class HazardsRefused(RefusedError):
 class NotConfirmed(SchemakitError):
     """An apply that was not confirmed: declined at the prompt, or no terminal to ask
     on and no ``--yes`` (exit 1)."""
+
+    exit_code = EXIT_ERROR
 
     def lines(self) -> list[str]:
         return [self.message]

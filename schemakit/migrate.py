@@ -28,7 +28,7 @@ from typing import Any
 import psycopg
 
 from schemakit.apply import LOCK_KEY, indent
-from schemakit.errors import EXIT_REFUSED, SchemakitError
+from schemakit.errors import EXIT_ERROR, EXIT_REFUSED, SchemakitError
 from schemakit.hazards import KINDS, Hazard
 from schemakit.migrations import Migration, MigrationError, outside_transaction, own_transaction, runnable, statements_of
 
@@ -61,7 +61,9 @@ class ChecksumMismatchError(SchemakitError):
 
 
 class MigrationFailedError(SchemakitError):
-    """A statement of a migration file failed; that file was rolled back."""
+    """A statement of a migration file failed; that file was rolled back: exit 1."""
+
+    exit_code = EXIT_ERROR
 
     def __init__(self, message: str, *, migration: Migration, statement: str, applied: Sequence[Migration], hint: str) -> None:
         super().__init__(message, hint=hint)

@@ -14,8 +14,8 @@ prints it with the helpers of ``schemakit.cli.console``:
 
 **A new command group**: write its library function (returning a report) below the
 CLI, then a module ``schemakit/cli/<group>.py`` that defines its command functions (or a
-``typer.Typer`` for a group with subcommands), and register it in ``_register`` below
-with one line (``app.command()(module.fn)`` or ``app.add_typer(module.group_app, name=...)``).
+``typer.Typer`` for a group with subcommands), import it below and register it with
+one line among the others (``app.command()(module.fn)`` or ``app.add_typer(module.group_app, name=...)``).
 Commands never catch errors: the handler below prints any ``SchemakitError`` (its
 ``lines()``) or database error, and exits with the error's ``exit_code``. Library
 modules never import ``schemakit.cli`` (tests/test_cli_layers.py checks).
@@ -34,7 +34,7 @@ import typer
 from typer.core import TyperGroup
 
 from schemakit import __version__
-from schemakit.cli import console
+from schemakit.cli import apply, console, db, migrations, plan, snapshot, types
 from schemakit.connect import redact_known
 from schemakit.entry import EXIT_CODES_HELP
 from schemakit.errors import EXIT_ERROR, EXIT_INTERRUPTED, SchemakitError
@@ -102,20 +102,14 @@ def main_callback(
         console.disable_color()
 
 
-def _register() -> None:
-    """Every command group, in the order ``schemakit --help`` lists them."""
-    from schemakit.cli import apply, db, migrations, plan, snapshot, types
-
-    app.command()(plan.plan)
-    app.command()(migrations.check)
-    app.command()(apply.apply)
-    app.command()(snapshot.snapshot)
-    app.command()(plan.diff)
-    app.add_typer(db.db_app, name="db")
-    app.add_typer(types.types_app, name="types")
-
-
-_register()
+# Every command group, in the order ``schemakit --help`` lists them.
+app.command()(plan.plan)
+app.command()(migrations.check)
+app.command()(apply.apply)
+app.command()(snapshot.snapshot)
+app.command()(plan.diff)
+app.add_typer(db.db_app, name="db")
+app.add_typer(types.types_app, name="types")
 
 
 def main() -> None:

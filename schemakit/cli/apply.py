@@ -9,8 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from schemakit.cli import console
-from schemakit.cli.console import note, progress, saved_style, show_plan
+from schemakit.cli.console import note, progress, saved_style, show_plan, write_lines
 from schemakit.cli.options import (
     AllowDropAll,
     ConnectTimeout,
@@ -75,7 +74,7 @@ def _hooks(sql: bool) -> Hooks:
         if isinstance(the_plan, SavedPlan):
             if sql and not the_plan.empty:
                 sys.stdout.write(the_plan.sql_script() + "\n")
-            console.write_lines([(saved_style(line), line) for line in the_plan.as_text().splitlines()], sys.stdout)
+            write_lines([(saved_style(line), line) for line in the_plan.as_text().splitlines()], sys.stdout)
         else:
             show_plan(the_plan, sql=sql, rows=rows, sql_first=True)
 
