@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 def counted(progress: Progress | None) -> Advance | None:
     """The counting side of a progress reporter, when it has one: its
-    ``advance(done, total, current object)`` (``schemakit.console.Reporter``), while it
+    ``advance(done, total, current object)`` (``schemakit.cli.console.Reporter``), while it
     shows a live bar."""
     advance = getattr(progress, "advance", None)
     return cast(Advance, advance) if callable(advance) and getattr(progress, "live", False) else None
