@@ -37,7 +37,7 @@ import psycopg
 from psycopg import sql
 
 from schemakit.catalog import read_model
-from schemakit.errors import EXIT_REFUSED, Interrupted, SchemakitError
+from schemakit.errors import EXIT_ERROR, EXIT_REFUSED, Interrupted, SchemakitError
 from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase, single_statement
 from schemakit.plan import Plan
 from schemakit.render.sql import SCRIPT_PREAMBLE, Name
@@ -116,7 +116,9 @@ class Outcome(enum.Enum):
 
 class ApplyError(SchemakitError):
     """A statement failed. ``committed``: whether earlier changes had already
-    committed (a failure in the online phase); otherwise nothing was changed."""
+    committed (a failure in the online phase); otherwise nothing was changed: exit 1."""
+
+    exit_code = EXIT_ERROR
 
     def __init__(
         self,
@@ -131,6 +133,21 @@ class ApplyError(SchemakitError):
         self.step = step
         self.statement = statement
         self.committed = committed
+
+    def lines(self) -> list[str]:
+        out = [f"\nerror: {self.message}"]
+        if self.statement:
+            out.append("failing statement:\n" + indent(self.statement))
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        if not self.committed:
+            out.append("nothing was changed: the transaction was rolled back.")
+        return out
+
+
+def indent(text: str) -> str:
+    """``text`` with each line indented by four spaces (a failing statement in a message)."""
+    return "\n".join("    " + line for line in text.splitlines())
 
 
 class StalePlanError(SchemakitError):

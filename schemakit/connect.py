@@ -11,13 +11,15 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_ERROR, SchemakitError
 
 POOLER_PORT = "6543"
 
 
 class ConnectError(SchemakitError):
-    pass
+    """No connection (not a URL, no answer, refused): exit 1."""
+
+    exit_code = EXIT_ERROR
 
 
 URL_SHAPE = "postgresql://user:password@host:5432/dbname"

@@ -2,8 +2,9 @@
 
 This module imports nothing heavy at import time: ``schemakit --version`` answers
 without loading typer, psycopg, pglast or the engine. Every other invocation loads
-the commands (``schemakit.cli``) and runs them with click's standalone mode off, so
-that the errors that end a command are mapped to exit codes here, in one place:
+the commands (``schemakit.cli``) and runs them with click's standalone mode off; the
+errors that end a command are mapped to exit codes by the command line's one handler
+(``schemakit.cli.handle_error``, from ``SchemakitError.exit_code``), click's own here:
 
 - ``0`` success or no changes;
 - ``1`` an error (nothing was changed), or a declined confirmation;
@@ -23,7 +24,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from schemakit import __version__
-from schemakit.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, SchemakitError
+from schemakit.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success or no changes · 1 error (nothing was changed) · 2 changes pending "
@@ -73,14 +74,14 @@ def _say(text: str) -> None:
 
 
 def _run(args: list[str], said: list[str]) -> int:
-    """Run the command; ``said`` gets the message of an error that ended it."""
-    import psycopg
+    """Run the command; ``said`` gets the message of an interruption that ended it.
+    Errors are reported by the one handler of the command line (``schemakit.cli``);
+    here only click's (usage, abort) are."""
     import typer.main
     from typer import Abort
     from typer._click.exceptions import ClickException, UsageError
 
-    from schemakit.cli import app
-    from schemakit.connect import redact_known
+    from schemakit.cli import REPORTED, app
 
     command = typer.main.get_command(app)
     tidy_help(command)
@@ -95,24 +96,9 @@ def _run(args: list[str], said: list[str]) -> int:
     except Abort:
         _say("aborted: nothing was changed")
         return EXIT_ERROR
-    except SchemakitError as exc:
-        said.append(redact_known(render_error(exc)))
-        _say(said[-1])
-        return exc.exit_code
-    except psycopg.Error as exc:
-        _say(redact_known(f"error: {str(exc).strip()}"))
-        return EXIT_ERROR
+    finally:
+        said.extend(REPORTED)
     return result if isinstance(result, int) else 0
-
-
-def render_error(exc: SchemakitError) -> str:
-    """What a user reads for an error: its located form for a source error, else
-    ``error: message`` and a ``hint:`` line."""
-    render = getattr(exc, "render", None)
-    if callable(render):
-        return str(render())
-    text = f"error: {exc.message}"
-    return text + (f"\nhint: {exc.hint}" if exc.hint else "")
 
 
 def _show_click_error(exc: Any) -> None:

@@ -1,8 +1,10 @@
-"""Errors schemakit reports to its users.
+"""Errors schemakit reports to its users, and the one table of exit codes.
 
-Every error a command can end with derives from :class:`SchemakitError`, so the
-command line prints ``message`` (and ``hint`` when there is one) instead of a
-traceback.
+Every error a command can end with derives from :class:`SchemakitError`: it carries
+its exit code (``exit_code``, declared by each subclass that differs from 1) and what
+the user reads (``lines()``: ``error: message`` and a ``hint:`` line unless a subclass
+says more). The command line's one handler (``schemakit.cli``) prints those lines and
+exits with that code; no command chooses an exit code for an error.
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ EXIT_CHANGES = 2  # plan --detailed-exitcode: changes pending
 EXIT_REFUSED = 3  # refused: hazards not allowed, a stale plan, a failed rehearsal, a drop of everything
 EXIT_USAGE = 64  # a usage error (sysexits.h EX_USAGE)
 EXIT_INTERRUPTED = 130  # Ctrl-C: rolled back
+
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success or no changes",
+    EXIT_ERROR: "error (nothing was changed)",
+    EXIT_CHANGES: "changes pending (with --detailed-exitcode)",
+    EXIT_REFUSED: "refused (hazards not allowed, a stale plan, a failed rehearsal, a plan that drops everything)",
+    EXIT_USAGE: "usage error",
+    EXIT_INTERRUPTED: "interrupted (rolled back)",
+}
+"""Every exit code and what it means; an error's ``exit_code`` is one of them."""
 
 
 class SchemakitError(Exception):
@@ -27,6 +39,11 @@ class SchemakitError(Exception):
         self.message = message
         self.hint = hint
 
+    def lines(self) -> list[str]:
+        """The messages a user reads on standard error, one per ``say``: ``error: ...``
+        and a ``hint: ...`` when there is one (subclasses with more to say override it)."""
+        return [f"error: {self.message}"] + ([f"hint: {self.hint}"] if self.hint else [])
+
     def __str__(self) -> str:
         if self.hint:
             return f"{self.message}\nhint: {self.hint}"
@@ -34,13 +51,48 @@ class SchemakitError(Exception):
 
 
 class ServerError(SchemakitError):
-    """The embedded PostgreSQL server could not be prepared, started or stopped."""
+    """The embedded PostgreSQL server could not be prepared, started or stopped: exit 1."""
+
+    exit_code = EXIT_ERROR
 
 
 class RefusedError(SchemakitError):
     """The command refused to go on (nothing was changed): exit 3."""
 
     exit_code = EXIT_REFUSED
+
+
+class HazardsRefused(RefusedError):
+    """Hazards that were not allowed (exit 3): ``refused`` holds ``(hazard name, its
+    line)`` pairs, in order; the lines name the flag that allows each."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, why: str, refused: list[tuple[str, str]]) -> None:
+        super().__init__(why)
+        self.refused = tuple(refused)
+
+    def lines(self) -> list[str]:
+        out = [f"\nrefused: {self.message}:"]
+        seen: dict[str, int] = {}
+        for _, line in self.refused:
+            seen[line] = seen.get(line, 0) + 1
+        for line, n in seen.items():
+            name = next(name for name, text in self.refused if text == line)
+            flag = "--allow-destructive" if name == "DELETES_DATA" else f"--allow-hazards {name}"
+            times = f" (×{n})" if n > 1 else ""
+            out.append(f"  {line}{times} (allow with {flag})")
+        return out + ["nothing was changed."]
+
+
+class NotConfirmed(SchemakitError):
+    """An apply that was not confirmed: declined at the prompt, or no terminal to ask
+    on and no ``--yes`` (exit 1)."""
+
+    exit_code = EXIT_ERROR
+
+    def lines(self) -> list[str]:
+        return [self.message]
 
 
 class UsageError(SchemakitError):

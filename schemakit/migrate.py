@@ -27,8 +27,8 @@ from typing import Any
 
 import psycopg
 
-from schemakit.apply import LOCK_KEY
-from schemakit.errors import EXIT_REFUSED, SchemakitError
+from schemakit.apply import LOCK_KEY, indent
+from schemakit.errors import EXIT_ERROR, EXIT_REFUSED, SchemakitError
 from schemakit.hazards import KINDS, Hazard
 from schemakit.migrations import Migration, MigrationError, outside_transaction, own_transaction, runnable, statements_of
 
@@ -61,13 +61,28 @@ class ChecksumMismatchError(SchemakitError):
 
 
 class MigrationFailedError(SchemakitError):
-    """A statement of a migration file failed; that file was rolled back."""
+    """A statement of a migration file failed; that file was rolled back: exit 1."""
+
+    exit_code = EXIT_ERROR
 
     def __init__(self, message: str, *, migration: Migration, statement: str, applied: Sequence[Migration], hint: str) -> None:
         super().__init__(message, hint=hint)
         self.migration = migration
         self.statement = statement
         self.applied = tuple(applied)
+        #: The target has no Supabase platform: the lines suggest --install-baseline.
+        self.without_platform = False
+
+    def lines(self) -> list[str]:
+        out = [f"\nerror: {self.message}", "failing statement:\n" + indent(self.statement)]
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        if self.without_platform:
+            out.append(
+                "hint: the database has no Supabase `auth`/`storage` schemas; for a local or test database, "
+                "pass --install-baseline to install schemakit's minimal Supabase baseline"
+            )
+        return out
 
 
 # -- reading a file ----------------------------------------------------------------

@@ -26,7 +26,7 @@ from schemakit.catalog import read_model
 from schemakit.rows import DeclaredTables
 from schemakit.owners import DeclaredOwners
 from schemakit.connect import connect, redact_text
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_ERROR, SchemakitError
 from schemakit.model import Model
 from schemakit.phases import ENUM_VALUES, MAIN, by_phase
 from schemakit.plan import Plan
@@ -38,7 +38,9 @@ _NAME = re.compile(r"^(\d{14})_([a-z0-9_]+)\.sql$")
 
 
 class MigrationError(SchemakitError):
-    pass
+    """A migration file or folder that cannot be used: exit 1."""
+
+    exit_code = EXIT_ERROR
 
 
 def migrations_dir(root: Path) -> Path:

@@ -25,6 +25,7 @@ from schemakit.connect import connect
 from schemakit.diff import diff_models
 from schemakit.errors import EXIT_REFUSED, SchemakitError
 from schemakit.model import Model
+from schemakit.options import plural
 from schemakit.plan import Plan
 from schemakit.server import shadow
 from schemakit.workflow import plan_models
@@ -38,6 +39,15 @@ class RehearsalError(SchemakitError):
     def __init__(self, message: str, *, hint: str | None = None, leftover: tuple[Change, ...] = ()) -> None:
         super().__init__(message, hint=hint)
         self.leftover = leftover
+
+    def lines(self) -> list[str]:
+        out = [f"\nrefused: {self.message}"]
+        if self.leftover:
+            out.append(f"still to do after the plan ({plural(len(self.leftover), 'change')}):")
+            out += [f"  {change.action} {change.describe()}" for change in self.leftover]
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        return out + ["nothing was changed."]
 
 
 def rehearse(

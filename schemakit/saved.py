@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_ERROR, SchemakitError
 from schemakit.hazards import KINDS
 from schemakit.plan import StepsView
 from schemakit.snapshot import read_json
@@ -24,7 +24,9 @@ ACTIONS = frozenset(SIGN)
 
 
 class SavedPlanError(SchemakitError):
-    pass
+    """A saved plan that cannot be read or is not one: exit 1."""
+
+    exit_code = EXIT_ERROR
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from schemakit.diff import diff_models
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_ERROR, SchemakitError
 from schemakit.model import Key, Model
 from schemakit.profile import Profile, model_profile
 
@@ -31,7 +31,9 @@ SNAPSHOT_FORMAT_VERSION = 1
 
 
 class SnapshotError(SchemakitError):
-    pass
+    """A snapshot that cannot be read or is not one: exit 1."""
+
+    exit_code = EXIT_ERROR
 
 
 def _key_text(key: Key) -> str:

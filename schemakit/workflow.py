@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 def counted(progress: Progress | None) -> Advance | None:
     """The counting side of a progress reporter, when it has one: its
-    ``advance(done, total, current object)`` (``schemakit.console.Reporter``), while it
+    ``advance(done, total, current object)`` (``schemakit.cli.console.Reporter``), while it
     shows a live bar."""
     advance = getattr(progress, "advance", None)
     return cast(Advance, advance) if callable(advance) and getattr(progress, "live", False) else None
@@ -249,6 +249,18 @@ def row_estimates(conn: psycopg.Connection[Any], tables: Sequence[Table]) -> dic
     return out
 
 
+def hazard_row_counts(conn: psycopg.Connection[Any], planned: Planned) -> dict[str, int | None]:
+    """Rows of the existing tables the plan's hazards touch (estimates where analyzed)."""
+    names = {h.table for step in planned.plan.steps for h in step.hazards if h.table}
+    names |= {
+        (step.change.subject.owner_key or step.change.key)[1]
+        for step in planned.plan.steps
+        if step.hazards and (step.change.subject.owner_key or step.change.key)[0] == "table"
+    }
+    found = (planned.current.objects.get(("table", name)) for name in sorted(names))
+    return row_estimates(conn, [t for t in found if isinstance(t, Table)])
+
+
 def plan_models(
     current: Model,
     desired: Model,
@@ -411,3 +423,28 @@ def parse_enum_renames(specs: Sequence[str]) -> dict[str, dict[str, str]]:
         out.setdefault(name, {})[old] = new
     return out
 
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A database's model and its profile (``schemakit snapshot``)."""
+
+    model: Model
+    profile: Profile
+
+
+def take_snapshot(db: str | None, progress: Progress | None = None) -> Snapshot:
+    """The model of the target (``--db``, ``DATABASE_URL`` or the local server)."""
+    target = resolve_target(Project.find(), db, progress)
+    with connect(target.url) as conn:
+        return Snapshot(read_current(conn), detect_profile(conn))
+
+
+def diff_databases(url_a: str, url_b: str) -> Plan:
+    """The plan that turns database A into database B (``schemakit diff``): both are
+    read at once, B in the background."""
+    with connect(url_a, given_by="URL_A") as conn_a:
+        with connect(url_b, given_by="URL_B") as conn_b, in_background(lambda: read_fingerprinted(conn_b)) as reading_b:
+            current = read_current(conn_a)  # while B is read
+            desired = reading_b.result()
+        return plan_models(current, desired, row_probe(conn_a))

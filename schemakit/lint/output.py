@@ -1,4 +1,4 @@
-"""A lint report as text (for people, coloured on a terminal by ``schemakit.console``),
+"""A lint report as text (for people, coloured on a terminal by ``schemakit.cli.console``),
 JSON, SARIF 2.1.0 (GitHub code scanning) or GitHub workflow annotations."""
 
 from __future__ import annotations

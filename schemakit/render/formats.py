@@ -143,7 +143,7 @@ def as_json(plan: Plan) -> Iterator[str]:
 Line = tuple[str, str]
 """(style, text) of one line of a summary. Styles: ``create``, ``drop``, ``alter``
 (by the line's symbol), ``heading``, ``hazard``, ``gating`` (a hazard that stops
-apply unless allowed), ``warning``, ``plain``. ``schemakit.console`` colours them."""
+apply unless allowed), ``warning``, ``plain``. ``schemakit.cli.console`` colours them."""
 
 RowCounts = Mapping[str, "int | None"]
 """Rows of the tables a plan touches, by identity: an estimate (``~N rows``), ``0``

@@ -20,12 +20,14 @@ import psycopg
 from schemakit.connect import connect, redact
 from schemakit.desired import load_statements
 from schemakit.errors import SchemakitError
-from schemakit.profile import files_need_supabase, for_shadow
+from schemakit.options import plural
+from schemakit.profile import Profile, files_need_supabase, for_shadow
 from schemakit.schematest.parser import SqlTestFile, parse_test_file
 from schemakit.schematest.report import FileResult, SuiteReport
 from schemakit.schematest.runner import pgtap_available, run_committed, run_rolled_back
 from schemakit.server import shadow
 from schemakit.source import SourceStatement
+from schemakit.workflow import Project, Target, load_sources, shadow_admin_url
 
 DEFAULT_DIRS = (Path("tests") / "schema", Path("supabase") / "tests")
 """Where test files are looked for (``*.sql``, in subfolders too), the first that has some."""
@@ -121,3 +123,27 @@ def _run(conn: psycopg.Connection[Any], file: SqlTestFile, pgtap: bool, run: Run
     if file.pgtap and not pgtap:
         return FileResult(file.display, skipped=NO_PGTAP)
     return run(conn, file)
+
+
+def run_project_tests(
+    project: Project,
+    paths: Sequence[Path],
+    *,
+    db: str | None = None,
+    shadow_url: str | None = None,
+    profile: Profile | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+    note: Callable[[str], None] = lambda _: None,
+) -> SuiteReport:
+    """``schemakit test``: the project's test files (``paths``, else the default folders)
+    run against ``db`` (each file rolled back), else on a database built from the schema
+    files (with the Supabase baseline when the files or the tests need it)."""
+    files = parse_all(discover(project.root, paths))
+    if db is not None:
+        progress(f"running {plural(len(files), 'test file')} against the database at --db ...")
+        return run_on_database(db, files)
+    statements = load_sources(project, note)
+    baseline = profile.baseline if profile is not None else needs_baseline(statements, files)
+    admin = shadow_admin_url(project, Target(url="", label="shadow"), shadow_url, progress=progress)
+    progress(f"running {plural(len(files), 'test file')} on a database built from {project.schema_dir.name}/ ...")
+    return run_from_schema(statements, files, admin, baseline=baseline)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemakit.errors import SchemakitError
+from schemakit.errors import EXIT_ERROR, SchemakitError
 
 _NEWLINE = re.compile("\n")
 
@@ -74,7 +74,9 @@ class SourceStatement:
 
 
 class SourceError(SchemakitError):
-    """A problem in the schema files, reported as ``file:line:col`` with the source line."""
+    """A problem in the schema files, reported as ``file:line:col`` with the source line: exit 1."""
+
+    exit_code = EXIT_ERROR
 
     location: Location | None
     source_line: str | None
@@ -93,6 +95,9 @@ class SourceError(SchemakitError):
 
     def __str__(self) -> str:
         return self.render()
+
+    def lines(self) -> list[str]:
+        return [self.render()]
 
     def render(self) -> str:
         """Compiler-style report: position, message, source line with a caret, hint."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import psycopg
 import typer
 
-from schemakit.errors import EXIT_ERROR, EXIT_OK, SchemakitError
-from schemakit.options import ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl, plural
+from schemakit.cli.console import note, progress
+from schemakit.cli.options import ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl
+from schemakit.errors import EXIT_ERROR, EXIT_OK
 from schemakit.schematest.report import SuiteReport, render_report
-from schemakit.schematest.suite import discover, needs_baseline, parse_all, run_from_schema, run_on_database
-from schemakit.workflow import Project, Target, load_sources, shadow_admin_url
+from schemakit.schematest.suite import run_project_tests
+from schemakit.workflow import Project
 
 Paths = Annotated[
     Optional[list[Path]],
@@ -49,22 +49,13 @@ def sql_tests(
     fixtures, run as the owner. Each file runs in its own transaction, rolled back; a header line
     `-- schemakit: own-database` gives a file a database of its own. Exit 1 when a check fails.
     """
-    from schemakit.cli import _fail, _note, _progress
-
     try:
-        project = Project.find(schema_dir)
-        files = parse_all(discover(project.root, paths or []))
-        if db is not None:
-            _progress(f"running {plural(len(files), 'test file')} against the database at --db ...")
-            report = run_on_database(db, files)
-        else:
-            statements = load_sources(project, _note)
-            baseline = profile.baseline if profile is not None else needs_baseline(statements, files)
-            admin = shadow_admin_url(project, Target(url="", label="shadow"), shadow_url, progress=_progress)
-            _progress(f"running {plural(len(files), 'test file')} on a database built from {project.schema_dir.name}/ ...")
-            report = run_from_schema(statements, files, admin, baseline=baseline)
-    except (SchemakitError, psycopg.Error) as exc:
-        _fail(exc, db)
+        report = run_project_tests(
+            Project.find(schema_dir), paths or [], db=db, shadow_url=shadow_url, profile=profile,
+            progress=progress, note=note,
+        )
+    finally:
+        progress.close()
     _show(report)
     raise typer.Exit(EXIT_ERROR if report.failed else EXIT_OK)
 

@@ -1,26 +1,22 @@
-"""``schemakit lint``'s command, and the lint notes ``schemakit plan`` shows under its
-hazards (hooked into schemakit.cli with a couple of lines)."""
+"""``schemakit lint``: the typer command (the library is ``schemakit.lint``), and how
+``schemakit plan`` prints the plan's lint findings under its hazards."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
-import psycopg
 import typer
 
-from schemakit import console
-from schemakit.connect import redact_text
-from schemakit.errors import EXIT_ERROR, SchemakitError
-from schemakit.lint import Level, lint, parse_ignore
+from schemakit.cli import console
+from schemakit.errors import EXIT_ERROR
+from schemakit.lint import Finding, Level, parse_ignore
 from schemakit.lint.output import as_github, as_json, as_sarif, text_lines
-from schemakit.lint.plan_rules import plan_findings
 from schemakit.lint.project import LintRequest, lint_project
-from schemakit.options import ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl
-from schemakit.plan import Plan
-from schemakit.source import SourceError, SourceStatement
+from schemakit.cli.options import ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl
 from schemakit.workflow import Project
 
 
@@ -35,18 +31,6 @@ class FailOn(str, Enum):
     info = "info"
     warn = "warn"
     error = "error"
-
-
-def _fail(exc: SchemakitError | psycopg.Error, url: str | None) -> typer.Exit:
-    if isinstance(exc, SourceError):
-        console.say(exc.render(), "error")
-    elif isinstance(exc, SchemakitError):
-        console.say(redact_text(f"error: {exc.message}", url), "error")
-        if exc.hint:
-            console.say(f"hint: {exc.hint}", "hint")
-    else:
-        console.say(redact_text(f"error: {str(exc).strip()}", url), "error")
-    return typer.Exit(exc.exit_code if isinstance(exc, SchemakitError) else EXIT_ERROR)
 
 
 def lint_command(
@@ -69,8 +53,6 @@ def lint_command(
     try:
         request = LintRequest(db, from_snapshot, plan, shadow_url, profile, parse_ignore(ignore))
         report = lint_project(Project.find(schema_dir), request, progress)
-    except (SchemakitError, psycopg.Error) as exc:
-        raise _fail(exc, db) from None
     finally:
         progress.close()
     if format is LintFormat.text and out is None:
@@ -93,12 +75,11 @@ def lint_command(
         raise typer.Exit(EXIT_ERROR)
 
 
-def plan_notes(the_plan: Plan, statements: list[SourceStatement], *, script: bool = False) -> None:
-    """``schemakit plan``'s hook: each migration-safety finding of the plan as a hazard
-    note on standard error, with its rule and fix. The missing lock_timeout only for a
-    ``script`` (``--format sql``, ``--write``): ``schemakit apply`` sets one."""
-    report = lint(None, statements, extra=plan_findings(the_plan))
-    for f in report.findings:
+def plan_notes(findings: Sequence[Finding], *, script: bool = False) -> None:
+    """``schemakit plan``'s lint findings, each as a hazard note on standard error with
+    its rule and fix. The missing lock_timeout only for a ``script`` (``--format sql``,
+    ``--write``): ``schemakit apply`` sets one."""
+    for f in findings:
         if f.rule == "require_timeout_settings" and not script:
             continue
         where = f" ({f.location})" if f.location is not None else ""

@@ -1,4 +1,6 @@
-"""What people see on a terminal: coloured plans and messages, and progress bars (rich).
+"""What people see on a terminal: coloured plans and messages, and progress bars (rich);
+and the helpers every command prints with (``err``, ``note``, ``progress``, ``emit``,
+``show_plan``).
 
 Colour only where it can be seen: a stream that is a terminal, no ``NO_COLOR`` (any
 non-empty value) and no ``--no-color``. Elsewhere (a pipe, a file, CI logs) the text
@@ -12,11 +14,15 @@ import os
 import sys
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
+
+from schemakit.plan import Plan
+from schemakit.render.formats import STYLE_OF_SIGN, RowCounts, script, summary_lines
 
 STYLES: dict[str, str] = {
     "create": "green",
@@ -145,3 +151,52 @@ class Reporter:
         """End a bar still showing (after a failure, or a total never reached)."""
         with self._lock:
             self._stop()
+
+
+# -- what the commands print with ---------------------------------------------------
+
+
+def err(text: str) -> None:
+    """A message on standard error, styled by how it starts (``message_style``)."""
+    say(text, message_style(text))
+
+
+def note(text: str) -> None:
+    """A notice about the input (not an error): on standard error, prefixed ``note:``."""
+    err(f"note: {text}")
+
+
+progress = Reporter()
+"""Progress lines (dim on a terminal) and, on a terminal, live bars."""
+
+
+def emit(text: str | Iterable[str], out: Path | None) -> None:
+    """Write output to ``out`` or standard output, piece by piece (a large plan is never
+    joined into one string)."""
+    chunks = [text] if isinstance(text, str) else text
+    if out is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as f:
+            f.writelines(chunks)
+        progress(f"wrote {out}")
+
+
+def show_plan(the_plan: Plan, *, sql: bool, rows: RowCounts | None, sql_first: bool = False) -> None:
+    """The text plan on standard output: the grouped summary and hazards (coloured on a
+    terminal), and with ``sql`` the script, after the summary (or before, ``sql_first``:
+    apply's summary stays right above its prompt)."""
+    if sql and sql_first and not the_plan.empty:
+        sys.stdout.write(script(the_plan) + "\n")
+    write_lines(summary_lines(the_plan, rows), sys.stdout)
+    if sql and not sql_first and not the_plan.empty:
+        sys.stdout.write("\nSQL:\n\n" + script(the_plan))
+    sys.stdout.flush()
+
+
+def saved_style(line: str) -> str:
+    """A saved plan's summary line's style, by its symbol (``" + ..."``, ``"!- ..."``)."""
+    return STYLE_OF_SIGN.get(line[1:2], "plain") if line[2:3] == " " else "plain"
