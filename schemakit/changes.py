@@ -30,11 +30,9 @@ from schemakit.model import (
     Function,
     Index,
     Key,
-    Policy,
     Schema,
     Sequence,
     Table,
-    Trigger,
     View,
 )
 
@@ -499,73 +497,6 @@ class DropFunction(Change):
     def describe(self) -> str:
         return _recreated(self)
 
-@dataclass(frozen=True)
-class CreateTrigger(Change):
-    """Create, or replace when ``old`` is set."""
-
-    action: ClassVar[Action] = "create"
-    trigger: Trigger
-    old: Trigger | None = None
-
-
-@dataclass(frozen=True)
-class DropTrigger(Change):
-    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
-    or change type, to be created again after (see DropView)."""
-
-    action: ClassVar[Action] = "drop"
-    trigger: Trigger
-    reworked: Rework | None = None
-
-    def describe(self) -> str:
-        return _recreated(self)
-
-
-@dataclass(frozen=True)
-class CreatePolicy(Change):
-    action: ClassVar[Action] = "create"
-    policy: Policy
-
-    def describe(self) -> str:
-        return f"policy {self.key[1]} (for {self.policy.command})"
-
-
-@dataclass(frozen=True)
-class DropPolicy(Change):
-    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
-    or change type, to be created again after (see DropView)."""
-
-    action: ClassVar[Action] = "drop"
-    policy: Policy
-    reworked: Rework | None = None
-
-    def describe(self) -> str:
-        return _recreated(self)
-
-
-@dataclass(frozen=True)
-class AlterPolicy(Change):
-    """ALTER POLICY when it can express the change, else drop and create (``recreate``)."""
-
-    action: ClassVar[Action] = "alter"
-    old: Policy
-    new: Policy
-
-    @property
-    def recreate(self) -> bool:
-        o, n = self.old, self.new
-        return (
-            o.command != n.command
-            or o.permissive != n.permissive
-            or (o.using is not None and n.using is None)
-            or (o.check is not None and n.check is None)
-        )
-
-    def describe(self) -> str:
-        how = "drop and create" if self.recreate else "alter"
-        return f"policy {self.key[1]} ({how}, for {self.new.command})"
-
-
 # -- buckets and comments --------------------------------------------------------
 
 
@@ -939,3 +870,23 @@ class SetOwner(Change):
 
         was = f"{who(self.before)} → " if self.before is not None else ""
         return f"owner of {self.owner.on_kind} {self.owner.on}: {was}{who(self.owner)}"
+
+
+_MOVED = {
+    "CreatePolicy": "policy",
+    "DropPolicy": "policy",
+    "AlterPolicy": "policy",
+    "CreateTrigger": "trigger",
+    "DropTrigger": "trigger",
+}
+"""Changes that moved to their kind's module (schemakit.kinds.<kind>): the old import
+path still works for now; new code imports from the kind's module."""
+
+
+def __getattr__(name: str) -> object:
+    kind = _MOVED.get(name)
+    if kind is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"schemakit.kinds.{kind}"), name)

@@ -90,6 +90,7 @@ ACCEPTED_KINDS: frozenset[str] = frozenset(
         "create_schema",
         "create_extension",
         "create_publication",
+        "create_event_trigger",
         "alter_table",
         "alter_view",
         "alter_materialized_view",
@@ -102,6 +103,7 @@ ACCEPTED_KINDS: frozenset[str] = frozenset(
         "alter_policy",
         "alter_owner",
         "alter_publication",
+        "alter_event_trigger",
         "alter_default_privileges",
         "comment",
         "grant",
@@ -113,7 +115,9 @@ ACCEPTED_KINDS: frozenset[str] = frozenset(
 )
 """Every kind a statement the loader accepts is classified as. Each is read back from
 the shadow's catalog, diffed and rendered (tests/test_kinds_coverage.py loads an
-example of each); ``classify`` refuses to return any other."""
+example of each); ``classify`` refuses to return any other. Each is read by a kind of
+the registry (``schemakit.kinds``: ``Kind.statements``, or the shared COMMENT, OWNER TO
+and DROP): tests/test_registry.py checks the two lists are the same."""
 
 
 def statement_head(sql: str, limit: int = 4) -> str:
@@ -376,7 +380,20 @@ class _Classifier:
             creates=frozenset({("publication", name)}),
         )
 
+    def on_CreateEventTrigStmt(self, node: ast.CreateEventTrigStmt) -> Classified:
+        name = node.trigname or ""
+        function = ref_from_parts(strings(node.funcname))
+        return Classified(
+            "create_event_trigger",
+            provides=frozenset({f"event trigger:{name}"}),
+            refs=frozenset({function}) if function is not None else frozenset(),
+            creates=frozenset({("event trigger", name)}),
+        )
+
     # -- alterations -------------------------------------------------------------------
+
+    def on_AlterEventTrigStmt(self, node: ast.AlterEventTrigStmt) -> Classified:
+        return Classified("alter_event_trigger", global_refs=frozenset({f"event trigger:{node.trigname}"}))
 
     _ALTER_TABLE_KINDS = {
         ObjectType.OBJECT_TABLE: "alter_table",
@@ -589,6 +606,7 @@ class _Classifier:
         ObjectType.OBJECT_EXTENSION: "extension",
         ObjectType.OBJECT_PUBLICATION: "publication",
         ObjectType.OBJECT_COLLATION: "collation",
+        ObjectType.OBJECT_EVENT_TRIGGER: "event trigger",
     }
 
     def on_DropStmt(self, node: ast.DropStmt) -> Classified:
@@ -652,6 +670,8 @@ class _Classifier:
                 return frozenset(), frozenset({f"extension:{name}"})
             if objtype == ObjectType.OBJECT_PUBLICATION:
                 return frozenset(), frozenset({f"publication:{name}"})
+            if objtype == ObjectType.OBJECT_EVENT_TRIGGER:
+                return frozenset(), frozenset({f"event trigger:{name}"})
             if objtype == ObjectType.OBJECT_SCHEMA:
                 return frozenset(), frozenset({name})
             return frozenset(), frozenset()
