@@ -98,6 +98,13 @@ class Change:
         """One line for summaries: what happens to which object."""
         return f"{self.kind} {self.key[1]}"
 
+    @property
+    def recreates(self) -> bool | None:
+        """Whether the change drops and creates its object again (losing its comment):
+        a kind's change that knows says so; None leaves it to the diff's general rule
+        (``schemakit.diff._recreates``)."""
+        return None
+
 
 def _recreated(change: Change) -> str:
     suffix = " (dropped to be recreated)" if getattr(change, "reworked", None) is not None else ""

@@ -20,8 +20,8 @@ from schemakit.kinds.base import Cause, Context, Differ
 from schemakit.kinds.base import comment as _comment
 from schemakit.kinds.base import owned as _owned
 from schemakit.kinds.base import pairs as _pairs
-from schemakit.kinds.policy import AlterPolicy, Policy
-from schemakit.kinds.trigger import CreateTrigger, Trigger
+from schemakit.kinds.policy import Policy
+from schemakit.kinds.trigger import Trigger
 from schemakit.changes import (
     AddColumn,
     AddConstraint,
@@ -180,10 +180,8 @@ def _recreates(c: Change) -> bool:
     """True when the change drops and creates its object again (losing its comment)."""
     if isinstance(c, (ReplaceIndex, ReplaceConstraint, RebuildEnum, RebuildDomain, RebuildComposite)):
         return True
-    if isinstance(c, AlterPolicy):
-        return c.recreate
-    if isinstance(c, CreateTrigger):
-        return c.old is not None and c.trigger.is_constraint
+    if c.recreates is not None:  # the kind's own answer
+        return c.recreates
     return c.action == "drop" and not isinstance(c, DropColumnDefault)  # that one keeps its table
 
 

@@ -104,6 +104,10 @@ class AlterEventTrigger(Change):
     def recreate(self) -> bool:
         return self.old.definition != self.new.definition
 
+    @property
+    def recreates(self) -> bool:
+        return self.recreate
+
     def describe(self) -> str:
         how = "drop and create" if self.recreate else _ENABLE[self.new.enabled].lower()
         return f"event trigger {self.key[1]} ({how})"

@@ -138,6 +138,10 @@ class AlterPolicy(Change):
             or (o.check is not None and n.check is None)
         )
 
+    @property
+    def recreates(self) -> bool:
+        return self.recreate
+
     def describe(self) -> str:
         how = "drop and create" if self.recreate else "alter"
         return f"policy {self.key[1]} ({how}, for {self.new.command})"

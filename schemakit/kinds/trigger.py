@@ -84,6 +84,11 @@ class CreateTrigger(Change):
     trigger: Trigger
     old: Trigger | None = None
 
+    @property
+    def recreates(self) -> bool:
+        """A constraint trigger cannot be replaced: it is dropped and created again."""
+        return self.old is not None and self.trigger.is_constraint
+
 
 @dataclass(frozen=True)
 class DropTrigger(Change):
