@@ -1,13 +1,17 @@
 """Model(current), Model(desired) → Changes, compared per object kind by key.
 
-No SQL here and no ordering: the plan orders the changes, the renderer writes them.
+``diff_models`` computes what the kinds' differs share (the ``Context``: reworks,
+rebuilds, recreations) and runs each kind's differ in the registry's order
+(``schemakit.kinds.KINDS``); the differs of the kinds not moved to their own module yet
+are still here. No SQL here and no ordering: the plan orders the changes, the renderer
+writes them.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Callable, Iterator, Mapping, TypeVar, cast
 
 from schemakit.platform import is_managed_schema
@@ -16,7 +20,8 @@ from schemakit.tableprops import SetInherits, SetPersistence
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.kinds import KINDS
-from schemakit.kinds.base import Cause, Context, Differ
+from schemakit.kinds.base import Cause, Context
+from schemakit.kinds.base import Differ as Differ  # re-exported
 from schemakit.kinds.base import comment as _comment
 from schemakit.kinds.base import owned as _owned
 from schemakit.kinds.base import pairs as _pairs

@@ -53,9 +53,7 @@ DEFAULT`` sets the same expression again).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from functools import lru_cache, singledispatch
-from typing import Any, cast
+from dataclasses import replace
 
 import pglast
 from pglast.stream import RawStream
@@ -113,17 +111,14 @@ from schemakit.changes import (
     DropComposite,
     DropDomain,
     DropRange,
-    Rework,
     TypeRebuild,
     NestedRebuild,
-    is_gone,
     AddColumn,
     AddConstraint,
     AddEnumValue,
     AlterColumn,
     AlterExtension,
     AlterSequence,
-    Change,
     CreateEnum,
     CreateExtension,
     CreateFunction,
@@ -166,8 +161,6 @@ from schemakit.model import (
     Sequence,
     Table,
     View,
-    qualified,
-    quote_ident,
 )
 
 def view_twin(v: View) -> Twin:
