@@ -214,6 +214,10 @@ class RebuildEnum(Change):
     nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
 
     @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
+
+    @property
     def cause(self) -> tuple[EnumType, EnumType]:
         return self.old, self.new
 
@@ -272,6 +276,10 @@ class RebuildDomain(Change):
     nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
 
     @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
+
+    @property
     def cause(self) -> tuple[Domain, Domain]:
         return self.old, self.new
 
@@ -315,6 +323,10 @@ class RebuildComposite(Change):
     new: CompositeType
     columns: tuple[tuple[Table, Column], ...] = ()
     nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
+
+    @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
 
     @property
     def cause(self) -> tuple[CompositeType, CompositeType]:
@@ -450,6 +462,10 @@ class ReplaceConstraint(Change):
     old: Constraint
     new: Constraint
 
+    @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
+
     def describe(self) -> str:
         return f"constraint {self.key[1]}: {self.old.definition} → {self.new.definition}"
 
@@ -479,6 +495,10 @@ class ReplaceIndex(Change):
     action: ClassVar[Action] = "alter"
     old: Index
     new: Index
+
+    @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
 
 
 # -- functions, triggers, policies -----------------------------------------------

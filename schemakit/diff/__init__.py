@@ -183,9 +183,7 @@ def diff_models(current: Model, desired: Model, renames: EnumRenames | None = No
 
 def _recreates(c: Change) -> bool:
     """True when the change drops and creates its object again (losing its comment)."""
-    if isinstance(c, (ReplaceIndex, ReplaceConstraint, RebuildEnum, RebuildDomain, RebuildComposite)):
-        return True
-    if c.recreates is not None:  # the kind's own answer
+    if c.recreates is not None:  # the change's own answer
         return c.recreates
     return c.action == "drop" and not isinstance(c, DropColumnDefault)  # that one keeps its table
 
