@@ -50,6 +50,8 @@ from schemakit.server.baseline import install_baseline as install_supabase_basel
 from schemakit.diff import diff_models
 from schemakit.typegen import configured_outputs, stale_outputs
 from schemakit.typegen.cli import types_app
+from schemakit.cli_lint import lint_command, plan_notes
+from schemakit.cli_schematest import sql_tests
 from schemakit.workflow import (
     Planned,
     Project,
@@ -83,6 +85,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="The embedded local PostgreSQL server (data in .schemakit/).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(types_app, name="types")
+app.command("lint")(lint_command)
+app.command("test")(sql_tests)
 
 
 class Format(str, Enum):
@@ -295,6 +299,7 @@ def plan(
         for w in planned.plan.warnings:
             _err(f"warning: {w}")
     shown = online_plan(planned.plan, planned.current) if online else planned.plan
+    plan_notes(shown, statements, script=write or format is Format.sql)  # lint's findings, as hazard notes
     if format is Format.text and out is None:
         _show_plan(shown, sql=sql, rows=rows)
     elif format is Format.text:
