@@ -30,11 +30,9 @@ from schemakit.model import (
     Function,
     Index,
     Key,
-    Policy,
     Schema,
     Sequence,
     Table,
-    Trigger,
     View,
 )
 
@@ -99,6 +97,13 @@ class Change:
     def describe(self) -> str:
         """One line for summaries: what happens to which object."""
         return f"{self.kind} {self.key[1]}"
+
+    @property
+    def recreates(self) -> bool | None:
+        """Whether the change drops and creates its object again (losing its comment):
+        a kind's change that knows says so; None leaves it to the diff's general rule
+        (``schemakit.diff._recreates``)."""
+        return None
 
 
 def _recreated(change: Change) -> str:
@@ -209,6 +214,10 @@ class RebuildEnum(Change):
     nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
 
     @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
+
+    @property
     def cause(self) -> tuple[EnumType, EnumType]:
         return self.old, self.new
 
@@ -267,6 +276,10 @@ class RebuildDomain(Change):
     nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
 
     @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
+
+    @property
     def cause(self) -> tuple[Domain, Domain]:
         return self.old, self.new
 
@@ -310,6 +323,10 @@ class RebuildComposite(Change):
     new: CompositeType
     columns: tuple[tuple[Table, Column], ...] = ()
     nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
+
+    @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
 
     @property
     def cause(self) -> tuple[CompositeType, CompositeType]:
@@ -445,6 +462,10 @@ class ReplaceConstraint(Change):
     old: Constraint
     new: Constraint
 
+    @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
+
     def describe(self) -> str:
         return f"constraint {self.key[1]}: {self.old.definition} → {self.new.definition}"
 
@@ -475,6 +496,10 @@ class ReplaceIndex(Change):
     old: Index
     new: Index
 
+    @property
+    def recreates(self) -> bool:
+        return True  # dropped and created again
+
 
 # -- functions, triggers, policies -----------------------------------------------
 
@@ -498,73 +523,6 @@ class DropFunction(Change):
 
     def describe(self) -> str:
         return _recreated(self)
-
-@dataclass(frozen=True)
-class CreateTrigger(Change):
-    """Create, or replace when ``old`` is set."""
-
-    action: ClassVar[Action] = "create"
-    trigger: Trigger
-    old: Trigger | None = None
-
-
-@dataclass(frozen=True)
-class DropTrigger(Change):
-    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
-    or change type, to be created again after (see DropView)."""
-
-    action: ClassVar[Action] = "drop"
-    trigger: Trigger
-    reworked: Rework | None = None
-
-    def describe(self) -> str:
-        return _recreated(self)
-
-
-@dataclass(frozen=True)
-class CreatePolicy(Change):
-    action: ClassVar[Action] = "create"
-    policy: Policy
-
-    def describe(self) -> str:
-        return f"policy {self.key[1]} (for {self.policy.command})"
-
-
-@dataclass(frozen=True)
-class DropPolicy(Change):
-    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
-    or change type, to be created again after (see DropView)."""
-
-    action: ClassVar[Action] = "drop"
-    policy: Policy
-    reworked: Rework | None = None
-
-    def describe(self) -> str:
-        return _recreated(self)
-
-
-@dataclass(frozen=True)
-class AlterPolicy(Change):
-    """ALTER POLICY when it can express the change, else drop and create (``recreate``)."""
-
-    action: ClassVar[Action] = "alter"
-    old: Policy
-    new: Policy
-
-    @property
-    def recreate(self) -> bool:
-        o, n = self.old, self.new
-        return (
-            o.command != n.command
-            or o.permissive != n.permissive
-            or (o.using is not None and n.using is None)
-            or (o.check is not None and n.check is None)
-        )
-
-    def describe(self) -> str:
-        how = "drop and create" if self.recreate else "alter"
-        return f"policy {self.key[1]} ({how}, for {self.new.command})"
-
 
 # -- buckets and comments --------------------------------------------------------
 
@@ -939,3 +897,23 @@ class SetOwner(Change):
 
         was = f"{who(self.before)} → " if self.before is not None else ""
         return f"owner of {self.owner.on_kind} {self.owner.on}: {was}{who(self.owner)}"
+
+
+_MOVED = {
+    "CreatePolicy": "policy",
+    "DropPolicy": "policy",
+    "AlterPolicy": "policy",
+    "CreateTrigger": "trigger",
+    "DropTrigger": "trigger",
+}
+"""Changes that moved to their kind's module (schemakit.kinds.<kind>): the old import
+path still works for now; new code imports from the kind's module."""
+
+
+def __getattr__(name: str) -> object:
+    kind = _MOVED.get(name)
+    if kind is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"schemakit.kinds.{kind}"), name)

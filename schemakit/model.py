@@ -332,67 +332,6 @@ class Function(DbObject):
 
 
 @dataclass(frozen=True, slots=True)
-class Trigger(DbObject):
-    kind: ClassVar[str] = "trigger"
-    schema: str
-    table: str
-    name: str
-    definition: str  # pg_get_triggerdef
-    enabled: str = "O"
-    is_constraint: bool = False
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return f"{quote_ident(self.name)} on {qualified(self.schema, self.table)}"
-
-    @property
-    def owner_key(self) -> Key:
-        return ("table", qualified(self.schema, self.table))
-
-
-@dataclass(frozen=True, slots=True)
-class Policy(DbObject):
-    kind: ClassVar[str] = "policy"
-    schema: str
-    table: str
-    name: str
-    permissive: bool
-    command: str  # ALL, SELECT, INSERT, UPDATE, DELETE
-    roles: tuple[str, ...]  # sorted role names; ("public",) when none given
-    using: str | None
-    check: str | None
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return f"{quote_ident(self.name)} on {qualified(self.schema, self.table)}"
-
-    @property
-    def owner_key(self) -> Key:
-        return ("table", qualified(self.schema, self.table))
-
-    @property
-    def state(self) -> str:
-        """A one-line rendering of everything compared; the SQL guards compute the same."""
-        return policy_state(self.permissive, self.command, self.roles, self.using, self.check)
-
-
-def policy_state(
-    permissive: bool, command: str, roles: tuple[str, ...], using: str | None, check: str | None
-) -> str:
-    return "|".join(
-        [
-            "permissive" if permissive else "restrictive",
-            command,
-            ",".join(roles),
-            using or "",
-            check or "",
-        ]
-    )
-
-
-@dataclass(frozen=True, slots=True)
 class Bucket(DbObject):
     kind: ClassVar[str] = "bucket"
     id: str
@@ -714,6 +653,8 @@ def object_classes() -> list[type[DbObject]]:
     Only the classes their modules bind: ``dataclass(slots=True)`` replaces the class
     it decorates, and the replaced one may linger among the subclasses until collected.
     """
+    import schemakit.kinds  # noqa: F401  (the kinds' modules define their classes)
+
     out: list[type[DbObject]] = []
     todo = list(DbObject.__subclasses__())
     while todo:
@@ -824,3 +765,17 @@ _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 def _first(item: tuple[str, Any]) -> str:
     return item[0]
+
+
+_MOVED = {"Policy": "policy", "policy_state": "policy", "Trigger": "trigger"}
+"""Classes that moved to their kind's module (schemakit.kinds.<kind>): the old import
+path still works for now; new code imports from the kind's module."""
+
+
+def __getattr__(name: str) -> Any:
+    kind = _MOVED.get(name)
+    if kind is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"schemakit.kinds.{kind}"), name)

@@ -20,11 +20,12 @@ from schemakit.model import (
     Index,
     Key,
     Model,
-    Policy,
     Schema,
     TableRows,
-    Trigger,
 )
+
+from schemakit.kinds.policy import Policy
+from schemakit.kinds.trigger import Trigger
 
 if TYPE_CHECKING:
     from schemakit.source import SourceStatement

@@ -32,6 +32,7 @@ from schemakit import hazards as hz
 from schemakit.changes import Action, Change
 from schemakit.model import DbObject, Model
 from schemakit.plan import Plan, Step
+from schemakit.render.guard import render_change
 from schemakit.server.baseline import API_ROLES, baseline_sql
 from schemakit.source import SourceError, SourceStatement, locate
 
@@ -180,11 +181,17 @@ class InstallBaseline(Change):
         )
 
 
+@render_change.register
+def render_install_baseline(c: InstallBaseline) -> list[str]:
+    return [baseline_sql().strip()]
+
+
 def with_baseline_step(plan: Plan) -> Plan:
     """``plan`` with the baseline's installation as its first step (in the main transaction)."""
+    change = InstallBaseline()
     step = Step(
-        change=InstallBaseline(),
-        sql=(baseline_sql().strip(),),
+        change=change,
+        sql=tuple(render_change(change)),
         hazards=(hz.Hazard(hz.AUTHZ_UPDATE, "creates cluster-wide roles and grants them privileges"),),
     )
     return replace(plan, steps=(step, *plan.steps))

@@ -26,7 +26,7 @@ from schemakit import hazards as hz
 from schemakit.changes import Action, Change
 from schemakit.hazards import Hazard
 from schemakit.model import Table
-from schemakit.render.sql import guard, ident, regclass, render_change, text
+from schemakit.render.guard import guard, ident, regclass, render_change, text
 
 
 @dataclass(frozen=True)

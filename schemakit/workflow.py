@@ -27,6 +27,7 @@ from schemakit import owners as declared_owners
 from schemakit.errors import SchemakitError
 from schemakit.model import Model, Table
 from schemakit.plan import Plan, make_plan
+from schemakit.render.sql import render_change
 from schemakit.platform import adopt_platform, kept_notes
 from schemakit.profile import Profile, check_default_privilege_roles, detect_profile, platform_missing, with_baseline_step
 from schemakit.server import baseline, embedded, select
@@ -288,6 +289,7 @@ def plan_models(
         current,
         desired,
         changes,
+        render=render_change,
         tables_with_rows=rows(existing) if rows is not None else None,
         warnings=tuple(warnings),
     )

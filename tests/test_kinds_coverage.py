@@ -205,11 +205,13 @@ class Example:
     statement: str
     check: str
     prelude: str = ""
+    superuser: bool = False  # applied as a superuser (event triggers)
 
 
 T = "CREATE TABLE public.t (id bigint PRIMARY KEY, name text);\n"
 F = "CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n"
 TRG = "CREATE FUNCTION public.tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+ETF = "CREATE FUNCTION public.etf() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;\n"
 
 EXAMPLES: tuple[Example, ...] = (
     Example("create_table", T, "SELECT to_regclass('public.t') IS NOT NULL"),
@@ -272,6 +274,13 @@ EXAMPLES: tuple[Example, ...] = (
         "CREATE PUBLICATION pub FOR TABLE public.t;",
         "SELECT count(*) = 1 FROM pg_publication_tables WHERE pubname = 'pub' AND tablename = 't'",
         T,
+    ),
+    Example(
+        "create_event_trigger",
+        "CREATE EVENT TRIGGER et ON ddl_command_end EXECUTE FUNCTION public.etf();",
+        "SELECT count(*) = 1 FROM pg_event_trigger WHERE evtname = 'et'",
+        ETF,
+        superuser=True,
     ),
     Example(
         "alter_table",
@@ -365,6 +374,13 @@ EXAMPLES: tuple[Example, ...] = (
         T + "CREATE PUBLICATION pub;\n",
     ),
     Example(
+        "alter_event_trigger",
+        "ALTER EVENT TRIGGER et DISABLE;",
+        "SELECT evtenabled = 'D' FROM pg_event_trigger WHERE evtname = 'et'",
+        ETF + "CREATE EVENT TRIGGER et ON ddl_command_end EXECUTE FUNCTION public.etf();\n",
+        superuser=True,
+    ),
+    Example(
         "alter_default_privileges",
         "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO anon;",
         "SELECT count(*) = 1 FROM pg_default_acl WHERE defaclnamespace = 'app'::regnamespace",
@@ -447,6 +463,8 @@ def test_each_accepted_kind_round_trips_from_empty(target: Target, baseline_db: 
     if OWNER in example.statement:
         ensure_owner_role(baseline_db)
         target.judge_setup = JUDGE_SETUP
+    if example.superuser:  # event triggers: only a superuser creates them
+        target = Target(baseline_db, target.shadow, target.schema_dir)
     write(target, example.prelude + example.statement + "\n" + _AFTER.get(example.kind, ""))
     res = target.plan("--detailed-exitcode")
     assert res.exit_code == 2, res.output

@@ -1,6 +1,7 @@
 """Read a database's catalog into a :class:`~schemakit.model.Model`.
 
-The number of queries is fixed, whatever the number of objects: one per kind,
+The number of queries is fixed, whatever the number of objects: one per kind (the
+kinds moved to ``schemakit.kinds`` bring their own query and row mapping),
 plus one for server facts and one for dependencies. Every query runs with
 ``search_path = pg_catalog`` inside one read-only repeatable-read transaction,
 so ``pg_get_expr`` and friends qualify names the same way on every database,
@@ -24,6 +25,7 @@ from schemakit.platform import (
     baseline_functions,
     is_platform_extension,
 )
+from schemakit.kinds import KINDS
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.owners import DeclaredOwners, read_owners
 from schemakit.model import (
@@ -46,11 +48,9 @@ from schemakit.model import (
     Index,
     Key,
     Model,
-    Policy,
     Schema,
     Sequence,
     Table,
-    Trigger,
     View,
     qualified,
     quote_ident,
@@ -59,7 +59,11 @@ from schemakit.model import (
 
 
 @cache
-def _query(name: str) -> str:
+def _query(name: str, package: str | None = None) -> str:
+    """A query of ``catalog/queries`` by name, or a kind's (``package``/``name``: the
+    ``.sql`` file next to its module)."""
+    if package is not None:
+        return resources.files(package).joinpath(name).read_text()
     return resources.files("schemakit.catalog").joinpath("queries", f"{name}.sql").read_text()
 
 
@@ -74,7 +78,7 @@ class CatalogReader:
         self.owners = owners or DeclaredOwners()
         self.queries_run = 0
 
-    def fetch(self, name: str) -> list[tuple[Any, ...]]:
+    def fetch(self, name: str, package: str | None = None) -> list[tuple[Any, ...]]:
         params = {
             "managed": list(MANAGED_SCHEMAS),
             "policy_tables": list(POLICY_TABLES),
@@ -86,7 +90,8 @@ class CatalogReader:
         }
         self.queries_run += 1
         with self.conn.cursor() as cur:
-            cur.execute(_query(name).encode(), params if "%(" in _query(name) else None)
+            text = _query(name, package)
+            cur.execute(text.encode(), params if "%(" in text else None)
             return cur.fetchall()
 
     def read(self) -> Model:
@@ -238,32 +243,9 @@ class CatalogReader:
             )
             for r in self.fetch("functions")
         )
-        add(
-            Trigger(
-                schema=r[0],
-                table=r[1],
-                name=r[2],
-                definition=r[3],
-                enabled=r[4],
-                is_constraint=r[5],
-                comment=r[6],
-            )
-            for r in self.fetch("triggers")
-        )
-        add(
-            Policy(
-                schema=r[0],
-                table=r[1],
-                name=r[2],
-                permissive=r[3],
-                command=r[4],
-                roles=tuple(r[5]),
-                using=r[6],
-                check=r[7],
-                comment=r[8],
-            )
-            for r in self.fetch("policies")
-        )
+        for kind in KINDS:  # the kinds whose reading has moved to their module, in registry order
+            if kind.catalog is not None:
+                add(map(kind.catalog.row, self.fetch(kind.catalog.file, kind.catalog.package)))
         if has_buckets:
             add(
                 Bucket(

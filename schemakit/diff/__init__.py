@@ -1,13 +1,17 @@
 """Model(current), Model(desired) → Changes, compared per object kind by key.
 
-No SQL here and no ordering: the plan orders the changes, the renderer writes them.
+``diff_models`` computes what the kinds' differs share (the ``Context``: reworks,
+rebuilds, recreations) and runs each kind's differ in the registry's order
+(``schemakit.kinds.KINDS``); the differs of the kinds not moved to their own module yet
+are still here. No SQL here and no ordering: the plan orders the changes, the renderer
+writes them.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Callable, Iterator, Mapping, TypeVar, cast
 
 from schemakit.platform import is_managed_schema
@@ -15,6 +19,14 @@ from schemakit.columns import through_text
 from schemakit.tableprops import SetInherits, SetPersistence
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
+from schemakit.kinds import KINDS
+from schemakit.kinds.base import Cause, Context
+from schemakit.kinds.base import Differ as Differ  # re-exported
+from schemakit.kinds.base import comment as _comment
+from schemakit.kinds.base import owned as _owned
+from schemakit.kinds.base import pairs as _pairs
+from schemakit.kinds.policy import Policy
+from schemakit.kinds.trigger import Trigger
 from schemakit.changes import (
     AddColumn,
     AddConstraint,
@@ -23,7 +35,6 @@ from schemakit.changes import (
     AlterComposite,
     AlterDomain,
     AlterExtension,
-    AlterPolicy,
     AlterPublication,
     AlterSequence,
     Change,
@@ -39,11 +50,9 @@ from schemakit.changes import (
     CreateExtension,
     CreateFunction,
     CreateIndex,
-    CreatePolicy,
     CreatePublication,
     CreateSchema,
     CreateTable,
-    CreateTrigger,
     CreateSequence,
     CreateView,
     DeleteBucket,
@@ -58,12 +67,10 @@ from schemakit.changes import (
     DropExtension,
     DropFunction,
     DropIndex,
-    DropPolicy,
     DropPublication,
     DropSchema,
     DropSequence,
     DropTable,
-    DropTrigger,
     DropView,
     RebuildComposite,
     RebuildDomain,
@@ -102,11 +109,9 @@ from schemakit.model import (
     Index,
     Key,
     Model,
-    Policy,
     Schema,
     Sequence,
     Table,
-    Trigger,
     View,
     column_key,
     implied_privileges,
@@ -115,20 +120,6 @@ from schemakit.model import (
 )
 
 T = TypeVar("T", bound=DbObject)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the diffs of several kinds need, computed once per diff (not per object)."""
-
-    dropped: frozenset[Key]  # tables that go
-    functions: list[tuple[Function, Function]]  # recreated: their result type changes
-    users: Mapping[Key, Rework]  # dropped and created again around a change they use
-    rebuilt: Mapping[Key, Cause]  # views recreated
-    renames: Mapping[str, Mapping[str, str]]  # enum identity → {old value: new value}
-    tables: Mapping[Key, tuple[Table, Table]] = field(default_factory=dict)  # rebuilt (partitioning)
-    nested: Mapping[str, tuple[NestedRebuild, ...]] = field(default_factory=dict)  # rebuilt identity → types over it
-    types: frozenset[Key] = frozenset()  # dropped and created again, or rebuilt: recreated_types
 
 
 EnumRenames = Mapping[str, Mapping[str, str]]
@@ -184,20 +175,16 @@ def diff_models(current: Model, desired: Model, renames: EnumRenames | None = No
     """Every change that turns ``current`` into ``desired``, unordered."""
     changes: list[Change] = []
     ctx = _context(current, desired, renames or {})
-    for differ in _DIFFERS:
-        changes.extend(differ(current, desired, ctx))
+    for kind in KINDS:  # the registry's order is the differ order
+        changes.extend(kind.differ(current, desired, ctx))
     changes += _comments_of_recreated(current, desired, changes)
     return changes + list(_owners(current, desired, changes))
 
 
 def _recreates(c: Change) -> bool:
     """True when the change drops and creates its object again (losing its comment)."""
-    if isinstance(c, (ReplaceIndex, ReplaceConstraint, RebuildEnum, RebuildDomain, RebuildComposite)):
-        return True
-    if isinstance(c, AlterPolicy):
-        return c.recreate
-    if isinstance(c, CreateTrigger):
-        return c.old is not None and c.trigger.is_constraint
+    if c.recreates is not None:  # the change's own answer
+        return c.recreates
     return c.action == "drop" and not isinstance(c, DropColumnDefault)  # that one keeps its table
 
 
@@ -225,24 +212,6 @@ def _owners(current: Model, desired: Model, changes: list[Change]) -> Iterator[C
                 yield SetOwner(owner=new, on=on)
         elif not new.same_as(old):
             yield SetOwner(owner=new, on=on, before=old)
-
-
-Differ = Callable[[Model, Model, Context], Iterator[Change]]
-
-
-def _pairs(current: Model, desired: Model, cls: type[T]) -> Iterator[tuple[T | None, T | None]]:
-    """(old, new) for every object of one class, sorted by key; None where absent."""
-    old = {k: v for k, v in current.objects.items() if isinstance(v, cls)}
-    new = {k: v for k, v in desired.objects.items() if isinstance(v, cls)}
-    for key in sorted(old.keys() | new.keys()):
-        yield old.get(key), new.get(key)
-
-
-def _comment(old: DbObject | None, new: DbObject) -> Iterator[Change]:
-    before = getattr(old, "comment", None) if old is not None else None
-    after = getattr(new, "comment", None)
-    if before != after:
-        yield SetComment(target=new, comment=after)
 
 
 def _schemas(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
@@ -866,11 +835,6 @@ def gone_users(current: Model, desired: Model, reworked: Mapping[Key, Rework]) -
     return out
 
 
-def _owned(obj: DbObject, dropped: frozenset[Key]) -> bool:
-    """True when the object goes away with a table that is dropped anyway."""
-    return obj.owner_key is not None and obj.owner_key in dropped
-
-
 def _constraints(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Constraint):
         if new is None:
@@ -929,44 +893,6 @@ def _functions(current: Model, desired: Model, ctx: Context) -> Iterator[Change]
         yield from _comment(old, new)
 
 
-def _triggers(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    rebuilt = {k[1] for k in ctx.rebuilt}
-    for old, new in _pairs(current, desired, Trigger):
-        if old is not None and new is not None and qualified(old.schema, old.table) in rebuilt:
-            # INSTEAD OF triggers go with their view when it is recreated.
-            yield CreateTrigger(new)
-            yield from _comment(None, new)
-            continue
-        if new is None:
-            assert old is not None
-            if not _owned(old, ctx.dropped):
-                yield DropTrigger(old)
-            continue
-        if old is not None and (cause := ctx.users.get(old.key)) is not None:
-            yield DropTrigger(old, reworked=cause)
-            yield CreateTrigger(new)
-        elif old is None or (old.definition, old.enabled) != (new.definition, new.enabled):
-            yield CreateTrigger(new, old=old)
-        yield from _comment(old, new)
-
-
-def _policies(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Policy):
-        if new is None:
-            assert old is not None
-            if not _owned(old, ctx.dropped):
-                yield DropPolicy(old)
-            continue
-        if old is None:
-            yield CreatePolicy(new)
-        elif (cause := ctx.users.get(old.key)) is not None:
-            yield DropPolicy(old, reworked=cause)
-            yield CreatePolicy(new)
-        elif old.state != new.state:
-            yield AlterPolicy(old=old, new=new)
-        yield from _comment(old, new)
-
-
 def _buckets(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     for old, new in _pairs(current, desired, Bucket):
         if new is None:
@@ -1002,7 +928,6 @@ def _view_replaceable(old: View, new: View) -> bool:
     )
 
 
-Cause = tuple[View, View] | Rework
 
 
 def recreated_views(current: Model, desired: Model, users: Mapping[Key, Rework]) -> dict[Key, Cause]:
@@ -1315,30 +1240,6 @@ def _split_qualified(identity: str) -> tuple[str, str, str]:
         i += 1
     parts.append("".join(current))
     return (parts[0], ".", parts[-1]) if len(parts) > 1 else ("public", ".", parts[0])
-
-
-_DIFFERS: tuple[Differ, ...] = (
-    _schemas,
-    _extensions,
-    _enums,
-    _domains,
-    _composites,
-    _ranges,
-    _collations,
-    _sequences,
-    _tables,
-    _views,
-    _constraints,
-    _indexes,
-    _functions,
-    _triggers,
-    _policies,
-    _buckets,
-    _publications,
-    _rows,
-    _default_privileges,
-    _grants,
-)
 
 
 def has_changes(current: Model, desired: Model) -> bool:

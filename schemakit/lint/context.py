@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from schemakit.model import Bucket, Constraint, Extension, Function, Grant, Index, Key, Model, Policy, Table, View
+from schemakit.kinds.policy import Policy
+from schemakit.model import Bucket, Constraint, Extension, Function, Grant, Index, Key, Model, Table, View
 from schemakit.lint.sources import StatementIndex
 from schemakit.platform import is_managed_schema
 

@@ -10,7 +10,8 @@ from schemakit.lint.context import API_SCHEMAS, Context
 from schemakit.lint.exprs import name, one_line, per_row_calls, without_comments, wrap_per_row_calls
 from schemakit.lint.findings import Finding, Subject, finding
 from schemakit.lint.sources import StatementIndex, scoped_subject, table_subject
-from schemakit.model import Policy, Table, qualified
+from schemakit.kinds.policy import Policy
+from schemakit.model import Table, qualified
 from schemakit.platform import POLICY_TABLES, is_managed_schema
 
 ACTIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")

@@ -12,19 +12,14 @@ from schemakit.changes import (
     AddColumn,
     AddConstraint,
     AlterColumn,
-    AlterPolicy,
     Change,
     CreateFunction,
     CreateIndex,
-    CreatePolicy,
     CreateTable,
-    CreateTrigger,
     DropColumn,
     DropConstraint,
     DropIndex,
-    DropPolicy,
     DropTable,
-    DropTrigger,
     RebuildTable,
     ReplaceConstraint,
     ReplaceIndex,
@@ -33,7 +28,9 @@ from schemakit.changes import (
     SetRowSecurity,
 )
 from schemakit.hazards import KINDS, Hazard
-from schemakit.model import Column, Key, Policy, Trigger
+from schemakit.kinds.policy import AlterPolicy, CreatePolicy, DropPolicy, Policy
+from schemakit.kinds.trigger import CreateTrigger, DropTrigger, Trigger
+from schemakit.model import Column, Key
 from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase
 from schemakit.plan import KIND_RANK, Plan, Step
 from schemakit.render.sql import script_chunks

@@ -148,6 +148,9 @@ class Alterations(ClassifierBase):
             refs |= self.refs(node.relation)
         return Classified("alter_owner", refs=refs, global_refs=global_refs)
 
+    def on_AlterEventTrigStmt(self, node: ast.AlterEventTrigStmt) -> Classified:
+        return Classified("alter_event_trigger", global_refs=frozenset({f"event trigger:{node.trigname}"}))
+
     def on_AlterPublicationStmt(self, node: ast.AlterPublicationStmt) -> Classified:
         if node.action == AlterPublicationAction.AP_DropObjects:
             raise Rejected(
@@ -253,6 +256,7 @@ class Alterations(ClassifierBase):
         ObjectType.OBJECT_EXTENSION: "extension",
         ObjectType.OBJECT_PUBLICATION: "publication",
         ObjectType.OBJECT_COLLATION: "collation",
+        ObjectType.OBJECT_EVENT_TRIGGER: "event trigger",
     }
 
     def on_DropStmt(self, node: ast.DropStmt) -> Classified:
@@ -316,6 +320,8 @@ class Alterations(ClassifierBase):
                 return frozenset(), frozenset({f"extension:{name}"})
             if objtype == ObjectType.OBJECT_PUBLICATION:
                 return frozenset(), frozenset({f"publication:{name}"})
+            if objtype == ObjectType.OBJECT_EVENT_TRIGGER:
+                return frozenset(), frozenset({f"event trigger:{name}"})
             if objtype == ObjectType.OBJECT_SCHEMA:
                 return frozenset(), frozenset({name})
             return frozenset(), frozenset()

@@ -81,6 +81,7 @@ ACCEPTED_KINDS: frozenset[str] = frozenset(
         "create_schema",
         "create_extension",
         "create_publication",
+        "create_event_trigger",
         "alter_table",
         "alter_view",
         "alter_materialized_view",
@@ -93,6 +94,7 @@ ACCEPTED_KINDS: frozenset[str] = frozenset(
         "alter_policy",
         "alter_owner",
         "alter_publication",
+        "alter_event_trigger",
         "alter_default_privileges",
         "comment",
         "grant",
@@ -104,7 +106,9 @@ ACCEPTED_KINDS: frozenset[str] = frozenset(
 )
 """Every kind a statement the loader accepts is classified as. Each is read back from
 the shadow's catalog, diffed and rendered (tests/test_kinds_coverage.py loads an
-example of each); ``classify`` refuses to return any other."""
+example of each); ``classify`` refuses to return any other. Each is read by a kind of
+the registry (``schemakit.kinds``: ``Kind.statements``, or the shared COMMENT, OWNER TO
+and DROP): tests/test_registry.py checks the two lists are the same."""
 
 
 def statement_head(sql: str, limit: int = 4) -> str:

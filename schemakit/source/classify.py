@@ -16,6 +16,7 @@ from pglast.enums import (
 
 from schemakit.source.refs import (
     BUILTIN_SCHEMAS,
+    ref_from_parts,
     strings,
 )
 
@@ -221,6 +222,16 @@ class _Classifier(Alterations, Rejections):
             refs=self.refs(node),
             global_refs=self._publication_schemas(node.pubobjects),
             creates=frozenset({("publication", name)}),
+        )
+
+    def on_CreateEventTrigStmt(self, node: ast.CreateEventTrigStmt) -> Classified:
+        name = node.trigname or ""
+        function = ref_from_parts(strings(node.funcname))
+        return Classified(
+            "create_event_trigger",
+            provides=frozenset({f"event trigger:{name}"}),
+            refs=frozenset({function}) if function is not None else frozenset(),
+            creates=frozenset({("event trigger", name)}),
         )
 
 

@@ -15,7 +15,7 @@ from schemakit.source.classify import Classified, drop_idiom_hint, DROP_MESSAGE
 from schemakit.source.model import SourceStatement, error_at
 from schemakit.source.parse import RawStatement
 
-_GLOBAL_PREFIXES = ("extension:", "publication:")
+_GLOBAL_PREFIXES = ("extension:", "publication:", "event trigger:")
 # Statements that must not wait for extensions (they may be needed by an extension).
 _BEFORE_EXTENSIONS = frozenset({"create_schema", "create_extension", "alter_default_privileges"})
 

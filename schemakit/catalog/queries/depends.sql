@@ -92,9 +92,12 @@ WITH named AS (
   UNION ALL
   SELECT 'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 'extension', NULL, e.extname, NULL, NULL
   FROM pg_catalog.pg_extension e
+  UNION ALL
+  SELECT 'pg_catalog.pg_event_trigger'::pg_catalog.regclass, et.oid, 'event trigger', NULL, et.evtname, NULL, NULL
+  FROM pg_catalog.pg_event_trigger et
 ), objs AS (
   SELECT classid, objid, kind, col,
-         CASE WHEN kind IN ('schema', 'extension') THEN pg_catalog.quote_ident(name)
+         CASE WHEN kind IN ('schema', 'extension', 'event trigger') THEN pg_catalog.quote_ident(name)
               WHEN kind IN ('function', 'procedure')
                 THEN pg_catalog.quote_ident(schema) || '.' || pg_catalog.quote_ident(name) || '(' || COALESCE(parent, '') || ')'
               WHEN kind IN ('table constraint', 'trigger', 'policy')

@@ -1,4 +1,4 @@
-"""Changes → Plan: dependency-ordered steps, each with its SQL and hazards.
+"""Changes → their order: Kahn's algorithm over the dependency graph of both models.
 
 Order comes from the dependency graph of both models, not from fixed phases:
 
@@ -9,308 +9,42 @@ Order comes from the dependency graph of both models, not from fixed phases:
   policy precedes dropping the column it reads);
 - changes on one object keep the diff's order, drops first.
 
-Ties are broken by a fixed kind rank, then by identity, so plans are deterministic.
-The sort is Kahn's algorithm with a heap: O((V + E) log V).
+Ties are broken by the kinds' ranks (``schemakit.kinds``: ``Kind.ranks``), then by
+identity, so plans are deterministic. The sort uses a heap: O((V + E) log V).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
-from schemakit import hazards as hz
-from schemakit.tableprops import table_property_hazards
 from schemakit.changes import (
-    SyncRows,
-    SetPartitionOf,
-    SetGrant,
-    SetOwner,
-    SetDefaultPrivilege,
+    AddColumn,
+    AlterColumn,
+    Change,
+    CreateFunction,
+    CreateTable,
+    DropColumn,
+    DropColumnDefault,
+    DropFunction,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
     RebuildTable,
-    DropColumnDefault,
+    SetDefaultPrivilege,
+    SetPartitionOf,
     is_gone,
-    AddColumn,
-    AddConstraint,
-    AlterColumn,
-    CreateTable,
-    AlterExtension,
-    AlterPolicy,
-    Change,
-    CreateFunction,
-    CreateIndex,
-    CreatePolicy,
-    CreateTrigger,
-    DeleteBucket,
-    DropColumn,
-    DropFunction,
-    DropIndex,
-    DropPolicy,
-    DropTable,
-    ReplaceConstraint,
-    ReplaceIndex,
-    SetRowSecurity,
 )
 from schemakit.errors import SchemakitError
-from schemakit.hazards import Hazard
+from schemakit.kinds import KIND_RANK
 from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
-from schemakit.render.sql import render_change
 
-KIND_RANK = {
-    "schema": 0,
-    "extension": 1,
-    "default privilege": 1,
-    "collation": 2,
-    "type": 2,
-    "sequence": 3,
-    "function": 4,
-    "procedure": 4,
-    "table": 5,
-    "table constraint": 6,
-    "index": 7,
-    "view": 8,
-    "materialized view": 9,
-    "trigger": 10,
-    "policy": 11,
-    "bucket": 12,
-    "publication": 12,
-    "rows": 12,
-    "grant": 13,
-}
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
-
-
-@dataclass(frozen=True)
-class Step:
-    change: Change
-    sql: tuple[str, ...]
-    hazards: tuple[Hazard, ...] = ()
-    transactional: bool = True  # False: runs after the main transaction commits (schemakit.online)
-
-    @property
-    def summary(self) -> str:
-        return self.change.describe()
-
-    @property
-    def destructive(self) -> bool:
-        return any(h.name == hz.DELETES_DATA for h in self.hazards)
-
-
-class StepsView:
-    """What a live plan and a saved plan share: reading their steps."""
-
-    steps: tuple[Any, ...]
-
-    @property
-    def empty(self) -> bool:
-        return not self.steps
-
-    @property
-    def statements(self) -> list[str]:
-        return [s for step in self.steps for s in step.sql]
-
-
-@dataclass(frozen=True)
-class Plan(StepsView):
-    steps: tuple[Step, ...]
-    current_fingerprint: str
-    desired_fingerprint: str
-    warnings: tuple[str, ...] = field(default=())
-
-    @property
-    def hazards(self) -> list[Hazard]:
-        return [h for step in self.steps for h in step.hazards]
 
 
 class PlanError(SchemakitError):
     pass
-
-
-def make_plan(
-    current: Model,
-    desired: Model,
-    changes: list[Change],
-    *,
-    tables_with_rows: frozenset[str] | None = None,
-    warnings: tuple[str, ...] = (),
-) -> Plan:
-    """Order ``changes`` and attach SQL and hazards.
-
-    ``tables_with_rows`` names (by identity) the tables that hold rows; None
-    means unknown, and then every existing table is assumed to hold rows.
-    """
-    ordered = order_changes(current, desired, changes)
-    steps = tuple(
-        Step(
-            change=c,
-            sql=tuple(render_change(c)),
-            hazards=tuple(_decide(h, current, tables_with_rows) for h in hazards_of(c, current)),
-        )
-        for c in ordered
-    )
-    return Plan(
-        steps=steps,
-        current_fingerprint=current.fingerprint(),
-        desired_fingerprint=desired.fingerprint(),
-        warnings=warnings,
-    )
-
-
-def _decide(h: Hazard, current: Model, tables_with_rows: frozenset[str] | None) -> Hazard:
-    if h.name == hz.DELETES_DATA:
-        gates = True
-    elif h.name in hz.ROW_GATED:
-        gates = h.table is None or tables_with_rows is None or h.table in tables_with_rows
-    else:
-        gates = False
-    return Hazard(name=h.name, detail=h.detail, table=h.table, gates=gates)
-
-
-# -- hazards ---------------------------------------------------------------------
-
-_WIDENINGS = {
-    ("smallint", "integer"),
-    ("smallint", "bigint"),
-    ("integer", "bigint"),
-    ("real", "double precision"),
-    ("character varying", "text"),
-    ("character", "text"),
-}
-
-
-def _widening(old: str, new: str) -> bool:
-    if (old, new) in _WIDENINGS:
-        return True
-    for base in ("character varying", "numeric"):
-        if old.startswith(base + "(") and new in (base, "text" if base != "numeric" else base):
-            return True
-        if old.startswith(base + "(") and new.startswith(base + "("):
-            o = [int(x) for x in old[len(base) + 1 : -1].split(",")]
-            n = [int(x) for x in new[len(base) + 1 : -1].split(",")]
-            return all(b >= a for a, b in zip(o, n)) and (len(o) < 2 or o[1] == n[1])
-    return False
-
-
-def volatile_default_hazards(c: AddColumn, table: str) -> list[Hazard]:
-    """A column added with a volatile default (``gen_random_uuid()``) is computed for
-    every row: the table is rewritten under an ACCESS EXCLUSIVE lock. A constant or
-    stable default is stored once in the catalog instead (PostgreSQL 11+)."""
-    col = c.column
-    safer = (
-        f"{col.name} DEFAULT {col.default} is computed for every row; safer: add {col.name} "
-        "nullable without the default, backfill it in batches, then set the default "
-        f"{'and NOT NULL' if col.not_null else ''}".rstrip()
-    )
-    return [
-        Hazard(hz.TABLE_REWRITE, safer, table),
-        Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"adding {col.name} with a volatile default rewrites {table}", table),
-    ]
-
-
-def hazards_of(c: Change, current: Model) -> list[Hazard]:
-    """The hazards of one change, given the state it starts from."""
-    existing_table = c.subject.owner_key or c.key
-    table_exists = existing_table in current.objects
-    table = existing_table[1]
-    out: list[Hazard] = []
-    if isinstance(c, DropTable):
-        out.append(Hazard(hz.DELETES_DATA, f"drops table {table} and its rows"))
-    elif isinstance(c, DropColumn):
-        out.append(Hazard(hz.DELETES_DATA, f"drops column {c.column.name} of {table}"))
-    elif isinstance(c, DeleteBucket):
-        out.append(Hazard(hz.DELETES_DATA, f"deletes bucket {c.bucket.id!r}"))
-    elif isinstance(c, AlterColumn):
-        if c.old.type != c.new.type:
-            if not _widening(c.old.type, c.new.type):
-                out.append(
-                    Hazard(hz.DELETES_DATA, f"{c.new.name}: {c.old.type} → {c.new.type} may not fit every value", table)
-                )
-            out.append(Hazard(hz.TABLE_REWRITE, f"{c.new.name}: {c.old.type} → {c.new.type}", table))
-            out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {table}", table))
-        elif c.old.collation != c.new.collation:
-            out.append(
-                Hazard(
-                    hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK,
-                    f"{c.new.name}: collation {c.old.collation or 'default'} → {c.new.collation or 'default'} "
-                    f"rebuilds the column's indexes under lock",
-                    table,
-                )
-            )
-        if c.new.not_null and not c.old.not_null:
-            out.append(
-                Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"SET NOT NULL scans {table} under lock", table)
-            )
-    elif isinstance(c, AddColumn):
-        if c.column.generated is not None or c.column.identity is not None:
-            out.append(Hazard(hz.TABLE_REWRITE, f"adding a generated/identity column to {table}", table))
-        elif c.column.volatile_default and table_exists:
-            out.extend(volatile_default_hazards(c, table))
-        if c.column.not_null and c.column.default is None and c.column.generated is None:
-            out.append(
-                Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"NOT NULL column without default on {table}", table)
-            )
-    elif isinstance(c, (AddConstraint, ReplaceConstraint)) and table_exists:
-        out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"validates the constraint over {table}", table))
-    elif isinstance(c, CreateIndex) and table_exists:
-        out.append(Hazard(hz.INDEX_BUILD, f"on {table}", table))
-        out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"writes to {table} wait for the build", table))
-    elif isinstance(c, ReplaceIndex):
-        out.append(Hazard(hz.INDEX_DROPPED, f"{c.old.identity} is rebuilt"))
-        out.append(Hazard(hz.INDEX_BUILD, f"on {table}", table))
-        out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"writes to {table} wait for the build", table))
-    elif isinstance(c, DropIndex):
-        out.append(Hazard(hz.INDEX_DROPPED, c.index.identity))
-    elif isinstance(c, (CreatePolicy, AlterPolicy, DropPolicy, SetRowSecurity)) and table_exists:
-        out.append(Hazard(hz.AUTHZ_UPDATE, f"on {table}"))
-    elif isinstance(c, (CreateFunction, DropFunction)) and (c.key in current.objects):
-        out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, c.key[1]))
-    elif isinstance(c, SyncRows) and c.deletes:
-        out.append(Hazard(hz.DELETES_DATA, f"deletes {len(c.deletes)} row(s) of {c.key[1]} no longer declared"))
-    elif isinstance(c, SetPartitionOf):
-        if c.old_parent is not None:
-            out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"detaching {table} from {c.old_parent}", table))
-        if c.table.partition_of is not None:
-            out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"attaching {table} scans it to check its bound", table))
-    elif isinstance(c, SetGrant) and c.grant.object_key in current.objects:
-        out.append(Hazard(hz.AUTHZ_UPDATE, c.describe()))
-    elif isinstance(c, SetOwner) and c.owner.object_key in current.objects:
-        out.append(Hazard(hz.AUTHZ_UPDATE, c.describe()))
-    elif isinstance(c, (RebuildEnum, RebuildDomain, RebuildComposite)):
-        narrowing = isinstance(c, RebuildDomain) and not _widening(c.old.base_type, c.new.base_type)
-        for t, col in c.columns:
-            if narrowing:
-                assert isinstance(c, RebuildDomain)
-                out.append(
-                    Hazard(
-                        hz.DELETES_DATA,
-                        f"{col.name}: {c.old.base_type} → {c.new.base_type} may not fit every value",
-                        t.identity,
-                    )
-                )
-            out.append(Hazard(hz.TABLE_REWRITE, f"{col.name} is converted to the rebuilt {c.key[1]}", t.identity))
-            out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {t.identity}", t.identity))
-    elif isinstance(c, RebuildTable):
-        was, now = c.old.partition_by or "not partitioned", c.new.partition_by or "not partitioned"
-        out.append(
-            Hazard(hz.TABLE_REWRITE, f"{table} is rebuilt ({was} → {now}): its rows are copied into a new table", table)
-        )
-        out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"{table} is renamed away and dropped", table))
-        if c.lost:
-            out.append(Hazard(hz.DELETES_DATA, f"the rebuilt {table} has no column {', '.join(c.lost)}", table))
-    elif isinstance(c, AlterExtension) and c.old.version != c.new.version:
-        out.append(Hazard(hz.EXTENSION_VERSION, f"{c.old.version} → {c.new.version}"))
-    elif isinstance(c, CreateTrigger) and c.old is not None:
-        out.append(Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, f"trigger {c.key[1]} is replaced"))
-    else:
-        out.extend(table_property_hazards(c, table_exists))
-    return out
-
-
-# -- ordering --------------------------------------------------------------------
 
 
 RELATION_KINDS = frozenset({"table", "view", "materialized view", "sequence", "index"})
