@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from schemakit import hazards as hz
 from schemakit.tableprops import table_property_hazards
@@ -59,6 +59,9 @@ from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
 from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
 from schemakit.render.sql import render_change
+
+if TYPE_CHECKING:
+    from schemakit.renames.suggest import PossibleRename
 
 KIND_RANK = {
     "schema": 0,
@@ -120,6 +123,7 @@ class Plan(StepsView):
     current_fingerprint: str
     desired_fingerprint: str
     warnings: tuple[str, ...] = field(default=())
+    possible_renames: tuple[PossibleRename, ...] = ()  # schemakit.renames.suggest
 
     @property
     def hazards(self) -> list[Hazard]:

@@ -1,0 +1,286 @@
+"""Renames (issue 15): ``-- schemakit: renamed-from <old>`` directives plan ALTER ... RENAME
+and keep the data; a drop and an add of the same shape are suggested as a rename."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from schemakit.server.embedded import bin_path
+from tests.helpers import Target, query
+
+
+@pytest.fixture
+def target(blank_target: Target) -> Target:
+    return blank_target
+
+
+def write(t: Target, text: str) -> None:
+    (t.schema_dir / "schema.sql").write_text(text)
+
+
+def psql(url: str, script: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(bin_path("psql")), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(script)],
+        capture_output=True,
+        text=True,
+    )
+
+
+def renamed(t: Target, tmp_path: Path, text: str) -> str:
+    """Write ``text``, run the plan's script twice with psql (the second run changes
+    nothing), and check that a re-plan (directives still in place) is empty. Returns
+    the plan's text."""
+    write(t, text)
+    plan = t.plan()
+    assert plan.exit_code == 0, plan.output
+    script = tmp_path / "rename.sql"
+    res = t.plan("--format", "sql", "--out", str(script))
+    assert res.exit_code == 0, res.output
+    first = psql(t.url, script)
+    assert first.returncode == 0, first.stderr
+    again = t.plan("--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes" in again.stdout, again.output
+    second = psql(t.url, script)
+    assert second.returncode == 0, second.stderr
+    assert t.plan("--detailed-exitcode").exit_code == 0
+    return plan.stdout
+
+
+TABLE_BEFORE = """
+CREATE TABLE public.memos (
+    id bigserial PRIMARY KEY,
+    body text NOT NULL CHECK (body <> ''),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX memos_created_at_idx ON public.memos (created_at);
+"""
+
+TABLE_AFTER = """
+-- schemakit: renamed-from memos
+CREATE TABLE public.notes (
+    id bigserial PRIMARY KEY,
+    body text NOT NULL CHECK (body <> ''),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX notes_created_at_idx ON public.notes (created_at);
+"""
+
+
+def test_declared_table_rename_keeps_rows(target: Target, tmp_path: Path) -> None:
+    write(target, TABLE_BEFORE)
+    target.converge()
+    query(target.url, "INSERT INTO public.memos (body) VALUES ('a'), ('b')")
+    text = renamed(target, tmp_path, TABLE_AFTER)
+    assert "rename table public.memos to notes" in text
+    assert "drop" not in text.lower() and "+ " not in text, text
+    assert query(target.url, "SELECT id, body FROM public.notes ORDER BY id") == [(1, "a"), (2, "b")]
+    # the serial sequence followed: the next id continues
+    query(target.url, "INSERT INTO public.notes (body) VALUES ('c')")
+    assert query(target.url, "SELECT max(id) FROM public.notes") == [(3,)]
+
+
+COLUMN_BEFORE = """
+CREATE TABLE public.people (
+    id int PRIMARY KEY,
+    full_name text NOT NULL,
+    CONSTRAINT people_full_name_check CHECK (length(full_name) < 100)
+);
+CREATE INDEX people_full_name_idx ON public.people (full_name);
+"""
+
+COLUMN_AFTER = """
+CREATE TABLE public.people (
+    id int PRIMARY KEY,
+    display_name text NOT NULL,  -- schemakit: renamed-from full_name
+    CONSTRAINT people_full_name_check CHECK (length(display_name) < 100)
+);
+CREATE INDEX people_full_name_idx ON public.people (display_name);
+"""
+
+
+def test_declared_column_rename_keeps_rows(target: Target, tmp_path: Path) -> None:
+    write(target, COLUMN_BEFORE)
+    target.converge()
+    query(target.url, "INSERT INTO public.people VALUES (1, 'Ada'), (2, 'Alan')")
+    text = renamed(target, tmp_path, COLUMN_AFTER)
+    assert "rename column full_name to display_name" in text
+    assert "Plan: 1 change " in text, text  # the check and the index follow the column
+    assert query(target.url, "SELECT id, display_name FROM public.people ORDER BY id") == [(1, "Ada"), (2, "Alan")]
+
+
+def test_declared_column_rename_on_alter_table_add_column(target: Target, tmp_path: Path) -> None:
+    write(target, "CREATE TABLE public.t (id int PRIMARY KEY);\nALTER TABLE public.t ADD COLUMN a text;\n")
+    target.converge()
+    query(target.url, "INSERT INTO public.t VALUES (1, 'x')")
+    text = renamed(
+        target,
+        tmp_path,
+        "CREATE TABLE public.t (id int PRIMARY KEY);\n-- schemakit: renamed-from a\nALTER TABLE public.t ADD COLUMN b text;\n",
+    )
+    assert "rename column a to b" in text
+    assert query(target.url, "SELECT id, b FROM public.t") == [(1, "x")]
+
+
+ENUM_BEFORE = """
+CREATE TYPE public.mood AS ENUM ('sad', 'ok');
+CREATE TABLE public.feelings (id int PRIMARY KEY, mood public.mood NOT NULL);
+"""
+
+ENUM_AFTER = """
+CREATE TYPE public.mood AS ENUM (
+    'unhappy',  -- schemakit: renamed-from 'sad'
+    'ok'
+);
+CREATE TABLE public.feelings (id int PRIMARY KEY, mood public.mood NOT NULL);
+"""
+
+
+def test_declared_enum_value_rename_keeps_rows(target: Target, tmp_path: Path) -> None:
+    write(target, ENUM_BEFORE)
+    target.converge()
+    query(target.url, "INSERT INTO public.feelings VALUES (1, 'sad'), (2, 'ok')")
+    text = renamed(target, tmp_path, ENUM_AFTER)
+    assert "rename value 'sad' to 'unhappy'" in text and "rebuild" not in text, text
+    assert query(target.url, "SELECT id, mood::text FROM public.feelings ORDER BY id") == [(1, "unhappy"), (2, "ok")]
+    assert query(target.url, "SELECT enum_range(NULL::public.mood)::text") == [("{unhappy,ok}",)]
+
+
+KINDS_BEFORE = """
+CREATE TYPE public.colour AS ENUM ('red', 'blue');
+CREATE TABLE public.items (
+    id int PRIMARY KEY,
+    price numeric NOT NULL,
+    colour public.colour,
+    CONSTRAINT items_price_positive CHECK (price > 0)
+);
+CREATE INDEX items_price_idx ON public.items (price);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY items_read ON public.items FOR SELECT USING (price > 1);
+CREATE VIEW public.cheap_items AS SELECT id, price FROM public.items WHERE price < 10;
+CREATE FUNCTION public.twice(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;
+"""
+
+KINDS_AFTER = """
+-- schemakit: renamed-from colour
+CREATE TYPE public.color AS ENUM ('red', 'blue');
+CREATE TABLE public.items (
+    id int PRIMARY KEY,
+    price numeric NOT NULL,
+    colour public.color,
+    CONSTRAINT items_price_check CHECK (price > 0)  -- schemakit: renamed-from items_price_positive
+);
+-- schemakit: renamed-from items_price_idx
+CREATE INDEX items_by_price ON public.items (price);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+-- schemakit: renamed-from items_read
+CREATE POLICY items_select ON public.items FOR SELECT USING (price > 1);
+-- schemakit: renamed-from public.cheap_items
+CREATE VIEW public.bargains AS SELECT id, price FROM public.items WHERE price < 10;
+-- schemakit: renamed-from twice
+CREATE FUNCTION public.double(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;
+"""
+
+
+def test_declared_renames_of_every_kind(target: Target, tmp_path: Path) -> None:
+    write(target, KINDS_BEFORE)
+    target.converge()
+    query(target.url, "INSERT INTO public.items VALUES (1, 5, 'red')")
+    oids = "SELECT 'public.items'::regclass::oid, 'public.color'::regtype::oid"
+    text = renamed(target, tmp_path, KINDS_AFTER)
+    for line in (
+        "rename type public.colour to color",
+        "rename constraint items_price_positive to items_price_check",
+        "rename index items_price_idx to items_by_price",
+        "rename policy items_read to items_select",
+        "rename view public.cheap_items to bargains",
+        "rename function public.twice(x numeric) to double",
+    ):
+        assert line in text, text
+    assert "Plan: 6 changes (6 to alter)." in text, text
+    assert query(target.url, "SELECT id, price::int, colour::text FROM public.items") == [(1, 5, "red")]
+    assert query(target.url, "SELECT count(*) FROM public.bargains") == [(1,)]
+    assert query(target.url, "SELECT public.double(2)::int") == [(4,)]
+    assert query(target.url, oids)  # the type kept its identity (regtype resolves)
+
+
+def test_declared_domain_and_materialized_view_renames(target: Target, tmp_path: Path) -> None:
+    write(target, """
+CREATE DOMAIN public.posint AS int CONSTRAINT positive CHECK (VALUE > 0);
+CREATE TABLE public.n (v public.posint);
+CREATE MATERIALIZED VIEW public.n_sum AS SELECT sum(v) AS s FROM public.n;
+""")
+    target.converge()
+    text = renamed(target, tmp_path, """
+-- schemakit: renamed-from posint
+CREATE DOMAIN public.positive AS int CONSTRAINT positive CHECK (VALUE > 0);
+CREATE TABLE public.n (v public.positive);
+-- schemakit: renamed-from n_sum
+CREATE MATERIALIZED VIEW public.n_total AS SELECT sum(v) AS s FROM public.n;
+""")
+    assert "rename type public.posint to positive" in text and "rename materialized view public.n_sum to n_total" in text
+    assert "Plan: 2 changes" in text, text
+
+
+def test_directive_naming_nothing_is_an_error_at_the_directive(target: Target) -> None:
+    write(target, "CREATE TABLE public.t (\n    id int,\n    b text  -- schemakit: renamed-from nope\n);\n")
+    res = target.plan()
+    assert res.exit_code == 1
+    assert "schema.sql:3:13: error: renamed-from names column nope of public.t" in res.output, res.output
+    assert "^" in res.output
+    write(target, "-- schemakit: renamed-from nothing_here\nCREATE TABLE public.t (id int);\n")
+    res = target.plan()
+    assert res.exit_code == 1 and "schema.sql:1:1: error: renamed-from names table public.nothing_here" in res.output, res.output
+
+
+def test_directive_on_a_statement_without_a_rename_is_an_error(target: Target) -> None:
+    write(target, "CREATE TABLE public.t (id int);\n-- schemakit: renamed-from x\nCOMMENT ON TABLE public.t IS 'x';\n")
+    res = target.plan()
+    assert res.exit_code == 1 and "schema.sql:2:1: error: a renamed-from directive belongs on" in res.output, res.output
+
+
+SUGGEST_BEFORE = "CREATE TABLE public.accounts (id int PRIMARY KEY, nickname text);\n"
+SUGGEST_AFTER = "CREATE TABLE public.accounts (id int PRIMARY KEY, handle text);\n"
+
+
+def test_suggested_column_rename_in_text_markdown_and_json(target: Target) -> None:
+    write(target, SUGGEST_BEFORE)
+    target.converge()
+    write(target, SUGGEST_AFTER)
+    directive = "-- schemakit: renamed-from nickname"
+    text = target.plan()
+    assert text.exit_code == 0
+    assert "possible rename: column nickname of public.accounts → handle (text)" in text.stdout, text.stdout
+    assert directive in text.stdout
+    md = target.plan("--format", "markdown")
+    assert "possible rename" in md.stdout and directive in md.stdout, md.stdout
+    data = json.loads(target.plan("--format", "json").stdout)
+    assert data["possible_renames"] == [
+        {"kind": "column", "old": "nickname", "new": "handle", "on": "public.accounts", "directive": directive}
+    ]
+    assert target.plan("--detailed-exitcode").exit_code == 2  # the changes are still pending
+    # declared, the suggestion becomes the rename
+    write(target, SUGGEST_AFTER.replace("handle text", "handle text  " + directive + "\n"))
+    plan = target.plan()
+    assert "rename column nickname to handle" in plan.stdout and "possible rename" not in plan.stdout, plan.stdout
+
+
+def test_no_suggestion_for_another_type(target: Target) -> None:
+    write(target, SUGGEST_BEFORE)
+    target.converge()
+    write(target, SUGGEST_AFTER.replace("handle text", "handle int"))
+    plan = target.plan("--detailed-exitcode")
+    assert plan.exit_code == 2 and "possible rename" not in plan.stdout, plan.stdout
+
+
+def test_declared_rename_through_apply(target: Target) -> None:
+    write(target, TABLE_BEFORE)
+    target.converge()
+    query(target.url, "INSERT INTO public.memos (body) VALUES ('kept')")
+    write(target, TABLE_AFTER)
+    target.converge()
+    assert query(target.url, "SELECT body FROM public.notes") == [("kept",)]
+    assert query(target.url, "SELECT to_regclass('public.memos')") == [(None,)]
