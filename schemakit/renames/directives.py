@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pglast
 from pglast import ast, enums
@@ -153,7 +154,7 @@ def _same_line(stmt: SourceStatement, a: int, b: int) -> bool:
 
 
 def _directives(stmt: SourceStatement, marks: list[_Mark]) -> Iterator[Directive]:
-    node = pglast.parse_sql(stmt.sql)[0].stmt
+    node: Any = pglast.parse_sql(stmt.sql)[0].stmt
     chars = _char_offsets(stmt.sql)
     starts = _element_starts(stmt, node, chars)
     for mark in marks:
@@ -167,14 +168,15 @@ def _directives(stmt: SourceStatement, marks: list[_Mark]) -> Iterator[Directive
             yield _for_statement(node, mark)
 
 
-def _element_starts(stmt: SourceStatement, node: ast.Node, chars: list[int]) -> list[int]:
+def _element_starts(stmt: SourceStatement, node: Any, chars: list[int]) -> list[int]:
     """Where the columns and constraints of a CREATE TABLE, or the values of an enum,
     start in the statement's text."""
-    if isinstance(node, ast.CreateStmt):
-        return [chars[e.location] for e in node.tableElts or () if isinstance(e, (ast.ColumnDef, ast.Constraint))]
-    if isinstance(node, ast.CreateEnumStmt) and node.vals:
+    n: Any = node
+    if type(n) is ast.CreateStmt:
+        return [chars[cast(int, e.location)] for e in n.tableElts or () if isinstance(e, (ast.ColumnDef, ast.Constraint))]
+    if type(n) is ast.CreateEnumStmt and n.vals:
         tokens = [t for t in scan(stmt.sql) if t.name == "SCONST"]
-        return [chars[t.start] for t in tokens[-len(node.vals):]]
+        return [chars[t.start] for t in tokens[-len(n.vals):]]
     return []
 
 
@@ -227,48 +229,65 @@ def _simple(mark: _Mark) -> str:
     return parts[0]
 
 
-def _make(kind: str, schema: str | None, new: str, old: str, mark: _Mark, on: str | None = None) -> Directive:
-    return Directive(kind, schema or DEFAULT_SCHEMA, new, old, mark.location, mark.source_line, on)
+def _make(kind: str, schema: str | None, new: Any, old: str, mark: _Mark, on: str | None = None) -> Directive:
+    return Directive(kind, schema or DEFAULT_SCHEMA, str(new), old, mark.location, mark.source_line, on)
 
 
-def _qualified(names: Sequence[ast.String] | None) -> tuple[str, str]:
-    parts = [n.sval for n in names or ()]
+def _qualified(names: Sequence[Any] | None) -> tuple[str, str]:
+    parts = [str(n.sval) for n in names or ()]
     return (parts[-2] if len(parts) > 1 else DEFAULT_SCHEMA, parts[-1])
 
 
-def _for_statement(node: ast.Node, mark: _Mark) -> Directive:
+def _relation(rel: Any) -> tuple[str, str]:
+    return (rel.schemaname or DEFAULT_SCHEMA, rel.relname)
+
+
+_STATEMENT_KINDS: dict[type, str] = {
+    ast.CreateStmt: "table",
+    ast.ViewStmt: "view",
+    ast.CreateTableAsStmt: "materialized view",
+    ast.CreateFunctionStmt: "function",
+    ast.CreateEnumStmt: "type",
+    ast.CreateDomainStmt: "type",
+    ast.CompositeTypeStmt: "type",
+    ast.IndexStmt: "index",
+}
+
+
+def _created(n: Any) -> tuple[str, str] | None:
+    """(schema, name) of what a CREATE statement makes."""
+    kind = type(n)
+    if kind is ast.CreateStmt:
+        return _relation(n.relation)
+    if kind is ast.IndexStmt:
+        return (_relation(n.relation)[0], n.idxname) if n.idxname else None
+    if kind is ast.ViewStmt:
+        return _relation(n.view)
+    if kind is ast.CreateTableAsStmt:
+        return _relation(n.into.rel)
+    if kind is ast.CompositeTypeStmt:
+        return _relation(n.typevar)
+    names = {ast.CreateFunctionStmt: "funcname", ast.CreateEnumStmt: "typeName", ast.CreateDomainStmt: "domainname"}
+    return _qualified(getattr(n, names[kind])) if kind in names else None
+
+
+def _for_statement(node: Any, mark: _Mark) -> Directive:
     """A directive on a whole statement: the object it creates."""
-    if isinstance(node, ast.CreateStmt):
-        rel = node.relation
-        schema = rel.schemaname or DEFAULT_SCHEMA
-        return _make("table", schema, rel.relname, _in_schema(mark, schema), mark)
-    if isinstance(node, (ast.ViewStmt, ast.CreateTableAsStmt)):
-        rel = node.view if isinstance(node, ast.ViewStmt) else node.into.rel
-        schema = rel.schemaname or DEFAULT_SCHEMA
-        kind = "view" if isinstance(node, ast.ViewStmt) else "materialized view"
-        return _make(kind, schema, rel.relname, _in_schema(mark, schema), mark)
-    if isinstance(node, ast.CreateFunctionStmt):
-        schema, name = _qualified(node.funcname)
-        return _make("function", schema, name, _in_schema(mark, schema), mark)
-    if isinstance(node, (ast.CreateEnumStmt, ast.CreateDomainStmt, ast.CompositeTypeStmt)):
-        if isinstance(node, ast.CompositeTypeStmt):
-            schema, name = node.typevar.schemaname or DEFAULT_SCHEMA, node.typevar.relname
-        else:
-            schema, name = _qualified(node.typeName if isinstance(node, ast.CreateEnumStmt) else node.domainname)
-        return _make("type", schema, name, _in_schema(mark, schema), mark)
-    if isinstance(node, ast.IndexStmt) and node.idxname:
-        schema = node.relation.schemaname or DEFAULT_SCHEMA
-        return _make("index", schema, node.idxname, _in_schema(mark, schema), mark)
-    if isinstance(node, ast.CreatePolicyStmt):
-        rel = node.table
-        return _make("policy", rel.schemaname, node.policy_name, _simple(mark), mark, on=rel.relname)
-    if isinstance(node, ast.AlterTableStmt) and len(node.cmds or ()) == 1:
-        cmd = node.cmds[0]
-        rel = node.relation
+    n: Any = node
+    created = _created(n) if type(n) in _STATEMENT_KINDS else None
+    if created is not None:
+        schema, name = created
+        return _make(_STATEMENT_KINDS[type(n)], schema, name, _in_schema(mark, schema), mark)
+    if type(n) is ast.CreatePolicyStmt:
+        schema, table = _relation(n.table)
+        return _make("policy", schema, n.policy_name, _simple(mark), mark, on=table)
+    if type(n) is ast.AlterTableStmt and len(n.cmds or ()) == 1:
+        cmd: Any = cast(Any, n.cmds)[0]
+        schema, table = _relation(n.relation)
         if cmd.subtype == enums.AlterTableType.AT_AddColumn:
-            return _make("column", rel.schemaname, cmd.def_.colname, _simple(mark), mark, on=rel.relname)
+            return _make("column", schema, cmd.def_.colname, _simple(mark), mark, on=table)
         if cmd.subtype == enums.AlterTableType.AT_AddConstraint and cmd.def_.conname:
-            return _make("constraint", rel.schemaname, cmd.def_.conname, _simple(mark), mark, on=rel.relname)
+            return _make("constraint", schema, cmd.def_.conname, _simple(mark), mark, on=table)
     raise _fail(
         mark,
         "a renamed-from directive belongs on a CREATE of a table, view, materialized view, function, "
@@ -276,7 +295,7 @@ def _for_statement(node: ast.Node, mark: _Mark) -> Directive:
     )
 
 
-def _for_element(stmt: SourceStatement, node: ast.CreateStmt, mark: _Mark, starts: list[int]) -> Directive:
+def _for_element(stmt: SourceStatement, node: Any, mark: _Mark, starts: list[int]) -> Directive:
     """A directive inside a CREATE TABLE: the column or named constraint of its line, or the next."""
     elements: list[tuple[str, str | None]] = []
     for elt in node.tableElts or ():
@@ -290,11 +309,11 @@ def _for_element(stmt: SourceStatement, node: ast.CreateStmt, mark: _Mark, start
     kind, name = elements[target]
     if name is None:
         raise _fail(mark, "only a named constraint can be renamed", hint="name it: CONSTRAINT <name> ...")
-    rel = node.relation
-    return _make(kind, rel.schemaname, name, _simple(mark), mark, on=rel.relname)
+    schema, table = _relation(node.relation)
+    return _make(kind, schema, name, _simple(mark), mark, on=table)
 
 
-def _for_value(stmt: SourceStatement, node: ast.CreateEnumStmt, mark: _Mark, starts: list[int]) -> Directive:
+def _for_value(stmt: SourceStatement, node: Any, mark: _Mark, starts: list[int]) -> Directive:
     """A directive inside CREATE TYPE ... AS ENUM (...): the value of its line, or the next."""
     values = [v.sval for v in node.vals or ()]
     target = _attached(stmt, mark, starts)

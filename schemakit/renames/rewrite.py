@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import fields, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pglast.parser import scan
 
@@ -76,6 +76,15 @@ def swap(text: str | None, old: str, new: str, qualifiers: Iterable[str] = (), *
     return b"".join(out).decode("utf-8")
 
 
+T = TypeVar("T", bound=DbObject)
+
+
+def named(obj: T, name: str) -> T:
+    """``obj`` called ``name``."""
+    out: T = replace(cast(Any, obj), name=name)
+    return out
+
+
 def rewritten(model: Model, fix: Fix, keys: Callable[[Key], Key] = lambda k: k) -> Model:
     """``model`` with ``fix`` applied to every object, keys and edges following; ``keys``
     maps the keys no object carries (a column's)."""
@@ -120,7 +129,7 @@ def rename_relation(model: Model, old: Table | View, new_name: str) -> Model:
 
     def fix(obj: DbObject) -> DbObject:
         if obj.key == old.key:
-            obj = replace(obj, name=new_name)
+            obj = named(obj, new_name)
         if isinstance(obj, (Constraint, Index, Trigger, Policy)) and (obj.schema, obj.table) == (schema, was):
             obj = replace(obj, table=new_name)
         if isinstance(obj, Table):
@@ -132,7 +141,7 @@ def rename_relation(model: Model, old: Table | View, new_name: str) -> Model:
         if isinstance(obj, (Grant, Owner)) and obj.on == oid and obj.on_kind in ("table", "column", old.key[0]):
             obj = replace(obj, on=nid)
         if isinstance(obj, TableRows) and obj.identity == oid:
-            obj = replace(obj, name=new_name)
+            obj = named(obj, new_name)
         if isinstance(obj, Publication) and oid in obj.tables:
             obj = replace(obj, tables=tuple(sorted(nid if t == oid else t for t in obj.tables)))
         if isinstance(obj, Sequence) and obj.owned_by and obj.owned_by.startswith(oid + "."):
@@ -197,7 +206,7 @@ def rename_named(model: Model, old: DbObject, new_name: str) -> Model:
 
     def fix(obj: DbObject) -> DbObject:
         if obj.key == old.key:
-            obj = replace(obj, name=new_name)
+            obj = named(obj, new_name)
             if isinstance(obj, Index):
                 obj = replace(obj, definition=swap(obj.definition, getattr(old, "name"), new_name) or obj.definition)
         if isinstance(obj, Table) and obj.replica_index == getattr(old, "name") and old.owner_key == obj.key:
@@ -213,8 +222,7 @@ def rename_function(model: Model, old: Function, new_name: str) -> Model:
 
     def fix(obj: DbObject) -> DbObject:
         if obj.key == old.key:
-            obj = replace(obj, name=new_name, definition=swap(old.definition, old.name, new_name, (old.schema,), calls=True) or "")
-            return obj
+            return replace(named(old, new_name), definition=swap(old.definition, old.name, new_name, (old.schema,), calls=True) or "")
         if isinstance(obj, (Grant, Owner)) and obj.on == oid and obj.on_kind in ("function", "procedure"):
             return replace(obj, on=new_id)
         if isinstance(obj, Function):
@@ -231,7 +239,7 @@ def rename_type(model: Model, old: DbObject, new_name: str) -> Model:
 
     def fix(obj: DbObject) -> DbObject:
         if obj.key == old.key:
-            obj = replace(obj, name=new_name)
+            obj = named(obj, new_name)
         if isinstance(obj, (Grant, Owner)) and obj.on == oid and obj.on_kind in ("type", "domain"):
             obj = replace(obj, on=nid)
         return _texts(obj, lambda t: swap(t, was, new_name, (schema,)))
@@ -254,7 +262,7 @@ def rename_sequence(model: Model, old: Sequence, new_name: str) -> Model:
 
     def fix(obj: DbObject) -> DbObject:
         if obj.key == old.key:
-            return replace(obj, name=new_name)
+            return named(obj, new_name)
         if isinstance(obj, (Grant, Owner)) and obj.on == oid and obj.on_kind == "sequence":
             return replace(obj, on=nid)
         if isinstance(obj, Table):
