@@ -76,7 +76,15 @@ def test_declared_table_rename_keeps_rows(target: Target, tmp_path: Path) -> Non
     query(target.url, "INSERT INTO public.memos (body) VALUES ('a'), ('b')")
     text = renamed(target, tmp_path, TABLE_AFTER)
     assert "rename table public.memos to notes" in text
-    assert "drop" not in text.lower() and "+ " not in text, text
+    # what PostgreSQL named after the table follows it: constraints, index, serial sequence
+    for line in (
+        "rename constraint memos_pkey to notes_pkey",
+        "rename constraint memos_body_check to notes_body_check",
+        "rename index memos_created_at_idx to notes_created_at_idx",
+        "rename sequence public.memos_id_seq to notes_id_seq",
+    ):
+        assert line in text, text
+    assert "Plan: 5 changes (5 to alter)." in text, text
     assert query(target.url, "SELECT id, body FROM public.notes ORDER BY id") == [(1, "a"), (2, "b")]
     # the serial sequence followed: the next id continues
     query(target.url, "INSERT INTO public.notes (body) VALUES ('c')")
@@ -284,3 +292,34 @@ def test_declared_rename_through_apply(target: Target) -> None:
     target.converge()
     assert query(target.url, "SELECT body FROM public.notes") == [("kept",)]
     assert query(target.url, "SELECT to_regclass('public.memos')") == [(None,)]
+
+
+def test_directive_positions(tmp_path: Path) -> None:
+    """Where a directive sits decides what it renames (no database needed)."""
+    from schemakit.renames import declared_renames
+    from schemakit.source import load_schema_dir
+
+    (tmp_path / "a.sql").write_text(
+        "-- a table\n"
+        "-- schemakit: renamed-from public.\"Old Things\"\n"
+        "CREATE TABLE public.things (\n"
+        "    id int,  -- schemakit: renamed-from ident\n"
+        "    -- schemakit: renamed-from label\n"
+        "    name text,\n"
+        "    CONSTRAINT things_name_check CHECK (name <> '')  -- schemakit: renamed-from name_ok\n"
+        ");\n"
+        "CREATE TYPE public.mood AS ENUM ('happy', -- schemakit: renamed-from 'glad'\n"
+        "    'it''s ok'  -- schemakit: renamed-from 'meh'\n"
+        ");\n"
+        "CREATE TABLE public.one (a int -- schemakit: renamed-from b\n);\n"
+    )
+    found = [(d.kind, d.new, d.old, d.on, d.location.line) for d in declared_renames(load_schema_dir(tmp_path))]
+    assert found == [
+        ("table", "things", "Old Things", None, 2),
+        ("column", "id", "ident", "things", 4),
+        ("column", "name", "label", "things", 5),
+        ("constraint", "things_name_check", "name_ok", "things", 7),
+        ("enum value", "happy", "glad", "mood", 9),
+        ("enum value", "it's ok", "meh", "mood", 10),
+        ("column", "a", "b", "one", 12),
+    ]

@@ -9,6 +9,7 @@ directive; both, or the old name still declared → an error too (the rename can
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field, replace
@@ -181,21 +182,38 @@ def _column(current: Model, desired: Model, d: Directive) -> tuple[Change, Model
     return RenameColumn(table=after, old_name=d.old, new_name=d.new), model
 
 
+_NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'::regclass\)")
+_IDENT = re.compile(r'"((?:[^"]|"")*)"|([^".]+)')
+
+
+def _sequence(text: str) -> Sequence | None:
+    """The sequence a serial default's regclass literal names (only its name is known)."""
+    parts = [m.group(1).replace('""', '"') if m.group(1) is not None else m.group(2) for m in _IDENT.finditer(text)]
+    if len(parts) != 2:
+        return None
+    return Sequence(schema=parts[0], name=parts[1], type="bigint", start=1, increment=1, minvalue=1, maxvalue=1, cache=1, cycle=False)
+
+
 def _follow_sequences(current: Model, desired: Model, changes: list[Change]) -> Model:
     """A serial column's sequence keeps its name when its table or column is renamed,
     while the files' new table makes one of the new name: the sequence follows (renamed
-    too), so that it keeps its value instead of being dropped and made again."""
-    by_owner = {
-        s.owned_by: s for s in desired.objects.values() if isinstance(s, Sequence) and s.owned_by and s.key not in current.objects
-    }
-    for s in list(current.objects.values()):
-        if not isinstance(s, Sequence) or not s.owned_by or s.key in desired.objects:
+    too), so that it keeps its value instead of being made again. Serial sequences are
+    not objects of the model: their names come from the columns' defaults."""
+    for key in sorted({c.key for c in changes if c.kind == "table"}):
+        table, wanted = current.get(key), desired.get(key)
+        if not isinstance(table, Table) or not isinstance(wanted, Table):
             continue
-        new = by_owner.get(s.owned_by)
-        if new is None or new.schema != s.schema:
-            continue
-        changes.append(RenameObject(old=s, new=replace(s, name=new.name)))
-        current = rewrite.rename_sequence(current, s, new.name)
+        for col in table.columns:
+            new_col = wanted.column(col.name)
+            was = _NEXTVAL.fullmatch(col.default or "")
+            now = _NEXTVAL.fullmatch(new_col.default or "") if new_col is not None else None
+            if was is None or now is None or was.group(1) == now.group(1):
+                continue
+            old, new = _sequence(was.group(1).replace("''", "'")), _sequence(now.group(1).replace("''", "'"))
+            if old is None or new is None or old.schema != new.schema or {old.key, new.key} & current.objects.keys():
+                continue
+            changes.append(RenameObject(old=old, new=new))
+            current = rewrite.rename_sequence(current, old, new.name)
     return current
 
 
