@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from schemakit.server.embedded import bin_path
-from tests.helpers import Target, query
+from schemakit.renames import rewrite
+from tests.helpers import Target, model_of, query
 
 
 @pytest.fixture
@@ -323,3 +324,55 @@ def test_directive_positions(tmp_path: Path) -> None:
         ("enum value", "it's ok", "meh", "mood", 10),
         ("column", "a", "b", "one", 12),
     ]
+
+
+# -- the pre-pass's model is what PostgreSQL reads after the renames ------------------
+
+REWRITE_BEFORE = """
+CREATE TYPE public.colour AS ENUM ('red');
+CREATE DOMAIN public.posint AS int CONSTRAINT positive CHECK (VALUE > 0);
+CREATE TYPE public.pair AS (a public.colour, b int);
+CREATE TABLE public.memos (id serial PRIMARY KEY, c public.colour, n public.posint, p public.pair, d int DEFAULT 1,
+   g int GENERATED ALWAYS AS (d * 2) STORED, CONSTRAINT memos_d_check CHECK (d > 0 AND c IS NOT NULL), UNIQUE (c, d));
+CREATE INDEX memos_c_idx ON public.memos (c) WHERE d > 0;
+CREATE TABLE public.refs (id int PRIMARY KEY, memo int, cc public.colour, CONSTRAINT refs_fk FOREIGN KEY (memo) REFERENCES public.memos (id));
+CREATE VIEW public.v AS SELECT memos.id, memos.c FROM public.memos JOIN public.refs ON refs.memo = memos.id;
+CREATE VIEW public.w AS SELECT c, id FROM public.memos WHERE c = 'red';
+CREATE FUNCTION public.f(x public.colour) RETURNS public.colour LANGUAGE sql AS $$ SELECT x $$;
+CREATE FUNCTION public.trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t BEFORE UPDATE OF c ON public.memos FOR EACH ROW WHEN (NEW.c IS DISTINCT FROM OLD.c) EXECUTE FUNCTION public.trg();
+ALTER TABLE public.memos ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pol ON public.memos FOR SELECT USING (c = 'red' AND d > 0);
+GRANT SELECT (c, d) ON public.memos TO anon;
+GRANT SELECT ON public.memos TO authenticated;
+GRANT EXECUTE ON FUNCTION public.f(public.colour) TO anon;
+GRANT USAGE ON TYPE public.colour TO anon;
+COMMENT ON COLUMN public.memos.c IS 'the colour';
+"""
+
+
+def test_rewritten_model_equals_the_catalog_after_the_renames(target: Target) -> None:
+    """Renamed in the model (schemakit.renames.rewrite) and renamed by PostgreSQL, then
+    read: the same objects, texts and dependency edges."""
+    write(target, REWRITE_BEFORE)
+    target.converge()
+    a = model_of(target.url)
+    query(target.url, """ALTER TYPE public.colour RENAME TO color; ALTER FUNCTION public.trg() RENAME TO on_update;
+      ALTER TABLE public.memos RENAME TO notes; ALTER TABLE public.notes RENAME COLUMN c TO col;
+      ALTER TABLE public.notes RENAME COLUMN d TO dd; ALTER TABLE public.notes RENAME COLUMN id TO memo_id; ALTER INDEX public.memos_c_idx RENAME TO notes_c_idx;
+      ALTER TABLE public.notes RENAME CONSTRAINT memos_d_check TO notes_d_check; ALTER POLICY pol ON public.notes RENAME TO pol2;
+      ALTER VIEW public.w RENAME TO w2; ALTER DOMAIN public.posint RENAME TO positive""")
+    b = model_of(target.url)
+    m = rewrite.rename_type(a, a.objects[("type", "public.colour")], "color")
+    m = rewrite.rename_function(m, m.objects[("function", "public.trg()")], "on_update")
+    m = rewrite.rename_relation(m, m.objects[("table", "public.memos")], "notes")
+    m = rewrite.rename_column(m, m.objects[("table", "public.notes")], "c", "col")
+    m = rewrite.rename_column(m, m.objects[("table", "public.notes")], "d", "dd")
+    m = rewrite.rename_column(m, m.objects[("table", "public.notes")], "id", "memo_id")
+    m = rewrite.rename_named(m, m.objects[("index", "public.memos_c_idx")], "notes_c_idx")
+    m = rewrite.rename_named(m, m.objects[("table constraint", "memos_d_check on public.notes")], "notes_d_check")
+    m = rewrite.rename_named(m, m.objects[("policy", "pol on public.notes")], "pol2")
+    m = rewrite.rename_relation(m, m.objects[("view", "public.w")], "w2")
+    m = rewrite.rename_type(m, m.objects[("type", "public.posint")], "positive")
+    assert m.objects == b.objects
+    assert m.depends == b.depends

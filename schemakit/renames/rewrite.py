@@ -85,6 +85,36 @@ def named(obj: T, name: str) -> T:
     return out
 
 
+def swap_view_column(text: str, table: str, old: str, new: str) -> str:
+    """A view's definition with a column of ``table`` renamed: as PostgreSQL prints it,
+    an output column of the select list keeps its name (``t.new AS old``)."""
+    data = text.encode("utf-8")
+    tokens = [(t.start, t.end + 1) for t in scan(text) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    words = [data[a:b].decode("utf-8") for a, b in tokens]
+    out: list[bytes] = []
+    last, depth, listing = 0, 0, False
+    for i, (a, b) in enumerate(tokens):
+        word = words[i].lower()
+        depth += (word == "(") - (word == ")")
+        if depth == 0 and word == "select":
+            listing = True
+        elif depth == 0 and word == "from":
+            listing = False
+        if _ident(words[i]) != old or (i > 0 and words[i - 1] == "." and (i < 2 or _ident(words[i - 2]) != table)):
+            continue
+        if i + 1 < len(words) and words[i + 1] == ".":
+            continue  # a qualifier, not a column
+        follows = words[i + 1].lower() if i + 1 < len(words) else ""
+        kept = listing and depth == 0 and follows in (",", "from", "")
+        name = quote_ident(new) + (" AS " + quote_ident(old) if kept else "")
+        out += [data[last:a], name.encode("utf-8")]
+        last = b
+    if not out:
+        return text
+    out.append(data[last:])
+    return b"".join(out).decode("utf-8")
+
+
 def rewritten(model: Model, fix: Fix, keys: Callable[[Key], Key] = lambda k: k) -> Model:
     """``model`` with ``fix`` applied to every object, keys and edges following; ``keys``
     maps the keys no object carries (a column's)."""
@@ -117,6 +147,8 @@ def _texts(obj: DbObject, edit: Callable[[str | None], str | None]) -> DbObject:
         value = getattr(obj, f.name)
         if f.name in ("definition", "using", "check", "default", "base_type", "result", "arguments", "subtype"):
             changes[f.name] = edit(value)
+        elif f.name == "columns" and isinstance(obj, View):
+            changes[f.name] = tuple(edit(c) or c for c in value)
         elif f.name in ("checks", "attributes") and isinstance(value, tuple):
             changes[f.name] = tuple((n, edit(t) or t) for n, t in value)
     return replace(obj, **changes) if changes else obj
@@ -160,6 +192,7 @@ def rename_column(model: Model, table: Table, old: str, new: str) -> Model:
     """A column of ``table`` renamed."""
     schema, tname, tid = table.schema, table.name, table.identity
     quals = (tname, "new", "old")
+    column = ("column", f"{tid}.{quote_ident(old)}")
 
     def edit(t: str | None) -> str | None:
         return swap(t, old, new, quals)
@@ -174,6 +207,8 @@ def rename_column(model: Model, table: Table, old: str, new: str) -> Model:
             return replace(obj, definition=_fk_swap(obj, table, old, new))
         if isinstance(obj, (Constraint, Index, Trigger, Policy)) and (obj.schema, obj.table) == (schema, tname):
             return _texts(obj, edit)
+        if isinstance(obj, View) and column in model.depends.get(obj.key, frozenset()):
+            return replace(obj, definition=swap_view_column(obj.definition, tname, old, new))
         if isinstance(obj, Grant) and obj.on == tid and obj.column == old:
             return replace(obj, column=new)
         if isinstance(obj, Sequence) and obj.owned_by == f"{tid}.{quote_ident(old)}":
@@ -242,6 +277,8 @@ def rename_type(model: Model, old: DbObject, new_name: str) -> Model:
             obj = named(obj, new_name)
         if isinstance(obj, (Grant, Owner)) and obj.on == oid and obj.on_kind in ("type", "domain"):
             obj = replace(obj, on=nid)
+        if isinstance(obj, (Grant, Owner)) and obj.on_kind in ("function", "procedure"):
+            obj = replace(obj, on=swap(obj.on, was, new_name, (schema,)) or obj.on)
         return _texts(obj, lambda t: swap(t, was, new_name, (schema,)))
 
     return rewritten(model, fix)
