@@ -376,3 +376,17 @@ def test_rewritten_model_equals_the_catalog_after_the_renames(target: Target) ->
     m = rewrite.rename_type(m, m.objects[("type", "public.posint")], "positive")
     assert m.objects == b.objects
     assert m.depends == b.depends
+
+
+def test_type_renamed_and_given_a_value_in_one_plan(target: Target, tmp_path: Path) -> None:
+    """The value is added under the new name in the enum values' phase, so the rename runs
+    there first."""
+    write(target, "CREATE TYPE public.colour AS ENUM ('red');\nCREATE TABLE public.t (c public.colour);\n")
+    target.converge()
+    query(target.url, "INSERT INTO public.t VALUES ('red')")
+    text = renamed(target, tmp_path, (
+        "-- schemakit: renamed-from colour\nCREATE TYPE public.color AS ENUM ('red', 'green');\n"
+        "CREATE TABLE public.t (c public.color);\n"
+    ))
+    assert "rename type public.colour to color" in text and "add value 'green'" in text, text
+    assert query(target.url, "SELECT enum_range(NULL::public.color)::text, (SELECT c::text FROM public.t)") == [("{red,green}", "red")]

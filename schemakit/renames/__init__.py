@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from schemakit.changes import Change
-from schemakit.model import Model
+from schemakit.changes import AddEnumValue, Change
+from schemakit.model import Key, Model
+from schemakit.phases import WITH_ENUM_VALUES
 from schemakit.plan import Plan, Step
 from schemakit.render.sql import render_change
 from schemakit.renames.changes import RenameColumn, RenameObject, rename_hazards
@@ -52,10 +53,21 @@ def with_renames(plan: Plan, current: Model, done: Renamed, changes: Sequence[Ch
     """The plan made from the renamed model, with the rename steps first (every other
     step was planned as if they had run), the fingerprint of the target as it is, and
     the possible renames of ``changes`` (the diff's)."""
-    steps = tuple(Step(change=c, sql=tuple(render_change(c)), hazards=tuple(rename_hazards(c))) for c in done.changes)
+    gaining = {c.key for c in changes if isinstance(c, AddEnumValue)}
+    steps = tuple(
+        Step(change=c, sql=_early(c, gaining, render_change(c)), hazards=tuple(rename_hazards(c))) for c in done.changes
+    )
     return replace(
         plan,
         steps=steps + plan.steps,
         current_fingerprint=current.fingerprint(),
         possible_renames=possible_renames(changes),
     )
+
+
+def _early(c: Change, gaining: set[Key], statements: list[str]) -> tuple[str, ...]:
+    """A type that gains enum values is renamed in their phase, before they are added
+    under its new name (schemakit.phases)."""
+    if c.key in gaining:
+        return tuple(WITH_ENUM_VALUES + s for s in statements)
+    return tuple(statements)
