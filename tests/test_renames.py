@@ -270,11 +270,43 @@ def test_suggested_column_rename_in_text_markdown_and_json(target: Target) -> No
     assert data["possible_renames"] == [
         {"kind": "column", "old": "nickname", "new": "handle", "on": "public.accounts", "directive": directive}
     ]
-    assert target.plan("--detailed-exitcode").exit_code == 2  # the changes are still pending
     # declared, the suggestion becomes the rename
     write(target, SUGGEST_AFTER.replace("handle text", "handle text  " + directive + "\n"))
     plan = target.plan()
     assert "rename column nickname to handle" in plan.stdout and "possible rename" not in plan.stdout, plan.stdout
+
+
+def test_detailed_exitcode_reports_changes_with_a_suggestion(target: Target) -> None:
+    write(target, SUGGEST_BEFORE)
+    target.converge()
+    write(target, SUGGEST_AFTER)
+    plan = target.plan("--detailed-exitcode")
+    assert plan.exit_code == 2 and "possible rename" in plan.stdout, plan.output
+
+
+def test_suggested_renames_of_a_table_and_an_index(target: Target) -> None:
+    write(target, "CREATE TABLE public.memos (id int, body text);\nCREATE INDEX by_body ON public.memos (body);\n"
+                  "CREATE TYPE public.colour AS ENUM ('red', 'blue');\n")
+    target.converge()
+    write(target, "CREATE TABLE public.memos (id int, body text);\nCREATE INDEX memos_body ON public.memos (body);\n"
+                  "CREATE TABLE public.notes (id int, body text);\nCREATE TYPE public.color AS ENUM ('red', 'blue');\n")
+    plan = target.plan()
+    assert "possible rename: index by_body of public.memos → memos_body" in plan.stdout, plan.stdout
+    assert "possible rename: type colour → color" in plan.stdout, plan.stdout
+    assert "possible rename: table" not in plan.stdout  # memos stays: nothing dropped
+    assert "-- schemakit: renamed-from by_body" in plan.stdout
+
+
+def test_directive_when_both_names_exist_is_an_error(target: Target) -> None:
+    write(target, "CREATE TABLE public.memos (id int);\nCREATE TABLE public.notes (id int);\n")
+    target.converge()
+    write(target, "-- schemakit: renamed-from memos\nCREATE TABLE public.notes (id int);\n")
+    res = target.plan()
+    assert res.exit_code == 1, res.output
+    assert "schema.sql:1:1: error: the target has both table public.memos and table public.notes" in res.output, res.output
+    write(target, "CREATE TABLE public.memos (id int);\n-- schemakit: renamed-from memos\nCREATE TABLE public.notes (id int);\n")
+    res = target.plan()
+    assert res.exit_code == 1 and "table public.memos is still declared" in res.output, res.output
 
 
 def test_no_suggestion_for_another_type(target: Target) -> None:
