@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from schemakit.server.embedded import bin_path
-from schemakit.renames import rewrite
 from tests.helpers import Target, model_of, query
 
 
@@ -386,6 +385,8 @@ COMMENT ON COLUMN public.memos.c IS 'the colour';
 def test_rewritten_model_equals_the_catalog_after_the_renames(target: Target) -> None:
     """Renamed in the model (schemakit.renames.rewrite) and renamed by PostgreSQL, then
     read: the same objects, texts and dependency edges."""
+    from schemakit.renames import rewrite
+
     write(target, REWRITE_BEFORE)
     target.converge()
     a = model_of(target.url)

@@ -76,7 +76,7 @@ def possible_renames(changes: Sequence[Change]) -> tuple[PossibleRename, ...]:
     out = []
     for shape, gone in drops.items():
         came = adds.get(shape, [])
-        if len(gone) == 1 and len(came) == 1:
+        if len(gone) == 1 and len(came) == 1 and gone[0][0] != came[0][0]:
             out.append(PossibleRename(kind=shape[0], old=gone[0][0], new=came[0][0], on=gone[0][1], detail=gone[0][2]))
     return tuple(sorted(out, key=lambda p: (p.kind, p.on or "", p.old)))
 
