@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field, replace
 
 from schemakit.changes import Change
-from collections.abc import Callable
 from schemakit.model import (
     CompositeType,
     Constraint,
@@ -124,7 +124,7 @@ def _resolve(current: Model, desired: Model, d: Directive) -> tuple[Change, Mode
     if not _decide(d, old is not None, new is not None, declared, f"{d.kind} {d.schema}.{{}}"):
         return None
     assert old is not None
-    renamed = replace(old, name=d.new)  # type: ignore[call-arg]
+    renamed = rewrite.named(old, d.new)
     if isinstance(old, (Table, View)):
         model = rewrite.rename_relation(current, old, d.new)
     elif isinstance(old, (EnumType, Domain, CompositeType)):
@@ -162,7 +162,7 @@ def _function(current: Model, desired: Model, d: Directive) -> tuple[Change, Mod
         if not _decide(d, old is not None, new is not None, was.key in desired.objects, f"function {d.schema}.{{}}"):
             continue
         assert isinstance(old, Function)
-        return RenameObject(old=old, new=replace(old, name=d.new)), rewrite.rename_function(current, old, d.new)
+        return RenameObject(old=old, new=rewrite.named(old, d.new)), rewrite.rename_function(current, old, d.new)
     if not pairs:
         raise d.error(f"no function {d.new} is declared")
     return None
@@ -234,6 +234,6 @@ def _follow_owned(current: Model, desired: Model, changes: list[Change]) -> Mode
         news = came.get(shape, [])
         if len(olds) == 1 and len(news) == 1:
             old, name = olds[0], getattr(news[0], "name")
-            changes.append(RenameObject(old=old, new=replace(old, name=name)))  # type: ignore[call-arg]
+            changes.append(RenameObject(old=old, new=rewrite.named(old, name)))
             current = rewrite.rename_named(current, old, name)
     return current

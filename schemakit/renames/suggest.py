@@ -8,7 +8,7 @@ Only one-to-one matches are suggested: one drop and one add of a shape.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from schemakit.changes import (
@@ -138,7 +138,3 @@ def _body(definition: str) -> str:
     """A function's definition from its body on (its header names it)."""
     return definition.split("\n", 1)[-1]
 
-
-def suggestion_lines(found: Sequence[PossibleRename]) -> Iterator[str]:
-    for p in found:
-        yield p.text()
