@@ -22,6 +22,7 @@ INDEX_DROPPED = "INDEX_DROPPED"
 AUTHZ_UPDATE = "AUTHZ_UPDATE"
 HAS_UNTRACKABLE_DEPENDENCIES = "HAS_UNTRACKABLE_DEPENDENCIES"
 EXTENSION_VERSION = "EXTENSION_VERSION"
+RENAMES_OBJECT = "RENAMES_OBJECT"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ KINDS: dict[str, HazardKind] = {
             EXTENSION_VERSION,
             "changes an extension's version",
             "read the extension's upgrade notes",
+        ),
+        HazardKind(
+            RENAMES_OBJECT,
+            "renames an object (a declared rename): queries, function bodies and application code that use the old name stop working",
+            "deploy code that works with both names first, then rename",
         ),
     )
 }

@@ -40,10 +40,15 @@ def adds_enum_value(statement: str) -> bool:
     return isinstance(stmt, pglast.ast.AlterEnumStmt) and stmt.newVal is not None and stmt.oldVal is None
 
 
+WITH_ENUM_VALUES = "-- schemakit: runs with the new enum values\n"
+"""Starts a statement that must run in the enum values' phase: the rename of a type
+that gains values (schemakit.renames), before they are added under its new name."""
+
+
 def phase_of(step: Any) -> str:
     if not getattr(step, "transactional", True):
         return ONLINE
-    if step.sql and all(adds_enum_value(s) for s in step.sql):
+    if step.sql and all(adds_enum_value(s) or s.startswith(WITH_ENUM_VALUES) for s in step.sql):
         return ENUM_VALUES
     return MAIN
 

@@ -21,6 +21,7 @@ from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
 from schemakit.desired import Advance, DesiredState, desired_state
 from schemakit.diff import EnumRenames, diff_models
+from schemakit.renames import Directive, apply_renames, declared_renames, enum_renames, with_renames
 from schemakit.rows import DeclaredTables, declared
 from schemakit.owners import DeclaredOwners
 from schemakit import owners as declared_owners
@@ -268,14 +269,18 @@ def plan_models(
     rows: RowProbe | None = None,
     renames: EnumRenames | None = None,
     notes: Sequence[str] = (),
+    declared: Sequence[Directive] = (),
 ) -> Plan:
     """Diff two models and order the changes into a plan (no database needed but ``rows``).
 
     In platform schemas nothing is dropped: what ``current`` has there and ``desired``
     lacks is kept (schemakit.platform.adopt_platform). ``notes`` become plan warnings.
+    ``declared``: the files' renamed-from directives (schemakit.renames), done first.
     """
     desired = adopt_platform(current, desired)
-    changes = diff_models(current, desired, renames)
+    target, done = current, apply_renames(current, desired, declared)
+    current, rows = done.current, done.row_probe(rows)
+    changes = diff_models(current, desired, enum_renames(renames, done.enum_values))
     touched = {c.subject.owner_key or c.key for c in changes}
     existing = [o for k, o in current.objects.items() if k in touched and isinstance(o, Table)]
     warnings = list(notes)
@@ -285,7 +290,7 @@ def plan_models(
             f"{current.server_version // 10000}; pass --shadow-url with a server of the target's "
             "major version for exact results"
         )
-    return make_plan(
+    plan = make_plan(
         current,
         desired,
         changes,
@@ -293,6 +298,7 @@ def plan_models(
         tables_with_rows=rows(existing) if rows is not None else None,
         warnings=tuple(warnings),
     )
+    return with_renames(plan, target, done, changes)
 
 
 def plan_against(
@@ -316,7 +322,7 @@ def plan_against(
         current = current.result()
     desired = adopt_platform(current, state.model)
     notes = (*state.warnings, *kept_notes(current, state.model, state.pristine))
-    plan = plan_models(current, desired, rows, renames, notes)
+    plan = plan_models(current, desired, rows, renames, notes, declared_renames(statements))
     return Planned(plan=plan, current=current, desired=desired, target=target)
 
 

@@ -530,6 +530,7 @@ HAZARD_CASES: dict[str, tuple[str, str, bool]] = {
     "INDEX_DROPPED": (T + IDX, T, False),
     "AUTHZ_UPDATE": (T, T + "ALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\n", False),
     "HAS_UNTRACKABLE_DEPENDENCIES": (T + F1, T + F2, False),
+    "RENAMES_OBJECT": (T, T.replace(", body text);", ", content text  -- schemakit: renamed-from body\n);"), False),
     # The diff compares an extension's schema, not its version (shadow and target may
     # ship different ones); a move that also changes the version carries the hazard.
     "EXTENSION_VERSION": (  # the target gets 1.5 by hand first: see SETUP

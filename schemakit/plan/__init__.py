@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from schemakit import hazards as hz
 from schemakit.changes import Change
@@ -18,6 +18,9 @@ from schemakit.kinds import KIND_RANK
 from schemakit.model import Model
 from schemakit.plan.hazards import decide, hazards_of, volatile_default_hazards
 from schemakit.plan.order import ACTION_RANK, DEFAULTED_KINDS, RELATION_KINDS, PlanError, order_changes
+
+if TYPE_CHECKING:
+    from schemakit.renames.suggest import PossibleRename
 
 __all__ = [
     "ACTION_RANK",
@@ -71,6 +74,7 @@ class Plan(StepsView):
     current_fingerprint: str
     desired_fingerprint: str
     warnings: tuple[str, ...] = field(default=())
+    possible_renames: tuple[PossibleRename, ...] = ()  # schemakit.renames.suggest
 
     @property
     def hazards(self) -> list[Hazard]:

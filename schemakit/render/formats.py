@@ -125,6 +125,7 @@ def as_json_data(plan: Plan) -> dict[str, Any]:
             }
             for s in plan.steps
         ],
+        **({"possible_renames": [p.to_json() for p in plan.possible_renames]} if plan.possible_renames else {}),
     }
 
 
@@ -396,6 +397,8 @@ def summary_lines(plan: Plan, rows: RowCounts | None = None) -> list[Line]:
         # under a table, its name goes without saying; under another object it is said
         lines += [_step_line(s, recreated, indent + "    ", in_group=key[0] == "table", rows=None) for s in nested]
     lines += hazard_summary(plan, rows)
+    lines += [("plain", ""), ("heading", "Possible renames:")] if plan.possible_renames else []
+    lines += [("warning", f"  {p.text()}") for p in plan.possible_renames]
     return lines
 
 
@@ -483,6 +486,8 @@ def as_grouped_markdown(plan: Plan, rows: RowCounts | None = None) -> Iterator[s
     hazards = hazard_summary(plan, rows)[2:]
     if hazards:
         lines += ["#### ⚠️ Hazards", ""] + [f"- {_md(text.strip())}" for _, text in hazards] + [""]
+    if plan.possible_renames:
+        lines += ["#### Possible renames", ""] + [f"- {_md(p.text())}" for p in plan.possible_renames] + [""]
     lines += ["<details><summary>SQL</summary>", "", "```sql", ""]
     yield "\n".join(lines)
     yield "".join(_script(plan)).rstrip()

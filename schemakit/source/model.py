@@ -66,6 +66,8 @@ class SourceStatement:
     requires: frozenset[str]  # qualified names it references
     offset: int = 0  # character offset of the statement's start in its file
     file_index: int = 0  # position of the statement's file in file name order
+    # The file it comes from: its comments (schemakit.renames reads the directives).
+    source: SourceFile | None = field(default=None, repr=False, compare=False)
 
     @property
     def position(self) -> tuple[int, int]:

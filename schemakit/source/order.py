@@ -236,6 +236,7 @@ def load_order(items: Sequence[Item], search_path: Sequence[str]) -> list[Source
                 requires=requires[i],
                 offset=raw.start,
                 file_index=raw.source.index,
+                source=raw.source,
             )
         )
     return statements
