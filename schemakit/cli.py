@@ -18,6 +18,7 @@ import typer
 
 from schemakit import __version__
 from schemakit import console
+from schemakit import cli_fleet as fleet_cli
 from schemakit.apply import ApplyError, Outcome, apply_plan
 from schemakit.apply import Settings as ApplySettings
 from schemakit.model import Model, Table
@@ -238,8 +239,14 @@ def plan(
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
     sql: PlanSql = False,
+    targets: fleet_cli.TargetsOpt = None,
+    parallel: fleet_cli.ParallelOpt = 4,
+    report: fleet_cli.ReportOpt = None,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
+    if targets is not None:  # many databases: schemakit.cli_fleet
+        given = [n for n, v in (("--db", db), ("--out", out), ("--write", write), ("--from-snapshot", from_snapshot), ("--online", online), ("--install-baseline", install_baseline)) if v]
+        return fleet_cli.fleet_plan(targets, fleet_cli.FleetFlags(schema_dir, shadow_url, profile, parallel, report, format.value, tuple(given)))
     url: str | None = db
     written: list[Path] = []
     rows: RowCounts | None = None
@@ -421,11 +428,22 @@ def apply(
     connect_timeout: ConnectTimeout = 10,
     allow_drop_all: AllowDropAll = False,
     sql: PlanSql = False,
+    targets: fleet_cli.TargetsOpt = None,
+    parallel: fleet_cli.ParallelOpt = 4,
+    canary: fleet_cli.CanaryOpt = 0,
+    on_error: fleet_cli.OnErrorOpt = fleet_cli.OnError.continue_,
+    report: fleet_cli.ReportOpt = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="With --targets: json prints the JSON report.")] = Format.text,
 ) -> None:
     """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
     with --migrations, apply the pending migration files instead.
 
     New enum values commit first (the main transaction may use them); with --online, the steps marked '(outside the transaction)' run after it. A rehearsal on a shadow copy that does not reach the desired state refuses the plan with exit 3."""
+    if targets is not None:  # many databases: schemakit.cli_fleet
+        given = [n for n, v in (("PLAN.json", plan_file), ("--db", db), ("--online", online), ("--rehearse", rehearse), ("--install-baseline", install_baseline), ("--migrations", migrations), ("--snapshot", snapshot_file)) if v]
+        flags = fleet_cli.FleetFlags(schema_dir, shadow_url, profile, parallel, report, format.value, tuple(given))
+        how = fleet_cli.ApplyFlags(yes, canary, on_error, allow_destructive, allow_hazards, allow_drop_all, lock_timeout, statement_timeout, lock_retries)
+        return fleet_cli.fleet_apply(targets, flags, how)
     try:
         _allowed(allow_hazards)
     except UsageError as exc:

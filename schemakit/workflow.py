@@ -300,6 +300,18 @@ def plan_against(
     state = load_desired(statements, shadow_admin, progress, profile)
     if isinstance(current, Future):
         current = current.result()
+    return plan_from_state(current, state, target, rows, renames)
+
+
+def plan_from_state(
+    current: Model,
+    state: DesiredState,
+    target: Target,
+    rows: RowProbe | None = None,
+    renames: EnumRenames | None = None,
+) -> Planned:
+    """Plan from ``current`` to the files' state already loaded (``load_desired``): no
+    shadow work, so one loaded state serves many targets (``schemakit.fleet``)."""
     desired = adopt_platform(current, state.model)
     notes = (*state.warnings, *kept_notes(current, state.model, state.pristine))
     plan = plan_models(current, desired, rows, renames, notes)
