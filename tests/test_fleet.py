@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -343,3 +346,44 @@ def test_interrupt_rolls_back_the_targets_in_flight_and_reports_the_applied(
     assert "interrupted" in outcome.results[1].error and outcome.results[1].rolled_back
     assert [model_of(u).fingerprint() for u in urls[1:]] == before[1:]
     assert history_rows(urls[1]) == 0 and history_rows(urls[0]) == 1
+
+
+def test_ctrl_c_in_the_command_rolls_back_in_flight_targets_and_says_which_were_applied(
+    make_fleet: MakeFleet, schema_dir: Path, tmp_path: Path, pg_admin_url: str
+) -> None:
+    urls = make_fleet([1, 1, 1])
+    before = [model_of(u).fingerprint() for u in urls]
+    targets = targets_file(tmp_path, urls)
+    report = tmp_path / "report.json"
+    args = [
+        sys.executable, "-m", "schemakit", "apply", "--schema-dir", str(schema_dir), "--targets", str(targets),
+        "--shadow-url", pg_admin_url, "--yes", "--allow-hazards", "all", "--parallel", "1",
+        "--lock-timeout", "60s", "--report", str(report),
+    ]
+    with psycopg.connect(urls[1]) as blocker:
+        blocker.execute("LOCK TABLE public.items IN ACCESS EXCLUSIVE MODE")
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        deadline = time.monotonic() + 120
+        waiting = False
+        while not waiting and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            waiting = bool(query(pg_admin_url, WAITING_APPLY, (urls[1].rsplit("/", 1)[1],)))
+        assert waiting, proc.communicate(timeout=30)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        blocker.rollback()
+    assert proc.returncode == 130, out + err
+    assert "interrupted: the targets in flight were rolled back; applied before: t00" in err, out + err
+    data = json.loads(report.read_text())
+    assert data["interrupted"] is True and data["applied"] == ["t00"]
+    assert states(data) == {"t00": "applied", "t01": "failed", "t02": "skipped"}, out + err
+    assert [model_of(u).fingerprint() for u in urls[1:]] == before[1:]
+    assert history_rows(urls[1]) == 0
+
+
+# The fleet's apply of a database, waiting for a lock inside its transaction.
+WAITING_APPLY = """
+SELECT pid FROM pg_catalog.pg_stat_activity
+WHERE datname = %s AND application_name = 'schemakit fleet' AND wait_event_type = 'Lock'
+  AND state = 'active' AND query NOT LIKE '%%pg_advisory%%'
+"""

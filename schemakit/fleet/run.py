@@ -210,24 +210,35 @@ class FleetRun:
     def _batch(self, targets: Sequence[FleetTarget]) -> None:
         queue = deque(targets)
         take = threading.Lock()
+        count = max(1, min(self.options.parallel, len(targets)))
+        running = [count]
+        all_done = threading.Event()
 
         def worker() -> None:
-            while True:
+            try:
+                while True:
+                    with take:
+                        if not queue or self._halted():
+                            return
+                        target = queue.popleft()
+                    self._one(target)
+            finally:
                 with take:
-                    if not queue or self._halted():
-                        return
-                    target = queue.popleft()
-                self._one(target)
+                    running[0] -= 1
+                    if not running[0]:
+                        all_done.set()
 
-        workers = [threading.Thread(target=worker, name=f"schemakit-fleet-{i}", daemon=True) for i in range(max(1, min(self.options.parallel, len(targets))))]
-        for w in workers:
-            w.start()
-        for w in workers:
-            while w.is_alive():
-                try:
-                    w.join(0.1)
-                except KeyboardInterrupt:
-                    self.interrupt()
+        for i in range(count):
+            threading.Thread(target=worker, name=f"schemakit-fleet-{i}", daemon=True).start()
+        # Ctrl-C lands in this (the main) thread. It waits on an event, not Thread.join:
+        # a join interrupted by KeyboardInterrupt can mark a live thread as stopped
+        # (CPython before 3.13, bpo-45274's fix).
+        while True:
+            try:
+                if all_done.wait(0.1):
+                    return
+            except KeyboardInterrupt:
+                self.interrupt()
 
     def _set(self, target: FleetTarget, state: State, **changes: Any) -> TargetResult:
         with self._lock:
@@ -261,8 +272,9 @@ class FleetRun:
         except SchemakitError as exc:  # Interrupted: the enum values had committed
             self._fail(target, started, exc.message, exc.hint, "", rolled_back=not isinstance(exc, Interrupted))
         except psycopg.Error as exc:
-            broken = conn.broken or isinstance(exc, psycopg.OperationalError)
-            state = State.UNREACHABLE if broken and self._results[target.name].state is State.PLANNING else State.FAILED
+            broken = conn.broken or isinstance(exc, psycopg.OperationalError) and not isinstance(exc, psycopg.errors.QueryCanceled)
+            planning = self._results[target.name].state is State.PLANNING
+            state = State.UNREACHABLE if broken and planning and not self._interrupted.is_set() else State.FAILED
             self._fail(target, started, str(exc).strip(), None, "", rolled_back=True, state=state)
         except Exception as exc:  # a bug must not kill the worker silently: report it on the target
             self._fail(target, started, f"internal error: {type(exc).__name__}: {exc}", None, "", rolled_back=True)
