@@ -226,8 +226,9 @@ def test_an_unreachable_target_is_reported_and_the_rest_go_on(
     desired = desired_fingerprint(pg_admin_url, make_fleet)
     assert {model_of(u).fingerprint() for u in urls} == {desired}
 
-    code, report, out = fleet_cli("plan", schema_dir, targets, pg_admin_url)
-    assert code == 1 and "t01: unreachable" in out, out
+    code, report, out = fleet_cli("plan", schema_dir, targets, pg_admin_url, "--format", "markdown")
+    assert code == 1, out
+    assert "# Fleet plan: 5 targets in 1 state\n" in out and "## Not planned" in out and "- `t01`: unreachable" in out, out
 
 
 def test_a_failing_canary_group_means_no_other_target_is_touched(

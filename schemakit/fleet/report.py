@@ -129,7 +129,7 @@ class StatusBoard:
     def _table(results: Sequence[TargetResult]) -> Table:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("target", "state", "time", "error"):
-            table.add_column(column, no_wrap=column != "error", justify="right" if column == "time" else "left")
+            table.add_column(column, no_wrap=True, overflow="ellipsis", justify="right" if column == "time" else "left")
         for r in results:
             table.add_row(
                 r.target.name,
@@ -193,7 +193,7 @@ def grouped_text(outcome: FleetOutcome) -> Iterator[tuple[str, str]]:
 
 def grouped_markdown(outcome: FleetOutcome) -> Iterator[str]:
     groups = plan_groups(outcome.results)
-    yield f"# Fleet plan: {len(outcome.results)} targets in {len(groups)} states\n\n"
+    yield f"# Fleet plan: {len(outcome.results)} targets in {len(groups)} state{'s' if len(groups) != 1 else ''}\n\n"
     for i, group in enumerate(groups, 1):
         yield f"## Group {i}: {len(group.targets)} targets (state `{group.current_fingerprint}`)\n\n"
         yield "Targets: " + ", ".join(f"`{r.target.name}`" for r in group.targets) + "\n\n"
