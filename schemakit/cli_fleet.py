@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -166,12 +166,8 @@ def fleet_apply(targets: Path, flags: FleetFlags, how: ApplyFlags) -> None:
         allowed = _allowed(how.allow_hazards)
     except SchemakitError as exc:
         raise _failed(exc) from None
-    options = FleetOptions(
-        base.project,
-        base.statements,
-        base.shadow_url,
-        parallel=base.parallel,
-        profile=base.profile,
+    options = replace(
+        base,
         apply=True,
         canary=how.canary,
         stop_on_error=how.on_error is OnError.stop,
