@@ -245,7 +245,7 @@ def plan(
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     if targets is not None:  # many databases: schemakit.cli_fleet
-        given = [n for n, v in (("--db", db), ("--out", out), ("--write", write), ("--from-snapshot", from_snapshot), ("--online", online), ("--install-baseline", install_baseline)) if v]
+        given = [n for n, v in (("--db", db), ("--out", out), ("--write", write), ("--from-snapshot", from_snapshot), ("--online", online), ("--install-baseline", install_baseline), ("--rename-enum-value", rename_enum_value), ("--sql", sql), ("--detailed-exitcode", detailed_exitcode)) if v]
         return fleet_cli.fleet_plan(targets, fleet_cli.FleetFlags(schema_dir, shadow_url, profile, parallel, report, format.value, tuple(given)))
     url: str | None = db
     written: list[Path] = []
@@ -440,7 +440,7 @@ def apply(
 
     New enum values commit first (the main transaction may use them); with --online, the steps marked '(outside the transaction)' run after it. A rehearsal on a shadow copy that does not reach the desired state refuses the plan with exit 3."""
     if targets is not None:  # many databases: schemakit.cli_fleet
-        given = [n for n, v in (("PLAN.json", plan_file), ("--db", db), ("--online", online), ("--rehearse", rehearse), ("--install-baseline", install_baseline), ("--migrations", migrations), ("--snapshot", snapshot_file)) if v]
+        given = [n for n, v in (("PLAN.json", plan_file), ("--db", db), ("--online", online), ("--rehearse", rehearse), ("--install-baseline", install_baseline), ("--migrations", migrations), ("--snapshot", snapshot_file), ("--rename-enum-value", rename_enum_value), ("--sql", sql)) if v]
         flags = fleet_cli.FleetFlags(schema_dir, shadow_url, profile, parallel, report, format.value, tuple(given))
         how = fleet_cli.ApplyFlags(yes, canary, on_error, allow_destructive, allow_hazards, allow_drop_all, lock_timeout, statement_timeout, lock_retries)
         return fleet_cli.fleet_apply(targets, flags, how)

@@ -307,6 +307,8 @@ def test_targets_file_errors_are_reported_before_any_target(tmp_path: Path, sche
     assert res.exit_code == 1 and "FLEET_UNSET_VARIABLE is not set" in res.output, res.output
     res = run_cli("apply", "--schema-dir", str(schema_dir), "--targets", str(bad), "--db", "postgresql://x@y/z", "--yes")
     assert res.exit_code == 64 and "--db" in res.output, res.output
+    res = run_cli("plan", "--schema-dir", str(schema_dir), "--targets", str(bad), "--rename-enum-value", "a:b=c")
+    assert res.exit_code == 64 and "--rename-enum-value" in res.output, res.output
     good = tmp_path / "good.txt"
     good.write_text(closed_port_url() + "\n")
     res = run_cli("apply", "--schema-dir", str(schema_dir), "--targets", str(good))
