@@ -320,9 +320,23 @@ def plan_against(
     state = load_desired(statements, shadow_admin, progress, profile)
     if isinstance(current, Future):
         current = current.result()
+    return plan_from_state(current, state, target, rows, renames, declared_renames(statements))
+
+
+def plan_from_state(
+    current: Model,
+    state: DesiredState,
+    target: Target,
+    rows: RowProbe | None = None,
+    renames: EnumRenames | None = None,
+    declared: Sequence[Directive] = (),
+) -> Planned:
+    """Plan from ``current`` to the files' state already loaded (``load_desired``): no
+    shadow work, so one loaded state serves many targets (``schemakit.fleet``).
+    ``declared``: the files' renamed-from directives."""
     desired = adopt_platform(current, state.model)
     notes = (*state.warnings, *kept_notes(current, state.model, state.pristine))
-    plan = plan_models(current, desired, rows, renames, notes, declared_renames(statements))
+    plan = plan_models(current, desired, rows, renames, notes, declared)
     return Planned(plan=plan, current=current, desired=desired, target=target)
 
 

@@ -9,11 +9,13 @@ from typing import Annotated, Optional
 
 import typer
 
+from schemakit.cli import fleet
 from schemakit.cli.console import note, progress, saved_style, show_plan, write_lines
 from schemakit.cli.options import (
     AllowDropAll,
     ConnectTimeout,
     DbUrl,
+    Format,
     InstallBaseline,
     PlanSql,
     ProfileOpt,
@@ -49,11 +51,22 @@ def apply(
     connect_timeout: ConnectTimeout = 10,
     allow_drop_all: AllowDropAll = False,
     sql: PlanSql = False,
+    targets: fleet.TargetsOpt = None,
+    parallel: fleet.ParallelOpt = 4,
+    canary: fleet.CanaryOpt = 0,
+    on_error: fleet.OnErrorOpt = fleet.OnError.continue_,
+    report_file: fleet.ReportOpt = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="With --targets: json prints the JSON report.")] = Format.text,
 ) -> None:
     """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
     with --migrations, apply the pending migration files instead.
 
     New enum values commit first (the main transaction may use them); with --online, the steps marked '(outside the transaction)' run after it. A rehearsal on a shadow copy that does not reach the desired state refuses the plan with exit 3."""
+    if targets is not None:  # many databases: schemakit.cli.fleet
+        given = [n for n, v in (("PLAN.json", plan_file), ("--db", db), ("--online", online), ("--rehearse", rehearse), ("--install-baseline", install_baseline), ("--migrations", migrations), ("--snapshot", snapshot_file), ("--rename-enum-value", rename_enum_value), ("--sql", sql)) if v]
+        flags = fleet.FleetFlags(schema_dir, shadow_url, profile, parallel, report_file, format.value, tuple(given))
+        how = fleet.ApplyFlags(yes, canary, on_error, allow_destructive, allow_hazards, allow_drop_all, lock_timeout, statement_timeout, lock_retries)
+        return fleet.fleet_apply(targets, flags, how)
     request = ApplyRequest(
         plan_file=plan_file, schema_dir=schema_dir, db=db, yes=yes, allow_destructive=allow_destructive,
         allow_hazards=allow_hazards, lock_timeout=lock_timeout, statement_timeout=statement_timeout,

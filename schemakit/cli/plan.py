@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from schemakit.cli import fleet
 from schemakit.cli.console import emit, err, note, progress, show_plan
 from schemakit.cli.lint import plan_notes
 from schemakit.cli.options import (
@@ -46,8 +47,14 @@ def plan(
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
     sql: PlanSql = False,
+    targets: fleet.TargetsOpt = None,
+    parallel: fleet.ParallelOpt = 4,
+    report_file: fleet.ReportOpt = None,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
+    if targets is not None:  # many databases: schemakit.cli.fleet
+        given = [n for n, v in (("--db", db), ("--out", out), ("--write", write), ("--from-snapshot", from_snapshot), ("--online", online), ("--install-baseline", install_baseline), ("--rename-enum-value", rename_enum_value), ("--sql", sql), ("--detailed-exitcode", detailed_exitcode)) if v]
+        return fleet.fleet_plan(targets, fleet.FleetFlags(schema_dir, shadow_url, profile, parallel, report_file, format.value, tuple(given)))
     request = PlanRequest(
         schema_dir=schema_dir, db=db, shadow_url=shadow_url, install_baseline=install_baseline,
         from_snapshot=from_snapshot, write=write, name=name, migrations_dir=migrations_dir_opt,
