@@ -38,6 +38,7 @@ from schemakit.migrations import default_slug, list_migrations, migrations_dir, 
 from schemakit.render.formats import STYLE_OF_SIGN, RowCounts, as_grouped_markdown, as_readable_text, render_chunks, script, summary_lines
 from schemakit.saved import SavedPlan
 from schemakit.server import embedded
+from schemakit.server.statedir import ensure_state_dir
 from schemakit.source import SourceError
 from schemakit.saved import load_saved_plan
 from schemakit.snapshot import snapshot_profile
@@ -83,6 +84,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="The embedded local PostgreSQL server (data in .schemakit/).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(types_app, name="types")
+from schemakit.cli_adopt import import_command, init_command  # noqa: E402 - issue 15: import, init
+app.command("import")(import_command)
+app.command("init")(init_command)
 
 
 class Format(str, Enum):
@@ -722,7 +726,7 @@ def _server_dir() -> Path:
 def db_start() -> None:
     """Start the local server (or reuse the running one) and print its URL."""
     try:
-        server = embedded.start(_server_dir())
+        server = embedded.start(ensure_state_dir(Project.find().state_dir) / "pg")
     except SchemakitError as exc:
         _fail(exc)
     typer.echo(server.url())

@@ -1,0 +1,324 @@
+"""Issue 15: ``schemakit import`` (a migration history, a live database or a snapshot →
+schema files) and ``schemakit init``.
+
+The round trip: import, then ``plan`` against the source database gives no changes, and
+the independent judge (tests/judge.py: pg_dump of the source against a psql load of the
+written files) agrees. The migration history fixture (tests/fixtures/import_history) is
+built by the real psql, one session per file, as the source.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from schemakit.server import shadow
+from tests.conftest import as_role
+from tests.helpers import CORPUS, SEED_DIR, query, run_cli, skip_without_corpus
+from tests.judge import _env, judge_schema_dir, server_major, tool
+from tests.schemagen import Spec, render, specs
+
+FIXTURE = Path(__file__).parent / "fixtures" / "import_history"
+OWNER = "schemakit_owner"
+EXAMPLES = int(os.environ.get("SCHEMAKIT_IMPORT_EXAMPLES", "15"))
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def psql_files(url: str, files: list[Path]) -> None:
+    """Run each file with the real psql, one session per file, stopping at an error."""
+    psql = tool("psql", server_major(url))
+    for f in files:
+        res = subprocess.run(
+            [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(f)],
+            capture_output=True, text=True, env=_env(), stdin=subprocess.DEVNULL, check=False,
+        )
+        assert res.returncode == 0, f"psql failed on {f.name}:\n{res.stderr}"
+
+
+def history_project(tmp: Path) -> Path:
+    """A copy of the fixture project (a Supabase CLI layout)."""
+    root = tmp / "project"
+    shutil.copytree(FIXTURE, root)
+    return root
+
+
+def migrations_of(root: Path) -> list[Path]:
+    return sorted((root / "supabase" / "migrations").glob("*.sql"))
+
+
+def plan_is_empty(schema: Path, url: str, admin: str) -> None:
+    res = run_cli("plan", "--schema-dir", str(schema), "--db", url, "--shadow-url", admin, "--detailed-exitcode")
+    assert res.exit_code == 0, res.output
+    assert "No changes" in res.stdout, res.output
+
+
+def import_cli(*args: str) -> str:
+    res = run_cli("import", *args)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+# -- the seed -------------------------------------------------------------------------
+
+
+def test_import_of_the_seed_database_replans_to_nothing(baseline_db: str, pg_admin_url: str, tmp_path: Path) -> None:
+    url = as_role(baseline_db, OWNER)
+    applied = run_cli("apply", "--schema-dir", str(SEED_DIR), "--db", url, "--shadow-url", pg_admin_url, "--yes")
+    assert applied.exit_code == 0, applied.output
+    out = tmp_path / "imported"
+    said = import_cli("--db", url, "--out", str(out), "--shadow-url", pg_admin_url)
+    assert "gives the imported state back" in said
+    names = sorted(p.name for p in out.glob("*.sql"))
+    assert names == [
+        "functions.sql", "public.subscriptions.sql", "public.usage_counters.sql", "public.users.sql",
+        "storage.objects.sql", "storage_buckets.sql",
+    ]
+    users = (out / "public.users.sql").read_text()
+    assert users.startswith("-- Imported by `schemakit import` from the database ")
+    assert "CONSTRAINT users_pkey PRIMARY KEY (id)" in users
+    assert "ENABLE ROW LEVEL SECURITY;" in users and 'CREATE POLICY "Users can read own profile"' in users
+    assert "DO $" not in "".join(p.read_text() for p in out.glob("*.sql"))
+    assert "INSERT INTO storage.buckets" in (out / "storage_buckets.sql").read_text()
+    # Supabase's default privileges give the grants: none is written.
+    assert "GRANT" not in "".join(p.read_text() for p in out.glob("*.sql"))
+    plan_is_empty(out, url, pg_admin_url)
+    judge_schema_dir(url, pg_admin_url, out)
+
+
+# -- a real-world-style migration history, built by psql --------------------------------
+
+
+@pytest.fixture
+def psql_built(baseline_db: str, tmp_path: Path) -> tuple[Path, str]:
+    """The fixture project, and a database built from its migrations by psql (as the owner role)."""
+    root = history_project(tmp_path)
+    url = as_role(baseline_db, OWNER)
+    psql_files(url, migrations_of(root))
+    return root, url
+
+
+def test_import_of_a_migration_history_replans_to_nothing_against_psql(
+    psql_built: tuple[Path, str], pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, url = psql_built
+    monkeypatch.chdir(root)
+    said = import_cli("--shadow-url", pg_admin_url)  # default: supabase/migrations → supabase/schemas
+    out = root / "supabase" / "schemas"
+    assert "5 migration files" in said, said
+    texts = {p.name: p.read_text() for p in out.glob("*.sql")}
+    assert {"public.profiles.sql", "public.posts.sql", "public.pricing_plans.sql", "auth.users.sql",
+            "storage.objects.sql", "functions.sql", "types.sql", "views.sql"} <= set(texts), sorted(texts)
+    # The reference rows as they ended (updated, one deleted), declared as an INSERT.
+    plans = texts["public.pricing_plans.sql"]
+    assert "INSERT INTO public.pricing_plans (id, name, price_cents, tier) VALUES" in plans, plans
+    assert "'1500'" in plans and "'team'" not in plans
+    assert "Reference rows declared (INSERTs) for: public.pricing_plans." in said
+    # The backfill is data history, located; not schema.
+    assert "Data history (1 statement" in said, said
+    assert re.search(r"20240105000000_posts\.sql:\d+:1: UPDATE public\.profiles", said), said
+    assert "example.com" not in "".join(texts.values())
+    # Renames, a dropped column, the DO block's type: the end state only.
+    profiles = texts["public.profiles.sql"]
+    assert "display_name text" in profiles and "legacy_flag" not in profiles and "full_name" not in profiles
+    assert "tmp_import" not in "".join(texts.values())
+    assert "CREATE TRIGGER on_auth_user_created" in texts["auth.users.sql"]
+    assert 'CREATE POLICY "Owners can delete their avatar." ON storage.objects' in texts["storage.objects.sql"]
+    assert "CREATE TYPE public.visibility AS ENUM ('public', 'private')" in texts["types.sql"]
+    # Grants only where they differ from the default privileges.
+    assert "REVOKE" in plans and "GRANT SELECT ON public.pricing_plans TO anon" in plans
+    assert "GRANT" not in profiles
+    for text in texts.values():
+        assert text.startswith("-- Imported by `schemakit import` from the 5 migration files of ")
+        assert "DO $" not in text and "IF NOT EXISTS" not in text.replace("CREATE EXTENSION IF NOT EXISTS", "")
+    plan_is_empty(out, url, pg_admin_url)
+    judge_schema_dir(url, pg_admin_url, out)
+
+
+@pytest.mark.parametrize("layout", ["by-kind", "single"])
+def test_import_layouts_replan_to_nothing(
+    layout: str, psql_built: tuple[Path, str], pg_admin_url: str, tmp_path: Path
+) -> None:
+    root, url = psql_built
+    out = tmp_path / layout
+    import_cli(str(root / "supabase" / "migrations"), "--out", str(out), "--layout", layout, "--shadow-url", pg_admin_url)
+    names = sorted(p.name for p in out.glob("*.sql"))
+    if layout == "single":
+        assert names == ["schema.sql"]
+    else:
+        assert {"tables.sql", "constraints.sql", "indexes.sql", "policies.sql", "triggers.sql", "functions.sql"} <= set(names)
+    plan_is_empty(out, url, pg_admin_url)
+
+
+def test_imported_migrations_count_as_applied_and_later_ones_still_run(
+    psql_built: tuple[Path, str], pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, url = psql_built
+    monkeypatch.chdir(root)
+    said = import_cli("--shadow-url", pg_admin_url, "--applied-on", url)
+    assert "Recorded 5 migration files as applied." in said, said
+    flags = ["--db", url, "--shadow-url", pg_admin_url]
+    nothing = run_cli("apply", "--migrations", *flags, "--yes")
+    assert nothing.exit_code == 0, nothing.output
+    assert "0 pending" in nothing.output and "Nothing applied" in nothing.output
+    ok = run_cli("check", "--shadow-url", pg_admin_url)
+    assert ok.exit_code == 0, ok.output
+    later = root / "supabase" / "migrations" / "20240201000000_comments.sql"
+    later.write_text("CREATE TABLE public.comments (id bigint PRIMARY KEY, body text NOT NULL);\n")
+    applied = run_cli("apply", "--migrations", *flags, "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert "Applied 1 migration file" in applied.output
+    assert query(url, "SELECT to_regclass('public.comments') IS NOT NULL") == [(True,)]
+    behind = run_cli("check", "--shadow-url", pg_admin_url)
+    assert behind.exit_code == 1, behind.output
+    assert "public.comments" in behind.output
+
+
+def test_applied_on_refuses_a_database_that_is_not_in_the_imported_state(
+    baseline_db: str, pg_admin_url: str, tmp_path: Path
+) -> None:
+    root = history_project(tmp_path)
+    url = as_role(baseline_db, OWNER)
+    psql_files(url, migrations_of(root)[:2])
+    res = run_cli("import", str(root / "supabase" / "migrations"), "--out", str(tmp_path / "out"),
+                  "--shadow-url", pg_admin_url, "--applied-on", url)
+    assert res.exit_code == 1, res.output
+    assert "not in the imported state" in res.output
+    assert query(url, "SELECT to_regclass('schemakit.migrations') IS NULL") == [(True,)]
+
+
+def test_a_failing_migration_is_reported_at_its_file_line_and_column(pg_admin_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "20240101000000_a.sql").write_text("CREATE TABLE public.a (id int PRIMARY KEY);\n")
+    (folder / "20240102000000_b.sql").write_text(
+        "-- second\nALTER TABLE public.a ADD COLUMN b text;\nUPDATE public.a\n   SET nope = 1;\n"
+    )
+    res = run_cli("import", str(folder), "--out", str(tmp_path / "out"), "--shadow-url", pg_admin_url)
+    assert res.exit_code == 1, res.output
+    assert f"{folder / '20240102000000_b.sql'}:4:8: error: migration 20240102000000_b.sql failed to replay" in res.output, res.output
+    assert '   SET nope = 1;' in res.output
+    # A psql meta-command: located too.
+    (folder / "20240102000000_b.sql").write_text("SELECT 1;\n\\set x 1\n")
+    res = run_cli("import", str(folder), "--out", str(tmp_path / "out"), "--shadow-url", pg_admin_url)
+    assert res.exit_code == 1, res.output
+    assert "20240102000000_b.sql:2:1: error: migration 20240102000000_b.sql does not parse" in res.output, res.output
+
+
+def test_import_from_a_snapshot_replans_to_nothing(psql_built: tuple[Path, str], pg_admin_url: str, tmp_path: Path) -> None:
+    _, url = psql_built
+    snap = tmp_path / "prod.json"
+    res = run_cli("snapshot", "--db", url, "--out", str(snap))
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "from-snapshot"
+    import_cli("--from-snapshot", str(snap), "--out", str(out), "--shadow-url", pg_admin_url)
+    plan_is_empty(out, url, pg_admin_url)
+
+
+def test_import_refuses_two_sources_and_a_folder_with_schema_files(tmp_path: Path, pg_admin_url: str) -> None:
+    res = run_cli("import", str(tmp_path), "--db", "postgresql://x/y", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1 and "exclude each other" in res.output, res.output
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "a.sql").write_text("CREATE TABLE t (id int);\n")
+    res = run_cli("import", str(FIXTURE / "supabase" / "migrations"), "--out", str(out), "--shadow-url", pg_admin_url)
+    assert res.exit_code == 1 and "already holds 1 .sql file" in res.output, res.output
+
+
+# -- generated schemas, the corpus, 1,000 tables ----------------------------------------
+
+
+def _round_trip_sql(text: str, admin: str, tmp: Path) -> None:
+    with shadow.temporary_database(admin, baseline=True, prefix="schemakit_import") as url:
+        with __import__("psycopg").connect(url, autocommit=True) as conn:
+            conn.execute(text.encode())
+        out = tmp / f"out{time.monotonic_ns()}"
+        import_cli("--db", url, "--out", str(out), "--shadow-url", admin)
+        plan_is_empty(out, url, admin)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+@given(spec=specs())
+def test_import_round_trip_on_generated_schemas(spec: Spec, pg_admin_url: str, tmp_path: Path) -> None:
+    _round_trip_sql(render(spec), pg_admin_url, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["user-management.sql", "nextjs-subscription-payments.sql", "slack-clone.sql"])
+def test_import_round_trip_on_the_corpus(name: str, baseline_db: str, pg_admin_url: str, tmp_path: Path) -> None:
+    skip_without_corpus()
+    url = as_role(baseline_db, OWNER)
+    psql_files(url, [CORPUS / name])
+    out = tmp_path / "out"
+    import_cli("--db", url, "--out", str(out), "--shadow-url", pg_admin_url)
+    plan_is_empty(out, url, pg_admin_url)
+    judge_schema_dir(url, pg_admin_url, out)
+
+
+def test_import_round_trip_on_1000_tables(baseline_db: str, pg_admin_url: str, tmp_path: Path) -> None:
+    from bench.generate import generate
+
+    n = int(os.environ.get("SCHEMAKIT_IMPORT_TABLES", "1000"))
+    schema = generate(n, tmp_path / "schema")
+    url = as_role(baseline_db, OWNER)
+    psql_files(url, sorted(schema.glob("*.sql")))
+    out = tmp_path / "out"
+    started = time.monotonic()
+    said = import_cli("--db", url, "--out", str(out), "--shadow-url", pg_admin_url)
+    took = time.monotonic() - started
+    assert len(list(out.glob("public.item_*.sql"))) == n, said
+    plan_is_empty(out, url, pg_admin_url)
+    print(f"import of {n} tables: {took:.1f}s")
+
+
+# -- init ------------------------------------------------------------------------------
+
+
+def test_init_in_an_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("init")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "schema").is_dir() and not (tmp_path / "supabase").exists()
+    assert (tmp_path / ".gitignore").read_text() == ".schemakit/\n"
+    assert (tmp_path / ".schemakit" / ".gitignore").read_text() == "*\n"
+    assert "[tool.schemakit]" in (tmp_path / "pyproject.toml").read_text()
+    workflow = (tmp_path / ".github" / "workflows" / "schema.yml").read_text()
+    assert "run: schemakit check" in workflow and '"schema/**", "migrations/**"' in workflow
+    assert "schemakit import" not in res.output
+    again = run_cli("init")
+    assert again.exit_code == 0 and "wrote" not in again.output, again.output
+    assert (tmp_path / ".gitignore").read_text() == ".schemakit/\n"
+
+
+def test_init_in_a_supabase_cli_project_offers_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = history_project(tmp_path)
+    (root / ".gitignore").write_text("node_modules")
+    (root / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    monkeypatch.chdir(root)
+    res = run_cli("init")
+    assert res.exit_code == 0, res.output
+    assert (root / "supabase" / "schemas").is_dir() and not (root / "schema").exists()
+    assert (root / ".gitignore").read_text() == "node_modules\n.schemakit/\n"
+    assert (root / "pyproject.toml").read_text().startswith('[project]\nname = "app"\n\n[tool.schemakit]\n')
+    assert '"supabase/schemas/**", "supabase/migrations/**"' in (root / ".github" / "workflows" / "schema.yml").read_text()
+    assert "supabase/migrations/ holds 5 migration files" in res.output
+    assert "    schemakit import supabase/migrations --out supabase/schemas\n" in res.output
+
+
+def test_the_state_folder_ignores_itself_when_schemakit_creates_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "schema").mkdir()
+    monkeypatch.chdir(tmp_path)
+    started = run_cli("db", "start")
+    try:
+        assert started.exit_code == 0, started.output
+        assert (tmp_path / ".schemakit" / ".gitignore").read_text() == "*\n"
+    finally:
+        stopped = run_cli("db", "stop")
+        assert stopped.exit_code == 0, stopped.output
