@@ -14,13 +14,14 @@ reference table is *data history*, reported and never turned into schema.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pglast
 import psycopg
 from pglast import ast
+from pglast.enums import ObjectType
 from pglast.parser import scan
 
 from schemakit.connect import redact_text
@@ -173,8 +174,31 @@ def _write_of(node: Any, where: Location) -> list[RowWrite]:
     return []
 
 
+def _renamed(writes: list[RowWrite], node: Any) -> list[RowWrite]:
+    """``writes`` with a table or column rename (or a table's SET SCHEMA) applied, so that
+    they name the table and columns as they are at the end."""
+    if isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABLE and node.newname:
+        old = _table(node.relation)
+        new = f"{old.partition('.')[0]}.{node.newname}" if old else None
+        return [replace(w, table=new) if new and w.table == old else w for w in writes]
+    if isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_COLUMN and node.newname:
+        table = _table(node.relation)
+        return [
+            replace(w, columns=tuple(node.newname if c == node.subname else c for c in w.columns))
+            if w.table == table and w.columns is not None
+            else w
+            for w in writes
+        ]
+    if isinstance(node, ast.AlterObjectSchemaStmt) and node.objectType == ObjectType.OBJECT_TABLE and node.newschema:
+        old = _table(node.relation)
+        new = f"{node.newschema}.{old.partition('.')[2]}" if old else None
+        return [replace(w, table=new) if new and w.table == old else w for w in writes]
+    return writes
+
+
 def row_writes(migrations: Sequence[Migration]) -> list[RowWrite]:
-    """Every top-level statement of the files that writes rows, in file order."""
+    """Every top-level statement of the files that writes rows, in file order, naming its
+    table (and columns) as the later statements rename them."""
     out: list[RowWrite] = []
     for migration in migrations:
         for stmt in statements(migration):
@@ -184,4 +208,5 @@ def row_writes(migrations: Sequence[Migration]) -> list[RowWrite]:
                 continue
             for raw in parsed:
                 out.extend(_write_of(raw.stmt, stmt.location))
+                out = _renamed(out, raw.stmt)
     return out

@@ -271,6 +271,10 @@ def _strip_if_not_exists(node: ast.Node) -> None:
         node.if_not_exists = False
 
 
+SHORT = 100
+"""Statements up to this many characters, on one line, are not re-laid out."""
+
+
 def _terminated(statement: str) -> str:
     return statement.rstrip().rstrip(";") + ";"
 
@@ -287,11 +291,13 @@ def pretty(statement: str) -> str:
     if len(parsed) != 1 or parsed[0].stmt is None:
         return _terminated(statement)
     node = parsed[0].stmt
-    if isinstance(node, (ast.CreateFunctionStmt, ast.ViewStmt, ast.CreateTableAsStmt, ast.CreatePolicyStmt, ast.CreateTrigStmt)):
+    if isinstance(node, (ast.CreateFunctionStmt, ast.ViewStmt, ast.CreateTableAsStmt, ast.CreatePolicyStmt, ast.CreateTrigStmt, ast.GrantStmt, ast.InsertStmt)):
         # The catalog's text is already laid out (function bodies as written, view queries
         # as pg_get_viewdef prints them, policies by plain.py).
         return _terminated(statement)
     _strip_if_not_exists(node)
+    if len(statement) <= SHORT and "\n" not in statement:
+        return _terminated(_plain_if_not_exists(statement))  # one short line reads best as it is
     try:
         printed = pglast.stream.IndentedStream(comma_at_eoln=True)(node)
         same = pglast.parse_sql(printed)[0].stmt == node

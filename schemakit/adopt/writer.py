@@ -22,7 +22,22 @@ from pathlib import Path
 from schemakit import changes as ch
 from schemakit.adopt.importer import Imported
 from schemakit.adopt.plain import INLINE_TYPES, NotDeclarative, create_table, plain, pretty
-from schemakit.model import Constraint, Index, Policy, Table, Trigger
+from schemakit.model import (
+    Collation,
+    CompositeType,
+    Constraint,
+    Domain,
+    EnumType,
+    Function,
+    Index,
+    Policy,
+    RangeType,
+    Schema,
+    Sequence,
+    Table,
+    Trigger,
+    View,
+)
 from schemakit.plan import Plan
 from schemakit.workflow import plan_models
 
@@ -147,7 +162,7 @@ def _inlined(plan: Plan) -> dict[str, list[Constraint]]:
 
 def group(plan: Plan, layout: Layout) -> tuple[dict[str, list[str]], list[str]]:
     """File name → prettified statements, in plan order; and the changes left out."""
-    files: dict[str, list[str]] = {}
+    files: dict[str, list[tuple[int, str]]] = {}
     skipped: list[str] = []
     inline = _inlined(plan)
     folded = {id(k) for ks in inline.values() for k in ks}
@@ -171,10 +186,38 @@ def group(plan: Plan, layout: Layout) -> tuple[dict[str, list[str]], list[str]]:
             name = "schema.sql"
         elif table is not None:
             name = _file_name(table)
+        elif layout is Layout.by_table:
+            name = f"{_home_kind(change) or kind}.sql"
         else:
             name = f"{kind}.sql"
-        files.setdefault(name, []).extend(statements)
-    return files, skipped
+        files.setdefault(name, []).extend((_RANK.get(kind, len(_ORDER)), s) for s in statements)
+    # Within a file, by kind (a table, then its constraints, indexes, ... comments), else in plan order.
+    return {name: [s for _, s in sorted(items, key=lambda item: item[0])] for name, items in files.items()}, skipped
+
+
+_RANK = {k: i for i, k in enumerate(_ORDER)}
+# by-table: a grant or comment on something other than a table goes with its object's kind.
+_HOME: tuple[tuple[type, str], ...] = (
+    (Function, "functions"),
+    (View, "views"),
+    (Sequence, "sequences"),
+    (Schema, "schemas"),
+    (EnumType, "types"),
+    (Domain, "types"),
+    (CompositeType, "types"),
+    (RangeType, "types"),
+    (Collation, "types"),
+)
+
+
+def _home_kind(change: ch.Change) -> str | None:
+    if isinstance(change, ch.SetGrant):
+        target = change.on
+    elif isinstance(change, ch.SetComment):
+        target = change.target
+    else:
+        return None
+    return next((kind for klass, kind in _HOME if isinstance(target, klass)), None)
 
 
 def _sort_key(kinds: Callable[[str], int]) -> Callable[[str], tuple[int, str]]:
