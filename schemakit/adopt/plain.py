@@ -266,11 +266,6 @@ def create_table(c: CreateTable, inline: Sequence[Constraint] = ()) -> list[str]
     return [text(create) if s.startswith(heads) else s for s in rendered]
 
 
-def _strip_if_not_exists(node: ast.Node) -> None:
-    if isinstance(node, (ast.CreateStmt, ast.CreateSeqStmt, ast.CreateSchemaStmt, ast.IndexStmt)):
-        node.if_not_exists = False
-
-
 SHORT = 100
 """Statements up to this many characters, on one line, are not re-laid out."""
 
@@ -279,32 +274,47 @@ def _terminated(statement: str) -> str:
     return statement.rstrip().rstrip(";") + ";"
 
 
+# Statements whose catalog text is already laid out (function bodies as written, view
+# queries as pg_get_viewdef prints them, policies by this module), or read best on one line.
+_AS_WRITTEN = (
+    "CREATE OR REPLACE FUNCTION ",
+    "CREATE OR REPLACE PROCEDURE ",
+    "CREATE FUNCTION ",
+    "CREATE PROCEDURE ",
+    "CREATE VIEW ",
+    "CREATE MATERIALIZED VIEW ",
+    "CREATE POLICY ",
+    "CREATE TRIGGER ",
+    "CREATE CONSTRAINT TRIGGER ",
+    "GRANT ",
+    "REVOKE ",
+    "INSERT ",
+)
+
+
 def pretty(statement: str) -> str:
     """The statement through pglast's prettifier, ``;``-terminated, ``IF NOT EXISTS``
-    dropped from tables, sequences and indexes. Kept as the catalog prints it where pglast
-    cannot print it, where the printed form does not parse back to the same tree, or
-    where it would turn the catalog's ``x::type`` casts into ``CAST(x AS type)``."""
+    dropped from tables and sequences. Kept as the catalog prints it where that reads
+    better: short statements, the kinds in ``_AS_WRITTEN``, and statements with
+    ``x::type`` casts (pglast prints every one as ``CAST(x AS type)``); and where pglast
+    cannot print it, or its print does not parse back to the same tree."""
+    plain = _plain_if_not_exists(statement)
+    if (len(plain) <= SHORT and "\n" not in plain) or plain.startswith(_AS_WRITTEN) or "::" in plain:
+        return _terminated(plain)
     try:
-        parsed = pglast.parse_sql(statement)
+        parsed = pglast.parse_sql(plain)
     except pglast.parser.ParseError:
-        return _terminated(statement)
+        return _terminated(plain)
     if len(parsed) != 1 or parsed[0].stmt is None:
-        return _terminated(statement)
+        return _terminated(plain)
     node = parsed[0].stmt
-    if isinstance(node, (ast.CreateFunctionStmt, ast.ViewStmt, ast.CreateTableAsStmt, ast.CreatePolicyStmt, ast.CreateTrigStmt, ast.GrantStmt, ast.InsertStmt)):
-        # The catalog's text is already laid out (function bodies as written, view queries
-        # as pg_get_viewdef prints them, policies by plain.py).
-        return _terminated(statement)
-    _strip_if_not_exists(node)
-    if len(statement) <= SHORT and "\n" not in statement:
-        return _terminated(_plain_if_not_exists(statement))  # one short line reads best as it is
     try:
         printed = pglast.stream.IndentedStream(comma_at_eoln=True)(node)
         same = pglast.parse_sql(printed)[0].stmt == node
     except Exception:  # noqa: BLE001 - pglast cannot print every node; keep the text
-        return _terminated(statement)
-    if not same or printed.count("CAST(") > statement.upper().count("CAST("):
-        return _terminated(_plain_if_not_exists(statement))
+        return _terminated(plain)
+    if not same or "CAST(" in printed:
+        return _terminated(plain)
     return printed.rstrip() + ";"
 
 

@@ -152,7 +152,12 @@ def _inlined(plan: Plan) -> dict[str, list[Constraint]]:
     }
     out: dict[str, list[Constraint]] = {}
     for s in plan.steps:
-        if isinstance(s.change, ch.AddConstraint) and s.change.constraint.type in INLINE_TYPES:
+        if (
+            isinstance(s.change, ch.AddConstraint)
+            and s.change.constraint.type in INLINE_TYPES
+            # NOT VALID means nothing in CREATE TABLE (the constraint is made valid).
+            and not s.change.constraint.definition.endswith("NOT VALID")
+        ):
             k = s.change.constraint
             owner = k.owner_key
             if owner is not None and owner[1] in created:
