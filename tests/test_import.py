@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -329,13 +330,19 @@ def test_init_in_a_supabase_cli_project_offers_import(tmp_path: Path, monkeypatc
     assert "    schemakit import supabase/migrations --out supabase/schemas\n" in res.output
 
 
-def test_the_state_folder_ignores_itself_when_schemakit_creates_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "schema").mkdir()
-    monkeypatch.chdir(tmp_path)
-    started = run_cli("db", "start")
+def test_the_state_folder_ignores_itself_when_schemakit_creates_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not under pytest's tmp_path: other pytest sessions reset /tmp/pytest-of-<user> to
+    # 0700, and the local server runs as the `schemakit` user, which must traverse it.
+    project = Path(tempfile.mkdtemp(prefix="schemakit-import-state-"))
     try:
-        assert started.exit_code == 0, started.output
-        assert (tmp_path / ".schemakit" / ".gitignore").read_text() == "*\n"
+        (project / "schema").mkdir()
+        monkeypatch.chdir(project)
+        started = run_cli("db", "start")
+        try:
+            assert started.exit_code == 0, started.output
+            assert (project / ".schemakit" / ".gitignore").read_text() == "*\n"
+        finally:
+            stopped = run_cli("db", "stop")
+            assert stopped.exit_code == 0, stopped.output
     finally:
-        stopped = run_cli("db", "stop")
-        assert stopped.exit_code == 0, stopped.output
+        shutil.rmtree(project, ignore_errors=True)
