@@ -122,7 +122,7 @@ def test_import_of_a_migration_history_replans_to_nothing_against_psql(
     # The reference rows as they ended (updated, one deleted), declared as an INSERT.
     plans = texts["public.pricing_plans.sql"]
     assert "INSERT INTO public.pricing_plans (id, name, price_cents, tier) VALUES" in plans, plans
-    assert "'1500'" in plans and "'team'" not in plans
+    assert "  ('free', 'Free', 0, 'free'),\n  ('pro', 'Pro', 1500, 'pro');" in plans and "'team'" not in plans
     assert "Reference rows declared (INSERTs) for: public.pricing_plans." in said
     # The backfill is data history, located; not schema.
     assert "Data history (1 statement" in said, said

@@ -6,6 +6,7 @@ script needs. Each statement is then printed by pglast's prettifier where it par
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import singledispatch
 
@@ -35,7 +36,7 @@ from schemakit.changes import (
     SyncRows,
     UpsertBucket,
 )
-from schemakit.model import Constraint
+from schemakit.model import Constraint, Table
 from schemakit.render.sql import (
     Name,
     _bucket_values,
@@ -228,17 +229,38 @@ def _(c: UpsertBucket) -> list[str]:
     return [text(sql.SQL("INSERT INTO storage.buckets ({}) VALUES ({})").format(cols, values))]
 
 
-@plain.register
-def _(c: SyncRows) -> list[str]:
-    """One INSERT per table, its rows in key order (declared rows)."""
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_NUMERIC = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision"})
+
+
+def _value(v: str | None, type_: str | None) -> sql.Composable:
+    """A declared row's value (catalog text): a number or boolean as one, the rest quoted."""
+    if v is not None and type_ is not None:
+        if type_.partition("(")[0] in _NUMERIC and _NUMBER.fullmatch(v):
+            return sql.SQL(v)
+        if type_ == "boolean" and v in ("true", "false"):
+            return sql.SQL(v)
+    return sql.Literal(v)
+
+
+def insert_rows(c: SyncRows, table: Table | None = None) -> list[str]:
+    """One INSERT per table, its rows in key order (declared rows); with ``table``, the
+    values of numeric and boolean columns are written unquoted."""
     r = c.rows
     if not c.upserts:
         return []
+    types = {col.name: col.type for col in table.columns} if table is not None else {}
     rows = sql.SQL(",\n  ").join(
-        sql.SQL("({})").format(sql.SQL(", ").join(sql.Literal(v) for v in row)) for row in c.upserts
+        sql.SQL("({})").format(sql.SQL(", ").join(_value(v, types.get(col)) for v, col in zip(row, r.columns)))
+        for row in c.upserts
     )
     cols = sql.SQL(", ").join(Name(col) for col in r.columns)
     return [text(sql.SQL("INSERT INTO {} ({}) VALUES\n  {}").format(ident(r.schema, r.name), cols, rows))]
+
+
+@plain.register
+def _(c: SyncRows) -> list[str]:
+    return insert_rows(c)
 
 
 INLINE_TYPES = frozenset({"p", "u", "c", "x"})

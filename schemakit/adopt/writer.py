@@ -21,7 +21,7 @@ from pathlib import Path
 
 from schemakit import changes as ch
 from schemakit.adopt.importer import Imported
-from schemakit.adopt.plain import INLINE_TYPES, NotDeclarative, create_table, plain, pretty
+from schemakit.adopt.plain import INLINE_TYPES, NotDeclarative, create_table, insert_rows, plain, pretty
 from schemakit.model import (
     Collation,
     CompositeType,
@@ -30,6 +30,7 @@ from schemakit.model import (
     EnumType,
     Function,
     Index,
+    Model,
     Policy,
     RangeType,
     Schema,
@@ -165,7 +166,7 @@ def _inlined(plan: Plan) -> dict[str, list[Constraint]]:
     return out
 
 
-def group(plan: Plan, layout: Layout) -> tuple[dict[str, list[str]], list[str]]:
+def group(plan: Plan, layout: Layout, plan_model: Model) -> tuple[dict[str, list[str]], list[str]]:
     """File name → prettified statements, in plan order; and the changes left out."""
     files: dict[str, list[tuple[int, str]]] = {}
     skipped: list[str] = []
@@ -178,6 +179,9 @@ def group(plan: Plan, layout: Layout) -> tuple[dict[str, list[str]], list[str]]:
         try:
             if isinstance(change, ch.CreateTable):
                 statements = [pretty(s) for s in create_table(change, inline.get(change.table.identity, ()))]
+            elif isinstance(change, ch.SyncRows):
+                of = plan_model.get(("table", change.rows.identity))
+                statements = [pretty(s) for s in insert_rows(change, of if isinstance(of, Table) else None)]
             else:
                 statements = [pretty(s) for s in plain(change)]
         except NotDeclarative as exc:
@@ -232,7 +236,7 @@ def _sort_key(kinds: Callable[[str], int]) -> Callable[[str], tuple[int, str]]:
 def write_files(imported: Imported, out: Path, layout: Layout = Layout.by_table) -> Written:
     """Write the files into ``out`` (created; ``*.sql`` files already there are an error)."""
     plan = creation_plan(imported)
-    files, skipped = group(plan, layout)
+    files, skipped = group(plan, layout, imported.model)
     out.mkdir(parents=True, exist_ok=True)
     header = f"-- Imported by `schemakit import` from {imported.source}.\n"
     written = []
