@@ -75,7 +75,7 @@ def _say(report: ImportReport) -> None:
 
 
 def import_command(
-    migrations_dir: Annotated[Optional[Path], typer.Argument(help="Folder of migration files to replay (default: supabase/migrations, else migrations/).", show_default=False)] = None,
+    migrations_dir: Annotated[Optional[Path], typer.Argument(metavar="MIGRATIONS_DIR", help="Folder of migration files to replay (default: supabase/migrations, else migrations/).", show_default=False)] = None,
     db: Annotated[Optional[str], typer.Option("--db", help="Import a live database instead.", show_default=False)] = None,
     from_snapshot: Annotated[Optional[Path], typer.Option("--from-snapshot", help="Import a snapshot (from `schemakit snapshot`) instead.", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder to write (default: supabase/schemas where supabase/ exists, else schema/).", show_default=False)] = None,

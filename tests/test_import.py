@@ -337,6 +337,8 @@ def test_the_state_folder_ignores_itself_when_schemakit_creates_it(monkeypatch: 
     try:
         (project / "schema").mkdir()
         monkeypatch.chdir(project)
+        monkeypatch.setenv("XDG_STATE_HOME", str(project / "xdg"))  # the registry of started servers
+        monkeypatch.delenv("DATABASE_URL", raising=False)
         started = run_cli("db", "start")
         try:
             assert started.exit_code == 0, started.output
