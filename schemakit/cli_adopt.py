@@ -62,6 +62,8 @@ def _say(report: ImportReport) -> None:
         )
         for w in report.data_history:
             typer.echo(f"  {w.describe()}")
+    for note in report.notes:
+        _err(f"note: {note}")
     for skipped in report.written.skipped:
         _err(f"warning: not written: {skipped}")
     if report.recorded:

@@ -167,6 +167,9 @@ def test_imported_migrations_count_as_applied_and_later_ones_still_run(
     monkeypatch.chdir(root)
     said = import_cli("--shadow-url", pg_admin_url, "--applied-on", url)
     assert "Recorded 5 migration files as applied." in said, said
+    # In the Supabase CLI's history too (a supabase/ project): `supabase db push` skips them.
+    assert query(url, "SELECT count(*) FROM supabase_migrations.schema_migrations") == [(5,)]
+    assert query(url, "SELECT count(*) FROM schemakit.migrations") == [(5,)]
     flags = ["--db", url, "--shadow-url", pg_admin_url]
     nothing = run_cli("apply", "--migrations", *flags, "--yes")
     assert nothing.exit_code == 0, nothing.output
@@ -348,3 +351,28 @@ def test_the_state_folder_ignores_itself_when_schemakit_creates_it(monkeypatch: 
             assert stopped.exit_code == 0, stopped.output
     finally:
         shutil.rmtree(project, ignore_errors=True)
+
+
+def test_import_of_a_plain_postgres_history_writes_its_grants(empty_db: str, pg_admin_url: str, tmp_path: Path) -> None:
+    """No Supabase names in the files: a plain shadow; with no default privileges, the
+    grants the files make are written."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "20240101000000_roles.sql").write_text("CREATE ROLE import_reader NOLOGIN;\n")
+    # Roles are the server's: made here (once per server) as the history's first file did.
+    if not query(empty_db, "SELECT 1 FROM pg_roles WHERE rolname = 'import_reader'"):
+        query(empty_db, "CREATE ROLE import_reader NOLOGIN")
+    (folder / "20240102000000_app.sql").write_text(
+        "BEGIN;\nCREATE SCHEMA app;\nCREATE SEQUENCE app.ticket_no START 100;\n"
+        "CREATE TABLE app.tickets (id integer PRIMARY KEY DEFAULT nextval('app.ticket_no'), title text NOT NULL);\n"
+        "GRANT USAGE ON SCHEMA app TO import_reader;\nGRANT SELECT ON app.tickets TO import_reader;\nCOMMIT;\n"
+    )
+    psql_files(empty_db, sorted(folder.glob("*.sql"))[1:])
+    out = tmp_path / "out"
+    said = import_cli(str(folder), "--out", str(out), "--shadow-url", pg_admin_url)
+    assert "profile postgres" in said, said
+    assert "20240101000000_roles.sql:1:1: role import_reader exists already on the shadow's server: CREATE ROLE not run" in said
+    text = "".join(p.read_text() for p in sorted(out.glob("*.sql")))
+    assert "GRANT SELECT ON TABLE app.tickets TO import_reader;" in text, text
+    assert "CREATE SCHEMA app;" in text and "CREATE SEQUENCE app.ticket_no" in text
+    plan_is_empty(out, empty_db, pg_admin_url)

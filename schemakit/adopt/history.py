@@ -73,13 +73,35 @@ def statements(migration: Migration) -> list[Statement]:
     return out
 
 
-def replay_as_psql(conn: psycopg.Connection[Any], migrations: Sequence[Migration], url: str) -> int:
+def _role_statement(conn: psycopg.Connection[Any], stmt: Statement) -> str | None:
+    """Why a role statement is not run in the shadow (roles belong to the server, not the
+    database: one the server already has stays as it is, and none is dropped); None to run it."""
+    head = stmt.text.lstrip()[:12].upper()
+    if not head.startswith(("CREATE ROLE", "CREATE USER", "DROP ROLE", "DROP USER")):
+        return None
+    node = pglast.parse_sql(stmt.text)[0].stmt
+    if isinstance(node, ast.DropRoleStmt):
+        return f"{stmt.location}: DROP ROLE not run (roles are the server's, outside the schema)"
+    if isinstance(node, ast.CreateRoleStmt) and node.role:
+        found = conn.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (node.role,), prepare=False).fetchone()
+        if found:
+            return f"{stmt.location}: role {node.role} exists already on the shadow's server: CREATE ROLE not run"
+    return None
+
+
+def replay_as_psql(conn: psycopg.Connection[Any], migrations: Sequence[Migration], url: str, notes: list[str] | None = None) -> int:
     """Run every statement of every file in order, as ``psql -f FILE`` (one session per
-    file) would; returns how many ran."""
+    file) would; returns how many ran. Role statements the shadow's server cannot take
+    (``_role_statement``) are skipped, each with a line in ``notes``."""
     conn.autocommit = True
     count = 0
     for migration in migrations:
         for stmt in statements(migration):
+            skipped = _role_statement(conn, stmt)
+            if skipped is not None:
+                if notes is not None:
+                    notes.append(skipped)
+                continue
             try:
                 conn.execute(stmt.text.encode(), prepare=False)
             except psycopg.Error as exc:

@@ -47,6 +47,7 @@ class Imported:
     statements: int = 0  # replayed
     reference_tables: tuple[str, ...] = ()
     data_history: tuple[RowWrite, ...] = ()
+    notes: tuple[str, ...] = ()  # statements of the history not replayed, and why
 
 
 def _fresh(conn: psycopg.Connection[Any]) -> Model:
@@ -78,7 +79,8 @@ def import_migrations(directory: Path, shadow_admin_url: str, profile: Profile |
     with shadow.temporary_database(shadow_admin_url, baseline=prof.baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             pristine = _fresh(conn)
-            count = replay_as_psql(conn, migrations, shadow_admin_url)
+            notes: list[str] = []
+            count = replay_as_psql(conn, migrations, shadow_admin_url, notes)
             conn.autocommit = True
             model = read_model(conn)
             tables = reference_tables(model, writes)
@@ -95,6 +97,7 @@ def import_migrations(directory: Path, shadow_admin_url: str, profile: Profile |
         statements=count,
         reference_tables=tuple(sorted(tables)),
         data_history=history,
+        notes=tuple(notes),
     )
 
 

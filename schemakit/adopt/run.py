@@ -55,6 +55,7 @@ class ImportReport:
     data_history: tuple[RowWrite, ...]
     differences: tuple[str, ...]  # what re-planning the written files would still change (empty: none)
     recorded: tuple[str, ...]  # migration files recorded as applied (applied_on)
+    notes: tuple[str, ...] = ()  # statements of the history not replayed, and why
 
 
 def default_out(root: Path) -> Path:
@@ -125,6 +126,7 @@ def run_import(req: ImportRequest, progress: Progress = lambda _: None) -> Impor
         data_history=imported.data_history,
         differences=differences,
         recorded=recorded,
+        notes=imported.notes,
     )
 
 
