@@ -236,6 +236,16 @@ def test_import_refuses_two_sources_and_a_folder_with_schema_files(tmp_path: Pat
     (out / "a.sql").write_text("CREATE TABLE t (id int);\n")
     res = run_cli("import", str(FIXTURE / "supabase" / "migrations"), "--out", str(out), "--shadow-url", pg_admin_url)
     assert res.exit_code == 1 and "already holds 1 .sql file" in res.output, res.output
+    res = run_cli("import", "--db", "postgresql://x/y", "--applied-on", "postgresql://x/y", "--out", str(tmp_path / "p"))
+    assert res.exit_code == 1 and "goes with a migrations folder" in res.output, res.output
+    # --force replaces them, once the source is read.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "20240101000000_x.sql").write_text("CREATE TABLE nope (id int REFERENCES missing (id));\n")
+    res = run_cli("import", str(broken), "--out", str(out), "--force", "--shadow-url", pg_admin_url)
+    assert res.exit_code == 1 and (out / "a.sql").exists(), res.output
+    import_cli(str(FIXTURE / "supabase" / "migrations"), "--out", str(out), "--force", "--shadow-url", pg_admin_url)
+    assert not (out / "a.sql").exists() and (out / "public.profiles.sql").exists()
 
 
 # -- generated schemas, the corpus, 1,000 tables ----------------------------------------

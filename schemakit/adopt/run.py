@@ -70,15 +70,16 @@ def _source(req: ImportRequest) -> str:
     return given[0] if given else "MIGRATIONS_DIR"
 
 
-def _refuse_existing(out: Path, force: bool) -> None:
+def _existing(out: Path, force: bool) -> list[Path]:
+    """The ``.sql`` files already in ``out``: refused without ``force``, else replaced
+    (removed once the source has been read)."""
     existing = sorted(out.glob("*.sql")) if out.is_dir() else []
     if existing and not force:
         raise SchemakitError(
             f"{out} already holds {len(existing)} .sql file(s) ({existing[0].name}, ...)",
             hint="pass --out with an empty folder, or --force to replace them",
         )
-    for path in existing:
-        path.unlink()
+    return existing
 
 
 def read_source(req: ImportRequest, progress: Progress) -> tuple[Imported, str]:
@@ -102,9 +103,12 @@ def read_source(req: ImportRequest, progress: Progress) -> tuple[Imported, str]:
 
 def run_import(req: ImportRequest, progress: Progress = lambda _: None) -> ImportReport:
     out = req.out or default_out(req.root)
-    _source(req)
-    _refuse_existing(out, req.force)
+    if req.applied_on is not None and _source(req) != "MIGRATIONS_DIR":
+        raise SchemakitError("--applied-on records migration files as applied: it goes with a migrations folder")
+    replaced = _existing(out, req.force)
     imported, admin = read_source(req, progress)
+    for path in replaced:
+        path.unlink()
     written = write_files(imported, out, req.layout)
     progress(f"wrote {len(written.files)} files to {out}; loading them back ...")
     statements = load_schema_dir(out)
