@@ -334,3 +334,24 @@ def apply_migrations(
                 conn.rollback()
             conn.autocommit = True
             conn.execute("SELECT pg_catalog.pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def mark_applied(
+    conn: psycopg.Connection[Any], migrations: Sequence[Migration], *, supabase_history: bool = False
+) -> tuple[MigrationFile, ...]:
+    """Record ``migrations`` as applied without running them (``schemakit import
+    --applied-on``: the database already holds their state), under the advisory lock;
+    files already recorded are left alone. Returns the files recorded now."""
+    conn.autocommit = True
+    conn.execute("SELECT pg_catalog.pg_advisory_lock(%s)", (LOCK_KEY,))
+    try:
+        st = status(conn, migrations)
+        refuse_inconsistent(st)
+        supabase = supabase_history or _table_exists(conn, "supabase_migrations.schema_migrations")
+        _ensure_tracking(conn, supabase)
+        with conn.transaction():
+            for f in (*st.pending, *st.adopted):
+                _record(conn, f, supabase and f in st.pending, statements_of(f.text))
+        return st.pending
+    finally:
+        conn.execute("SELECT pg_catalog.pg_advisory_unlock(%s)", (LOCK_KEY,))

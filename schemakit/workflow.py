@@ -31,6 +31,7 @@ from schemakit.plan import Plan, make_plan
 from schemakit.render.sql import render_change
 from schemakit.platform import adopt_platform, kept_notes
 from schemakit.profile import Profile, check_default_privilege_roles, detect_profile, platform_missing, with_baseline_step
+from schemakit.server.statedir import ensure_state_dir
 from schemakit.server import baseline, embedded, select
 from schemakit.source import SourceStatement, load_schema_dir
 
@@ -147,6 +148,7 @@ def start_local_server(project: Project, progress: Progress | None = None) -> em
     running = embedded.status(project.server_dir)
     if running is None and progress:
         progress(f"starting the local PostgreSQL server in {project.server_dir} ...")
+    ensure_state_dir(project.state_dir)
     server = embedded.start(project.server_dir)
     if running is None and first and progress:
         progress("note: the local server keeps running in the background; stop it with `schemakit db stop`")

@@ -34,7 +34,7 @@ import typer
 from typer.core import TyperGroup
 
 from schemakit import __version__
-from schemakit.cli import apply, console, db, lint, migrations, plan, schematest, snapshot, types
+from schemakit.cli import adopt, apply, console, db, lint, migrations, plan, schematest, snapshot, types
 from schemakit.connect import redact_known
 from schemakit.entry import EXIT_CODES_HELP
 from schemakit.errors import EXIT_ERROR, EXIT_INTERRUPTED, SchemakitError
@@ -112,6 +112,8 @@ app.add_typer(db.db_app, name="db")
 app.add_typer(types.types_app, name="types")
 app.command("lint")(lint.lint_command)
 app.command("test")(schematest.sql_tests)
+app.command("import")(adopt.import_command)
+app.command("init")(adopt.init_command)
 
 
 def main() -> None:

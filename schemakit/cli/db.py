@@ -10,13 +10,16 @@ import typer
 
 from schemakit.errors import EXIT_ERROR
 from schemakit.server import embedded
+from schemakit.server.statedir import ensure_state_dir
 from schemakit.workflow import Project
 
 db_app = typer.Typer(help="The embedded local PostgreSQL server (data in .schemakit/).", no_args_is_help=True)
 
 
 def _server_dir() -> Path:
-    return Project.find().server_dir
+    project = Project.find()
+    ensure_state_dir(project.state_dir)  # .schemakit/ ignores itself
+    return project.server_dir
 
 
 @db_app.command("start")

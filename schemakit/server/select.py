@@ -32,6 +32,7 @@ from typing import Any
 import psycopg
 
 from schemakit.server import embedded
+from schemakit.server.statedir import ensure_state_dir
 
 __all__ = ["Shadow", "select_shadow", "may_create_databases", "server_dir_for", "DEFAULT_SERVER_DIR"]
 
@@ -90,13 +91,13 @@ def select_shadow(
     if found is None:
         return _default(state_dir, f"; the target runs PostgreSQL {major}, and no server of that major was found")
     data_dir = server_dir_for(state_dir, found)
-    state_dir.mkdir(parents=True, exist_ok=True)
+    ensure_state_dir(state_dir)
     server = embedded.start(data_dir, bin_dir=found.bin_dir)
     return Shadow(server.url(), f"embedded PostgreSQL {major} in {_shown(state_dir, data_dir)}")
 
 
 def _default(state_dir: Path, note: str) -> Shadow:
-    state_dir.mkdir(parents=True, exist_ok=True)
+    ensure_state_dir(state_dir)
     data_dir = state_dir / DEFAULT_SERVER_DIR
     server = embedded.start(data_dir)
     return Shadow(server.url(), f"embedded PostgreSQL {server.version} in {_shown(state_dir, data_dir)}{note}")
