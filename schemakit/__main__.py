@@ -1,3 +1,5 @@
+"""``python -m schemakit``: the same command line as the ``schemakit`` executable."""
+
 from schemakit.entry import main
 
 main()
