@@ -86,6 +86,7 @@ from schemakit.render.guard import (  # noqa: F401  (re-exported: kinds not move
     with_prefix as _with_prefix,
 )
 from schemakit.kinds.columns import Column
+from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table
 from schemakit.changes import (
     PrivilegeDelta,
@@ -963,6 +964,8 @@ def _grant_target(obj: DbObject) -> sql.Composable:
         return function_target(obj)
     if isinstance(obj, Schema):
         return sql.SQL("SCHEMA {}").format(Name(obj.name))
+    if isinstance(obj, Sequence):
+        return sql.SQL("SEQUENCE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, (Table, View)):
         return sql.SQL("TABLE {}").format(ident(obj.schema, obj.name))
     raise TypeError(f"no GRANT for {obj.kind}")
