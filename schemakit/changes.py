@@ -9,7 +9,7 @@ SQL: ``schemakit.render.sql`` turns each change into idempotent SQL, and
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from schemakit.model import (
     TableRows,
@@ -22,7 +22,6 @@ from schemakit.model import (
     Domain,
     RangeType,
     Bucket,
-    Column,
     Constraint,
     DbObject,
     EnumType,
@@ -31,10 +30,12 @@ from schemakit.model import (
     Index,
     Key,
     Schema,
-    Sequence,
-    Table,
     View,
 )
+
+if TYPE_CHECKING:
+    from schemakit.kinds.columns import Column
+    from schemakit.kinds.table import Table
 
 Action = Literal["create", "alter", "drop"]
 
@@ -44,7 +45,7 @@ TypeRebuild = tuple[EnumType, EnumType] | tuple[Domain, Domain] | tuple[Composit
 changes, a composite type whose attribute types change while a column uses it."""
 
 Rework = (
-    tuple[Table, Column, "Column | None"] | TypeRebuild | tuple[Function, Function] | tuple[Table, Table] | tuple[DbObject, None]
+    tuple["Table", "Column", "Column | None"] | TypeRebuild | tuple[Function, Function] | tuple["Table", "Table"] | tuple[DbObject, None]
 )
 """Why an object is dropped to be created again: a column it uses changes type
 (table, before, after) or is dropped (after is None), the type of such a column is
@@ -63,7 +64,7 @@ def is_gone(cause: object) -> bool:
     return isinstance(cause, tuple) and len(cause) == 2 and cause[1] is None
 
 
-NestedRebuild = tuple["Domain | CompositeType", "Domain | CompositeType", tuple[tuple[Table, Column], ...]]
+NestedRebuild = tuple["Domain | CompositeType", "Domain | CompositeType", tuple[tuple["Table", "Column"], ...]]
 """A type that uses a rebuilt type (a domain over it, a composite with an attribute of
 it), rebuilt inside that rebuild: (old, new, its columns in the desired state)."""
 
@@ -338,99 +339,6 @@ class RebuildComposite(Change):
         return f"type {self.key[1]}: rebuild ({', '.join(what)})"
 
 
-@dataclass(frozen=True)
-class CreateTable(Change):
-    action: ClassVar[Action] = "create"
-    table: Table
-    serials: tuple[tuple[str, str], ...] = ()  # (column, sequence) of folded serial columns
-
-
-@dataclass(frozen=True)
-class DropTable(Change):
-    action: ClassVar[Action] = "drop"
-    table: Table
-
-
-@dataclass(frozen=True)
-class AddColumn(Change):
-    action: ClassVar[Action] = "alter"
-    table: Table
-    column: Column
-    serial: str | None = None  # the folded serial sequence the column's default calls
-
-    def describe(self) -> str:
-        return f"table {self.key[1]}: add column {self.column.name} {self.column.type}"
-
-
-@dataclass(frozen=True)
-class DropColumn(Change):
-    action: ClassVar[Action] = "alter"
-    table: Table
-    column: Column
-
-    def describe(self) -> str:
-        return f"table {self.key[1]}: drop column {self.column.name}"
-
-
-@dataclass(frozen=True)
-class DropColumnDefault(Change):
-    """Drop a default that calls a function about to be recreated (set again after)."""
-
-    action: ClassVar[Action] = "drop"
-    table: Table
-    column: Column
-    reworked: Rework
-
-    def describe(self) -> str:
-        return f"table {self.key[1]}: drop default of {self.column.name} (set again below)"
-
-
-@dataclass(frozen=True)
-class AlterColumn(Change):
-    action: ClassVar[Action] = "alter"
-    table: Table
-    old: Column
-    new: Column
-    serial: str | None = None  # the new default is this (new) serial sequence's nextval
-    old_serial: str | None = None  # the old default was this serial sequence's nextval
-    via_text: bool = False  # the type change casts through text (schemakit.columns.through_text)
-
-    def describe(self) -> str:
-        what = []
-        if self.old.type != self.new.type:
-            what.append(f"type {self.old.type} → {self.new.type}")
-        if self.old.collation != self.new.collation:
-            what.append(f"collation {self.old.collation or 'default'} → {self.new.collation or 'default'}")
-        if self.old.identity != self.new.identity:
-            kinds = {"a": "always", "d": "by default", None: "none"}
-            what.append(f"identity {kinds[self.old.identity]} → {kinds[self.new.identity]}")
-        if self.old.generated != self.new.generated:
-            what.append("drop expression")
-        if self.old.not_null != self.new.not_null:
-            what.append("set not null" if self.new.not_null else "drop not null")
-        if self.old.default != self.new.default:
-            what.append(f"default {self.new.default}" if self.new.default else "drop default")
-        if self.old.comment != self.new.comment:
-            what.append("comment")
-        return f"table {self.key[1]}: alter column {self.new.name} ({'; '.join(what)})"
-
-
-@dataclass(frozen=True)
-class SetRowSecurity(Change):
-    action: ClassVar[Action] = "alter"
-    table: Table
-    old_enabled: bool
-    old_forced: bool
-
-    def describe(self) -> str:
-        what = []
-        if self.old_enabled != self.table.rls_enabled:
-            what.append("enable" if self.table.rls_enabled else "disable")
-        if self.old_forced != self.table.rls_forced:
-            what.append("force" if self.table.rls_forced else "no force")
-        return f"row level security on {self.key[1]}: {', '.join(what)}"
-
-
 # -- constraints and indexes ---------------------------------------------------
 
 
@@ -557,28 +465,6 @@ class SetComment(Change):
     def describe(self) -> str:
         where = f"{self.key[1]}.{self.column}" if self.column else self.key[1]
         return f"comment on {self.kind} {where}"
-
-
-# -- sequences -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreateSequence(Change):
-    action: ClassVar[Action] = "create"
-    sequence: Sequence
-
-
-@dataclass(frozen=True)
-class AlterSequence(Change):
-    action: ClassVar[Action] = "alter"
-    old: Sequence
-    new: Sequence
-
-
-@dataclass(frozen=True)
-class DropSequence(Change):
-    action: ClassVar[Action] = "drop"
-    sequence: Sequence
 
 
 # -- views -----------------------------------------------------------------------
@@ -743,34 +629,6 @@ class AlterPublication(Change):
         return f"publication {self.key[1]}: {'; '.join(what)}"
 
 
-@dataclass(frozen=True)
-class SetPartitionOf(Change):
-    """Attach the table as a partition (``table.partition_of``), detach it, or move
-    it to another bound or parent."""
-
-    action: ClassVar[Action] = "alter"
-    table: Table
-    old_parent: str | None
-    old_bound: str | None
-
-    def describe(self) -> str:
-        t = self.table
-        if t.partition_of is None:
-            return f"table {self.key[1]}: detach from {self.old_parent}"
-        move = f" (was {self.old_bound} of {self.old_parent})" if self.old_parent else ""
-        return f"table {self.key[1]}: attach to {t.partition_of} {t.partition_bound}{move}"
-
-
-@dataclass(frozen=True)
-class SetReplicaIdentity(Change):
-    action: ClassVar[Action] = "alter"
-    table: Table
-
-    def describe(self) -> str:
-        how = {"d": "default", "f": "full", "n": "nothing", "i": f"using index {self.table.replica_index}"}
-        return f"table {self.key[1]}: replica identity {how[self.table.replica_identity]}"
-
-
 # -- declared rows -------------------------------------------------------------------
 
 
@@ -793,45 +651,6 @@ class SyncRows(Change):
 
 
 
-# -- partitioning changes ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RebuildTable(Change):
-    """How the table is partitioned changes (regular ↔ partitioned, another key or
-    strategy), which PostgreSQL cannot do in place: a new table is created beside the
-    old one with its desired ``partitions`` (parents first), the rows of the columns
-    both share are copied, the old table is renamed away and dropped (with its old
-    partitions) and the new one renamed into place. What uses the table is dropped
-    before and created after (``Rework`` cause ``(old, new)``). ``serials`` are the
-    (column, sequence) of folded serial columns, whose sequence the new table keeps."""
-
-    action: ClassVar[Action] = "alter"
-    old: Table
-    new: Table
-    partitions: tuple[Table, ...] = ()
-    serials: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def cause(self) -> tuple[Table, Table]:
-        return self.old, self.new
-
-    @property
-    def copied(self) -> tuple[str, ...]:
-        """The columns whose values are copied: in both tables, and not generated in the new one."""
-        return tuple(
-            c.name for c in self.new.columns if c.generated is None and self.old.column(c.name) is not None
-        )
-
-    @property
-    def lost(self) -> tuple[str, ...]:
-        """Old columns the new table does not have."""
-        return tuple(c.name for c in self.old.columns if self.new.column(c.name) is None)
-
-    def describe(self) -> str:
-        before = self.old.partition_by or "not partitioned"
-        after = self.new.partition_by or "not partitioned"
-        return f"table {self.key[1]}: rebuild to change its partitioning ({before} → {after}), rows copied"
 # -- range types and collations ---------------------------------------------------------
 # Neither can be altered in place: a change drops and creates the object again, which
 # the diff allows only while no column uses it (schemakit.diff refuses it otherwise).
@@ -905,6 +724,19 @@ _MOVED = {
     "AlterPolicy": "policy",
     "CreateTrigger": "trigger",
     "DropTrigger": "trigger",
+    "CreateSequence": "sequence",
+    "AlterSequence": "sequence",
+    "DropSequence": "sequence",
+    "CreateTable": "table",
+    "DropTable": "table",
+    "SetRowSecurity": "table",
+    "SetPartitionOf": "table",
+    "SetReplicaIdentity": "table",
+    "AddColumn": "columns",
+    "DropColumn": "columns",
+    "DropColumnDefault": "columns",
+    "AlterColumn": "columns",
+    "RebuildTable": "table_rebuild",
 }
 """Changes that moved to their kind's module (schemakit.kinds.<kind>): the old import
 path still works for now; new code imports from the kind's module."""

@@ -214,67 +214,6 @@ class Collation(DbObject):
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    name: str
-    type: str
-    not_null: bool = False
-    default: str | None = None
-    identity: str | None = None  # "a" (ALWAYS) or "d" (BY DEFAULT)
-    generated: str | None = None  # the STORED expression
-    collation: str | None = None  # only when it differs from the type's default
-    comment: str | None = None
-    local: bool = True  # attislocal: False for a column a child table only inherits
-    # The default calls a volatile function (read from its expression tree); it follows
-    # from the default, so it takes no part in comparisons.
-    volatile_default: bool = field(default=False, compare=False)
-
-    def to_json(self) -> dict[str, Any]:
-        names, values = _fields_of(Column)
-        data = dict(zip(names, values(self)))
-        # The usual case is left out: snapshots and fingerprints stay as they were. The
-        # default's volatility follows from the default itself: never written, never compared.
-        if data["local"]:
-            del data["local"]
-        del data["volatile_default"]
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class Table(DbObject):
-    kind: ClassVar[str] = "table"
-    schema: str
-    name: str
-    columns: tuple[Column, ...]
-    rls_enabled: bool = False
-    rls_forced: bool = False
-    replica_identity: str = "d"  # d default, f full, n nothing, i an index
-    replica_index: str | None = None
-    comment: str | None = None
-    partition_by: str | None = None  # pg_get_partkeydef of a partitioned table
-    partition_of: str | None = None  # the parent's identity, for a partition
-    partition_bound: str | None = None  # FOR VALUES ..., for a partition
-    unlogged: bool = False  # relpersistence 'u'
-    inherits: tuple[str, ...] = ()  # the parents' identities (INHERITS, not partitioning), in order
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-    def to_json(self) -> dict[str, Any]:
-        data = DbObject.to_json(self)
-        for name in ("unlogged", "inherits"):
-            if not data[name]:
-                del data[name]  # the usual case: snapshots and fingerprints stay as they were
-        return data
-
-    def column(self, name: str) -> Column | None:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        return None
-
-
-@dataclass(frozen=True, slots=True)
 class Constraint(DbObject):
     kind: ClassVar[str] = "table constraint"
     schema: str
@@ -365,28 +304,6 @@ class View(DbObject):
     @property
     def key(self) -> Key:
         return ("materialized view" if self.materialized else "view", self.identity)
-
-
-@dataclass(frozen=True, slots=True)
-class Sequence(DbObject):
-    """A standalone sequence (identity and serial sequences are folded into columns)."""
-
-    kind: ClassVar[str] = "sequence"
-    schema: str
-    name: str
-    type: str
-    start: int
-    increment: int
-    minvalue: int
-    maxvalue: int
-    cache: int
-    cycle: bool
-    owned_by: str | None = None  # schema.table.column (quoted as needed)
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -767,7 +684,14 @@ def _first(item: tuple[str, Any]) -> str:
     return item[0]
 
 
-_MOVED = {"Policy": "policy", "policy_state": "policy", "Trigger": "trigger"}
+_MOVED = {
+    "Policy": "policy",
+    "policy_state": "policy",
+    "Trigger": "trigger",
+    "Sequence": "sequence",
+    "Column": "columns",
+    "Table": "table",
+}
 """Classes that moved to their kind's module (schemakit.kinds.<kind>): the old import
 path still works for now; new code imports from the kind's module."""
 

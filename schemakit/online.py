@@ -32,7 +32,8 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit import hazards as hz
-from schemakit.changes import AddConstraint, AlterColumn, CreateIndex, ReplaceConstraint
+from schemakit.changes import AddConstraint, CreateIndex, ReplaceConstraint
+from schemakit.kinds.columns import AlterColumn
 from schemakit.model import Constraint, Model
 from schemakit.plan import Plan, Step
 from schemakit.render.sql import Name, constraint_probe, guard, ident, text

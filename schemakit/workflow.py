@@ -26,7 +26,8 @@ from schemakit.rows import DeclaredTables, declared
 from schemakit.owners import DeclaredOwners
 from schemakit import owners as declared_owners
 from schemakit.errors import SchemakitError
-from schemakit.model import Model, Table
+from schemakit.model import Model
+from schemakit.kinds.table import Table
 from schemakit.plan import Plan, make_plan
 from schemakit.render.sql import render_change
 from schemakit.platform import adopt_platform, kept_notes

@@ -39,7 +39,6 @@ from schemakit.model import (
     RangeType,
     column_key,
     Bucket,
-    Column,
     Constraint,
     DbObject,
     EnumType,
@@ -49,8 +48,6 @@ from schemakit.model import (
     Key,
     Model,
     Schema,
-    Sequence,
-    Table,
     View,
     qualified,
     quote_ident,
@@ -174,42 +171,8 @@ class CatalogReader:
             for r in self.fetch("collations")
         )
         add(
-            Table(
-                schema=r[0],
-                name=r[1],
-                rls_enabled=r[2],
-                rls_forced=r[3],
-                replica_identity=r[4],
-                replica_index=r[5] if r[4] == "i" else None,
-                comment=r[6],
-                partition_by=r[7],
-                partition_of=r[8],
-                partition_bound=r[9],
-                columns=tuple(_column(c) for c in r[10]),
-                unlogged=r[11],
-                inherits=tuple(r[12]),
-            )
-            for r in self.fetch("tables")
-        )
-        add(
             Publication(name=r[0], all_tables=r[1], publish=tuple(r[2]), tables=tuple(r[3]), comment=r[4])
             for r in self.fetch("publications")
-        )
-        add(
-            Sequence(
-                schema=r[0],
-                name=r[1],
-                type=r[2],
-                start=int(r[3]),
-                increment=int(r[4]),
-                minvalue=int(r[5]),
-                maxvalue=int(r[6]),
-                cache=int(r[7]),
-                cycle=bool(r[8]),
-                owned_by=r[9],
-                comment=r[10],
-            )
-            for r in self.fetch("sequences")
         )
         add(
             View(
@@ -306,22 +269,6 @@ class CatalogReader:
             if d.schema is not None and ("schema", quote_ident(d.schema)) in objects:
                 depends[d.key] = frozenset({("schema", quote_ident(d.schema))})
         return Model(objects=objects, depends=depends, server_version=int(server_version))
-
-
-def _column(raw: list[Any]) -> Column:
-    name, type_, not_null, default, identity, generated, collation, comment, local, volatile = raw
-    return Column(
-        name=name,
-        type=type_,
-        not_null=not_null,
-        default=default,
-        identity=identity,
-        generated=generated,
-        collation=collation,
-        comment=comment,
-        local=local,
-        volatile_default=volatile,
-    )
 
 
 _IDENTITY: dict[str, Callable[[str | None, str, str | None], str]] = {

@@ -9,14 +9,10 @@ writes them.
 
 from __future__ import annotations
 
-import re
-from functools import cache
 from dataclasses import replace
 from typing import Any, Callable, Iterator, Mapping, TypeVar, cast
 
 from schemakit.platform import is_managed_schema
-from schemakit.columns import through_text
-from schemakit.tableprops import SetInherits, SetPersistence
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.kinds import KINDS
@@ -26,17 +22,19 @@ from schemakit.kinds.base import comment as _comment
 from schemakit.kinds.base import owned as _owned
 from schemakit.kinds.base import pairs as _pairs
 from schemakit.kinds.policy import Policy
+from schemakit.kinds.sequence import Sequence
+from schemakit.kinds.columns import Column, DropColumnDefault
+from schemakit.kinds.table import Table, changed_columns, rebuilt_table_users, rebuilt_tables
+from schemakit.kinds.table import unset_defaults as _unset_defaults
+from schemakit.kinds.table_rebuild import RebuildTable
 from schemakit.kinds.trigger import Trigger
 from schemakit.changes import (
-    AddColumn,
     AddConstraint,
     AddEnumValue,
-    AlterColumn,
     AlterComposite,
     AlterDomain,
     AlterExtension,
     AlterPublication,
-    AlterSequence,
     Change,
     Rework,
     TypeRebuild,
@@ -52,13 +50,9 @@ from schemakit.changes import (
     CreateIndex,
     CreatePublication,
     CreateSchema,
-    CreateTable,
-    CreateSequence,
     CreateView,
     DeleteBucket,
-    DropColumn,
     DropConstraint,
-    DropColumnDefault,
     DropCollation,
     DropComposite,
     DropDomain,
@@ -69,24 +63,18 @@ from schemakit.changes import (
     DropIndex,
     DropPublication,
     DropSchema,
-    DropSequence,
-    DropTable,
     DropView,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
-    RebuildTable,
     RenameEnumValue,
     ReplaceConstraint,
     ReplaceIndex,
     SetComment,
     SetGrant,
     SetDefaultPrivilege,
-    SetPartitionOf,
-    SetReplicaIdentity,
     SyncRows,
     SetOwner,
-    SetRowSecurity,
     UpsertBucket,
 )
 from schemakit.model import (
@@ -100,7 +88,6 @@ from schemakit.model import (
     Domain,
     RangeType,
     Bucket,
-    Column,
     Constraint,
     DbObject,
     EnumType,
@@ -110,8 +97,6 @@ from schemakit.model import (
     Key,
     Model,
     Schema,
-    Sequence,
-    Table,
     View,
     column_key,
     implied_privileges,
@@ -142,15 +127,6 @@ def _context(current: Model, desired: Model, renames: EnumRenames) -> Context:
             for identity, found in nested_rebuilds(current, desired, rebuilt_types(current, desired, renames)).items()
         },
         types=recreated_types(current, desired, renames),
-    )
-
-
-def _unset_defaults(columns: Iterator[tuple[Table, Column]] | tuple[tuple[Table, Column], ...], users: Mapping[Key, Rework]) -> tuple[tuple[Table, Column], ...]:
-    """Columns a type rebuild converts, without the defaults that call a function the
-    plan drops first (the table's diff drops them before and sets them after)."""
-    return tuple(
-        (t, replace(col, default=None) if col.default is not None and column_key(t.key, col.name) in users else col)
-        for t, col in columns
     )
 
 
@@ -427,228 +403,11 @@ def _composites(current: Model, desired: Model, ctx: Context) -> Iterator[Change
         yield from _comment(old, new)
 
 
-def _tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    domains = cache(
-        lambda: frozenset(k[1] for m in (current, desired) for k, v in m.objects.items() if isinstance(v, Domain))
-    )
-    for old, new in _pairs(current, desired, Table):
-        if new is None:
-            assert old is not None
-            if old.key not in ctx.tables:  # else a partition that goes with its rebuilt parent
-                yield DropTable(old)
-            continue
-        if old is None:
-            # A partition's columns share the parent's serial sequence, which the parent's
-            # column owns; an inheriting child leaves its inherited columns' to the parent.
-            serials = () if new.partition_of is not None else tuple(
-                (col.name, seq) for col in new.columns if col.local and (seq := _serial(col, desired)) is not None
-            )
-            yield CreateTable(new, serials=serials)
-            yield from _new_table_settings(new)
-            continue
-        if old.key in ctx.tables:
-            yield from _rebuilt_table(old, new, ctx.tables[old.key], desired)
-            continue
-        if old.partition_by != new.partition_by:
-            raise SchemakitError(
-                f"table {new.identity}: changing how a table is partitioned "
-                f"({old.partition_by or 'not partitioned'} → {new.partition_by or 'not partitioned'}) "
-                "cannot be done in place",
-                hint="create the new table under another name and move the rows in a migration",
-            )
-        if (old.partition_of, old.partition_bound) != (new.partition_of, new.partition_bound):
-            yield SetPartitionOf(table=new, old_parent=old.partition_of, old_bound=old.partition_bound)
-        if new.partition_of is not None and old.partition_of is not None:
-            # A partition's columns follow its parent's (and cannot be altered on it).
-            yield from _partition_rest(old, new)
-            continue
-        old_cols = {c.name: c for c in old.columns}
-        new_cols = {c.name: c for c in new.columns}
-        users = ctx.users
-        # Parents left go first (their columns stay, as local ones, and may be dropped
-        # below); parents joined go after the columns (the table must have theirs).
-        old_table = old
-        removed = tuple(p for p in old.inherits if p not in new.inherits)
-        if removed:
-            yield SetInherits(table=new, remove=removed)
-        # A column only inherited from a parent kept follows that parent's changes.
-        new_listed = new.columns
-        followers: set[str] = set()
-        if set(old.inherits) & set(new.inherits):
-            followers = {
-                n for n in old_cols.keys() | new_cols.keys()
-                if not getattr(old_cols.get(n), "local", False) and not getattr(new_cols.get(n), "local", False)
-            }
-            if followers:
-                old_cols = {n: c for n, c in old_cols.items() if n not in followers}
-                new_cols = {n: c for n, c in new_cols.items() if n not in followers}
-                old = replace(old, columns=tuple(c for c in old.columns if c.name not in followers))
-                new_listed = tuple(c for c in new.columns if c.name not in followers)
-        # A generated column over a column that changes, or whose expression changes
-        # (or that becomes generated), goes and comes back.
-        regenerated = {
-            c.name for c in old.columns
-            if c.name in new_cols
-            and new_cols[c.name].generated is not None
-            and (c.generated != new_cols[c.name].generated or column_key(old.key, c.name) in users)
-        }
-        # A default that calls a function being recreated is dropped first, set after.
-        unset = {
-            c.name for c in old.columns
-            if c.default is not None and c.name in new_cols and c.name not in regenerated
-            and column_key(old.key, c.name) in users
-        }
-        for name in sorted(unset):
-            yield DropColumnDefault(table=new, column=old_cols[name], reworked=users[column_key(old.key, name)])
-        gone = [c for c in old.columns if c.name not in new_cols or c.name in regenerated]
-        # Generated columns first: they may use the others.
-        for col in sorted(gone, key=lambda c: c.generated is None):
-            yield DropColumn(table=new, column=col)
-        # Columns set again around a drop come last: the table's other changes may
-        # have to come before that drop (and a table's changes keep this order).
-        again = unset | {n for n in regenerated if column_key(old.key, n) in users}
-        for col in sorted(new_listed, key=lambda c: c.name in again):
-            before = None if col.name in regenerated else old_cols.get(col.name)
-            if before is not None and col.name in unset:
-                before = replace(before, default=None)
-            if before is None:
-                yield AddColumn(
-                    table=new,
-                    column=col,
-                    serial=_serial(col, desired),
-                )
-                if col.comment is not None:
-                    yield SetComment(target=new, comment=col.comment, column=col.name)
-                continue
-            if _column_shape(before) != _column_shape(col):
-                yield AlterColumn(
-                    table=new,
-                    old=before,
-                    new=col,
-                    serial=_serial(col, desired) if col.default != before.default else None,
-                    old_serial=_serial(before, current) if col.default != before.default else None,
-                    via_text=through_text(before.type, col.type, domains()),
-                )
-            if before.comment != col.comment:
-                yield SetComment(target=new, comment=col.comment, column=col.name)
-        for name in sorted(followers):
-            was, now = old_table.column(name), new.column(name)
-            if now is not None and (was.comment if was is not None else None) != now.comment:
-                yield SetComment(target=new, comment=now.comment, column=name)
-        added = tuple(p for p in new.inherits if p not in old.inherits)
-        if added:
-            yield SetInherits(table=new, add=added)
-        if old.unlogged != new.unlogged:
-            yield SetPersistence(new)
-        if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
-            yield SetReplicaIdentity(new)
-        if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):
-            yield SetRowSecurity(table=new, old_enabled=old.rls_enabled, old_forced=old.rls_forced)
-        yield from _comment(old, new)
-
-
-def rebuilt_tables(current: Model, desired: Model) -> dict[Key, tuple[Table, Table]]:
-    """Tables whose partitioning changes (regular ↔ partitioned, another key or
-    strategy), which are rebuilt, and the partitions that go and come with them (the old
-    ones are dropped with the old table, the desired ones created with the new one) →
-    (old, new) of the rebuilt table."""
-    out: dict[Key, tuple[Table, Table]] = {}
-    for old, new in _pairs(current, desired, Table):
-        if old is None or new is None or old.partition_by == new.partition_by:
-            continue
-        if old.partition_of is not None or new.partition_of is not None:
-            continue  # a partition's own partitioning: refused in _tables
-        cause = (old, new)
-        out[old.key] = cause
-        gone = {t.key for t in partition_tree(current, old.identity)}
-        come = {t.key for t in partition_tree(desired, new.identity)}
-        for key in sorted(gone | come):
-            if key in current.objects and key in desired.objects and (key not in gone or key not in come):
-                raise SchemakitError(
-                    f"table {key[1]}: it is attached to or detached from {new.identity} while that table is "
-                    "rebuilt to change its partitioning; that cannot be done in one step",
-                    hint="attach or detach it in one plan and apply it, then change the partitioning in another",
-                )
-            out[key] = cause
-    return out
-
-
-def partition_tree(model: Model, identity: str) -> list[Table]:
-    """The partitions of a table, and theirs, parents first (by name among siblings)."""
-    children: dict[str, list[Table]] = {}
-    for obj in model.objects.values():
-        if isinstance(obj, Table) and obj.partition_of is not None:
-            children.setdefault(obj.partition_of, []).append(obj)
-    out: list[Table] = []
-    todo = [identity]
-    while todo:
-        for child in sorted(children.get(todo.pop(0), ()), key=lambda t: t.identity):
-            out.append(child)
-            todo.append(child.identity)
-    return out
-
-
-def _new_table_settings(new: Table) -> Iterator[Change]:
-    """What a table the plan creates (or rebuilds) gets after its CREATE: row level
-    security, replica identity, its comment and its columns' comments."""
-    if new.rls_enabled or new.rls_forced:
-        yield SetRowSecurity(table=new, old_enabled=False, old_forced=False)
-    if new.replica_identity != "d":
-        yield SetReplicaIdentity(new)
-    yield from _comment(None, new)
-    for col in new.columns:
-        if col.comment is not None:
-            yield SetComment(target=new, comment=col.comment, column=col.name)
-
-
-def _rebuilt_table(old: Table, new: Table, cause: tuple[Table, Table], desired: Model) -> Iterator[Change]:
-    """The rebuild of a table whose partitioning changes, or (for one of its desired
-    partitions that exists now) nothing but what a new table gets after its creation:
-    row level security, replica identity, comments."""
-    if new.key == cause[1].key:
-        serials = tuple((col.name, seq) for col in new.columns if (seq := _serial(col, desired)) is not None)
-        yield RebuildTable(old=old, new=new, partitions=tuple(partition_tree(desired, new.identity)), serials=serials)
-    yield from _new_table_settings(new)
-
-
-def _partition_rest(old: Table, new: Table) -> Iterator[Change]:
-    """What a partition has of its own: row level security, replica identity, comment."""
-    if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
-        yield SetReplicaIdentity(new)
-    if (old.rls_enabled, old.rls_forced) != (new.rls_enabled, new.rls_forced):
-        yield SetRowSecurity(table=new, old_enabled=old.rls_enabled, old_forced=old.rls_forced)
-    yield from _comment(old, new)
-
-
-_NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
-
-
-def _serial(col: object, desired: Model) -> str | None:
-    """The sequence of a serial column: its default calls a sequence not modelled on its own."""
-    assert isinstance(col, Column)
-    m = _NEXTVAL.match(col.default or "")
-    if m is None or ("sequence", m.group(1)) in desired.objects:
-        return None
-    return m.group(1).replace("''", "'")
-
-
-def _column_shape(col: object) -> tuple[object, ...]:
-    assert isinstance(col, Column)
-    return (col.type, col.not_null, col.default, col.identity, col.generated, col.collation)
-
-
 def reworked_columns(
     current: Model, desired: Model, functions: list[tuple[Function, Function]], renames: EnumRenames
 ) -> dict[Key, Rework]:
     """Column keys of kept tables whose column is dropped or changes type."""
-    out: dict[Key, Rework] = {}
-    for old_t, new_t in _pairs(current, desired, Table):
-        if old_t is None or new_t is None:
-            continue
-        for col in old_t.columns:
-            after = new_t.column(col.name)
-            if after is None or (after.type, after.collation) != (col.type, col.collation):
-                out[column_key(old_t.key, col.name)] = (new_t, col, after)
+    out: dict[Key, Rework] = changed_columns(current, desired)
     types = rebuilt_types(current, desired, renames)
     nested = nested_rebuilds(current, desired, types)
     for rebuilt in types:
@@ -661,13 +420,8 @@ def reworked_columns(
             out.setdefault(key, rebuilt)
     for old_f, new_f in functions:
         out[old_f.key] = (old_f, new_f)
-    for key, cause in rebuilt_tables(current, desired).items():
-        # Everything that uses a rebuilt table (or a partition that goes or comes with it).
-        was = current.get(key)
-        if isinstance(was, Table):
-            out[key] = cause
-            for col in was.columns:
-                out[column_key(key, col.name)] = cause
+    # Everything that uses a rebuilt table (or a partition that goes or comes with it).
+    out.update(rebuilt_table_users(current, desired))
     return out
 
 
@@ -900,23 +654,6 @@ def _buckets(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             yield DeleteBucket(old)
         elif old != new:
             yield UpsertBucket(new, old=old)
-
-
-def _sequences(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Sequence):
-        if new is None:
-            assert old is not None
-            yield DropSequence(old)
-            continue
-        if old is None:
-            yield CreateSequence(new)
-        elif _sequence_shape(old) != _sequence_shape(new):
-            yield AlterSequence(old=old, new=new)
-        yield from _comment(old, new)
-
-
-def _sequence_shape(s: Sequence) -> tuple[object, ...]:
-    return (s.type, s.start, s.increment, s.minvalue, s.maxvalue, s.cache, s.cycle, s.owned_by)
 
 
 def _view_replaceable(old: View, new: View) -> bool:

@@ -31,10 +31,11 @@ from schemakit.kinds.pending import (
     index_hazards,
     pending_differ,
     rows_hazards,
-    table_hazards,
     type_rebuild_hazards,
 )
 from schemakit.kinds.policy import POLICY
+from schemakit.kinds.sequence import SEQUENCE
+from schemakit.kinds.table import TABLE
 from schemakit.kinds.trigger import TRIGGER
 from schemakit.model import (
     Bucket,
@@ -51,8 +52,6 @@ from schemakit.model import (
     Publication,
     RangeType,
     Schema,
-    Sequence,
-    Table,
     TableRows,
     View,
 )
@@ -81,8 +80,8 @@ KINDS: tuple[Kind, ...] = (
     ),
     _pending("range", (("type", 2),), (RangeType,), "_ranges", {"create_range_type"}),
     _pending("collation", (("collation", 2),), (Collation,), "_collations", {"create_collation"}),
-    _pending("sequence", (("sequence", 3),), (Sequence,), "_sequences", {"create_sequence", "alter_sequence"}),
-    _pending("table", (("table", 5),), (Table,), "_tables", {"create_table", "alter_table"}, table_hazards),
+    SEQUENCE,
+    TABLE,
     _pending(
         "view", (("view", 8), ("materialized view", 9)), (View,), "_views",
         {"create_view", "create_materialized_view", "alter_view", "alter_materialized_view"},

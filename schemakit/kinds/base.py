@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from schemakit import hazards as hz
 from schemakit.changes import Change, NestedRebuild, Rework, SetComment, SetOwner
 from schemakit.hazards import Hazard
-from schemakit.model import DbObject, Function, Key, Model, Table, View
+from schemakit.model import DbObject, Function, Key, Model, View
+
+if TYPE_CHECKING:
+    from schemakit.kinds.table import Table
 
 T = TypeVar("T", bound=DbObject)
 

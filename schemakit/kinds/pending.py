@@ -14,33 +14,25 @@ from collections.abc import Iterator
 
 from schemakit import hazards as hz
 from schemakit.changes import (
-    AddColumn,
     AddConstraint,
-    AlterColumn,
     AlterExtension,
     Change,
     CreateFunction,
     CreateIndex,
     DeleteBucket,
-    DropColumn,
     DropFunction,
     DropIndex,
-    DropTable,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
-    RebuildTable,
     ReplaceConstraint,
     ReplaceIndex,
     SetGrant,
-    SetPartitionOf,
-    SetRowSecurity,
     SyncRows,
 )
 from schemakit.hazards import Hazard
 from schemakit.kinds.base import Context, Differ, on_table
 from schemakit.model import Model
-from schemakit.tableprops import table_property_hazards
 
 
 def pending_differ(name: str) -> Differ:
@@ -79,90 +71,6 @@ def widening(old: str, new: str) -> bool:
             n = [int(x) for x in new[len(base) + 1 : -1].split(",")]
             return all(b >= a for a, b in zip(o, n)) and (len(o) < 2 or o[1] == n[1])
     return False
-
-
-def volatile_default_hazards(c: AddColumn, table: str) -> list[Hazard]:
-    """A column added with a volatile default (``gen_random_uuid()``) is computed for
-    every row: the table is rewritten under an ACCESS EXCLUSIVE lock. A constant or
-    stable default is stored once in the catalog instead (PostgreSQL 11+)."""
-    col = c.column
-    safer = (
-        f"{col.name} DEFAULT {col.default} is computed for every row; safer: add {col.name} "
-        "nullable without the default, backfill it in batches, then set the default "
-        f"{'and NOT NULL' if col.not_null else ''}".rstrip()
-    )
-    return [
-        Hazard(hz.TABLE_REWRITE, safer, table),
-        Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"adding {col.name} with a volatile default rewrites {table}", table),
-    ]
-
-
-def _alter_column_hazards(c: AlterColumn, table: str) -> list[Hazard]:
-    out: list[Hazard] = []
-    if c.old.type != c.new.type:
-        if not widening(c.old.type, c.new.type):
-            out.append(Hazard(hz.DELETES_DATA, f"{c.new.name}: {c.old.type} → {c.new.type} may not fit every value", table))
-        out.append(Hazard(hz.TABLE_REWRITE, f"{c.new.name}: {c.old.type} → {c.new.type}", table))
-        out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {table}", table))
-    elif c.old.collation != c.new.collation:
-        out.append(
-            Hazard(
-                hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK,
-                f"{c.new.name}: collation {c.old.collation or 'default'} → {c.new.collation or 'default'} "
-                f"rebuilds the column's indexes under lock",
-                table,
-            )
-        )
-    if c.new.not_null and not c.old.not_null:
-        out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"SET NOT NULL scans {table} under lock", table))
-    return out
-
-
-def _add_column_hazards(c: AddColumn, table: str, table_exists: bool) -> list[Hazard]:
-    out: list[Hazard] = []
-    if c.column.generated is not None or c.column.identity is not None:
-        out.append(Hazard(hz.TABLE_REWRITE, f"adding a generated/identity column to {table}", table))
-    elif c.column.volatile_default and table_exists:
-        out.extend(volatile_default_hazards(c, table))
-    if c.column.not_null and c.column.default is None and c.column.generated is None:
-        out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"NOT NULL column without default on {table}", table))
-    return out
-
-
-def _rebuild_table_hazards(c: RebuildTable, table: str) -> list[Hazard]:
-    was, now = c.old.partition_by or "not partitioned", c.new.partition_by or "not partitioned"
-    out = [
-        Hazard(hz.TABLE_REWRITE, f"{table} is rebuilt ({was} → {now}): its rows are copied into a new table", table),
-        Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"{table} is renamed away and dropped", table),
-    ]
-    if c.lost:
-        out.append(Hazard(hz.DELETES_DATA, f"the rebuilt {table} has no column {', '.join(c.lost)}", table))
-    return out
-
-
-def table_hazards(c: Change, current: Model) -> list[Hazard]:
-    """Tables and their columns: data lost, rewrites, locks."""
-    table, exists = on_table(c, current)
-    if isinstance(c, DropTable):
-        return [Hazard(hz.DELETES_DATA, f"drops table {table} and its rows")]
-    if isinstance(c, DropColumn):
-        return [Hazard(hz.DELETES_DATA, f"drops column {c.column.name} of {table}")]
-    if isinstance(c, AlterColumn):
-        return _alter_column_hazards(c, table)
-    if isinstance(c, AddColumn):
-        return _add_column_hazards(c, table, exists)
-    if isinstance(c, SetRowSecurity):
-        return [Hazard(hz.AUTHZ_UPDATE, f"on {table}")] if exists else []
-    if isinstance(c, SetPartitionOf):
-        out: list[Hazard] = []
-        if c.old_parent is not None:
-            out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"detaching {table} from {c.old_parent}", table))
-        if c.table.partition_of is not None:
-            out.append(Hazard(hz.ACQUIRES_SHARE_LOCK, f"attaching {table} scans it to check its bound", table))
-        return out
-    if isinstance(c, RebuildTable):
-        return _rebuild_table_hazards(c, table)
-    return table_property_hazards(c, exists)
 
 
 def constraint_hazards(c: Change, current: Model) -> list[Hazard]:

@@ -6,7 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from schemakit.kinds.policy import Policy
-from schemakit.model import Bucket, Constraint, Extension, Function, Grant, Index, Key, Model, Table, View
+from schemakit.model import Bucket, Constraint, Extension, Function, Grant, Index, Key, Model, View
+from schemakit.kinds.table import Table
 from schemakit.lint.sources import StatementIndex
 from schemakit.platform import is_managed_schema
 

@@ -9,16 +9,14 @@ from collections.abc import Iterator
 
 from schemakit import hazards as hz
 from schemakit.changes import (
-    AddColumn,
     AddConstraint,
-    AlterColumn,
     CreateIndex,
-    DropColumn,
-    DropTable,
     RenameEnumValue,
     ReplaceConstraint,
     ReplaceIndex,
 )
+from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn
+from schemakit.kinds.table import DropTable
 from schemakit.lint.exprs import name
 from schemakit.lint.findings import Finding, Subject, finding
 from schemakit.lint.sources import scoped_subject, table_subject

@@ -11,7 +11,8 @@ from schemakit.lint.exprs import name, one_line, per_row_calls, without_comments
 from schemakit.lint.findings import Finding, Subject, finding
 from schemakit.lint.sources import StatementIndex, scoped_subject, table_subject
 from schemakit.kinds.policy import Policy
-from schemakit.model import Table, qualified
+from schemakit.model import qualified
+from schemakit.kinds.table import Table
 from schemakit.platform import POLICY_TABLES, is_managed_schema
 
 ACTIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")

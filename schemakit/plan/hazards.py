@@ -8,7 +8,8 @@ from schemakit import hazards as hz
 from schemakit.changes import Change
 from schemakit.hazards import Hazard
 from schemakit.kinds import HAZARD_RULES
-from schemakit.kinds.pending import volatile_default_hazards, widening
+from schemakit.kinds.columns import volatile_default_hazards
+from schemakit.kinds.pending import widening
 from schemakit.model import Model
 
 __all__ = ["decide", "hazards_of", "volatile_default_hazards", "widening"]

@@ -20,25 +20,22 @@ from collections import defaultdict
 from typing import Callable
 
 from schemakit.changes import (
-    AddColumn,
-    AlterColumn,
     Change,
     CreateFunction,
-    CreateTable,
-    DropColumn,
-    DropColumnDefault,
     DropFunction,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
-    RebuildTable,
     SetDefaultPrivilege,
-    SetPartitionOf,
     is_gone,
 )
+from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn, DropColumnDefault
+from schemakit.kinds.table import CreateTable, SetPartitionOf
+from schemakit.kinds.table_rebuild import RebuildTable
 from schemakit.errors import SchemakitError
 from schemakit.kinds import KIND_RANK
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, column_key, qualified
+from schemakit.kinds.table import Table
 
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 
@@ -347,7 +344,7 @@ def _order_table_rebuilds(
     """A table rebuilt for its partitioning (RebuildTable) comes after the drops of what
     uses it (or one of its old partitions, which go with it) and before their creation
     again, and before every change on its desired partitions (it creates them)."""
-    from schemakit.diff import partition_tree
+    from schemakit.kinds.table import partition_tree
 
     rebuilds = {c.key: j for j, c in enumerate(changes) if isinstance(c, RebuildTable)}
     if not rebuilds:

@@ -9,28 +9,25 @@ from typing import Any, Callable, Mapping
 
 from schemakit import __version__
 from schemakit.changes import (
-    AddColumn,
     AddConstraint,
-    AlterColumn,
     Change,
     CreateFunction,
     CreateIndex,
-    CreateTable,
-    DropColumn,
     DropConstraint,
     DropIndex,
-    DropTable,
-    RebuildTable,
     ReplaceConstraint,
     ReplaceIndex,
     SetComment,
     SetGrant,
-    SetRowSecurity,
 )
+from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn
+from schemakit.kinds.table import CreateTable, DropTable, SetRowSecurity
+from schemakit.kinds.table_rebuild import RebuildTable
 from schemakit.hazards import KINDS, Hazard
 from schemakit.kinds.policy import AlterPolicy, CreatePolicy, DropPolicy, Policy
 from schemakit.kinds.trigger import CreateTrigger, DropTrigger, Trigger
-from schemakit.model import Column, Key
+from schemakit.model import Key
+from schemakit.kinds.columns import Column
 from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase
 from schemakit.plan import KIND_RANK, Plan, Step
 from schemakit.render.sql import script_chunks

@@ -19,7 +19,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import Change, Rework, TypeRebuild, is_gone
-from schemakit.model import CompositeType, DbObject, Domain, EnumType, Function, Table, qualified, quote_ident
+from schemakit.model import CompositeType, DbObject, Domain, EnumType, Function, qualified, quote_ident
 
 SCRIPT_PREAMBLE = "SET check_function_bodies = false;"
 
@@ -312,12 +312,14 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
             origin=old_f.result,
             actions=[drop],
         )
-    from schemakit.render.sql import column_collation_probe, column_collation_state, column_type_probe, rebuild_guard
+    from schemakit.kinds.columns import column_collation_probe, column_collation_state, column_type_probe
+    from schemakit.kinds.table import Table
+    from schemakit.render.sql import rebuild_guard
 
     if isinstance(cause[0], (EnumType, Domain, CompositeType)):
         return rebuild_guard(cast(TypeRebuild, cause), [drop])
     if len(cause) == 2:  # the table is rebuilt: its partitioning changes
-        from schemakit.render.rebuild import partitioning_probe, partitioning_state
+        from schemakit.kinds.table_rebuild import partitioning_probe, partitioning_state
 
         old_t, new_t = cause
         assert isinstance(old_t, Table) and isinstance(new_t, Table)

@@ -85,19 +85,19 @@ from schemakit.render.guard import (  # noqa: F401  (re-exported: kinds not move
     twin_table as _twin_table,
     with_prefix as _with_prefix,
 )
+from schemakit.kinds.columns import Column
+from schemakit.kinds.sequence import Sequence
+from schemakit.kinds.table import Table
 from schemakit.changes import (
     PrivilegeDelta,
     SyncRows,
     RenameEnumValue,
-    SetPartitionOf,
     AlterPublication,
     CreatePublication,
     DropPublication,
-    SetReplicaIdentity,
     SetGrant,
     SetOwner,
     SetDefaultPrivilege,
-    DropColumnDefault,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
@@ -113,35 +113,26 @@ from schemakit.changes import (
     DropRange,
     TypeRebuild,
     NestedRebuild,
-    AddColumn,
     AddConstraint,
     AddEnumValue,
-    AlterColumn,
     AlterExtension,
-    AlterSequence,
     CreateEnum,
     CreateExtension,
     CreateFunction,
     CreateIndex,
     CreateSchema,
-    CreateTable,
-    CreateSequence,
     CreateView,
     DeleteBucket,
-    DropColumn,
     DropConstraint,
     DropEnum,
     DropExtension,
     DropFunction,
     DropIndex,
     DropSchema,
-    DropSequence,
-    DropTable,
     DropView,
     ReplaceConstraint,
     ReplaceIndex,
     SetComment,
-    SetRowSecurity,
     UpsertBucket,
 )
 from schemakit.model import (
@@ -151,15 +142,12 @@ from schemakit.model import (
     Domain,
     RangeType,
     Bucket,
-    Column,
     Constraint,
     DbObject,
     EnumType,
     Function,
     Index,
     Schema,
-    Sequence,
-    Table,
     View,
 )
 
@@ -221,47 +209,7 @@ def index_probe(i: Index) -> sql.Composable:
     ).format(regclass(i.schema, i.name))
 
 
-def column_type_probe(table: Table, column: Column) -> sql.Composable:
-    return sql.SQL(
-        "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
-        "WHERE a.attrelid = {} AND a.attname = {} AND NOT a.attisdropped"
-    ).format(regclass(table.schema, table.name), sql.Literal(column.name))
-
-
-def column_collation_probe(table: Table, column: Column) -> sql.Composable:
-    """The column's type and collation, as :func:`column_collation_state` prints them
-    (the collation only where it differs from the type's, as the catalog reader reads it)."""
-    return sql.SQL(
-        "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) || ' COLLATE ' || "
-        "COALESCE((SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) "
-        "FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
-        "WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation), '') "
-        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-        "WHERE a.attrelid = {} AND a.attname = {} AND NOT a.attisdropped"
-    ).format(regclass(table.schema, table.name), sql.Literal(column.name))
-
-
-def column_collation_state(column: Column) -> str:
-    return f"{column.type} COLLATE {column.collation or ''}"
-
-
 # -- definitions -----------------------------------------------------------------
-
-
-def column_definition(col: Column) -> sql.Composable:
-    parts: list[sql.Composable] = [Name(col.name), sql.SQL(col.type)]
-    if col.collation:
-        parts.append(sql.SQL("COLLATE {}").format(sql.SQL(col.collation)))
-    if col.generated is not None:
-        parts.append(sql.SQL("GENERATED ALWAYS AS ({}) STORED").format(sql.SQL(col.generated)))
-    elif col.identity:
-        how = "ALWAYS" if col.identity == "a" else "BY DEFAULT"
-        parts.append(sql.SQL(f"GENERATED {how} AS IDENTITY"))
-    elif col.default is not None:
-        parts.append(sql.SQL("DEFAULT {}").format(sql.SQL(col.default)))
-    if col.not_null:
-        parts.append(sql.SQL("NOT NULL"))
-    return sql.SQL(" ").join(parts)
 
 
 def index_if_not_exists(definition: str) -> str:
@@ -291,10 +239,6 @@ def function_target(f: Function) -> sql.Composable:
 @comment_target.register
 def unmoved_comment_target(obj: DbObject, column: str | None) -> sql.Composable:
     """The comment targets of the kinds whose modules are not in schemakit.kinds yet."""
-    if isinstance(obj, Table):
-        if column is not None:
-            return sql.SQL("COLUMN {}").format(Name(obj.schema, obj.name, column))
-        return sql.SQL("TABLE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Schema):
         return sql.SQL("SCHEMA {}").format(Name(obj.name))
     if isinstance(obj, (EnumType, CompositeType, RangeType)):
@@ -312,8 +256,6 @@ def unmoved_comment_target(obj: DbObject, column: str | None) -> sql.Composable:
     if isinstance(obj, View):
         word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
         return sql.SQL("{} {}").format(sql.SQL(word), ident(obj.schema, obj.name))
-    if isinstance(obj, Sequence):
-        return sql.SQL("SEQUENCE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Constraint):
         return on_table_target("CONSTRAINT", obj.name, obj.schema, obj.table)
     raise TypeError(f"no COMMENT ON for {obj.kind}")
@@ -714,201 +656,6 @@ def _(c: AlterComposite) -> list[str]:
     ]
 
 
-def _serial_sequence_sql(t: Table, column: str, sequence: str) -> tuple[str, str]:
-    """CREATE SEQUENCE before a serial column and OWNED BY after it (``sequence``
-    is catalog text from the column's default, already quoted)."""
-    col = t.column(column)
-    type_ = col.type if col is not None and col.type in ("smallint", "integer", "bigint") else "integer"
-    create = sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} AS {}").format(sql.SQL(sequence), sql.SQL(type_))
-    owned = sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(
-        sql.SQL(sequence), Name(t.schema, t.name, column)
-    )
-    return text(create), text(owned)
-
-
-@render_change.register
-def _(c: CreateTable) -> list[str]:
-    t = c.table
-    serials = [_serial_sequence_sql(t, col, seq) for col, seq in c.serials]
-    head = sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS" if t.unlogged else "CREATE TABLE IF NOT EXISTS")
-    if t.partition_of is not None:
-        # Its columns come from the parent; catalog texts (identity, bound, key) as read.
-        create = sql.SQL("{} {} PARTITION OF {} {}").format(
-            head, ident(t.schema, t.name), sql.SQL(t.partition_of), sql.SQL(t.partition_bound or "DEFAULT")
-        )
-    else:
-        # Columns only inherited come from the parents (INHERITS), not declared here.
-        create = sql.SQL("{} {} (\n    {}\n)").format(
-            head,
-            ident(t.schema, t.name),
-            sql.SQL(",\n    ").join(column_definition(col) for col in t.columns if col.local),
-        )
-        if t.inherits:
-            create = sql.SQL("{} INHERITS ({})").format(create, sql.SQL(", ").join(map(sql.SQL, t.inherits)))
-    if t.partition_by is not None:
-        create = sql.SQL("{} PARTITION BY {}").format(create, sql.SQL(t.partition_by))
-    return [seq for seq, _ in serials] + [text(create)] + [owned for _, owned in serials]
-
-
-@render_change.register
-def _(c: DropTable) -> list[str]:
-    # Guarded by the kind: a view or sequence of that name may have replaced it.
-    return [gone_guard(c.table, [text(sql.SQL("DROP TABLE IF EXISTS {}").format(ident(c.table.schema, c.table.name)))])]
-
-
-@render_change.register
-def _(c: AddColumn) -> list[str]:
-    add = text(
-        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
-            ident(c.table.schema, c.table.name), column_definition(c.column)
-        )
-    )
-    if c.serial is None:
-        return [add]
-    create, owned = _serial_sequence_sql(c.table, c.column.name, c.serial)
-    return [create, add, owned]
-
-
-@render_change.register
-def _(c: DropColumn) -> list[str]:
-    return [
-        text(
-            sql.SQL("ALTER TABLE {} DROP COLUMN IF EXISTS {}").format(
-                ident(c.table.schema, c.table.name), Name(c.column.name)
-            )
-        )
-    ]
-
-
-@render_change.register
-def _(c: DropColumnDefault) -> list[str]:
-    t = c.table
-    drop = text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(ident(t.schema, t.name), Name(c.column.name)))
-    return [drop_for_rework(c.reworked, drop)]
-
-
-@render_change.register
-def _(c: AlterColumn) -> list[str]:
-    t, old, new = c.table, c.old, c.new
-    table = ident(t.schema, t.name)
-    col = Name(new.name)
-    out: list[str] = []
-    becomes_identity = new.identity is not None and old.identity is None
-    identity_not_null = (
-        [text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(table, col))]
-        if becomes_identity and not old.not_null
-        else []
-    )
-    unset: list[str] = []  # the old default (and its serial sequence) goes
-    if old.default is not None and old.default != new.default:
-        unset.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)))
-        if c.old_serial is not None:
-            unset.append(text(sql.SQL("DROP SEQUENCE IF EXISTS {}").format(sql.SQL(c.old_serial))))
-    if not becomes_identity:
-        out.extend(unset)  # else inside the identity guard below: an identity has no default
-    if old.identity is not None and new.identity is None:
-        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS").format(table, col)))
-    if old.generated is not None and new.generated is None:
-        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION IF EXISTS").format(table, col)))
-    if old.type != new.type or old.collation != new.collation:
-        alter = sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(table, col, sql.SQL(new.type))
-        if new.collation:
-            alter = sql.SQL("{} COLLATE {}").format(alter, sql.SQL(new.collation))
-        via_text = c.via_text
-        if via_text:
-            # No cast between two enums (or user-defined types), but both have text I/O.
-            alter = sql.SQL("{} USING {}::text::{}").format(alter, col, sql.SQL(new.type))
-        else:
-            alter = sql.SQL("{} USING {}::{}").format(alter, col, sql.SQL(new.type))
-        actions = [text(alter)]
-        if via_text and old.default is not None and old.default == new.default and not becomes_identity:
-            # The default (a literal cast to the old type) cannot be converted with the
-            # column: dropped before, set again after, within the guard.
-            actions = [
-                text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(table, col)),
-                *actions,
-                text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(table, col, sql.SQL(old.default))),
-            ]
-        if old.collation != new.collation:
-            # The type alone may not change: the guard compares the collation too.
-            probe, target, origin = column_collation_probe(t, new), column_collation_state(new), column_collation_state(old)
-        else:
-            probe, target, origin = column_type_probe(t, new), new.type, old.type
-        out.append(
-            guard(
-                what=f"column {t.identity}.{new.name}",
-                probe=probe,
-                target=target,
-                origin=origin,
-                actions=actions,
-            )
-        )
-    if new.identity is not None and new.identity != old.identity:
-        how = sql.SQL("ALWAYS" if new.identity == "a" else "BY DEFAULT")
-        if old.identity is not None:
-            out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET GENERATED {}").format(table, col, how)))
-        else:
-            out.append(
-                guard(
-                    what=f"column {t.identity}.{new.name}",
-                    probe=sql.SQL(
-                        "SELECT a.attidentity::text FROM pg_catalog.pg_attribute a "
-                        "WHERE a.attrelid = {} AND a.attname = {} AND NOT a.attisdropped"
-                    ).format(regclass(t.schema, t.name), sql.Literal(new.name)),
-                    target=new.identity,
-                    origin="",
-                    actions=[
-                        *unset,
-                        # PostgreSQL adds an identity only to a NOT NULL column.
-                        *identity_not_null,
-                        text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY").format(table, col, how)),
-                    ],
-                )
-            )
-    serial_owned = None
-    if c.serial is not None:
-        create, serial_owned = _serial_sequence_sql(t, new.name, c.serial)
-        out.append(create)
-    if new.default is not None and old.default != new.default:
-        out.append(
-            text(
-                sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
-                    table, col, sql.SQL(new.default)
-                )
-            )
-        )
-    if serial_owned is not None:
-        out.append(serial_owned)
-    if (new.identity is not None and old.identity is None) or serial_owned is not None:
-        # A new sequence for a column that holds values continues after the largest.
-        out.append(
-            text(
-                sql.SQL(
-                    "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}), "
-                    "COALESCE((SELECT pg_catalog.max({}) FROM {}), 0) + 1, false)"
-                ).format(sql.Literal(text(table)), sql.Literal(new.name), col, table)
-            )
-        )
-    if old.not_null != new.not_null and not identity_not_null:
-        verb = "SET NOT NULL" if new.not_null else "DROP NOT NULL"
-        out.append(text(sql.SQL("ALTER TABLE {} ALTER COLUMN {} {}").format(table, col, sql.SQL(verb))))
-    return out
-
-
-@render_change.register
-def _(c: SetRowSecurity) -> list[str]:
-    t = c.table
-    table = ident(t.schema, t.name)
-    out = []
-    if c.old_enabled != t.rls_enabled:
-        verb = "ENABLE" if t.rls_enabled else "DISABLE"
-        out.append(text(sql.SQL("ALTER TABLE {} {} ROW LEVEL SECURITY").format(table, sql.SQL(verb))))
-    if c.old_forced != t.rls_forced:
-        verb = "FORCE" if t.rls_forced else "NO FORCE"
-        out.append(text(sql.SQL("ALTER TABLE {} {} ROW LEVEL SECURITY").format(table, sql.SQL(verb))))
-    return out
-
-
 def _add_constraint_sql(k: Constraint) -> str:
     return text(
         sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
@@ -1092,59 +839,6 @@ def _(c: SetComment) -> list[str]:
             )
         )
     ]
-
-
-# -- sequences -------------------------------------------------------------------
-
-
-def _sequence_options(q: Sequence) -> sql.Composable:
-    return sql.SQL(
-        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}"
-    ).format(
-        sql.SQL(q.type),
-        sql.Literal(q.increment),
-        sql.Literal(q.minvalue),
-        sql.Literal(q.maxvalue),
-        sql.Literal(q.start),
-        sql.Literal(q.cache),
-        sql.SQL("CYCLE" if q.cycle else "NO CYCLE"),
-    )
-
-
-def _sequence_owner_sql(q: Sequence) -> str:
-    owner = sql.SQL(q.owned_by) if q.owned_by is not None else sql.SQL("NONE")
-    return text(sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(ident(q.schema, q.name), owner))
-
-
-@render_change.register
-def _(c: CreateSequence) -> list[str]:
-    q = c.sequence
-    out = [
-        text(
-            sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} {}").format(
-                ident(q.schema, q.name), _sequence_options(q)
-            )
-        )
-    ]
-    if q.owned_by is not None:
-        out.append(_sequence_owner_sql(q))
-    return out
-
-
-@render_change.register
-def _(c: AlterSequence) -> list[str]:
-    # ALTER SEQUENCE sets the same values on a second run: no RESTART, so no value is lost.
-    q = c.new
-    out = [text(sql.SQL("ALTER SEQUENCE {} {}").format(ident(q.schema, q.name), _sequence_options(q)))]
-    if c.old.owned_by != q.owned_by:
-        out.append(_sequence_owner_sql(q))
-    return out
-
-
-@render_change.register
-def _(c: DropSequence) -> list[str]:
-    q = c.sequence
-    return [text(sql.SQL("DROP SEQUENCE IF EXISTS {}").format(ident(q.schema, q.name)))]
 
 
 # -- views -----------------------------------------------------------------------
@@ -1398,54 +1092,6 @@ def _(c: AlterPublication) -> list[str]:
     return out
 
 
-@render_change.register
-def _(c: SetReplicaIdentity) -> list[str]:
-    t = c.table
-    table = ident(t.schema, t.name)
-    if t.replica_identity == "i" and t.replica_index is not None:
-        how: sql.Composable = sql.SQL("USING INDEX {}").format(Name(t.replica_index))
-    else:
-        how = sql.SQL({"d": "DEFAULT", "f": "FULL", "n": "NOTHING"}.get(t.replica_identity, "DEFAULT"))
-    return [text(sql.SQL("ALTER TABLE {} REPLICA IDENTITY {}").format(table, how))]
-
-
-def _partition_probe(t: Table) -> sql.Composable:
-    return sql.SQL(
-        "SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname) || ' ' || "
-        "pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid "
-        "JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent "
-        "JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
-        "WHERE c.oid = {} AND c.relispartition"
-    ).format(regclass(t.schema, t.name))
-
-
-@render_change.register
-def _(c: SetPartitionOf) -> list[str]:
-    t = c.table
-    table = ident(t.schema, t.name)
-    actions = []
-    if c.old_parent is not None:
-        actions.append(text(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(sql.SQL(c.old_parent), table)))
-    if t.partition_of is not None:
-        actions.append(
-            text(
-                sql.SQL("ALTER TABLE {} ATTACH PARTITION {} {}").format(
-                    sql.SQL(t.partition_of), table, sql.SQL(t.partition_bound or "DEFAULT")
-                )
-            )
-        )
-    return [
-        guard(
-            what=f"table {t.identity}",
-            probe=_partition_probe(t),
-            target=f"{t.partition_of} {t.partition_bound}" if t.partition_of else None,
-            origin=f"{c.old_parent} {c.old_bound}" if c.old_parent else None,
-            actions=actions,
-        )
-    ]
-
-
 # -- declared rows -------------------------------------------------------------------
 
 
@@ -1611,7 +1257,5 @@ def _(c: SetOwner) -> list[str]:
     return [text(sql.SQL("ALTER {} OWNER TO {}").format(comment_target(c.on, None), role))]
 
 
-# RebuildTable's renderer lives in its own module; importing it registers it.
-from schemakit.render import rebuild as _rebuild  # noqa: E402,F401
 # The moved kinds' helpers, under their old names here.
 from schemakit.kinds.trigger import trigger_or_replace as trigger_or_replace  # noqa: E402,F401

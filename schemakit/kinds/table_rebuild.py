@@ -1,4 +1,5 @@
-"""RebuildTable → SQL: a table whose partitioning changes is rebuilt beside the old one.
+"""The rebuild of a table whose partitioning changes: the ``RebuildTable`` change, its
+hazards and its SQL. The table is rebuilt beside the old one.
 
 One guarded DO block, skipped when the table already has the new partitioning (a
 re-run of the script), run when it has the old one, refused otherwise:
@@ -19,20 +20,69 @@ views) is dropped before this step and created after it by the plan (``Rework``)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
 from psycopg import sql
 
-from schemakit.changes import RebuildTable
-from schemakit.model import Column, Table
-from schemakit.render.sql import (
-    Name,
-    _RAISE,
-    column_definition,
-    do_block,
-    ident,
-    regclass,
-    render_change,
-    text,
-)
+from schemakit import hazards as hz
+from schemakit.changes import Action, Change
+from schemakit.hazards import Hazard
+from schemakit.kinds.columns import Column, column_definition
+from schemakit.render.guard import _RAISE, Name, do_block, ident, regclass, render_change, text
+
+if TYPE_CHECKING:
+    from schemakit.kinds.table import Table
+
+
+@dataclass(frozen=True)
+class RebuildTable(Change):
+    """How the table is partitioned changes (regular ↔ partitioned, another key or
+    strategy), which PostgreSQL cannot do in place: a new table is created beside the
+    old one with its desired ``partitions`` (parents first), the rows of the columns
+    both share are copied, the old table is renamed away and dropped (with its old
+    partitions) and the new one renamed into place. What uses the table is dropped
+    before and created after (``Rework`` cause ``(old, new)``). ``serials`` are the
+    (column, sequence) of folded serial columns, whose sequence the new table keeps."""
+
+    action: ClassVar[Action] = "alter"
+    old: Table
+    new: Table
+    partitions: tuple[Table, ...] = ()
+    serials: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def cause(self) -> tuple[Table, Table]:
+        return self.old, self.new
+
+    @property
+    def copied(self) -> tuple[str, ...]:
+        """The columns whose values are copied: in both tables, and not generated in the new one."""
+        return tuple(
+            c.name for c in self.new.columns if c.generated is None and self.old.column(c.name) is not None
+        )
+
+    @property
+    def lost(self) -> tuple[str, ...]:
+        """Old columns the new table does not have."""
+        return tuple(c.name for c in self.old.columns if self.new.column(c.name) is None)
+
+    def describe(self) -> str:
+        before = self.old.partition_by or "not partitioned"
+        after = self.new.partition_by or "not partitioned"
+        return f"table {self.key[1]}: rebuild to change its partitioning ({before} → {after}), rows copied"
+
+
+def rebuild_table_hazards(c: RebuildTable, table: str) -> list[Hazard]:
+    was, now = c.old.partition_by or "not partitioned", c.new.partition_by or "not partitioned"
+    out = [
+        Hazard(hz.TABLE_REWRITE, f"{table} is rebuilt ({was} → {now}): its rows are copied into a new table", table),
+        Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"{table} is renamed away and dropped", table),
+    ]
+    if c.lost:
+        out.append(Hazard(hz.DELETES_DATA, f"the rebuilt {table} has no column {', '.join(c.lost)}", table))
+    return out
+
 
 NAMEDATALEN = 64
 _NEW = "__schemakit_new"
@@ -96,19 +146,38 @@ def _literal_name(schema: str, name: str) -> sql.Composable:
 
 def rebuild_statements(c: RebuildTable) -> tuple[list[str], str, list[str]]:
     """(before the copy, the copy, after the copy)."""
-    old, t = c.old, c.new
-    table = ident(t.schema, t.name)
+    t = c.new
     new_name = temporary_name(t.name, _NEW)
     new_table = ident(t.schema, new_name)
-    before: list[str] = []
-    after: list[str] = []
-    serials = dict(c.serials)
+    before = _serials_kept(c)
+    columns, renames = _new_columns(t)
+    create = sql.SQL("CREATE TABLE {} (\n    {}\n)").format(new_table, sql.SQL(",\n    ").join(columns))
+    if t.partition_by is not None:
+        create = sql.SQL("{} PARTITION BY {}").format(create, sql.SQL(t.partition_by))
+    before.append(text(create))
+    before.extend(_new_partitions(c, new_table))
+    copy = _copy(c, new_table)
+    after = _sequences_past(c, new_name, new_table)
+    after.extend(_swap(c, new_table, renames))
+    return before, copy, after
+
+
+def _serials_kept(c: RebuildTable) -> list[str]:
+    """The folded serial sequences, created if missing and freed from the old column."""
+    t = c.new
+    out: list[str] = []
     for col_name, seq in c.serials:
         col = t.column(col_name)
         type_ = col.type if col is not None and col.type in ("smallint", "integer", "bigint") else "integer"
-        before.append(text(sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} AS {}").format(sql.SQL(seq), sql.SQL(type_))))
+        out.append(text(sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} AS {}").format(sql.SQL(seq), sql.SQL(type_))))
         # Owned by the old column, it would go with the old table.
-        before.append(text(sql.SQL("ALTER SEQUENCE {} OWNED BY NONE").format(sql.SQL(seq))))
+        out.append(text(sql.SQL("ALTER SEQUENCE {} OWNED BY NONE").format(sql.SQL(seq))))
+    return out
+
+
+def _new_columns(t: Table) -> tuple[list[sql.Composable], list[str]]:
+    """The new table's column definitions (identities with temporary sequence names),
+    and the renames of those sequences into place."""
     columns: list[sql.Composable] = []
     renames: list[str] = []
     for col in t.columns:
@@ -121,11 +190,13 @@ def rebuild_statements(c: RebuildTable) -> tuple[list[str], str, list[str]]:
             )
         else:
             columns.append(column_definition(col))
-    create = sql.SQL("CREATE TABLE {} (\n    {}\n)").format(new_table, sql.SQL(",\n    ").join(columns))
-    if t.partition_by is not None:
-        create = sql.SQL("{} PARTITION BY {}").format(create, sql.SQL(t.partition_by))
-    before.append(text(create))
-    # The desired partitions, parents first, each attached to its parent's new self.
+    return columns, renames
+
+
+def _new_partitions(c: RebuildTable, new_table: sql.Composable) -> list[str]:
+    """The desired partitions, parents first, each attached to its parent's new self."""
+    t = c.new
+    out: list[str] = []
     placed = {t.identity: new_table}
     for p in c.partitions:
         parent = placed.get(p.partition_of or "")
@@ -137,16 +208,29 @@ def rebuild_statements(c: RebuildTable) -> tuple[list[str], str, list[str]]:
         )
         if p.partition_by is not None:
             part = sql.SQL("{} PARTITION BY {}").format(part, sql.SQL(p.partition_by))
-        before.append(text(part))
+        out.append(text(part))
+    return out
+
+
+def _copy(c: RebuildTable, new_table: sql.Composable) -> str:
+    """The INSERT of the shared columns' rows into the new table ('' when none)."""
+    t = c.new
     copied = c.copied
     names = sql.SQL(", ").join(Name(n) for n in copied)
     overriding = any((col := t.column(n)) is not None and col.identity == "a" for n in copied)
-    copy = text(
+    return text(
         sql.SQL("INSERT INTO {} ({}){} SELECT {} FROM {}").format(
-            new_table, names, sql.SQL(" OVERRIDING SYSTEM VALUE" if overriding else ""), names, table
+            new_table, names, sql.SQL(" OVERRIDING SYSTEM VALUE" if overriding else ""), names, ident(t.schema, t.name)
         )
     ) if copied else ""
-    # Sequences go on after the copied rows' maximum, and after what the old one gave.
+
+
+def _sequences_past(c: RebuildTable, new_name: str, new_table: sql.Composable) -> list[str]:
+    """Sequences go on after the copied rows' maximum, and after what the old one gave."""
+    old, t = c.old, c.new
+    serials = dict(c.serials)
+    copied = c.copied
+    out: list[str] = []
     for col in t.columns:
         if col.identity is None and col.name not in serials:
             continue
@@ -169,27 +253,36 @@ def rebuild_statements(c: RebuildTable) -> tuple[list[str], str, list[str]]:
                 ).format(_literal_name(old.schema, old.name), sql.Literal(col.name))
             )
         if values:
-            after.append(
+            out.append(
                 text(
                     sql.SQL("SELECT pg_catalog.setval({}, v) FROM (SELECT GREATEST({}) AS v) s WHERE v IS NOT NULL").format(
                         sequence, sql.SQL(", ").join(values)
                     )
                 )
             )
+    return out
+
+
+def _swap(c: RebuildTable, new_table: sql.Composable, renames: list[str]) -> list[str]:
+    """The old table renamed away and dropped, the new one (its partitions, its
+    identity sequences) renamed into place, the serial sequences owned again."""
+    t = c.new
     retired = temporary_name(t.name, _OLD)
-    after.append(text(sql.SQL("ALTER TABLE {} RENAME TO {}").format(table, Name(retired))))
-    after.append(text(sql.SQL("ALTER TABLE {} RENAME TO {}").format(new_table, Name(t.name))))
-    after.append(text(sql.SQL("DROP TABLE {}").format(ident(t.schema, retired))))  # its partitions with it
+    out = [
+        text(sql.SQL("ALTER TABLE {} RENAME TO {}").format(ident(t.schema, t.name), Name(retired))),
+        text(sql.SQL("ALTER TABLE {} RENAME TO {}").format(new_table, Name(t.name))),
+        text(sql.SQL("DROP TABLE {}").format(ident(t.schema, retired))),  # its partitions with it
+    ]
     for p in c.partitions:
-        after.append(
+        out.append(
             text(sql.SQL("ALTER TABLE {} RENAME TO {}").format(ident(p.schema, temporary_name(p.name, _NEW)), Name(p.name)))
         )
-    after.extend(renames)
+    out.extend(renames)
     for col_name, seq in c.serials:
-        after.append(
+        out.append(
             text(sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(sql.SQL(seq), Name(t.schema, t.name, col_name)))
         )
-    return before, copy, after
+    return out
 
 
 def _execs(statements: list[str], indent: str) -> sql.Composable:
@@ -197,7 +290,7 @@ def _execs(statements: list[str], indent: str) -> sql.Composable:
 
 
 @render_change.register
-def _(c: RebuildTable) -> list[str]:
+def render_rebuild_table(c: RebuildTable) -> list[str]:
     t = c.new
     before, copy, after = rebuild_statements(c)
     what = f"table {t.identity}"

@@ -11,22 +11,24 @@ Each property is one change, its idempotent SQL and its hazards, kept together:
   inherited-only short of creating the table again), and one that stops keeps the
   columns it inherited, as local columns.
 
-The renderers register on ``schemakit.render.sql.render_change``; the diff imports
-this module, so they exist before any plan holds these changes.
+Part of the table kind (``schemakit.kinds.table``, whose differ and hazard rule use
+it); the renderers register on ``render_change`` when the kinds are imported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from psycopg import sql
 
 from schemakit import hazards as hz
 from schemakit.changes import Action, Change
 from schemakit.hazards import Hazard
-from schemakit.model import Table
 from schemakit.render.guard import guard, ident, regclass, render_change, text
+
+if TYPE_CHECKING:
+    from schemakit.kinds.table import Table
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _persistence_probe(t: Table) -> sql.Composable:
 
 
 @render_change.register
-def _(c: SetPersistence) -> list[str]:
+def render_set_persistence(c: SetPersistence) -> list[str]:
     t = c.table
     verb = "SET UNLOGGED" if t.unlogged else "SET LOGGED"
     return [
@@ -85,7 +87,7 @@ def _inherits_probe(t: Table, parent: str) -> sql.Composable:
 
 
 @render_change.register
-def _(c: SetInherits) -> list[str]:
+def render_set_inherits(c: SetInherits) -> list[str]:
     t = c.table
     table = ident(t.schema, t.name)
     out = []
