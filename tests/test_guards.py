@@ -23,8 +23,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from schemakit.changes import AddConstraint, AlterDomain, Change, CreatePolicy, CreateTrigger, DropView, ReplaceIndex
-from schemakit.model import Constraint, DbObject, Domain, Index, Policy, Trigger, View
+from schemakit.changes import AddConstraint, AlterDomain, Change, DropView, ReplaceIndex
+from schemakit.kinds.policy import CreatePolicy
+from schemakit.kinds.trigger import CreateTrigger
+from schemakit.model import Constraint, DbObject, Domain, Index, View
+from schemakit.kinds.policy import Policy
+from schemakit.kinds.trigger import Trigger
 from schemakit.render.sql import render_change
 from schemakit.server import embedded, shadow
 from tests.conftest import as_role, embedded_test_dir

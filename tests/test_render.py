@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pglast
 
-from schemakit.changes import CreatePolicy, UpsertBucket
+from schemakit.changes import UpsertBucket
+from schemakit.kinds.policy import CreatePolicy
 from schemakit.kinds.table import CreateTable
-from schemakit.model import Bucket, Policy, quote_ident
+from schemakit.model import Bucket, quote_ident
+from schemakit.kinds.policy import Policy
 from schemakit.kinds.columns import Column
 from schemakit.kinds.table import Table
 from schemakit.render.sql import index_if_not_exists, render_change, trigger_or_replace

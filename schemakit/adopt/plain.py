@@ -14,22 +14,24 @@ import pglast
 from pglast import ast
 from psycopg import sql
 
-from schemakit.changes import AddConstraint, AlterPublication, Change, CreateCollation, CreateComposite, CreateDomain, CreateEnum, CreateExtension, CreateIndex, CreatePublication, CreateRange, CreateSchema, CreateTable, CreateView, SetPartitionOf, SetRowSecurity, SyncRows, UpsertBucket
+from schemakit.changes import AddConstraint, AlterPublication, Change, CreateCollation, CreateComposite, CreateDomain, CreateEnum, CreateExtension, CreateIndex, CreatePublication, CreateRange, CreateSchema, CreateView, SyncRows, UpsertBucket
+from schemakit.kinds.table import CreateTable, SetPartitionOf, SetRowSecurity
 from schemakit.kinds.policy import CreatePolicy, roles_sql
 from schemakit.kinds.trigger import CreateTrigger, trigger_enable_sql
-from schemakit.model import Constraint, Table
+from schemakit.model import Constraint
+from schemakit.kinds.table import Table
 from schemakit.render.sql import (
     Name,
     _bucket_values,
     _create_composite_sql,
     _create_domain_sql,
-    column_definition,
     create_collation_sql,
     create_range_sql,
     ident,
     render_change,
     text,
 )
+from schemakit.kinds.columns import column_definition
 
 
 class NotDeclarative(Exception):

@@ -22,11 +22,15 @@ from pathlib import Path
 from schemakit import changes as ch
 from schemakit.adopt.importer import Imported
 from schemakit.adopt.plain import INLINE_TYPES, NotDeclarative, create_table, insert_rows, plain, pretty
-from schemakit.model import Collation, CompositeType, Constraint, Domain, EnumType, Function, Index, Model, RangeType, Schema, Sequence, Table, View
+from schemakit.model import Collation, CompositeType, Constraint, Domain, EnumType, Function, Index, Model, RangeType, Schema, View
+from schemakit.kinds.sequence import Sequence
+from schemakit.kinds.table import Table
 from schemakit.kinds.policy import CreatePolicy, Policy
 from schemakit.kinds.trigger import CreateTrigger, Trigger
 from schemakit.plan import Plan
 from schemakit.workflow import plan_models
+from schemakit.kinds.sequence import CreateSequence
+from schemakit.kinds.table import CreateTable, SetPartitionOf, SetReplicaIdentity, SetRowSecurity
 
 
 class Layout(str, enum.Enum):
@@ -44,11 +48,11 @@ _KIND: dict[type, str] = {
     ch.CreateComposite: "types",
     ch.CreateRange: "types",
     ch.CreateCollation: "types",
-    ch.CreateSequence: "sequences",
-    ch.CreateTable: "tables",
-    ch.SetRowSecurity: "tables",
-    ch.SetReplicaIdentity: "tables",
-    ch.SetPartitionOf: "tables",
+    CreateSequence: "sequences",
+    CreateTable: "tables",
+    SetRowSecurity: "tables",
+    SetReplicaIdentity: "tables",
+    SetPartitionOf: "tables",
     ch.AddConstraint: "constraints",
     ch.CreateIndex: "indexes",
     ch.CreateFunction: "functions",
@@ -135,7 +139,7 @@ def _inlined(plan: Plan) -> dict[str, list[Constraint]]:
     created = {
         s.change.table.identity
         for s in plan.steps
-        if isinstance(s.change, ch.CreateTable) and s.change.table.partition_of is None
+        if isinstance(s.change, CreateTable) and s.change.table.partition_of is None
     }
     out: dict[str, list[Constraint]] = {}
     for s in plan.steps:
@@ -163,7 +167,7 @@ def group(plan: Plan, layout: Layout, plan_model: Model) -> tuple[dict[str, list
         if isinstance(change, ch.AddConstraint) and id(change.constraint) in folded:
             continue
         try:
-            if isinstance(change, ch.CreateTable):
+            if isinstance(change, CreateTable):
                 statements = [pretty(s) for s in create_table(change, inline.get(change.table.identity, ()))]
             elif isinstance(change, ch.SyncRows):
                 of = plan_model.get(("table", change.rows.identity))

@@ -15,16 +15,9 @@ from psycopg import sql
 
 from schemakit.changes import Action, Change
 from schemakit.hazards import RENAMES_OBJECT, Hazard
-from schemakit.model import (
-    Constraint,
-    DbObject,
-    Domain,
-    Function,
-    Index,
-    Sequence,
-    Table,
-    View,
-)
+from schemakit.model import Constraint, DbObject, Domain, Function, Index, View
+from schemakit.kinds.sequence import Sequence
+from schemakit.kinds.table import Table
 from schemakit.kinds.policy import Policy
 from schemakit.render.sql import Name, guard, ident, presence_probe, regclass, render_change, text
 

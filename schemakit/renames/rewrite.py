@@ -18,23 +18,9 @@ from typing import Any, TypeVar, cast
 
 from pglast.parser import scan
 
-from schemakit.model import (
-    Constraint,
-    DbObject,
-    Function,
-    Grant,
-    Index,
-    Key,
-    Model,
-    Owner,
-    Publication,
-    Sequence,
-    Table,
-    TableRows,
-    View,
-    quote_ident,
-    qualified,
-)
+from schemakit.model import Constraint, DbObject, Function, Grant, Index, Key, Model, Owner, Publication, TableRows, View, quote_ident, qualified
+from schemakit.kinds.sequence import Sequence
+from schemakit.kinds.table import Table
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.trigger import Trigger
 

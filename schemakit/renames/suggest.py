@@ -11,26 +11,13 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from schemakit.changes import (
-    AddColumn,
-    AddConstraint,
-    Change,
-    CreateEnum,
-    CreateFunction,
-    CreateIndex,
-    CreateTable,
-    CreateView,
-    DropColumn,
-    DropConstraint,
-    DropEnum,
-    DropFunction,
-    DropIndex,
-    DropTable,
-    DropView,
-)
+from schemakit.changes import AddConstraint, Change, CreateEnum, CreateFunction, CreateIndex, CreateView, DropConstraint, DropEnum, DropFunction, DropIndex, DropView
+from schemakit.kinds.columns import AddColumn, DropColumn
+from schemakit.kinds.table import CreateTable, DropTable
 from schemakit.kinds.policy import CreatePolicy, DropPolicy
 
-from schemakit.model import DbObject, Table
+from schemakit.model import DbObject
+from schemakit.kinds.table import Table
 from schemakit.renames.directives import directive_line
 from schemakit.renames.rewrite import swap
 
