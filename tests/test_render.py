@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pglast
 
-from schemakit.changes import CreatePolicy, CreateTable, UpsertBucket
-from schemakit.model import Bucket, Column, Policy, Table, quote_ident
+from schemakit.changes import CreatePolicy, CreateTable
+from schemakit.kinds.bucket import UpsertBucket
+from schemakit.model import Column, Policy, Table, quote_ident
+from schemakit.kinds.bucket import Bucket
 from schemakit.render.sql import index_if_not_exists, render_change, trigger_or_replace
 
 

@@ -29,32 +29,32 @@ from schemakit.kinds import KINDS
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.owners import DeclaredOwners, read_owners
 from schemakit.model import (
-    TableRows,
-    Publication,
-    Grant,
-    DefaultPrivilege,
     CompositeType,
     Collation,
     Domain,
     RangeType,
     column_key,
-    Bucket,
     Column,
     Constraint,
     DbObject,
     EnumType,
-    Extension,
-    Function,
     Index,
     Key,
     Model,
-    Schema,
     Sequence,
     Table,
     View,
     qualified,
     quote_ident,
 )
+from schemakit.kinds.bucket import Bucket
+from schemakit.kinds.default_privilege import DefaultPrivilege
+from schemakit.kinds.extension import Extension
+from schemakit.kinds.function import Function
+from schemakit.kinds.grant import Grant
+from schemakit.kinds.publication import Publication
+from schemakit.kinds.rows import TableRows
+from schemakit.kinds.schema import Schema
 
 
 

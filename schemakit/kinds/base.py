@@ -17,12 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from schemakit import hazards as hz
-from schemakit.changes import Change, NestedRebuild, Rework, SetComment, SetOwner
+from schemakit.changes import Change, NestedRebuild, Rework
 from schemakit.hazards import Hazard
-from schemakit.model import DbObject, Function, Key, Model, Table, View
+from schemakit.kinds.comment import SetComment
+from schemakit.kinds.owner import SetOwner
+from schemakit.model import DbObject, Key, Model, Table, View
+
+if TYPE_CHECKING:
+    from schemakit.kinds.function import Function
 
 T = TypeVar("T", bound=DbObject)
 

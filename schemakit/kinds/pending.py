@@ -17,13 +17,9 @@ from schemakit.changes import (
     AddColumn,
     AddConstraint,
     AlterColumn,
-    AlterExtension,
     Change,
-    CreateFunction,
     CreateIndex,
-    DeleteBucket,
     DropColumn,
-    DropFunction,
     DropIndex,
     DropTable,
     RebuildComposite,
@@ -32,10 +28,8 @@ from schemakit.changes import (
     RebuildTable,
     ReplaceConstraint,
     ReplaceIndex,
-    SetGrant,
     SetPartitionOf,
     SetRowSecurity,
-    SyncRows,
 )
 from schemakit.hazards import Hazard
 from schemakit.kinds.base import Context, Differ, on_table
@@ -187,36 +181,6 @@ def index_hazards(c: Change, current: Model) -> list[Hazard]:
         ]
     if isinstance(c, DropIndex):
         return [Hazard(hz.INDEX_DROPPED, c.index.identity)]
-    return []
-
-
-def function_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, (CreateFunction, DropFunction)) and c.key in current.objects:
-        return [Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, c.key[1])]
-    return []
-
-
-def bucket_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, DeleteBucket):
-        return [Hazard(hz.DELETES_DATA, f"deletes bucket {c.bucket.id!r}")]
-    return []
-
-
-def rows_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, SyncRows) and c.deletes:
-        return [Hazard(hz.DELETES_DATA, f"deletes {len(c.deletes)} row(s) of {c.key[1]} no longer declared")]
-    return []
-
-
-def grant_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, SetGrant) and c.grant.object_key in current.objects:
-        return [Hazard(hz.AUTHZ_UPDATE, c.describe())]
-    return []
-
-
-def extension_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, AlterExtension) and c.old.version != c.new.version:
-        return [Hazard(hz.EXTENSION_VERSION, f"{c.old.version} → {c.new.version}")]
     return []
 
 

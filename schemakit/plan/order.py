@@ -23,22 +23,22 @@ from schemakit.changes import (
     AddColumn,
     AlterColumn,
     Change,
-    CreateFunction,
     CreateTable,
     DropColumn,
     DropColumnDefault,
-    DropFunction,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
     RebuildTable,
-    SetDefaultPrivilege,
     SetPartitionOf,
     is_gone,
 )
+from schemakit.kinds.default_privilege import SetDefaultPrivilege
+from schemakit.kinds.function import CreateFunction, DropFunction
 from schemakit.errors import SchemakitError
 from schemakit.kinds import KIND_RANK
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, Table, column_key, qualified
+from schemakit.kinds.function import Function
 
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 

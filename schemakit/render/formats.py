@@ -13,7 +13,6 @@ from schemakit.changes import (
     AddConstraint,
     AlterColumn,
     Change,
-    CreateFunction,
     CreateIndex,
     CreateTable,
     DropColumn,
@@ -23,10 +22,11 @@ from schemakit.changes import (
     RebuildTable,
     ReplaceConstraint,
     ReplaceIndex,
-    SetComment,
-    SetGrant,
     SetRowSecurity,
 )
+from schemakit.kinds.comment import SetComment
+from schemakit.kinds.function import CreateFunction
+from schemakit.kinds.grant import SetGrant
 from schemakit.hazards import KINDS, Hazard
 from schemakit.kinds.policy import AlterPolicy, CreatePolicy, DropPolicy, Policy
 from schemakit.kinds.trigger import CreateTrigger, DropTrigger, Trigger

@@ -19,7 +19,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import Change, Rework, TypeRebuild, is_gone
-from schemakit.model import CompositeType, DbObject, Domain, EnumType, Function, Table, qualified, quote_ident
+from schemakit.model import CompositeType, DbObject, Domain, EnumType, Table, qualified, quote_ident
 
 SCRIPT_PREAMBLE = "SET check_function_bodies = false;"
 
@@ -264,6 +264,8 @@ _RELKINDS = {"table": "rp", "view": "v", "materialized view": "m", "sequence": "
 def presence_probe(obj: DbObject) -> sql.Composable:
     """'present' while ``obj`` exists as the kind of object it is (NULL otherwise: gone,
     or another object of that name has taken its place)."""
+    from schemakit.kinds.function import Function  # the kind's module imports this one
+
     if isinstance(obj, Function):
         return sql.SQL(
             "SELECT 'present' FROM pg_catalog.pg_proc p "
@@ -296,6 +298,8 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
     """Drop an object (created again later in the plan) so that a column it uses can
     change type or go: only while that column (or its enum type) is in its old state;
     or so that an object it uses can be dropped for good: only while that one exists."""
+    from schemakit.kinds.function import Function  # the kind's module imports this one
+
     if is_gone(cause):
         return gone_guard(cause[0], [drop])
     if isinstance(cause[0], Function):
