@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
@@ -32,6 +32,17 @@ class Bucket(DbObject):
     @property
     def identity(self) -> str:
         return self.id
+
+
+def bucket_from_row(r: tuple[Any, ...]) -> Bucket:
+    """One row of ``bucket.sql`` (read only where ``storage.buckets`` exists)."""
+    return Bucket(
+        id=r[0],
+        name=r[1],
+        public=bool(r[2]),
+        file_size_limit=r[3],
+        allowed_mime_types=tuple(r[4]) if r[4] is not None else None,
+    )
 
 
 @dataclass(frozen=True)

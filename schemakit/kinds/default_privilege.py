@@ -7,16 +7,16 @@ the plan sets them before it creates anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
 from schemakit.changes import Action, Change
 from schemakit.kinds.base import Context, Kind, no_hazards, pairs
 from schemakit.kinds.privileges import PrivilegeDelta, grantee_sql, privilege_statements
-from schemakit.model import DbObject, Model, quote_ident
+from schemakit.model import DbObject, Key, Model, quote_ident
 from schemakit.render.guard import Name, render_change
 
 
@@ -55,6 +55,20 @@ class DefaultPrivilege(DbObject):
     def objects(self) -> str:
         """TABLES, SEQUENCES, FUNCTIONS, TYPES or SCHEMAS."""
         return DEFAULT_OBJECT_TYPES[self.objtype].upper()
+
+
+def default_privilege_from_row(r: tuple[Any, ...]) -> DefaultPrivilege:
+    """One row of ``default_privilege.sql``."""
+    return DefaultPrivilege(
+        schema=r[0], objtype=r[1], grantee=r[2], privileges=tuple(sorted(r[3])), grantable=tuple(sorted(r[4]))
+    )
+
+
+def default_privilege_depends(d: DefaultPrivilege, objects: Mapping[Key, DbObject]) -> frozenset[Key] | None:
+    """What a default privilege read from the catalog depends on: its schema, when modelled."""
+    if d.schema is not None and ("schema", quote_ident(d.schema)) in objects:
+        return frozenset({("schema", quote_ident(d.schema))})
+    return None
 
 
 def implied_privileges(model: Model, objtype: str, schema: str | None, grantee: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

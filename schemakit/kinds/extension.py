@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
@@ -31,6 +31,11 @@ class Extension(DbObject):
     @property
     def identity(self) -> str:
         return quote_ident(self.name)
+
+
+def extension_from_row(r: tuple[Any, ...]) -> Extension:
+    """One row of ``extension.sql`` (the reader leaves out the platform's own)."""
+    return Extension(name=r[0], schema=r[1], version=r[2])
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
 from schemakit import hazards as hz
 from schemakit.changes import Action, Change, Rework, _recreated
 from schemakit.hazards import Hazard
-from schemakit.kinds.base import Context, Kind, comment, pairs
+from schemakit.kinds.base import CatalogQuery, Context, Kind, comment, pairs
 from schemakit.model import DbObject, Key, Model, qualified
 from schemakit.render.guard import comment_target, drop_for_rework, gone_guard, ident, render_change, text
 
@@ -39,6 +39,19 @@ class Function(DbObject):
     @property
     def key(self) -> Key:
         return ("procedure" if self.is_procedure else "function", self.identity)
+
+
+def function_from_row(r: tuple[Any, ...]) -> Function:
+    """One row of ``function.sql``."""
+    return Function(
+        schema=r[0],
+        name=r[1],
+        arguments=r[2],
+        result=r[3],
+        definition=r[4],
+        is_procedure=r[5],
+        comment=r[6],
+    )
 
 
 @dataclass(frozen=True)
@@ -134,4 +147,5 @@ FUNCTION = Kind(
     differ=diff_functions,
     hazards=function_hazards,
     statements=frozenset({"create_function", "create_procedure", "alter_function", "alter_procedure"}),
+    catalog=CatalogQuery("schemakit.kinds", "function.sql", function_from_row),
 )

@@ -6,9 +6,9 @@ its table by the catalog reader), the renderer, the hazard rule and the rank.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
@@ -31,6 +31,7 @@ from schemakit.model import (
     Sequence,
     Table,
     View,
+    qualified,
     quote_ident,
 )
 from schemakit.render.guard import Name, ident, render_change
@@ -56,6 +57,47 @@ class Grant(DbObject):
     @property
     def object_key(self) -> Key:
         return ("table" if self.on_kind == "column" else self.on_kind, self.on)
+
+
+def grant_from_row(r: tuple[Any, ...], on: str) -> Grant:
+    """The first eight columns of one row of ``grant.sql``; ``on`` is the identity of
+    the object (the table, for a column) its columns 2 to 4 name (the reader's
+    ``edge_key``)."""
+    on_kind, _schema, _name, _args, column, grantee, privileges, grantable = r[:8]
+    return Grant(
+        on_kind=on_kind,
+        on=on,
+        grantee=grantee,
+        privileges=tuple(sorted(privileges)),
+        grantable=tuple(sorted(grantable)),
+        column=column,
+    )
+
+
+def folded_grants(
+    grants: list[Grant], rows: list[tuple[Any, ...]], objects: Mapping[Key, DbObject]
+) -> dict[Key, Key]:
+    """Grants on the identity or serial sequence of a table's column (the last two
+    columns of their ``grant.sql`` row name the table), which are not modelled: each
+    grant's key → the table's key, kept with the table."""
+    folded = {
+        g.key: ("table", qualified(r[8] or "", r[9]))
+        for g, r in zip(grants, rows)
+        if g.object_key not in objects and r[8] is not None
+    }
+    return {k: t for k, t in folded.items() if t in objects}
+
+
+def grant_depends(grants: list[Grant], objects: Mapping[Key, DbObject], folded: Mapping[Key, Key]) -> dict[Key, frozenset[Key]]:
+    """What the grants read depend on: a folded one on its table, any other on its
+    object; a column grant on the table-level one too (a table REVOKE takes the column
+    privileges with it)."""
+    depends = {key: frozenset({table}) for key, table in folded.items()}
+    for g in grants:
+        if g.object_key in objects:
+            whole = Grant(on_kind=g.object_key[0], on=g.on, grantee=g.grantee, privileges=())
+            depends[g.key] = frozenset({g.object_key} | ({whole.key} if g.column is not None else set()))
+    return depends
 
 
 @dataclass(frozen=True)

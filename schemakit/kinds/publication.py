@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
@@ -32,6 +32,11 @@ class Publication(DbObject):
     @property
     def identity(self) -> str:
         return quote_ident(self.name)
+
+
+def publication_from_row(r: tuple[Any, ...]) -> Publication:
+    """One row of ``publication.sql``."""
+    return Publication(name=r[0], all_tables=r[1], publish=tuple(r[2]), tables=tuple(r[3]), comment=r[4])
 
 
 @dataclass(frozen=True)

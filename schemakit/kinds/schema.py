@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
@@ -30,6 +30,11 @@ class Schema(DbObject):
     @property
     def name_sql(self) -> str:
         return quote_ident(self.name)
+
+
+def schema_from_row(r: tuple[Any, ...]) -> Schema:
+    """One row of ``schema.sql``."""
+    return Schema(name=r[0], comment=r[1])
 
 
 @dataclass(frozen=True)
