@@ -51,8 +51,8 @@ from schemakit.kinds.bucket import bucket_from_row
 from schemakit.kinds.default_privilege import default_privilege_depends, default_privilege_from_row
 from schemakit.kinds.extension import extension_from_row
 from schemakit.kinds.grant import folded_grants, grant_depends, grant_from_row
-from schemakit.kinds.publication import Publication, publication_from_row
-from schemakit.kinds.rows import TableRows
+from schemakit.kinds.publication import Publication, publication_depends, publication_from_row
+from schemakit.kinds.rows import TableRows, rows_depends
 from schemakit.kinds.schema import schema_from_row
 
 KIND_QUERIES = "schemakit.kinds"
@@ -253,19 +253,11 @@ class CatalogReader:
                 depends[owner.key] = frozenset({owner.object_key})
         for obj in objects.values():
             if isinstance(obj, TableRows):
-                # After the table, and after the declared rows of the tables its FKs reference.
-                referenced = {
-                    ("rows", dep[1])
-                    for key, deps in depends.items()
-                    if key[0] == "table constraint" and key[1].endswith(f" on {obj.identity}")
-                    for dep in deps
-                    if dep[0] == "table" and dep[1] != obj.identity
-                }
-                depends[obj.key] = frozenset({("table", obj.identity)} | (referenced & objects.keys()))
+                depends[obj.key] = rows_depends(obj, depends, objects)
             if isinstance(obj, Publication):
-                members = {("table", t) for t in obj.tables} & objects.keys()
+                members = publication_depends(obj, objects)
                 if members:
-                    depends[obj.key] = frozenset(members)
+                    depends[obj.key] = members
         for r in self.fetch("default_privilege.sql", KIND_QUERIES):
             d = default_privilege_from_row(r)
             objects[d.key] = d

@@ -2,6 +2,9 @@
 place: the model class, the changes (upsert, delete), the differ, the renderers, the
 hazard rule and the rank. A bucket that still holds objects is never deleted: its
 delete raises until it is emptied through the Storage API.
+
+Its catalog query is ``bucket.sql`` (``bucket_from_row``), read only where
+``storage.buckets`` exists.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 which the grants' differ starts from), the change, the differ, the renderer and the
 rank. Default privileges are diffed late (after publications and rows) but ranked 1:
 the plan sets them before it creates anything.
+
+Its catalog query is ``default_privilege.sql`` (``default_privilege_from_row``,
+``default_privilege_depends``), read last.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ or version), the differ, the renderers, the hazard rule and the rank.
 
 An extension's version is compared only when the schema files pin one (DESIGN.md
 section 2); one in a platform-managed schema is never dropped.
+
+Its catalog query is ``extension.sql`` (``extension_from_row``); the reader leaves out the
+platform's own extensions.
 """
 
 from __future__ import annotations

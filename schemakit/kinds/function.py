@@ -3,6 +3,8 @@
 ``recreated_functions`` (those whose result type changes, which the diff's rework code
 uses too), the renderers with ``function_target``, the comment target, the hazard rule
 and the ranks.
+
+Its catalog query is ``function.sql`` (``function_from_row``, ``Kind.catalog``).
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 class, the change (``SetGrant``), the differ with its helpers (what a new object gets
 from default privileges; grants on a column's identity or serial sequence, folded onto
 its table by the catalog reader), the renderer, the hazard rule and the rank.
+
+Its catalog query is ``grant.sql`` (``grant_from_row``, ``folded_grants``,
+``grant_depends``).
 """
 
 from __future__ import annotations

@@ -2,11 +2,14 @@
 (create, drop, alter what is published and the member tables), the differ, the
 renderers with their guard probes, the comment target and the rank. Tables the plan
 drops or rebuilds leave a publication with them.
+
+Its catalog query is ``publication.sql`` (``publication_from_row``; its member tables are
+what it depends on: ``publication_depends``), read where it always was (after tables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -14,7 +17,7 @@ from psycopg import sql
 
 from schemakit.changes import Action, Change
 from schemakit.kinds.base import Context, Kind, comment, no_hazards, pairs
-from schemakit.model import DbObject, Model, quote_ident
+from schemakit.model import DbObject, Key, Model, quote_ident
 from schemakit.render.guard import Name, comment_target, guard, render_change, text
 
 
@@ -32,6 +35,11 @@ class Publication(DbObject):
     @property
     def identity(self) -> str:
         return quote_ident(self.name)
+
+
+def publication_depends(p: Publication, objects: Mapping[Key, DbObject]) -> frozenset[Key]:
+    """What a publication read from the catalog depends on: its member tables, when modelled."""
+    return frozenset({("table", t) for t in p.tables} & objects.keys())
 
 
 def publication_from_row(r: tuple[Any, ...]) -> Publication:

@@ -2,11 +2,13 @@
 ``schemakit.rows``), in one place: the model class, the change (``SyncRows``: upserts
 and deletes by primary key), the differ, the renderer, the hazard rule and the rank.
 Rows no longer declared at all are left alone: they are the table's data now.
+
+What declared rows depend on in the model is ``rows_depends`` (the catalog reader).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -43,6 +45,21 @@ class TableRows(DbObject):
     def by_key(self) -> dict[tuple[str | None, ...], tuple[str | None, ...]]:
         n = len(self.primary_key)
         return {row[:n]: row for row in self.rows}
+
+
+def rows_depends(
+    r: TableRows, depends: Mapping[Key, frozenset[Key]], objects: Mapping[Key, DbObject]
+) -> frozenset[Key]:
+    """What declared rows depend on: their table, and the declared rows of the tables
+    its foreign keys reference (``depends``: the edges read so far)."""
+    referenced = {
+        ("rows", dep[1])
+        for key, deps in depends.items()
+        if key[0] == "table constraint" and key[1].endswith(f" on {r.identity}")
+        for dep in deps
+        if dep[0] == "table" and dep[1] != r.identity
+    }
+    return frozenset({("table", r.identity)} | (referenced & objects.keys()))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Schemas, in one place: the model class, the changes (create, drop), the differ,
 the renderers, the comment target and the rank. ``public`` is never created nor
 dropped (every database has it); its comment is compared like any other.
+
+Its catalog query is ``schema.sql`` (``schema_from_row``), read first by the catalog reader.
 """
 
 from __future__ import annotations
