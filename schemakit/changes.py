@@ -12,30 +12,22 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from schemakit.model import (
-    TableRows,
-    Owner,
-    Publication,
-    Grant,
-    DefaultPrivilege,
     CompositeType,
     Collation,
     Domain,
     RangeType,
-    Bucket,
     Constraint,
     DbObject,
     EnumType,
-    Extension,
-    Function,
     Index,
     Key,
-    Schema,
     View,
 )
 
 if TYPE_CHECKING:
     from schemakit.kinds.columns import Column
     from schemakit.kinds.table import Table
+    from schemakit.kinds.function import Function
 
 Action = Literal["create", "alter", "drop"]
 
@@ -45,7 +37,7 @@ TypeRebuild = tuple[EnumType, EnumType] | tuple[Domain, Domain] | tuple[Composit
 changes, a composite type whose attribute types change while a column uses it."""
 
 Rework = (
-    tuple["Table", "Column", "Column | None"] | TypeRebuild | tuple[Function, Function] | tuple["Table", "Table"] | tuple[DbObject, None]
+    tuple["Table", "Column", "Column | None"] | TypeRebuild | tuple["Function", "Function"] | tuple["Table", "Table"] | tuple[DbObject, None]
 )
 """Why an object is dropped to be created again: a column it uses changes type
 (table, before, after) or is dropped (after is None), the type of such a column is
@@ -110,49 +102,6 @@ class Change:
 def _recreated(change: Change) -> str:
     suffix = " (dropped to be recreated)" if getattr(change, "reworked", None) is not None else ""
     return f"{change.kind} {change.key[1]}{suffix}"
-
-
-# -- schemas and extensions ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreateSchema(Change):
-    action: ClassVar[Action] = "create"
-    schema: Schema
-
-
-@dataclass(frozen=True)
-class DropSchema(Change):
-    action: ClassVar[Action] = "drop"
-    schema: Schema
-
-
-@dataclass(frozen=True)
-class CreateExtension(Change):
-    action: ClassVar[Action] = "create"
-    extension: Extension
-    pin_version: bool = False
-
-
-@dataclass(frozen=True)
-class DropExtension(Change):
-    action: ClassVar[Action] = "drop"
-    extension: Extension
-
-
-@dataclass(frozen=True)
-class AlterExtension(Change):
-    action: ClassVar[Action] = "alter"
-    old: Extension
-    new: Extension
-
-    def describe(self) -> str:
-        parts = []
-        if self.old.schema != self.new.schema:
-            parts.append(f"schema {self.old.schema} → {self.new.schema}")
-        if self.old.version != self.new.version:
-            parts.append(f"version {self.old.version} → {self.new.version}")
-        return f"extension {self.key[1]}: " + ", ".join(parts)
 
 
 # -- enums -----------------------------------------------------------------------
@@ -409,62 +358,6 @@ class ReplaceIndex(Change):
         return True  # dropped and created again
 
 
-# -- functions, triggers, policies -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreateFunction(Change):
-    """CREATE OR REPLACE; ``old`` is set when the function exists with another body."""
-
-    action: ClassVar[Action] = "create"
-    function: Function
-    old: Function | None = None
-
-@dataclass(frozen=True)
-class DropFunction(Change):
-    """Drop; with ``reworked`` set, only so that a type in its signature can be
-    rebuilt (or a function it uses dropped), to be created again after."""
-
-    action: ClassVar[Action] = "drop"
-    function: Function
-    reworked: Rework | None = None
-
-    def describe(self) -> str:
-        return _recreated(self)
-
-# -- buckets and comments --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UpsertBucket(Change):
-    action: ClassVar[Action] = "create"
-    bucket: Bucket
-    old: Bucket | None = None
-    def describe(self) -> str:
-        return f"bucket {self.bucket.id!r}"
-
-
-@dataclass(frozen=True)
-class DeleteBucket(Change):
-    action: ClassVar[Action] = "drop"
-    bucket: Bucket
-
-    def describe(self) -> str:
-        return f"bucket {self.bucket.id!r}"
-
-
-@dataclass(frozen=True)
-class SetComment(Change):
-    """COMMENT ON the object (or a column of it, when ``column`` is set)."""
-
-    action: ClassVar[Action] = "alter"
-    target: DbObject
-    comment: str | None
-    column: str | None = None
-
-    def describe(self) -> str:
-        where = f"{self.key[1]}.{self.column}" if self.column else self.key[1]
-        return f"comment on {self.kind} {where}"
 
 
 # -- views -----------------------------------------------------------------------
@@ -495,159 +388,8 @@ class DropView(Change):
         return f"{self.kind} {self.key[1]} (dropped to be recreated)"
 
 
-# -- privileges --------------------------------------------------------------------
-
-
-def added(before: tuple[str, ...], after: tuple[str, ...]) -> list[str]:
-    """The privileges in ``after`` that ``before`` lacks (in ``after``'s order)."""
-    return [p for p in after if p not in before]
-
-
-class PrivilegeDelta:
-    """A grantee's privileges going from ``before`` (and ``before_grantable``) to
-    ``wanted``: what to GRANT, REVOKE, and grant or revoke the grant option of."""
-
-    before: tuple[str, ...]
-    before_grantable: tuple[str, ...]
-
-    @property
-    def wanted(self) -> tuple[tuple[str, ...], tuple[str, ...]]:  # pragma: no cover - overridden
-        """(privileges, grantable) as they should be."""
-        raise NotImplementedError
-
-    @property
-    def added(self) -> list[str]:
-        return added(self.before, self.wanted[0])
-
-    @property
-    def removed(self) -> list[str]:
-        return added(self.wanted[0], self.before)
-
-    @property
-    def lost_option(self) -> list[str]:
-        privileges, grantable = self.wanted
-        return [p for p in added(grantable, self.before_grantable) if p in privileges]
-
-    @property
-    def gained_option(self) -> list[str]:
-        return added(self.before_grantable, self.wanted[1])
-
-    def what(self) -> str:
-        """The delta in words, for summaries."""
-        parts = [
-            f"{verb} {', '.join(names)}"
-            for verb, names in (
-                ("grant", self.added),
-                ("with grant option:", self.gained_option),
-                ("revoke", self.removed),
-                ("without grant option:", self.lost_option),
-            )
-            if names
-        ]
-        return "; ".join(parts)
-
-
-@dataclass(frozen=True)
-class SetGrant(PrivilegeDelta, Change):
-    """Bring one grantee's privileges on one object from ``before`` to ``grant``:
-    GRANT what is missing, REVOKE what is extra (both idempotent). ``before`` is what
-    the target holds now, or, for an object this plan creates, what its default
-    privileges will give it."""
-
-    action: ClassVar[Action] = "alter"
-    grant: Grant
-    on: DbObject  # the object (the table, for a column), as desired
-    before: tuple[str, ...] = ()
-    before_grantable: tuple[str, ...] = ()
-
-    @property
-    def wanted(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        return self.grant.privileges, self.grant.grantable
-
-    def describe(self) -> str:
-        g = self.grant
-        where = f"{g.on}.{g.column}" if g.column else g.on
-        return f"privileges on {g.on_kind} {where} for {g.grantee}: {self.what()}"
-
-
-@dataclass(frozen=True)
-class SetDefaultPrivilege(PrivilegeDelta, Change):
-    """Bring what ALTER DEFAULT PRIVILEGES gives one grantee (in one schema, on one
-    object type) from ``before`` to ``privilege``: GRANT what is missing, REVOKE what
-    is extra. Both are idempotent: a second run changes nothing."""
-
-    action: ClassVar[Action] = "alter"
-    privilege: DefaultPrivilege
-    before: tuple[str, ...] = ()
-    before_grantable: tuple[str, ...] = ()
-
-    @property
-    def wanted(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        return self.privilege.privileges, self.privilege.grantable
-
-    def describe(self) -> str:
-        d = self.privilege
-        where = f" in schema {d.schema}" if d.schema is not None else ""
-        return f"default privileges on {d.objects.lower()}{where} for {d.grantee}: {self.what()}"
-
-
 # -- publications and replica identity ------------------------------------------------
 
-
-@dataclass(frozen=True)
-class CreatePublication(Change):
-    action: ClassVar[Action] = "create"
-    publication: Publication
-
-
-@dataclass(frozen=True)
-class DropPublication(Change):
-    action: ClassVar[Action] = "drop"
-    publication: Publication
-
-
-@dataclass(frozen=True)
-class AlterPublication(Change):
-    """What it publishes, and tables added and removed (each guarded: re-runs skip them)."""
-
-    action: ClassVar[Action] = "alter"
-    old: Publication
-    new: Publication
-
-    @property
-    def added(self) -> list[str]:
-        return [t for t in self.new.tables if t not in self.old.tables]
-
-    @property
-    def removed(self) -> list[str]:
-        return [t for t in self.old.tables if t not in self.new.tables]
-
-    def describe(self) -> str:
-        what = [f"add {t}" for t in self.added] + [f"drop {t}" for t in self.removed]
-        if self.old.publish != self.new.publish:
-            what.append(f"publish {', '.join(self.new.publish)}")
-        return f"publication {self.key[1]}: {'; '.join(what)}"
-
-
-# -- declared rows -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SyncRows(Change):
-    """Upsert the declared rows that are new or changed, delete those no longer declared."""
-
-    action: ClassVar[Action] = "alter"
-    rows: TableRows
-    upserts: tuple[tuple[str | None, ...], ...]
-    deletes: tuple[tuple[str | None, ...], ...]  # keys
-
-    def describe(self) -> str:
-        what = []
-        if self.upserts:
-            what.append(f"{len(self.upserts)} upserted")
-        if self.deletes:
-            what.append(f"{len(self.deletes)} deleted")
-        return f"rows of {self.key[1]}: {', '.join(what)}"
 
 
 
@@ -696,28 +438,6 @@ class DropCollation(Change):
         return f"collation {self.key[1]}"
 
 
-# -- owners ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SetOwner(Change):
-    """Give an object whose owner the files declare that owner (``ALTER ... OWNER TO``,
-    idempotent by nature). ``owner.creator``: the role that applies (CURRENT_USER).
-    ``before`` is the owner now, None for an object the plan creates (or recreates)."""
-
-    action: ClassVar[Action] = "alter"
-    owner: Owner
-    on: DbObject  # the object, as desired
-    before: Owner | None = None
-
-    def describe(self) -> str:
-        def who(o: Owner) -> str:
-            return "the applying role" if o.creator else o.role
-
-        was = f"{who(self.before)} → " if self.before is not None else ""
-        return f"owner of {self.owner.on_kind} {self.owner.on}: {was}{who(self.owner)}"
-
-
 _MOVED = {
     "CreatePolicy": "policy",
     "DropPolicy": "policy",
@@ -737,6 +457,25 @@ _MOVED = {
     "DropColumnDefault": "columns",
     "AlterColumn": "columns",
     "RebuildTable": "table_rebuild",
+    "CreateSchema": "schema",
+    "DropSchema": "schema",
+    "CreateExtension": "extension",
+    "DropExtension": "extension",
+    "AlterExtension": "extension",
+    "CreateFunction": "function",
+    "DropFunction": "function",
+    "UpsertBucket": "bucket",
+    "DeleteBucket": "bucket",
+    "SetComment": "comment",
+    "added": "privileges",
+    "PrivilegeDelta": "privileges",
+    "SetGrant": "grant",
+    "SetDefaultPrivilege": "default_privilege",
+    "CreatePublication": "publication",
+    "DropPublication": "publication",
+    "AlterPublication": "publication",
+    "SyncRows": "rows",
+    "SetOwner": "owner",
 }
 """Changes that moved to their kind's module (schemakit.kinds.<kind>): the old import
 path still works for now; new code imports from the kind's module."""

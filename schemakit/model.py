@@ -77,33 +77,6 @@ def _plain(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class Schema(DbObject):
-    kind: ClassVar[str] = "schema"
-    name: str
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return self.name_sql
-
-    @property
-    def name_sql(self) -> str:
-        return quote_ident(self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class Extension(DbObject):
-    kind: ClassVar[str] = "extension"
-    name: str
-    schema: str
-    version: str
-
-    @property
-    def identity(self) -> str:
-        return quote_ident(self.name)
-
-
-@dataclass(frozen=True, slots=True)
 class EnumType(DbObject):
     kind: ClassVar[str] = "type"
     schema: str
@@ -251,40 +224,6 @@ class Index(DbObject):
 
 
 @dataclass(frozen=True, slots=True)
-class Function(DbObject):
-    kind: ClassVar[str] = "function"
-    schema: str
-    name: str
-    arguments: str  # pg_get_function_identity_arguments
-    result: str  # pg_get_function_result ('' for procedures)
-    definition: str  # pg_get_functiondef
-    is_procedure: bool = False
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return f"{qualified(self.schema, self.name)}({self.arguments})"
-
-    @property
-    def key(self) -> Key:
-        return ("procedure" if self.is_procedure else "function", self.identity)
-
-
-@dataclass(frozen=True, slots=True)
-class Bucket(DbObject):
-    kind: ClassVar[str] = "bucket"
-    id: str
-    name: str
-    public: bool
-    file_size_limit: int | None
-    allowed_mime_types: tuple[str, ...] | None
-
-    @property
-    def identity(self) -> str:
-        return self.id
-
-
-@dataclass(frozen=True, slots=True)
 class View(DbObject):
     """A view or materialized view; ``columns`` are ``name type`` in order."""
 
@@ -304,146 +243,6 @@ class View(DbObject):
     @property
     def key(self) -> Key:
         return ("materialized view" if self.materialized else "view", self.identity)
-
-
-@dataclass(frozen=True, slots=True)
-class TableRows(DbObject):
-    """The rows the schema files declare for one table (schemakit.rows): ``columns``
-    (the primary key first) as text, one tuple per row, sorted by key."""
-
-    kind: ClassVar[str] = "rows"
-    schema: str
-    name: str
-    primary_key: tuple[str, ...]
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str | None, ...], ...]
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-    @property
-    def owner_key(self) -> Key:
-        return ("table", self.identity)
-
-    def by_key(self) -> dict[tuple[str | None, ...], tuple[str | None, ...]]:
-        n = len(self.primary_key)
-        return {row[:n]: row for row in self.rows}
-
-
-@dataclass(frozen=True, slots=True)
-class Owner(DbObject):
-    """Who owns one object whose owner the schema files declare (schemakit.owners).
-    ``creator`` is true when that is the role the catalog was read as: the role that
-    creates the objects (the applying role on a target, the loading role on a shadow),
-    whatever its name."""
-
-    kind: ClassVar[str] = "owner"
-    on_kind: str  # the object's key kind: table, view, function, type, schema, ...
-    on: str  # the object's identity
-    role: str
-    creator: bool = False
-
-    @property
-    def identity(self) -> str:
-        return f"{self.on_kind} {self.on}"
-
-    @property
-    def object_key(self) -> Key:
-        return (self.on_kind, self.on)
-
-    def same_as(self, other: Owner) -> bool:
-        """The same owner: the same role, or the role that creates the objects on both sides."""
-        return self.role == other.role or (self.creator and other.creator)
-
-
-@dataclass(frozen=True, slots=True)
-class Publication(DbObject):
-    """A publication (``supabase_realtime``): what it publishes, and its member tables."""
-
-    kind: ClassVar[str] = "publication"
-    name: str
-    all_tables: bool = False
-    publish: tuple[str, ...] = ("insert", "update", "delete", "truncate")
-    tables: tuple[str, ...] = ()  # table identities, sorted
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return quote_ident(self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class Grant(DbObject):
-    """The privileges one grantee holds on one object (the owner's own are not modelled)."""
-
-    kind: ClassVar[str] = "grant"
-    on_kind: str  # table, view, materialized view, sequence, column, function, procedure, type, schema
-    on: str  # the object's identity (the table's, for a column)
-    grantee: str  # a role name, or PUBLIC
-    privileges: tuple[str, ...]  # sorted: SELECT, INSERT, ...
-    grantable: tuple[str, ...] = ()  # those held WITH GRANT OPTION
-    column: str | None = None
-
-    @property
-    def identity(self) -> str:
-        where = f"{self.on}.{quote_ident(self.column)}" if self.column is not None else self.on
-        return f"{self.on_kind} {where} to {quote_ident(self.grantee) if self.grantee != 'PUBLIC' else 'PUBLIC'}"
-
-    @property
-    def object_key(self) -> Key:
-        return ("table" if self.on_kind == "column" else self.on_kind, self.on)
-
-
-DEFAULT_OBJECT_TYPES: dict[str, str] = {
-    "r": "tables",
-    "S": "sequences",
-    "f": "functions",
-    "T": "types",
-    "n": "schemas",
-}
-"""pg_default_acl.defaclobjtype → the word ALTER DEFAULT PRIVILEGES uses (upper-cased)."""
-
-
-@dataclass(frozen=True, slots=True)
-class DefaultPrivilege(DbObject):
-    """What ALTER DEFAULT PRIVILEGES gives one grantee on the objects the connected role
-    creates, in one schema (None: in every schema) and of one type (``objtype``, a
-    pg_default_acl.defaclobjtype: r, S, f, T, n). In every schema this is the whole
-    default, the built-in part included (PUBLIC EXECUTE on functions, PUBLIC USAGE on
-    types); in one schema, what is added to it there."""
-
-    kind: ClassVar[str] = "default privilege"
-    schema: str | None
-    objtype: str
-    grantee: str  # a role name, or PUBLIC
-    privileges: tuple[str, ...]  # sorted
-    grantable: tuple[str, ...] = ()  # those given WITH GRANT OPTION
-
-    @property
-    def identity(self) -> str:
-        where = quote_ident(self.schema) if self.schema is not None else "*"
-        to = quote_ident(self.grantee) if self.grantee != "PUBLIC" else "PUBLIC"
-        return f"{where}:{DEFAULT_OBJECT_TYPES.get(self.objtype, self.objtype)}:{to}"
-
-    @property
-    def objects(self) -> str:
-        """TABLES, SEQUENCES, FUNCTIONS, TYPES or SCHEMAS."""
-        return DEFAULT_OBJECT_TYPES[self.objtype].upper()
-
-
-def implied_privileges(model: Model, objtype: str, schema: str | None, grantee: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(privileges, those WITH GRANT OPTION) that a new object of ``objtype`` in ``schema``
-    gets for ``grantee`` from the model's default privileges: the global ones plus the
-    schema's."""
-    privileges: set[str] = set()
-    grantable: set[str] = set()
-    for where in {None, schema}:
-        d = model.objects.get(DefaultPrivilege(schema=where, objtype=objtype, grantee=grantee, privileges=()).key)
-        if isinstance(d, DefaultPrivilege):
-            privileges.update(d.privileges)
-            grantable.update(d.grantable)
-    return tuple(sorted(privileges)), tuple(sorted(grantable))
 
 
 @dataclass(frozen=True)
@@ -691,6 +490,17 @@ _MOVED = {
     "Sequence": "sequence",
     "Column": "columns",
     "Table": "table",
+    "Schema": "schema",
+    "Extension": "extension",
+    "Function": "function",
+    "Bucket": "bucket",
+    "Publication": "publication",
+    "TableRows": "rows",
+    "DEFAULT_OBJECT_TYPES": "default_privilege",
+    "DefaultPrivilege": "default_privilege",
+    "implied_privileges": "default_privilege",
+    "Grant": "grant",
+    "Owner": "owner",
 }
 """Classes that moved to their kind's module (schemakit.kinds.<kind>): the old import
 path still works for now; new code imports from the kind's module."""

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from schemakit.model import DbObject, Key, Owner, qualified, quote_ident
+from schemakit.model import DbObject, Key, qualified, quote_ident
+from schemakit.kinds.owner import Owner
 
 if TYPE_CHECKING:  # the parser is not loaded to read a catalog
     from pglast import ast

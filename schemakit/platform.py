@@ -14,15 +14,15 @@ from pglast import ast
 
 from schemakit.model import (
     DbObject,
-    DefaultPrivilege,
-    Extension,
-    Grant,
     Index,
     Key,
     Model,
-    Schema,
-    TableRows,
 )
+from schemakit.kinds.default_privilege import DefaultPrivilege
+from schemakit.kinds.extension import Extension
+from schemakit.kinds.grant import Grant
+from schemakit.kinds.rows import TableRows
+from schemakit.kinds.schema import Schema
 
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.trigger import Trigger

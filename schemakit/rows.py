@@ -16,8 +16,12 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from schemakit.model import Constraint, DbObject, Key, TableRows, qualified
+from schemakit.model import Constraint, DbObject, Key, qualified
+from schemakit.kinds.rows import TableRows
 from schemakit.kinds.table import Table
+from schemakit.model import Constraint, DbObject, Key, qualified
+from schemakit.kinds.table import Table
+from schemakit.kinds.rows import TableRows
 
 if TYPE_CHECKING:  # the parser is not loaded to read a catalog
     from schemakit.source import SourceStatement

@@ -11,7 +11,8 @@ import schemakit.render.sql  # noqa: F401  (the renderers of the kinds not moved
 from schemakit.changes import Change
 from schemakit.kinds import HAZARD_RULES, KIND_RANK, KINDS, READ_STATEMENTS
 from schemakit.kinds.base import SHARED_STATEMENTS
-from schemakit.model import DbObject, Owner, object_classes
+from schemakit.model import DbObject, object_classes
+from schemakit.kinds.owner import Owner
 from schemakit.profile import Baseline
 from schemakit.render.guard import comment_target, render_change
 from schemakit.source.classify import ACCEPTED_KINDS

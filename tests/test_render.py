@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import pglast
 
-from schemakit.changes import UpsertBucket
+from schemakit.kinds.bucket import UpsertBucket
 from schemakit.kinds.policy import CreatePolicy
 from schemakit.kinds.table import CreateTable
-from schemakit.model import Bucket, quote_ident
+from schemakit.model import quote_ident
+from schemakit.kinds.bucket import Bucket
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.columns import Column
 from schemakit.kinds.table import Table
-from schemakit.render.sql import index_if_not_exists, render_change, trigger_or_replace
+from schemakit.kinds.policy import CreatePolicy
+from schemakit.kinds.table import CreateTable
+from schemakit.kinds.bucket import UpsertBucket
+from schemakit.model import quote_ident
+from schemakit.kinds.columns import Column
+from schemakit.kinds.policy import Policy
+from schemakit.kinds.table import Table
+from schemakit.kinds.bucket import Bucket
+from schemakit.render.sql import (
+    index_if_not_exists,
+    render_change,
+)
+from schemakit.kinds.trigger import trigger_or_replace
 
 
 def test_index_definitions_gain_if_not_exists() -> None:

@@ -14,7 +14,12 @@ import pglast
 from pglast import ast
 from psycopg import sql
 
-from schemakit.changes import AddConstraint, AlterPublication, Change, CreateCollation, CreateComposite, CreateDomain, CreateEnum, CreateExtension, CreateIndex, CreatePublication, CreateRange, CreateSchema, CreateView, SyncRows, UpsertBucket
+from schemakit.changes import AddConstraint, Change, CreateCollation, CreateComposite, CreateDomain, CreateEnum, CreateIndex, CreateRange, CreateView
+from schemakit.kinds.bucket import UpsertBucket
+from schemakit.kinds.extension import CreateExtension
+from schemakit.kinds.publication import AlterPublication, CreatePublication
+from schemakit.kinds.rows import SyncRows
+from schemakit.kinds.schema import CreateSchema
 from schemakit.kinds.table import CreateTable, SetPartitionOf, SetRowSecurity
 from schemakit.kinds.policy import CreatePolicy, roles_sql
 from schemakit.kinds.trigger import CreateTrigger, trigger_enable_sql
@@ -22,7 +27,6 @@ from schemakit.model import Constraint
 from schemakit.kinds.table import Table
 from schemakit.render.sql import (
     Name,
-    _bucket_values,
     _create_composite_sql,
     _create_domain_sql,
     create_collation_sql,
@@ -32,6 +36,7 @@ from schemakit.render.sql import (
     text,
 )
 from schemakit.kinds.columns import column_definition
+from schemakit.kinds.bucket import _bucket_values
 
 
 class NotDeclarative(Exception):

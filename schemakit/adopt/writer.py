@@ -22,7 +22,9 @@ from pathlib import Path
 from schemakit import changes as ch
 from schemakit.adopt.importer import Imported
 from schemakit.adopt.plain import INLINE_TYPES, NotDeclarative, create_table, insert_rows, plain, pretty
-from schemakit.model import Collation, CompositeType, Constraint, Domain, EnumType, Function, Index, Model, RangeType, Schema, View
+from schemakit.model import Collation, CompositeType, Constraint, Domain, EnumType, Index, Model, RangeType, View
+from schemakit.kinds.function import Function
+from schemakit.kinds.schema import Schema
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table
 from schemakit.kinds.policy import CreatePolicy, Policy
@@ -31,6 +33,15 @@ from schemakit.plan import Plan
 from schemakit.workflow import plan_models
 from schemakit.kinds.sequence import CreateSequence
 from schemakit.kinds.table import CreateTable, SetPartitionOf, SetReplicaIdentity, SetRowSecurity
+from schemakit.kinds.bucket import UpsertBucket
+from schemakit.kinds.comment import SetComment
+from schemakit.kinds.default_privilege import SetDefaultPrivilege
+from schemakit.kinds.extension import CreateExtension
+from schemakit.kinds.function import CreateFunction
+from schemakit.kinds.grant import SetGrant
+from schemakit.kinds.publication import AlterPublication, CreatePublication
+from schemakit.kinds.rows import SyncRows
+from schemakit.kinds.schema import CreateSchema
 
 
 class Layout(str, enum.Enum):
@@ -41,8 +52,8 @@ class Layout(str, enum.Enum):
 
 # The file (by kind) of each change class; by table, a table's own changes go to its file.
 _KIND: dict[type, str] = {
-    ch.CreateSchema: "schemas",
-    ch.CreateExtension: "extensions",
+    CreateSchema: "schemas",
+    CreateExtension: "extensions",
     ch.CreateEnum: "types",
     ch.CreateDomain: "types",
     ch.CreateComposite: "types",
@@ -55,17 +66,17 @@ _KIND: dict[type, str] = {
     SetPartitionOf: "tables",
     ch.AddConstraint: "constraints",
     ch.CreateIndex: "indexes",
-    ch.CreateFunction: "functions",
+    CreateFunction: "functions",
     CreateTrigger: "triggers",
     CreatePolicy: "policies",
     ch.CreateView: "views",
-    ch.SetGrant: "grants",
-    ch.SetDefaultPrivilege: "default_privileges",
-    ch.SetComment: "comments",
-    ch.CreatePublication: "publications",
-    ch.AlterPublication: "publications",
-    ch.UpsertBucket: "storage_buckets",
-    ch.SyncRows: "rows",
+    SetGrant: "grants",
+    SetDefaultPrivilege: "default_privileges",
+    SetComment: "comments",
+    CreatePublication: "publications",
+    AlterPublication: "publications",
+    UpsertBucket: "storage_buckets",
+    SyncRows: "rows",
 }
 # by-table: the kinds that belong with a table, and the order of the kind files.
 _ORDER = (
@@ -114,13 +125,13 @@ def creation_plan(imported: Imported) -> Plan:
 def _table_of(change: ch.Change) -> str | None:
     """The table (identity) a change belongs with, by table; None for the kind files."""
     subject = change.subject
-    if isinstance(change, ch.SetGrant):
+    if isinstance(change, SetGrant):
         subject = change.on
-    elif isinstance(change, ch.SetComment):
+    elif isinstance(change, SetComment):
         subject = change.target
     if isinstance(subject, Table):
         return subject.identity
-    if isinstance(subject, (Constraint, Index, Trigger, Policy)) or isinstance(change, ch.SyncRows):
+    if isinstance(subject, (Constraint, Index, Trigger, Policy)) or isinstance(change, SyncRows):
         owner = subject.owner_key
         if owner is not None and owner[0] == "table":
             return owner[1]
@@ -169,7 +180,7 @@ def group(plan: Plan, layout: Layout, plan_model: Model) -> tuple[dict[str, list
         try:
             if isinstance(change, CreateTable):
                 statements = [pretty(s) for s in create_table(change, inline.get(change.table.identity, ()))]
-            elif isinstance(change, ch.SyncRows):
+            elif isinstance(change, SyncRows):
                 of = plan_model.get(("table", change.rows.identity))
                 statements = [pretty(s) for s in insert_rows(change, of if isinstance(of, Table) else None)]
             else:
@@ -210,9 +221,9 @@ _HOME: tuple[tuple[type, str], ...] = (
 
 
 def _home_kind(change: ch.Change) -> str | None:
-    if isinstance(change, ch.SetGrant):
+    if isinstance(change, SetGrant):
         target = change.on
-    elif isinstance(change, ch.SetComment):
+    elif isinstance(change, SetComment):
         target = change.target
     else:
         return None

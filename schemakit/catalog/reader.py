@@ -29,29 +29,31 @@ from schemakit.kinds import KINDS
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.owners import DeclaredOwners, read_owners
 from schemakit.model import (
-    TableRows,
-    Publication,
-    Grant,
-    DefaultPrivilege,
     CompositeType,
     Collation,
     Domain,
     RangeType,
     column_key,
-    Bucket,
     Constraint,
     DbObject,
     EnumType,
-    Extension,
-    Function,
     Index,
     Key,
     Model,
-    Schema,
     View,
     qualified,
     quote_ident,
 )
+from schemakit.kinds.bucket import bucket_from_row
+from schemakit.kinds.default_privilege import default_privilege_depends, default_privilege_from_row
+from schemakit.kinds.extension import extension_from_row
+from schemakit.kinds.grant import folded_grants, grant_depends, grant_from_row
+from schemakit.kinds.publication import Publication, publication_depends, publication_from_row
+from schemakit.kinds.rows import TableRows, rows_depends
+from schemakit.kinds.schema import schema_from_row
+
+KIND_QUERIES = "schemakit.kinds"
+"""The package of the queries that moved next to their kind's module (``<kind>.sql``)."""
 
 
 
@@ -116,10 +118,10 @@ class CatalogReader:
             for obj in items:
                 objects[obj.key] = obj
 
-        add(Schema(name=r[0], comment=r[1]) for r in self.fetch("schemas"))
+        add(map(schema_from_row, self.fetch("schema.sql", KIND_QUERIES)))
         add(
-            Extension(name=r[0], schema=r[1], version=r[2])
-            for r in self.fetch("extensions")
+            extension_from_row(r)
+            for r in self.fetch("extension.sql", KIND_QUERIES)
             if not is_platform_extension(r[0], r[1])
         )
         add(
@@ -170,10 +172,7 @@ class CatalogReader:
             )
             for r in self.fetch("collations")
         )
-        add(
-            Publication(name=r[0], all_tables=r[1], publish=tuple(r[2]), tables=tuple(r[3]), comment=r[4])
-            for r in self.fetch("publications")
-        )
+        add(map(publication_from_row, self.fetch("publication.sql", KIND_QUERIES)))
         add(
             View(
                 schema=r[0],
@@ -194,53 +193,22 @@ class CatalogReader:
             Index(schema=r[0], table=r[1], name=r[2], definition=r[3], comment=r[4])
             for r in self.fetch("indexes")
         )
-        add(
-            Function(
-                schema=r[0],
-                name=r[1],
-                arguments=r[2],
-                result=r[3],
-                definition=r[4],
-                is_procedure=r[5],
-                comment=r[6],
-            )
-            for r in self.fetch("functions")
-        )
         for kind in KINDS:  # the kinds whose reading has moved to their module, in registry order
             if kind.catalog is not None:
                 add(map(kind.catalog.row, self.fetch(kind.catalog.file, kind.catalog.package)))
         if has_buckets:
-            add(
-                Bucket(
-                    id=r[0],
-                    name=r[1],
-                    public=bool(r[2]),
-                    file_size_limit=r[3],
-                    allowed_mime_types=tuple(r[4]) if r[4] is not None else None,
-                )
-                for r in self.fetch("buckets")
-            )
+            add(map(bucket_from_row, self.fetch("bucket.sql", KIND_QUERIES)))
         add(read_rows(self.conn, objects, self.rows))
-        grant_rows = self.fetch("grants")
-        grants = [_grant(r[:8]) for r in grant_rows]
+        grant_rows = self.fetch("grant.sql", KIND_QUERIES)
+        grants = [
+            grant_from_row(r, edge_key("table" if r[0] == "column" else r[0], r[1], r[2], r[3])[1]) for r in grant_rows
+        ]
         add(g for g in grants if g.object_key in objects)
         # Grants on the identity or serial sequence of a table's column: kept with the table.
-        folded = {
-            g.key: ("table", edge_key("table", r[8], r[9], None)[1])
-            for g, r in zip(grants, grant_rows)
-            if g.object_key not in objects and r[8] is not None
-        }
-        folded = {k: t for k, t in folded.items() if t in objects}
+        folded = folded_grants(grants, grant_rows, objects)
         add(g for g in grants if g.key in folded)
         depends = _depends(self.fetch("depends"), objects)
-        for key, table in folded.items():
-            depends[key] = frozenset({table})
-        for g in grants:
-            if g.object_key in objects:
-                # A column grant follows the table-level one (a table REVOKE takes
-                # the column privileges with it).
-                whole = Grant(on_kind=g.object_key[0], on=g.on, grantee=g.grantee, privileges=())
-                depends[g.key] = frozenset({g.object_key} | ({whole.key} if g.column is not None else set()))
+        depends.update(grant_depends(grants, objects, folded))
         if self.owners:  # only where the files declare owners: one query more
             self.queries_run += 1
             for owner in read_owners(self.conn, objects, self.owners):
@@ -248,26 +216,17 @@ class CatalogReader:
                 depends[owner.key] = frozenset({owner.object_key})
         for obj in objects.values():
             if isinstance(obj, TableRows):
-                # After the table, and after the declared rows of the tables its FKs reference.
-                referenced = {
-                    ("rows", dep[1])
-                    for key, deps in depends.items()
-                    if key[0] == "table constraint" and key[1].endswith(f" on {obj.identity}")
-                    for dep in deps
-                    if dep[0] == "table" and dep[1] != obj.identity
-                }
-                depends[obj.key] = frozenset({("table", obj.identity)} | (referenced & objects.keys()))
+                depends[obj.key] = rows_depends(obj, depends, objects)
             if isinstance(obj, Publication):
-                members = {("table", t) for t in obj.tables} & objects.keys()
+                members = publication_depends(obj, objects)
                 if members:
-                    depends[obj.key] = frozenset(members)
-        for r in self.fetch("default_privileges"):
-            d = DefaultPrivilege(
-                schema=r[0], objtype=r[1], grantee=r[2], privileges=tuple(sorted(r[3])), grantable=tuple(sorted(r[4]))
-            )
+                    depends[obj.key] = members
+        for r in self.fetch("default_privilege.sql", KIND_QUERIES):
+            d = default_privilege_from_row(r)
             objects[d.key] = d
-            if d.schema is not None and ("schema", quote_ident(d.schema)) in objects:
-                depends[d.key] = frozenset({("schema", quote_ident(d.schema))})
+            on_schema = default_privilege_depends(d, objects)
+            if on_schema is not None:
+                depends[d.key] = on_schema
         return Model(objects=objects, depends=depends, server_version=int(server_version))
 
 
@@ -280,19 +239,6 @@ _IDENTITY: dict[str, Callable[[str | None, str, str | None], str]] = {
     "trigger": lambda schema, name, parent: f"{quote_ident(name)} on {qualified(schema or '', parent or '')}",
     "policy": lambda schema, name, parent: f"{quote_ident(name)} on {qualified(schema or '', parent or '')}",
 }
-
-
-def _grant(r: tuple[Any, ...]) -> Grant:
-    on_kind, schema, name, args, column, grantee, privileges, grantable = r
-    on = edge_key("table" if on_kind == "column" else on_kind, schema, name, args)[1]
-    return Grant(
-        on_kind=on_kind,
-        on=on,
-        grantee=grantee,
-        privileges=tuple(sorted(privileges)),
-        grantable=tuple(sorted(grantable)),
-        column=column,
-    )
 
 
 def edge_key(kind: str, schema: str | None, name: str, parent: str | None) -> Key:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable, Iterator, Mapping, TypeVar, cast
 
-from schemakit.platform import is_managed_schema
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.kinds import KINDS
@@ -21,6 +20,9 @@ from schemakit.kinds.base import Differ as Differ  # re-exported
 from schemakit.kinds.base import comment as _comment
 from schemakit.kinds.base import owned as _owned
 from schemakit.kinds.base import pairs as _pairs
+from schemakit.kinds.comment import SetComment
+from schemakit.kinds.function import Function, recreated_functions
+from schemakit.kinds.owner import Owner, SetOwner
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.columns import Column, DropColumnDefault
@@ -33,8 +35,6 @@ from schemakit.changes import (
     AddEnumValue,
     AlterComposite,
     AlterDomain,
-    AlterExtension,
-    AlterPublication,
     Change,
     Rework,
     TypeRebuild,
@@ -45,24 +45,15 @@ from schemakit.changes import (
     CreateDomain,
     CreateRange,
     CreateEnum,
-    CreateExtension,
-    CreateFunction,
     CreateIndex,
-    CreatePublication,
-    CreateSchema,
     CreateView,
-    DeleteBucket,
     DropConstraint,
     DropCollation,
     DropComposite,
     DropDomain,
     DropRange,
     DropEnum,
-    DropExtension,
-    DropFunction,
     DropIndex,
-    DropPublication,
-    DropSchema,
     DropView,
     RebuildComposite,
     RebuildDomain,
@@ -70,36 +61,20 @@ from schemakit.changes import (
     RenameEnumValue,
     ReplaceConstraint,
     ReplaceIndex,
-    SetComment,
-    SetGrant,
-    SetDefaultPrivilege,
-    SyncRows,
-    SetOwner,
-    UpsertBucket,
 )
 from schemakit.model import (
-    TableRows,
-    Owner,
-    Publication,
-    Grant,
-    DefaultPrivilege,
     CompositeType,
     Collation,
     Domain,
     RangeType,
-    Bucket,
     Constraint,
     DbObject,
     EnumType,
-    Extension,
-    Function,
     Index,
     Key,
     Model,
-    Schema,
     View,
     column_key,
-    implied_privileges,
     qualified,
     quote_ident,
 )
@@ -188,34 +163,6 @@ def _owners(current: Model, desired: Model, changes: list[Change]) -> Iterator[C
                 yield SetOwner(owner=new, on=on)
         elif not new.same_as(old):
             yield SetOwner(owner=new, on=on, before=old)
-
-
-def _schemas(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Schema):
-        if new is None:
-            assert old is not None
-            if old.name != "public":
-                yield DropSchema(old)
-            continue
-        if old is None and new.name != "public":
-            yield CreateSchema(new)
-        yield from _comment(old, new)
-
-
-def _extensions(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Extension):
-        if new is None:
-            assert old is not None
-            if not is_managed_schema(old.schema):
-                yield DropExtension(old)
-        elif old is None:
-            yield CreateExtension(new, pin_version=new.name in desired.pinned_extensions)
-        else:
-            # The version is compared only when the files pin one (DESIGN.md section 2).
-            if new.name not in desired.pinned_extensions:
-                new = replace(new, version=old.version)
-            if (old.schema, old.version) != (new.schema, new.version):
-                yield AlterExtension(old=old, new=new)
 
 
 def _enums(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
@@ -425,15 +372,6 @@ def reworked_columns(
     return out
 
 
-def recreated_functions(current: Model, desired: Model) -> list[tuple[Function, Function]]:
-    """Functions whose result type changes: dropped and created again."""
-    return [
-        (old, new)
-        for old, new in _pairs(current, desired, Function)
-        if old is not None and new is not None and (old.result, old.is_procedure) != (new.result, new.is_procedure)
-    ]
-
-
 def rework_users(
     current: Model, desired: Model, functions: list[tuple[Function, Function]], renames: EnumRenames
 ) -> dict[Key, Rework]:
@@ -630,30 +568,6 @@ def _indexes(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
         yield from _comment(old, new)
 
 
-def _functions(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Function):
-        if new is None:
-            assert old is not None
-            yield DropFunction(old)
-            continue
-        if old is not None and (old.result, old.is_procedure) != (new.result, new.is_procedure):
-            yield DropFunction(old, reworked=(old, new))  # guarded by the result type
-            yield CreateFunction(new)
-        elif old is not None and (cause := ctx.users.get(old.key)) is not None:
-            yield DropFunction(old, reworked=cause)
-            yield CreateFunction(new)
-        elif old is None or old.definition != new.definition:
-            yield CreateFunction(new, old=old)
-        yield from _comment(old, new)
-
-
-def _buckets(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Bucket):
-        if new is None:
-            assert old is not None
-            yield DeleteBucket(old)
-        elif old != new:
-            yield UpsertBucket(new, old=old)
 
 
 def _view_replaceable(old: View, new: View) -> bool:
@@ -728,124 +642,6 @@ def _views(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             yield from _comment(old, new)
 
 
-def _publications(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Publication):
-        if new is None:
-            assert old is not None
-            yield DropPublication(old)
-            continue
-        if old is None or old.all_tables != new.all_tables:
-            if old is not None:
-                yield DropPublication(old)
-            yield CreatePublication(new)
-        elif (old.publish, old.tables) != (new.publish, new.tables) or any(("table", t) in ctx.tables for t in new.tables):
-            # Tables the plan drops leave the publication with them.
-            kept = tuple(t for t in old.tables if ("table", t) not in ctx.dropped and ("table", t) not in ctx.tables)
-            if (old.publish, kept) != (new.publish, new.tables):
-                yield AlterPublication(old=replace(old, tables=kept), new=new)
-        yield from _comment(old, new)
-
-
-def _rows(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, TableRows):
-        if new is None:
-            continue  # no longer declared: the rows are the table's data now
-        before = old.by_key() if old is not None and old.columns == new.columns else {}
-        wanted = new.by_key()
-        upserts = tuple(row for key, row in wanted.items() if before.get(key) != row)
-        deletes = tuple(key for key in before if key not in wanted) if old is not None else ()
-        if old is not None and old.columns != new.columns:
-            # Other columns declared now: what the target holds is read with the old ones.
-            deletes = tuple(k for k in old.by_key() if k not in wanted)
-        if upserts or deletes:
-            yield SyncRows(rows=new, upserts=upserts, deletes=deletes)
-
-
-def _default_privileges(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    """What ALTER DEFAULT PRIVILEGES gives, per (schema, object type, grantee). The
-    defaults in a schema the plan drops go with it."""
-    for old, new in _pairs(current, desired, DefaultPrivilege):
-        target = new if new is not None else old
-        assert target is not None
-        if target.schema is not None and ("schema", quote_ident(target.schema)) not in desired.objects:
-            continue
-        state = new if new is not None else replace(target, privileges=(), grantable=())
-        before = old.privileges if old is not None else ()
-        before_grantable = old.grantable if old is not None else ()
-        if (before, before_grantable) != (state.privileges, state.grantable):
-            yield SetDefaultPrivilege(privilege=state, before=before, before_grantable=before_grantable)
-
-
-_DEFAULT_TYPE = {
-    "table": "r",
-    "view": "r",
-    "materialized view": "r",
-    "sequence": "S",
-    "function": "f",
-    "procedure": "f",
-    "schema": "n",
-    "type": "T",
-}
-
-
-def _implied(desired: Model, g: Grant) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What an object the plan creates gets for ``g.grantee`` without any GRANT:
-    the desired default privileges for its schema and type (the plan sets them before
-    it creates anything), built-in ones (PUBLIC EXECUTE on functions) included."""
-    objtype = _DEFAULT_TYPE.get(g.on_kind)
-    if objtype is None or g.column is not None:
-        return (), ()
-    obj = desired.get(g.object_key)
-    schema = getattr(obj, "schema", None) if objtype != "n" else None
-    return implied_privileges(desired, objtype, schema, g.grantee)
-
-
-def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    """Privileges per (object, grantee). For an object the plan creates (or drops and
-    creates again) the starting point is what default privileges give it, so a grant
-    they already imply is never planned."""
-    fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions} | set(ctx.tables) | ctx.types
-    fresh |= {k for k in ctx.users if k[0] in ("function", "procedure")}
-    old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
-    new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}
-    grantees = sorted({d.grantee for d in desired.objects.values() if isinstance(d, DefaultPrivilege)})
-    # Grantees a new object gets by default but the desired state does not list.
-    for obj_key, obj in desired.objects.items():
-        if obj_key in current.objects and obj_key not in fresh:
-            continue
-        on_kind = obj_key[0]
-        if on_kind not in _DEFAULT_TYPE:
-            continue
-        for grantee in grantees:
-            probe = Grant(on_kind=on_kind, on=obj_key[1], grantee=grantee, privileges=())
-            if probe.key not in new_grants and _implied(desired, probe)[0]:
-                new_grants[probe.key] = probe
-    for key in sorted(old_grants.keys() | new_grants.keys()):
-        old, new = old_grants.get(key), new_grants.get(key)
-        target = new if new is not None else old
-        assert target is not None
-        folded = _folded_sequence_table(desired, target)
-        if folded is not None:
-            yield from _folded_sequence_grant(current, desired, fresh, folded, old, new, target)
-            continue
-        if target.object_key not in desired.objects:
-            continue  # the object goes, its privileges with it
-        before: tuple[str, ...]
-        before_grantable: tuple[str, ...]
-        if target.object_key not in current.objects or target.object_key in fresh:
-            before, before_grantable = _implied(desired, target)
-        elif old is not None:
-            before, before_grantable = old.privileges, old.grantable
-        else:
-            before, before_grantable = (), ()
-        state = new if new is not None else Grant(
-            on_kind=target.on_kind, on=target.on, grantee=target.grantee, privileges=(), column=target.column
-        )
-        if (before, before_grantable) != (state.privileges, state.grantable):
-            on = desired.objects[target.object_key]
-            yield SetGrant(grant=state, on=on, before=before, before_grantable=before_grantable)
-
-
 def _range_columns(current: Model, desired: Model, r: RangeType) -> list[str]:
     """Columns of kept tables that have the range type (its multirange, or an array of
     either) on both sides."""
@@ -918,65 +714,6 @@ def _ranges(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
 
 def _collations(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
     return _recreated_unless_used(current, desired, Collation, "collation", _collation_columns, CreateCollation, DropCollation)
-
-
-def _folded_sequence_table(desired: Model, g: Grant) -> Key | None:
-    """The table whose identity or serial sequence ``g`` is on (the catalog reader makes
-    such a grant depend on that table only), when the desired state has that table."""
-    if g.on_kind != "sequence" or g.object_key in desired.objects:
-        return None
-    deps = desired.depends.get(g.key, frozenset())
-    tables = [d for d in deps if d[0] == "table" and d in desired.objects]
-    return tables[0] if len(deps) == 1 and tables else None
-
-
-def _folded_sequence_grant(
-    current: Model, desired: Model, fresh: set[Key], table: Key, old: Grant | None, new: Grant | None, target: Grant
-) -> Iterator[Change]:
-    """A grant on a column's identity or serial sequence: from what the target's sequence
-    has (or, when the plan creates the table, what default privileges give it)."""
-    if table not in current.objects or table in fresh:
-        owner = desired.objects[table]
-        schema = getattr(owner, "schema", None)
-        before, before_grantable = implied_privileges(desired, "S", schema, target.grantee)
-    elif old is not None:
-        before, before_grantable = old.privileges, old.grantable
-    else:
-        before, before_grantable = (), ()
-    state = new if new is not None else Grant(on_kind="sequence", on=target.on, grantee=target.grantee, privileges=())
-    if (before, before_grantable) != (state.privileges, state.grantable):
-        schema, _, name = _split_qualified(target.on)
-        on = Sequence(schema=schema, name=name, type="bigint", start=1, increment=1, minvalue=1, maxvalue=1, cache=1, cycle=False)
-        yield SetGrant(grant=state, on=on, before=before, before_grantable=before_grantable)
-
-
-def _split_qualified(identity: str) -> tuple[str, str, str]:
-    """(schema, '.', name) of a qualified name as ``model.qualified`` writes it (parts
-    double-quoted where needed, ``""`` for a quote)."""
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = False
-    i = 0
-    while i < len(identity):
-        ch = identity[i]
-        if quoted:
-            if ch == '"' and identity[i + 1 : i + 2] == '"':
-                current.append('"')
-                i += 1
-            elif ch == '"':
-                quoted = False
-            else:
-                current.append(ch)
-        elif ch == '"':
-            quoted = True
-        elif ch == ".":
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    return (parts[0], ".", parts[-1]) if len(parts) > 1 else ("public", ".", parts[0])
 
 
 def has_changes(current: Model, desired: Model) -> bool:

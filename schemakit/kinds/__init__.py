@@ -21,38 +21,33 @@ moved), ``schemakit.source.classify`` (its accepted statement kinds are checked 
 from __future__ import annotations
 
 from schemakit.kinds.base import SHARED_HAZARDS, SHARED_STATEMENTS, HazardRule, Kind, no_hazards
+from schemakit.kinds.bucket import BUCKET
+from schemakit.kinds.default_privilege import DEFAULT_PRIVILEGE
 from schemakit.kinds.event_trigger import EVENT_TRIGGER
+from schemakit.kinds.extension import EXTENSION
+from schemakit.kinds.function import FUNCTION
+from schemakit.kinds.grant import GRANT
 from schemakit.kinds.pending import (
-    bucket_hazards,
     constraint_hazards,
-    extension_hazards,
-    function_hazards,
-    grant_hazards,
     index_hazards,
     pending_differ,
-    rows_hazards,
     type_rebuild_hazards,
 )
 from schemakit.kinds.policy import POLICY
 from schemakit.kinds.sequence import SEQUENCE
 from schemakit.kinds.table import TABLE
+from schemakit.kinds.publication import PUBLICATION
+from schemakit.kinds.rows import ROWS
+from schemakit.kinds.schema import SCHEMA
 from schemakit.kinds.trigger import TRIGGER
 from schemakit.model import (
-    Bucket,
     Collation,
     CompositeType,
     Constraint,
-    DefaultPrivilege,
     Domain,
     EnumType,
-    Extension,
-    Function,
-    Grant,
     Index,
-    Publication,
     RangeType,
-    Schema,
-    TableRows,
     View,
 )
 
@@ -70,8 +65,8 @@ def _pending(
 
 
 KINDS: tuple[Kind, ...] = (
-    _pending("schema", (("schema", 0),), (Schema,), "_schemas", {"create_schema"}),
-    _pending("extension", (("extension", 1),), (Extension,), "_extensions", {"create_extension"}, extension_hazards),
+    SCHEMA,
+    EXTENSION,
     _pending("enum", (("type", 2),), (EnumType,), "_enums", {"create_enum", "alter_type"}, type_rebuild_hazards),
     _pending("domain", (("type", 2),), (Domain,), "_domains", {"create_domain", "alter_domain"}, type_rebuild_hazards),
     _pending(
@@ -88,24 +83,15 @@ KINDS: tuple[Kind, ...] = (
     ),
     _pending("constraint", (("table constraint", 6),), (Constraint,), "_constraints", {"alter_table"}, constraint_hazards),
     _pending("index", (("index", 7),), (Index,), "_indexes", {"create_index", "alter_index"}, index_hazards),
-    _pending(
-        "function", (("function", 4), ("procedure", 4)), (Function,), "_functions",
-        {"create_function", "create_procedure", "alter_function", "alter_procedure"}, function_hazards,
-    ),
+    FUNCTION,
     TRIGGER,
     EVENT_TRIGGER,
     POLICY,
-    _pending("bucket", (("bucket", 12),), (Bucket,), "_buckets", {"bucket"}, bucket_hazards),
-    _pending(
-        "publication", (("publication", 12),), (Publication,), "_publications",
-        {"create_publication", "alter_publication"},
-    ),
-    _pending("rows", (("rows", 12),), (TableRows,), "_rows", {"declared_rows"}, rows_hazards),
-    _pending(
-        "default privilege", (("default privilege", 1),), (DefaultPrivilege,), "_default_privileges",
-        {"alter_default_privileges"},
-    ),
-    _pending("grant", (("grant", 13),), (Grant,), "_grants", {"grant", "revoke"}, grant_hazards),
+    BUCKET,
+    PUBLICATION,
+    ROWS,
+    DEFAULT_PRIVILEGE,
+    GRANT,
 )
 """Every object kind, in differ order (see the module's comment)."""
 

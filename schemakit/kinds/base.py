@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from schemakit import hazards as hz
-from schemakit.changes import Change, NestedRebuild, Rework, SetComment, SetOwner
+from schemakit.changes import Change, NestedRebuild, Rework
 from schemakit.hazards import Hazard
-from schemakit.model import DbObject, Function, Key, Model, View
+from schemakit.kinds.comment import SetComment
+from schemakit.kinds.owner import SetOwner
+from schemakit.model import DbObject, Key, Model, View
 
 if TYPE_CHECKING:
+    from schemakit.kinds.function import Function
     from schemakit.kinds.table import Table
 
 T = TypeVar("T", bound=DbObject)

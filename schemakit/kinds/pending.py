@@ -15,20 +15,14 @@ from collections.abc import Iterator
 from schemakit import hazards as hz
 from schemakit.changes import (
     AddConstraint,
-    AlterExtension,
     Change,
-    CreateFunction,
     CreateIndex,
-    DeleteBucket,
-    DropFunction,
     DropIndex,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
     ReplaceConstraint,
     ReplaceIndex,
-    SetGrant,
-    SyncRows,
 )
 from schemakit.hazards import Hazard
 from schemakit.kinds.base import Context, Differ, on_table
@@ -95,36 +89,6 @@ def index_hazards(c: Change, current: Model) -> list[Hazard]:
         ]
     if isinstance(c, DropIndex):
         return [Hazard(hz.INDEX_DROPPED, c.index.identity)]
-    return []
-
-
-def function_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, (CreateFunction, DropFunction)) and c.key in current.objects:
-        return [Hazard(hz.HAS_UNTRACKABLE_DEPENDENCIES, c.key[1])]
-    return []
-
-
-def bucket_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, DeleteBucket):
-        return [Hazard(hz.DELETES_DATA, f"deletes bucket {c.bucket.id!r}")]
-    return []
-
-
-def rows_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, SyncRows) and c.deletes:
-        return [Hazard(hz.DELETES_DATA, f"deletes {len(c.deletes)} row(s) of {c.key[1]} no longer declared")]
-    return []
-
-
-def grant_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, SetGrant) and c.grant.object_key in current.objects:
-        return [Hazard(hz.AUTHZ_UPDATE, c.describe())]
-    return []
-
-
-def extension_hazards(c: Change, current: Model) -> list[Hazard]:
-    if isinstance(c, AlterExtension) and c.old.version != c.new.version:
-        return [Hazard(hz.EXTENSION_VERSION, f"{c.old.version} → {c.new.version}")]
     return []
 
 

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 from psycopg import sql
 
 from schemakit import hazards as hz
-from schemakit.changes import Action, Change, Rework, SetComment
+from schemakit.changes import Action, Change, Rework
+from schemakit.kinds.comment import SetComment
 from schemakit.errors import SchemakitError
 from schemakit.hazards import Hazard
 from schemakit.kinds.base import CatalogQuery, Context, Kind, comment, on_table, pairs

@@ -6,8 +6,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from schemakit.kinds.policy import Policy
-from schemakit.model import Bucket, Constraint, Extension, Function, Grant, Index, Key, Model, View
+from schemakit.model import Constraint, Index, Key, Model, View
+from schemakit.kinds.bucket import Bucket
+from schemakit.kinds.extension import Extension
+from schemakit.kinds.function import Function
+from schemakit.kinds.grant import Grant
 from schemakit.kinds.table import Table
+from schemakit.model import Constraint, Index, Key, Model, View
+from schemakit.kinds.table import Table
+from schemakit.kinds.bucket import Bucket
+from schemakit.kinds.extension import Extension
+from schemakit.kinds.function import Function
+from schemakit.kinds.grant import Grant
 from schemakit.lint.sources import StatementIndex
 from schemakit.platform import is_managed_schema
 

@@ -21,21 +21,24 @@ from typing import Callable
 
 from schemakit.changes import (
     Change,
-    CreateFunction,
-    DropFunction,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
-    SetDefaultPrivilege,
     is_gone,
 )
 from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn, DropColumnDefault
 from schemakit.kinds.table import CreateTable, SetPartitionOf
 from schemakit.kinds.table_rebuild import RebuildTable
+from schemakit.kinds.default_privilege import SetDefaultPrivilege
+from schemakit.kinds.function import CreateFunction, DropFunction
 from schemakit.errors import SchemakitError
 from schemakit.kinds import KIND_RANK
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, column_key, qualified
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.kinds.function import Function
 from schemakit.kinds.table import Table
+from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.kinds.table import Table
+from schemakit.kinds.function import Function
 
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 

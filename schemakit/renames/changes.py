@@ -15,7 +15,8 @@ from psycopg import sql
 
 from schemakit.changes import Action, Change
 from schemakit.hazards import RENAMES_OBJECT, Hazard
-from schemakit.model import Constraint, DbObject, Domain, Function, Index, View
+from schemakit.model import Constraint, DbObject, Domain, Index, View
+from schemakit.kinds.function import Function
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table
 from schemakit.kinds.policy import Policy

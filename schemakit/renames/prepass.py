@@ -16,7 +16,8 @@ from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field, replace
 
 from schemakit.changes import Change
-from schemakit.model import CompositeType, Constraint, DbObject, Domain, EnumType, Function, Index, Key, Model, View, qualified
+from schemakit.model import CompositeType, Constraint, DbObject, Domain, EnumType, Index, Key, Model, View, qualified
+from schemakit.kinds.function import Function
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table
 from schemakit.kinds.policy import Policy

@@ -18,7 +18,12 @@ from typing import Any, TypeVar, cast
 
 from pglast.parser import scan
 
-from schemakit.model import Constraint, DbObject, Function, Grant, Index, Key, Model, Owner, Publication, TableRows, View, quote_ident, qualified
+from schemakit.model import Constraint, DbObject, Index, Key, Model, View, quote_ident, qualified
+from schemakit.kinds.function import Function
+from schemakit.kinds.grant import Grant
+from schemakit.kinds.owner import Owner
+from schemakit.kinds.publication import Publication
+from schemakit.kinds.rows import TableRows
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table
 from schemakit.kinds.policy import Policy

@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from schemakit.changes import AddConstraint, Change, CreateEnum, CreateFunction, CreateIndex, CreateView, DropConstraint, DropEnum, DropFunction, DropIndex, DropView
+from schemakit.changes import AddConstraint, Change, CreateEnum, CreateIndex, CreateView, DropConstraint, DropEnum, DropIndex, DropView
+from schemakit.kinds.function import CreateFunction, DropFunction
 from schemakit.kinds.columns import AddColumn, DropColumn
 from schemakit.kinds.table import CreateTable, DropTable
 from schemakit.kinds.policy import CreatePolicy, DropPolicy

@@ -11,18 +11,18 @@ from schemakit import __version__
 from schemakit.changes import (
     AddConstraint,
     Change,
-    CreateFunction,
     CreateIndex,
     DropConstraint,
     DropIndex,
     ReplaceConstraint,
     ReplaceIndex,
-    SetComment,
-    SetGrant,
 )
 from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn
 from schemakit.kinds.table import CreateTable, DropTable, SetRowSecurity
 from schemakit.kinds.table_rebuild import RebuildTable
+from schemakit.kinds.comment import SetComment
+from schemakit.kinds.function import CreateFunction
+from schemakit.kinds.grant import SetGrant
 from schemakit.hazards import KINDS, Hazard
 from schemakit.kinds.policy import AlterPolicy, CreatePolicy, DropPolicy, Policy
 from schemakit.kinds.trigger import CreateTrigger, DropTrigger, Trigger

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache, singledispatch
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pglast
 from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import Change, Rework, TypeRebuild, is_gone
-from schemakit.model import CompositeType, DbObject, Domain, EnumType, Function, qualified, quote_ident
+from schemakit.model import CompositeType, DbObject, Domain, EnumType, qualified, quote_ident
+
+if TYPE_CHECKING:
+    from schemakit.kinds.table import Table
 
 SCRIPT_PREAMBLE = "SET check_function_bodies = false;"
 
@@ -264,6 +267,8 @@ _RELKINDS = {"table": "rp", "view": "v", "materialized view": "m", "sequence": "
 def presence_probe(obj: DbObject) -> sql.Composable:
     """'present' while ``obj`` exists as the kind of object it is (NULL otherwise: gone,
     or another object of that name has taken its place)."""
+    from schemakit.kinds.function import Function  # the kind's module imports this one
+
     if isinstance(obj, Function):
         return sql.SQL(
             "SELECT 'present' FROM pg_catalog.pg_proc p "
@@ -296,6 +301,8 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
     """Drop an object (created again later in the plan) so that a column it uses can
     change type or go: only while that column (or its enum type) is in its old state;
     or so that an object it uses can be dropped for good: only while that one exists."""
+    from schemakit.kinds.function import Function  # the kind's module imports this one
+
     if is_gone(cause):
         return gone_guard(cause[0], [drop])
     if isinstance(cause[0], Function):

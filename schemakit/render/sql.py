@@ -52,14 +52,13 @@ DEFAULT`` sets the same expression again).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import pglast
 from pglast.stream import RawStream
 from psycopg import sql
 
-from schemakit.platform import is_managed_schema
 from schemakit.render.guard import (  # noqa: F401  (re-exported: kinds not moved yet import them from here)
     SCRIPT_PREAMBLE as SCRIPT_PREAMBLE,
     TWIN as TWIN,
@@ -89,15 +88,7 @@ from schemakit.kinds.columns import Column
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table
 from schemakit.changes import (
-    PrivilegeDelta,
-    SyncRows,
     RenameEnumValue,
-    AlterPublication,
-    CreatePublication,
-    DropPublication,
-    SetGrant,
-    SetOwner,
-    SetDefaultPrivilege,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
@@ -115,39 +106,25 @@ from schemakit.changes import (
     NestedRebuild,
     AddConstraint,
     AddEnumValue,
-    AlterExtension,
     CreateEnum,
-    CreateExtension,
-    CreateFunction,
     CreateIndex,
-    CreateSchema,
     CreateView,
-    DeleteBucket,
     DropConstraint,
     DropEnum,
-    DropExtension,
-    DropFunction,
     DropIndex,
-    DropSchema,
     DropView,
     ReplaceConstraint,
     ReplaceIndex,
-    SetComment,
-    UpsertBucket,
 )
 from schemakit.model import (
-    Publication,
     CompositeType,
     Collation,
     Domain,
     RangeType,
-    Bucket,
     Constraint,
     DbObject,
     EnumType,
-    Function,
     Index,
-    Schema,
     View,
 )
 
@@ -228,110 +205,23 @@ def index_if_not_exists(definition: str) -> str:
     )
 
 
-def function_target(f: Function) -> sql.Composable:
-    return sql.SQL("{} {}({})").format(
-        sql.SQL("PROCEDURE" if f.is_procedure else "FUNCTION"),
-        ident(f.schema, f.name),
-        sql.SQL(f.arguments),
-    )
-
-
 @comment_target.register
 def unmoved_comment_target(obj: DbObject, column: str | None) -> sql.Composable:
     """The comment targets of the kinds whose modules are not in schemakit.kinds yet."""
-    if isinstance(obj, Schema):
-        return sql.SQL("SCHEMA {}").format(Name(obj.name))
     if isinstance(obj, (EnumType, CompositeType, RangeType)):
         return sql.SQL("TYPE {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Collation):
         return sql.SQL("COLLATION {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Domain):
         return sql.SQL("DOMAIN {}").format(ident(obj.schema, obj.name))
-    if isinstance(obj, Publication):
-        return sql.SQL("PUBLICATION {}").format(Name(obj.name))
     if isinstance(obj, Index):
         return sql.SQL("INDEX {}").format(ident(obj.schema, obj.name))
-    if isinstance(obj, Function):
-        return function_target(obj)
     if isinstance(obj, View):
         word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
         return sql.SQL("{} {}").format(sql.SQL(word), ident(obj.schema, obj.name))
     if isinstance(obj, Constraint):
         return on_table_target("CONSTRAINT", obj.name, obj.schema, obj.table)
     raise TypeError(f"no COMMENT ON for {obj.kind}")
-
-
-@render_change.register
-def _(c: CreateSchema) -> list[str]:
-    return [text(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Name(c.schema.name)))]
-
-
-@render_change.register
-def _(c: DropSchema) -> list[str]:
-    return [text(sql.SQL("DROP SCHEMA IF EXISTS {}").format(Name(c.schema.name)))]
-
-
-@render_change.register
-def _(c: CreateExtension) -> list[str]:
-    e = c.extension
-    stmt = sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}").format(
-        Name(e.name), Name(e.schema)
-    )
-    if c.pin_version:
-        stmt = sql.SQL("{} VERSION {}").format(stmt, sql.Literal(e.version))
-    if is_managed_schema(e.schema) and e.schema not in ("extensions", "public", "pg_catalog"):
-        return [text(_create_extension_in_own_schema(e.name, e.schema, stmt))]
-    return [text(stmt)]
-
-
-def _create_extension_in_own_schema(name: str, schema: str, stmt: sql.Composable) -> sql.Composable:
-    """An extension whose control file names its schema (pgsodium, vault, graphql...).
-
-    The schema is the platform's, never planned: when it does not exist yet, the
-    extension creates it, and ``WITH SCHEMA`` would fail on the missing schema.
-    """
-    bare = sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(Name(name))
-    return sql.SQL(
-        "DO $sk$\nBEGIN\n"
-        "  IF pg_catalog.to_regnamespace({}) IS NULL THEN\n"
-        "    {};  -- its control file names the schema: created with it\n"
-        "  ELSE\n"
-        "    {};\n"
-        "  END IF;\n"
-        "END\n$sk$"
-    ).format(sql.Literal(schema), bare, stmt)
-
-
-@render_change.register
-def _(c: DropExtension) -> list[str]:
-    return [text(sql.SQL("DROP EXTENSION IF EXISTS {}").format(Name(c.extension.name)))]
-
-
-@render_change.register
-def _(c: AlterExtension) -> list[str]:
-    out = []
-    if c.old.schema != c.new.schema:
-        out.append(
-            text(
-                sql.SQL("ALTER EXTENSION {} SET SCHEMA {}").format(
-                    Name(c.new.name), Name(c.new.schema)
-                )
-            )
-        )
-    if c.old.version != c.new.version:
-        update = sql.SQL("ALTER EXTENSION {} UPDATE TO {}").format(Name(c.new.name), sql.Literal(c.new.version))
-        out.append(
-            guard(
-                what=f"extension {c.new.name}",
-                probe=sql.SQL("SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = {}").format(
-                    sql.Literal(c.new.name)
-                ),
-                target=c.new.version,
-                origin=c.old.version,
-                actions=[text(update)],
-            )
-        )
-    return out
 
 
 @render_change.register
@@ -758,87 +648,6 @@ def _(c: ReplaceIndex) -> list[str]:
     ]
 
 
-@render_change.register
-def _(c: CreateFunction) -> list[str]:
-    return [c.function.definition.strip()]
-
-
-@render_change.register
-def _(c: DropFunction) -> list[str]:
-    drop = text(sql.SQL("DROP {} IF EXISTS {}({})").format(
-        sql.SQL("PROCEDURE" if c.function.is_procedure else "FUNCTION"),
-        ident(c.function.schema, c.function.name),
-        sql.SQL(c.function.arguments),
-    ))
-    if c.reworked is not None:
-        return [drop_for_rework(c.reworked, drop)]
-    # Guarded by the exact signature: DROP FUNCTION ignores argument names, and a new
-    # function that only renames them is the same one to PostgreSQL.
-    return [gone_guard(c.function, [drop])]
-
-
-_BUCKET_COLUMNS = ("id", "name", "public", "file_size_limit", "allowed_mime_types")
-
-
-def _bucket_values(b: Bucket) -> list[sql.Composable]:
-    mime = list(b.allowed_mime_types) if b.allowed_mime_types is not None else None
-    return [
-        sql.Literal(b.id),
-        sql.Literal(b.name),
-        sql.Literal(b.public),
-        sql.Literal(b.file_size_limit),
-        sql.SQL("{}::text[]").format(sql.Literal(mime)),
-    ]
-
-
-@render_change.register
-def _(c: UpsertBucket) -> list[str]:
-    b = c.bucket
-    cols = [Name(n) for n in _BUCKET_COLUMNS]
-    updated = [Name(n) for n in _BUCKET_COLUMNS[1:]]
-    return [
-        text(
-            sql.SQL(
-                "INSERT INTO storage.buckets AS b ({cols}) VALUES ({vals})\n"
-                "ON CONFLICT (id) DO UPDATE SET ({upd}) = ({exc})\n"
-                "WHERE ({cur}) IS DISTINCT FROM ({exc})"
-            ).format(
-                cols=sql.SQL(", ").join(cols),
-                vals=sql.SQL(", ").join(_bucket_values(b)),
-                upd=sql.SQL(", ").join(updated),
-                exc=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(u) for u in updated),
-                cur=sql.SQL(", ").join(sql.SQL("b.{}").format(u) for u in updated),
-            )
-        )
-    ]
-
-
-@render_change.register
-def _(c: DeleteBucket) -> list[str]:
-    bid = sql.Literal(c.bucket.id)
-    body = text(
-        sql.SQL(
-            """BEGIN
-  IF EXISTS (SELECT FROM storage.objects o WHERE o.bucket_id = {id}) THEN
-    RAISE EXCEPTION 'schemakit: bucket % still holds objects', {id}
-      USING HINT = 'Empty the bucket first (through the Storage API), then apply again.';
-  END IF;
-  DELETE FROM storage.buckets WHERE id = {id};
-END"""
-        ).format(id=bid)
-    )
-    return [do_block(body)]
-
-
-@render_change.register
-def _(c: SetComment) -> list[str]:
-    return [
-        text(
-            sql.SQL("COMMENT ON {} IS {}").format(
-                comment_target(c.target, c.column), sql.Literal(c.comment)
-            )
-        )
-    ]
 
 
 # -- views -----------------------------------------------------------------------
@@ -952,184 +761,8 @@ def _only_comments(text: str) -> bool:
     return all(line.lstrip().startswith("--") for line in text.splitlines() if line.strip())
 
 
-# -- privileges --------------------------------------------------------------------
-
-
-def _grant_target(obj: DbObject) -> sql.Composable:
-    if isinstance(obj, Domain):
-        return sql.SQL("DOMAIN {}").format(ident(obj.schema, obj.name))
-    if isinstance(obj, (EnumType, CompositeType, RangeType)):
-        return sql.SQL("TYPE {}").format(ident(obj.schema, obj.name))
-    if isinstance(obj, Function):
-        return function_target(obj)
-    if isinstance(obj, Schema):
-        return sql.SQL("SCHEMA {}").format(Name(obj.name))
-    if isinstance(obj, Sequence):
-        return sql.SQL("SEQUENCE {}").format(ident(obj.schema, obj.name))
-    if isinstance(obj, (Table, View)):
-        return sql.SQL("TABLE {}").format(ident(obj.schema, obj.name))
-    raise TypeError(f"no GRANT for {obj.kind}")
-
-
-@render_change.register
-def _(c: SetGrant) -> list[str]:
-    g = c.grant
-
-    def privileges(names: list[str]) -> sql.Composable:
-        joined = sql.SQL(", ").join(sql.SQL(p) for p in names if p.isalpha())
-        if g.column is None:
-            return joined
-        return sql.SQL("{} ({})").format(joined, Name(g.column))
-
-    return _privilege_statements(
-        c, sql.SQL(""), _grant_target(c.on), _grantee(g.grantee), privileges, revoke_all=g.column is None
-    )
-
-
-@render_change.register
-def _(c: SetDefaultPrivilege) -> list[str]:
-    d = c.privilege
-    head: sql.Composable = sql.SQL("ALTER DEFAULT PRIVILEGES ")
-    if d.schema is not None:
-        head = sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} ").format(Name(d.schema))
-
-    def privileges(names: list[str]) -> sql.Composable:
-        return sql.SQL(", ").join(sql.SQL(p) for p in names if p.isalpha())
-
-    return _privilege_statements(c, head, sql.SQL(d.objects), _grantee(d.grantee), privileges, revoke_all=True)
-
-
-def _grantee(name: str) -> sql.Composable:
-    return sql.SQL("PUBLIC") if name == "PUBLIC" else Name(name)
-
-
-def _privilege_statements(
-    c: PrivilegeDelta,
-    head: sql.Composable,
-    on: sql.Composable,
-    grantee: sql.Composable,
-    privileges: Callable[[list[str]], sql.Composable],
-    *,
-    revoke_all: bool,
-) -> list[str]:
-    """REVOKE what is extra, GRANT what is missing, and the grant options that change;
-    each statement is idempotent. ``head`` prefixes each (ALTER DEFAULT PRIVILEGES)."""
-    wanted, grantable = c.wanted
-    out: list[str] = []
-
-    def add(template: str, names: list[str] | None = None) -> None:
-        parts = [head] + ([privileges(names)] if names is not None else []) + [on, grantee]
-        out.append(text(sql.SQL(template).format(*parts)))
-
-    if c.removed and not wanted and revoke_all:
-        # Nothing is left: ALL, so that privileges not modelled (MAINTAIN) go too.
-        add("{}REVOKE ALL ON {} FROM {}")
-    elif c.removed:
-        add("{}REVOKE {} ON {} FROM {}", c.removed)
-    if c.lost_option:
-        add("{}REVOKE GRANT OPTION FOR {} ON {} FROM {}", c.lost_option)
-    plain = [p for p in c.added if p not in grantable]
-    if plain:
-        add("{}GRANT {} ON {} TO {}", plain)
-    if c.gained_option:
-        add("{}GRANT {} ON {} TO {} WITH GRANT OPTION", c.gained_option)
-    return out
-
-
 # -- publications and replica identity ------------------------------------------------
 
-
-def _publication_tables(names: list[str] | tuple[str, ...]) -> sql.Composable:
-    # Table identities are catalog text, quoted by quote_ident when read.
-    return sql.SQL(", ").join(sql.SQL(t) for t in names)
-
-
-def _member_probe(p: Publication, table: str) -> sql.Composable:
-    return sql.SQL(
-        "SELECT 'member' FROM pg_catalog.pg_publication_rel r JOIN pg_catalog.pg_publication p ON p.oid = r.prpubid "
-        "WHERE p.pubname = {} AND r.prrelid = pg_catalog.to_regclass({})"
-    ).format(sql.Literal(p.name), sql.Literal(table))
-
-
-@render_change.register
-def _(c: CreatePublication) -> list[str]:
-    p = c.publication
-    parts: list[sql.Composable] = [sql.SQL("CREATE PUBLICATION {}").format(Name(p.name))]
-    if p.all_tables:
-        parts.append(sql.SQL("FOR ALL TABLES"))
-    elif p.tables:
-        parts.append(sql.SQL("FOR TABLE {}").format(_publication_tables(p.tables)))
-    parts.append(sql.SQL("WITH (publish = {})").format(sql.Literal(", ".join(p.publish))))
-    return [
-        guard(
-            what=f"publication {p.identity}",
-            probe=sql.SQL("SELECT 'exists' FROM pg_catalog.pg_publication WHERE pubname = {}").format(sql.Literal(p.name)),
-            target="exists",
-            origin=None,
-            actions=[text(sql.SQL(" ").join(parts))],
-        )
-    ]
-
-
-@render_change.register
-def _(c: DropPublication) -> list[str]:
-    return [text(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(Name(c.publication.name)))]
-
-
-@render_change.register
-def _(c: AlterPublication) -> list[str]:
-    p = c.new
-    name = Name(p.name)
-    out: list[str] = []
-    if c.old.publish != p.publish:
-        out.append(text(sql.SQL("ALTER PUBLICATION {} SET (publish = {})").format(name, sql.Literal(", ".join(p.publish)))))
-    for table in c.removed:
-        drop = text(sql.SQL("ALTER PUBLICATION {} DROP TABLE {}").format(name, sql.SQL(table)))
-        out.append(guard(what=f"publication {p.identity}", probe=_member_probe(p, table), target=None, origin="member", actions=[drop]))
-    for table in c.added:
-        add = text(sql.SQL("ALTER PUBLICATION {} ADD TABLE {}").format(name, sql.SQL(table)))
-        out.append(guard(what=f"publication {p.identity}", probe=_member_probe(p, table), target="member", origin=None, actions=[add]))
-    return out
-
-
-# -- declared rows -------------------------------------------------------------------
-
-
-@render_change.register
-def _(c: SyncRows) -> list[str]:
-    """One statement per row: INSERT ... ON CONFLICT (key) DO UPDATE only where a value
-    differs, and DELETE by key. Values are text literals PostgreSQL casts to the
-    columns' types, as it does for the files' own INSERT."""
-    r = c.rows
-    table = ident(r.schema, r.name)
-    cols = sql.SQL(", ").join(Name(col) for col in r.columns)
-    key = sql.SQL(", ").join(Name(col) for col in r.primary_key)
-    rest = [col for col in r.columns if col not in r.primary_key]
-    out: list[str] = []
-    for values in c.deletes:
-        where = sql.SQL(" AND ").join(
-            sql.SQL("{} IS NULL").format(Name(col)) if v is None else sql.SQL("{} = {}").format(Name(col), sql.Literal(v))
-            for col, v in zip(r.primary_key, values)
-        )
-        out.append(text(sql.SQL("DELETE FROM {} WHERE {}").format(table, where)))
-    for row in c.upserts:
-        insert = sql.SQL("INSERT INTO {} AS t ({}) VALUES ({}) ON CONFLICT ({})").format(
-            table, cols, sql.SQL(", ").join(sql.Literal(v) for v in row), key
-        )
-        if not rest:
-            out.append(text(sql.SQL("{} DO NOTHING").format(insert)))
-            continue
-        targets = sql.SQL(", ").join(Name(col) for col in rest)
-        excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(Name(col)) for col in rest)
-        current = sql.SQL(", ").join(sql.SQL("t.{}").format(Name(col)) for col in rest)
-        out.append(
-            text(
-                sql.SQL("{} DO UPDATE SET ({}) = ROW({}) WHERE ROW({}) IS DISTINCT FROM ROW({})").format(
-                    insert, targets, excluded, current, excluded
-                )
-            )
-        )
-    return out
 
 
 
@@ -1245,16 +878,6 @@ def _(c: CreateCollation) -> list[str]:
 @render_change.register
 def _(c: DropCollation) -> list[str]:
     return [text(sql.SQL("DROP COLLATION IF EXISTS {}").format(ident(c.collation.schema, c.collation.name)))]
-
-
-# -- owners ----------------------------------------------------------------------------
-
-
-@render_change.register
-def _(c: SetOwner) -> list[str]:
-    # ALTER ... OWNER TO is idempotent: a second run finds the owner set and changes nothing.
-    role: sql.Composable = sql.SQL("CURRENT_USER") if c.owner.creator else Name(c.owner.role)
-    return [text(sql.SQL("ALTER {} OWNER TO {}").format(comment_target(c.on, None), role))]
 
 
 # The moved kinds' helpers, under their old names here.
