@@ -32,10 +32,12 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit import hazards as hz
-from schemakit.changes import AddConstraint, AlterColumn, CreateIndex, ReplaceConstraint
-from schemakit.model import Constraint, Model
+from schemakit.changes import AlterColumn
+from schemakit.kinds.constraint import AddConstraint, Constraint, ReplaceConstraint, constraint_probe
+from schemakit.kinds.index import CreateIndex
+from schemakit.model import Model
 from schemakit.plan import Plan, Step
-from schemakit.render.sql import Name, constraint_probe, guard, ident, text
+from schemakit.render.sql import Name, guard, ident, text
 
 NOT_VALID = " NOT VALID"
 VALIDATABLE = frozenset({"c", "f"})  # constraint types PostgreSQL can add NOT VALID

@@ -17,12 +17,12 @@ from schemakit.model import (
     DefaultPrivilege,
     Extension,
     Grant,
-    Index,
     Key,
     Model,
     Schema,
     TableRows,
 )
+from schemakit.kinds.index import Index
 
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.trigger import Trigger

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from schemakit.model import Constraint, DbObject, Key, Table, TableRows, qualified
+from schemakit.model import DbObject, Key, Table, TableRows, qualified
+from schemakit.kinds.constraint import Constraint
 
 if TYPE_CHECKING:  # the parser is not loaded to read a catalog
     from schemakit.source import SourceStatement

@@ -23,8 +23,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from schemakit.changes import AddConstraint, AlterDomain, Change, CreatePolicy, CreateTrigger, DropView, ReplaceIndex
-from schemakit.model import Constraint, DbObject, Domain, Index, Policy, Trigger, View
+from schemakit.changes import AlterDomain, Change, CreatePolicy, CreateTrigger
+from schemakit.kinds.constraint import AddConstraint, Constraint
+from schemakit.kinds.index import Index, ReplaceIndex
+from schemakit.kinds.view import DropView, View
+from schemakit.model import DbObject, Domain, Policy, Trigger
 from schemakit.render.sql import render_change
 from schemakit.server import embedded, shadow
 from tests.conftest import as_role, embedded_test_dir

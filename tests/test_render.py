@@ -6,7 +6,8 @@ import pglast
 
 from schemakit.changes import CreatePolicy, CreateTable, UpsertBucket
 from schemakit.model import Bucket, Column, Policy, Table, quote_ident
-from schemakit.render.sql import index_if_not_exists, render_change, trigger_or_replace
+from schemakit.kinds.index import index_if_not_exists
+from schemakit.render.sql import render_change, trigger_or_replace
 
 
 def test_index_definitions_gain_if_not_exists() -> None:

@@ -40,18 +40,15 @@ from schemakit.model import (
     column_key,
     Bucket,
     Column,
-    Constraint,
     DbObject,
     EnumType,
     Extension,
     Function,
-    Index,
     Key,
     Model,
     Schema,
     Sequence,
     Table,
-    View,
     qualified,
     quote_ident,
 )
@@ -210,26 +207,6 @@ class CatalogReader:
                 comment=r[10],
             )
             for r in self.fetch("sequences")
-        )
-        add(
-            View(
-                schema=r[0],
-                name=r[1],
-                definition=r[2],
-                columns=tuple(r[3]),
-                options=tuple(r[4]),
-                materialized=bool(r[5]),
-                comment=r[6],
-            )
-            for r in self.fetch("views")
-        )
-        add(
-            Constraint(schema=r[0], table=r[1], name=r[2], type=r[3], definition=r[4], comment=r[5])
-            for r in self.fetch("constraints")
-        )
-        add(
-            Index(schema=r[0], table=r[1], name=r[2], definition=r[3], comment=r[4])
-            for r in self.fetch("indexes")
         )
         add(
             Function(

@@ -21,14 +21,14 @@ moved), ``schemakit.source.classify`` (its accepted statement kinds are checked 
 from __future__ import annotations
 
 from schemakit.kinds.base import SHARED_HAZARDS, SHARED_STATEMENTS, HazardRule, Kind, no_hazards
+from schemakit.kinds.constraint import CONSTRAINT
 from schemakit.kinds.event_trigger import EVENT_TRIGGER
+from schemakit.kinds.index import INDEX
 from schemakit.kinds.pending import (
     bucket_hazards,
-    constraint_hazards,
     extension_hazards,
     function_hazards,
     grant_hazards,
-    index_hazards,
     pending_differ,
     rows_hazards,
     table_hazards,
@@ -36,25 +36,23 @@ from schemakit.kinds.pending import (
 )
 from schemakit.kinds.policy import POLICY
 from schemakit.kinds.trigger import TRIGGER
+from schemakit.kinds.view import VIEW
 from schemakit.model import (
     Bucket,
     Collation,
     CompositeType,
-    Constraint,
     DefaultPrivilege,
     Domain,
     EnumType,
     Extension,
     Function,
     Grant,
-    Index,
     Publication,
     RangeType,
     Schema,
     Sequence,
     Table,
     TableRows,
-    View,
 )
 
 
@@ -83,12 +81,9 @@ KINDS: tuple[Kind, ...] = (
     _pending("collation", (("collation", 2),), (Collation,), "_collations", {"create_collation"}),
     _pending("sequence", (("sequence", 3),), (Sequence,), "_sequences", {"create_sequence", "alter_sequence"}),
     _pending("table", (("table", 5),), (Table,), "_tables", {"create_table", "alter_table"}, table_hazards),
-    _pending(
-        "view", (("view", 8), ("materialized view", 9)), (View,), "_views",
-        {"create_view", "create_materialized_view", "alter_view", "alter_materialized_view"},
-    ),
-    _pending("constraint", (("table constraint", 6),), (Constraint,), "_constraints", {"alter_table"}, constraint_hazards),
-    _pending("index", (("index", 7),), (Index,), "_indexes", {"create_index", "alter_index"}, index_hazards),
+    VIEW,
+    CONSTRAINT,
+    INDEX,
     _pending(
         "function", (("function", 4), ("procedure", 4)), (Function,), "_functions",
         {"create_function", "create_procedure", "alter_function", "alter_procedure"}, function_hazards,

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from schemakit import hazards as hz
 from schemakit.changes import Change, NestedRebuild, Rework, SetComment, SetOwner
 from schemakit.hazards import Hazard
-from schemakit.model import DbObject, Function, Key, Model, Table, View
+from schemakit.model import DbObject, Function, Key, Model, Table
+
+if TYPE_CHECKING:
+    from schemakit.kinds.view import View  # which imports this module
 
 T = TypeVar("T", bound=DbObject)
 
-Cause = tuple[View, View] | Rework
+Cause: TypeAlias = "tuple[View, View] | Rework"
 """Why a view is recreated: its replacement can't be a CREATE OR REPLACE (old, new view),
 or something it uses is reworked."""
 

@@ -15,23 +15,18 @@ from collections.abc import Iterator
 from schemakit import hazards as hz
 from schemakit.changes import (
     AddColumn,
-    AddConstraint,
     AlterColumn,
     AlterExtension,
     Change,
     CreateFunction,
-    CreateIndex,
     DeleteBucket,
     DropColumn,
     DropFunction,
-    DropIndex,
     DropTable,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
     RebuildTable,
-    ReplaceConstraint,
-    ReplaceIndex,
     SetGrant,
     SetPartitionOf,
     SetRowSecurity,
@@ -163,31 +158,6 @@ def table_hazards(c: Change, current: Model) -> list[Hazard]:
     if isinstance(c, RebuildTable):
         return _rebuild_table_hazards(c, table)
     return table_property_hazards(c, exists)
-
-
-def constraint_hazards(c: Change, current: Model) -> list[Hazard]:
-    table, exists = on_table(c, current)
-    if isinstance(c, (AddConstraint, ReplaceConstraint)) and exists:
-        return [Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"validates the constraint over {table}", table)]
-    return []
-
-
-def index_hazards(c: Change, current: Model) -> list[Hazard]:
-    table, exists = on_table(c, current)
-    if isinstance(c, CreateIndex) and exists:
-        return [
-            Hazard(hz.INDEX_BUILD, f"on {table}", table),
-            Hazard(hz.ACQUIRES_SHARE_LOCK, f"writes to {table} wait for the build", table),
-        ]
-    if isinstance(c, ReplaceIndex):
-        return [
-            Hazard(hz.INDEX_DROPPED, f"{c.old.identity} is rebuilt"),
-            Hazard(hz.INDEX_BUILD, f"on {table}", table),
-            Hazard(hz.ACQUIRES_SHARE_LOCK, f"writes to {table} wait for the build", table),
-        ]
-    if isinstance(c, DropIndex):
-        return [Hazard(hz.INDEX_DROPPED, c.index.identity)]
-    return []
 
 
 def function_hazards(c: Change, current: Model) -> list[Hazard]:

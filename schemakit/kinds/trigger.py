@@ -59,6 +59,10 @@ class Trigger(DbObject):
     def owner_key(self) -> Key:
         return ("table", qualified(self.schema, self.table))
 
+    @property
+    def compared(self) -> object:
+        return (self.definition, self.enabled)
+
 
 def trigger_from_row(r: tuple[Any, ...]) -> Trigger:
     """One row of ``trigger.sql``."""

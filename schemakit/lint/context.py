@@ -6,7 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from schemakit.kinds.policy import Policy
-from schemakit.model import Bucket, Constraint, Extension, Function, Grant, Index, Key, Model, Table, View
+from schemakit.model import Bucket, Extension, Function, Grant, Key, Model, Table
+from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.index import Index
+from schemakit.kinds.view import View
 from schemakit.lint.sources import StatementIndex
 from schemakit.platform import is_managed_schema
 

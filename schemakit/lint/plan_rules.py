@@ -10,15 +10,13 @@ from collections.abc import Iterator
 from schemakit import hazards as hz
 from schemakit.changes import (
     AddColumn,
-    AddConstraint,
     AlterColumn,
-    CreateIndex,
     DropColumn,
     DropTable,
     RenameEnumValue,
-    ReplaceConstraint,
-    ReplaceIndex,
 )
+from schemakit.kinds.constraint import AddConstraint, ReplaceConstraint
+from schemakit.kinds.index import CreateIndex, ReplaceIndex
 from schemakit.lint.exprs import name
 from schemakit.lint.findings import Finding, Subject, finding
 from schemakit.lint.sources import scoped_subject, table_subject

@@ -38,7 +38,8 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.kinds import KIND_RANK
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
+from schemakit.model import CompositeType, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
+from schemakit.kinds.constraint import Constraint
 
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 

@@ -10,23 +10,19 @@ from typing import Any, Callable, Mapping
 from schemakit import __version__
 from schemakit.changes import (
     AddColumn,
-    AddConstraint,
     AlterColumn,
     Change,
     CreateFunction,
-    CreateIndex,
     CreateTable,
     DropColumn,
-    DropConstraint,
-    DropIndex,
     DropTable,
     RebuildTable,
-    ReplaceConstraint,
-    ReplaceIndex,
     SetComment,
     SetGrant,
     SetRowSecurity,
 )
+from schemakit.kinds.constraint import AddConstraint, DropConstraint, ReplaceConstraint
+from schemakit.kinds.index import CreateIndex, DropIndex, ReplaceIndex
 from schemakit.hazards import KINDS, Hazard
 from schemakit.kinds.policy import AlterPolicy, CreatePolicy, DropPolicy, Policy
 from schemakit.kinds.trigger import CreateTrigger, DropTrigger, Trigger
