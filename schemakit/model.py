@@ -50,6 +50,13 @@ class DbObject:
         change planned); a kind whose differ compares less than every field says what."""
         return self
 
+    @property
+    def source_name(self) -> str | None:
+        """The name the schema files give the object, as the loader records it
+        (``schema.name``; None without a schema); one named on its table says so."""
+        schema, name = getattr(self, "schema", None), getattr(self, "name", None)
+        return f"{schema}.{name}" if isinstance(schema, str) and isinstance(name, str) else None
+
     def to_json(self) -> dict[str, Any]:
         names, values = _fields_of(type(self))
         return dict(zip(names, map(_plain, values(self))))

@@ -61,6 +61,10 @@ class Policy(DbObject):
         return ("table", qualified(self.schema, self.table))
 
     @property
+    def source_name(self) -> str:
+        return f"{self.schema}.{self.table}.{self.name}"
+
+    @property
     def compared(self) -> object:
         return self.state
 
