@@ -22,7 +22,6 @@ from schemakit.kinds import KINDS
 from schemakit.kinds.base import Context
 from schemakit.kinds.base import Differ as Differ  # re-exported
 from schemakit.kinds.base import comment as _comment
-from schemakit.kinds.base import owned as _owned
 from schemakit.kinds.base import pairs as _pairs
 from schemakit.kinds.view import recreated_views
 from schemakit.changes import (
