@@ -16,12 +16,9 @@ from schemakit.model import (
     Collation,
     Domain,
     RangeType,
-    Constraint,
     DbObject,
     EnumType,
-    Index,
     Key,
-    View,
 )
 
 if TYPE_CHECKING:
@@ -288,104 +285,6 @@ class RebuildComposite(Change):
         return f"type {self.key[1]}: rebuild ({', '.join(what)})"
 
 
-# -- constraints and indexes ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AddConstraint(Change):
-    action: ClassVar[Action] = "create"
-    constraint: Constraint
-
-    def describe(self) -> str:
-        return f"constraint {self.key[1]}: {self.constraint.definition}"
-
-
-@dataclass(frozen=True)
-class DropConstraint(Change):
-    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
-    or change type, to be created again after (see DropView)."""
-
-    action: ClassVar[Action] = "drop"
-    constraint: Constraint
-    reworked: Rework | None = None
-
-    def describe(self) -> str:
-        return _recreated(self)
-
-
-@dataclass(frozen=True)
-class ReplaceConstraint(Change):
-    action: ClassVar[Action] = "alter"
-    old: Constraint
-    new: Constraint
-
-    @property
-    def recreates(self) -> bool:
-        return True  # dropped and created again
-
-    def describe(self) -> str:
-        return f"constraint {self.key[1]}: {self.old.definition} → {self.new.definition}"
-
-
-@dataclass(frozen=True)
-class CreateIndex(Change):
-    action: ClassVar[Action] = "create"
-    index: Index
-    table_is_new: bool = False
-
-
-@dataclass(frozen=True)
-class DropIndex(Change):
-    """Drop; with ``reworked`` set, only so that a column it uses can be dropped
-    or change type, to be created again after (see DropView)."""
-
-    action: ClassVar[Action] = "drop"
-    index: Index
-    reworked: Rework | None = None
-
-    def describe(self) -> str:
-        return _recreated(self)
-
-
-@dataclass(frozen=True)
-class ReplaceIndex(Change):
-    action: ClassVar[Action] = "alter"
-    old: Index
-    new: Index
-
-    @property
-    def recreates(self) -> bool:
-        return True  # dropped and created again
-
-
-
-
-# -- views -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreateView(Change):
-    """CREATE OR REPLACE VIEW (``old`` set: replaced in place), or CREATE MATERIALIZED VIEW."""
-
-    action: ClassVar[Action] = "create"
-    view: View
-    old: View | None = None
-
-
-@dataclass(frozen=True)
-class DropView(Change):
-    """Drop a view. ``because`` is set when it is dropped only to be recreated: the
-    drop is then guarded by that view's state (old definition → drop, new → skip)."""
-
-    action: ClassVar[Action] = "drop"
-    view: View
-    because: tuple[View, View] | None = None  # (old, new) of the view that changes
-    reworked: Rework | None = None  # a column under it changes type or goes
-
-    def describe(self) -> str:
-        if self.because is None and self.reworked is None:
-            return f"{self.kind} {self.key[1]}"
-        return f"{self.kind} {self.key[1]} (dropped to be recreated)"
 
 
 # -- publications and replica identity ------------------------------------------------
@@ -476,6 +375,14 @@ _MOVED = {
     "AlterPublication": "publication",
     "SyncRows": "rows",
     "SetOwner": "owner",
+    "AddConstraint": "constraint",
+    "DropConstraint": "constraint",
+    "ReplaceConstraint": "constraint",
+    "CreateIndex": "index",
+    "DropIndex": "index",
+    "ReplaceIndex": "index",
+    "CreateView": "view",
+    "DropView": "view",
 }
 """Changes that moved to their kind's module (schemakit.kinds.<kind>): the old import
 path still works for now; new code imports from the kind's module."""

@@ -44,6 +44,19 @@ class DbObject:
         """The table an object belongs to (constraints, indexes, triggers, policies)."""
         return None
 
+    @property
+    def compared(self) -> object:
+        """What the diff compares of the object to tell whether it changes (equal: no
+        change planned); a kind whose differ compares less than every field says what."""
+        return self
+
+    @property
+    def source_name(self) -> str | None:
+        """The name the schema files give the object, as the loader records it
+        (``schema.name``; None without a schema); one named on its table says so."""
+        schema, name = getattr(self, "schema", None), getattr(self, "name", None)
+        return f"{schema}.{name}" if isinstance(schema, str) and isinstance(name, str) else None
+
     def to_json(self) -> dict[str, Any]:
         names, values = _fields_of(type(self))
         return dict(zip(names, map(_plain, values(self))))
@@ -184,65 +197,6 @@ class Collation(DbObject):
                 self.rules or "",
             ]
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Constraint(DbObject):
-    kind: ClassVar[str] = "table constraint"
-    schema: str
-    table: str
-    name: str
-    type: str  # p, u, f, c, x
-    definition: str  # pg_get_constraintdef
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return f"{quote_ident(self.name)} on {qualified(self.schema, self.table)}"
-
-    @property
-    def owner_key(self) -> Key:
-        return ("table", qualified(self.schema, self.table))
-
-
-@dataclass(frozen=True, slots=True)
-class Index(DbObject):
-    kind: ClassVar[str] = "index"
-    schema: str
-    table: str
-    name: str
-    definition: str  # pg_get_indexdef
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-    @property
-    def owner_key(self) -> Key:
-        return ("table", qualified(self.schema, self.table))
-
-
-@dataclass(frozen=True, slots=True)
-class View(DbObject):
-    """A view or materialized view; ``columns`` are ``name type`` in order."""
-
-    kind: ClassVar[str] = "view"
-    schema: str
-    name: str
-    definition: str  # pg_get_viewdef under search_path = pg_catalog
-    columns: tuple[str, ...]
-    options: tuple[str, ...] = ()  # sorted reloptions, e.g. security_invoker=true
-    materialized: bool = False
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-    @property
-    def key(self) -> Key:
-        return ("materialized view" if self.materialized else "view", self.identity)
 
 
 @dataclass(frozen=True)
@@ -501,6 +455,9 @@ _MOVED = {
     "implied_privileges": "default_privilege",
     "Grant": "grant",
     "Owner": "owner",
+    "Constraint": "constraint",
+    "Index": "index",
+    "View": "view",
 }
 """Classes that moved to their kind's module (schemakit.kinds.<kind>): the old import
 path still works for now; new code imports from the kind's module."""

@@ -32,11 +32,15 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit import hazards as hz
-from schemakit.changes import AddConstraint, CreateIndex, ReplaceConstraint
+from schemakit.kinds.constraint import AddConstraint, ReplaceConstraint
+from schemakit.kinds.index import CreateIndex
 from schemakit.kinds.columns import AlterColumn
-from schemakit.model import Constraint, Model
+from schemakit.kinds.columns import AlterColumn
+from schemakit.kinds.constraint import AddConstraint, Constraint, ReplaceConstraint, constraint_probe
+from schemakit.kinds.index import CreateIndex
+from schemakit.model import Model
 from schemakit.plan import Plan, Step
-from schemakit.render.sql import Name, constraint_probe, guard, ident, text
+from schemakit.render.sql import Name, guard, ident, text
 
 NOT_VALID = " NOT VALID"
 VALIDATABLE = frozenset({"c", "f"})  # constraint types PostgreSQL can add NOT VALID

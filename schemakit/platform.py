@@ -14,7 +14,6 @@ from pglast import ast
 
 from schemakit.model import (
     DbObject,
-    Index,
     Key,
     Model,
 )
@@ -261,20 +260,7 @@ def touches_platform(statements: Sequence[SourceStatement]) -> bool:
 
 def _modelled_names(model: Model) -> set[str]:
     """``schema.name`` (``schema.table.name`` for triggers and policies) of every object."""
-    names: set[str] = set()
-    for obj in model.objects.values():
-        schema = getattr(obj, "schema", None)
-        if not isinstance(schema, str):
-            continue
-        if isinstance(obj, (Trigger, Policy)):
-            names.add(f"{schema}.{obj.table}.{obj.name}")
-        elif isinstance(obj, Index):
-            names.add(f"{schema}.{obj.name}")
-        else:
-            name = getattr(obj, "name", None)
-            if isinstance(name, str):
-                names.add(f"{schema}.{name}")
-    return names
+    return {name for obj in model.objects.values() if (name := obj.source_name) is not None}
 
 
 _NOT_CHECKED = frozenset({"create_schema", "create_extension", "bucket", "declared_rows", "drop",

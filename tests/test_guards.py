@@ -23,10 +23,25 @@ from typing import Any
 import psycopg
 import pytest
 
-from schemakit.changes import AddConstraint, AlterDomain, Change, DropView, ReplaceIndex
+from schemakit.changes import AlterDomain, Change
+from schemakit.kinds.constraint import AddConstraint
+from schemakit.kinds.index import ReplaceIndex
+from schemakit.kinds.view import DropView
 from schemakit.kinds.policy import CreatePolicy
 from schemakit.kinds.trigger import CreateTrigger
-from schemakit.model import Constraint, DbObject, Domain, Index, View
+from schemakit.model import DbObject, Domain
+from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.index import Index
+from schemakit.kinds.view import View
+from schemakit.kinds.policy import Policy
+from schemakit.kinds.trigger import Trigger
+from schemakit.changes import AlterDomain, Change
+from schemakit.kinds.policy import CreatePolicy
+from schemakit.kinds.trigger import CreateTrigger
+from schemakit.kinds.constraint import AddConstraint, Constraint
+from schemakit.kinds.index import Index, ReplaceIndex
+from schemakit.kinds.view import DropView, View
+from schemakit.model import DbObject, Domain
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.trigger import Trigger
 from schemakit.render.sql import render_change

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from schemakit.catalog.reader import CatalogReader
-from schemakit.changes import CreateIndex
+from schemakit.kinds.index import CreateIndex
 from schemakit.render.sql import render_change
 from tests.helpers import Target, query
 from tests.judge import JudgeError, judge_schema_dir, normalize

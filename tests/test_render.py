@@ -21,9 +21,14 @@ from schemakit.kinds.policy import Policy
 from schemakit.kinds.table import Table
 from schemakit.kinds.bucket import Bucket
 from schemakit.render.sql import (
-    index_if_not_exists,
     render_change,
 )
+from schemakit.kinds.trigger import trigger_or_replace
+from schemakit.kinds.index import index_if_not_exists
+from schemakit.render.sql import (
+    render_change,
+)
+from schemakit.kinds.index import index_if_not_exists
 from schemakit.kinds.trigger import trigger_or_replace
 
 

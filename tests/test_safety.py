@@ -22,7 +22,7 @@ import pytest
 
 from schemakit import plan as plan_module
 from schemakit.apply import LOCK_KEY
-from schemakit.changes import CreateIndex
+from schemakit.kinds.index import CreateIndex
 from schemakit.connect import connect
 from schemakit.hazards import KINDS
 from schemakit.online import concurrently

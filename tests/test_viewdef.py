@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from schemakit.diff import diff_models
-from schemakit.model import Model, View
+from schemakit.model import Model
+from schemakit.kinds.view import View
 from schemakit.viewdef import normalize
 
 PAIRS = [

@@ -26,7 +26,8 @@ from schemakit.catalog import read_model
 from schemakit.connect import connect
 from schemakit.errors import SchemakitError
 from schemakit.migrations import Migration, list_migrations
-from schemakit.model import Constraint, Model
+from schemakit.model import Model
+from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.table import Table
 from schemakit.platform import declared_part, is_managed_schema
 from schemakit.profile import Profile, detect_profile

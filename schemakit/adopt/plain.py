@@ -14,7 +14,10 @@ import pglast
 from pglast import ast
 from psycopg import sql
 
-from schemakit.changes import AddConstraint, Change, CreateCollation, CreateComposite, CreateDomain, CreateEnum, CreateIndex, CreateRange, CreateView
+from schemakit.changes import Change, CreateCollation, CreateComposite, CreateDomain, CreateEnum, CreateRange
+from schemakit.kinds.constraint import AddConstraint
+from schemakit.kinds.index import CreateIndex
+from schemakit.kinds.view import CreateView
 from schemakit.kinds.bucket import UpsertBucket
 from schemakit.kinds.extension import CreateExtension
 from schemakit.kinds.publication import AlterPublication, CreatePublication
@@ -23,7 +26,7 @@ from schemakit.kinds.schema import CreateSchema
 from schemakit.kinds.table import CreateTable, SetPartitionOf, SetRowSecurity
 from schemakit.kinds.policy import CreatePolicy, roles_sql
 from schemakit.kinds.trigger import CreateTrigger, trigger_enable_sql
-from schemakit.model import Constraint
+from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.table import Table
 from schemakit.render.sql import (
     Name,

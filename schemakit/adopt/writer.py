@@ -22,7 +22,10 @@ from pathlib import Path
 from schemakit import changes as ch
 from schemakit.adopt.importer import Imported
 from schemakit.adopt.plain import INLINE_TYPES, NotDeclarative, create_table, insert_rows, plain, pretty
-from schemakit.model import Collation, CompositeType, Constraint, Domain, EnumType, Index, Model, RangeType, View
+from schemakit.model import Collation, CompositeType, Domain, EnumType, Model, RangeType
+from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.index import Index
+from schemakit.kinds.view import View
 from schemakit.kinds.function import Function
 from schemakit.kinds.schema import Schema
 from schemakit.kinds.sequence import Sequence
@@ -42,6 +45,9 @@ from schemakit.kinds.grant import SetGrant
 from schemakit.kinds.publication import AlterPublication, CreatePublication
 from schemakit.kinds.rows import SyncRows
 from schemakit.kinds.schema import CreateSchema
+from schemakit.kinds.constraint import AddConstraint
+from schemakit.kinds.index import CreateIndex
+from schemakit.kinds.view import CreateView
 
 
 class Layout(str, enum.Enum):
@@ -64,12 +70,12 @@ _KIND: dict[type, str] = {
     SetRowSecurity: "tables",
     SetReplicaIdentity: "tables",
     SetPartitionOf: "tables",
-    ch.AddConstraint: "constraints",
-    ch.CreateIndex: "indexes",
+    AddConstraint: "constraints",
+    CreateIndex: "indexes",
     CreateFunction: "functions",
     CreateTrigger: "triggers",
     CreatePolicy: "policies",
-    ch.CreateView: "views",
+    CreateView: "views",
     SetGrant: "grants",
     SetDefaultPrivilege: "default_privileges",
     SetComment: "comments",
@@ -155,7 +161,7 @@ def _inlined(plan: Plan) -> dict[str, list[Constraint]]:
     out: dict[str, list[Constraint]] = {}
     for s in plan.steps:
         if (
-            isinstance(s.change, ch.AddConstraint)
+            isinstance(s.change, AddConstraint)
             and s.change.constraint.type in INLINE_TYPES
             # NOT VALID means nothing in CREATE TABLE (the constraint is made valid).
             and not s.change.constraint.definition.endswith("NOT VALID")
@@ -175,7 +181,7 @@ def group(plan: Plan, layout: Layout, plan_model: Model) -> tuple[dict[str, list
     folded = {id(k) for ks in inline.values() for k in ks}
     for step in plan.steps:
         change = step.change
-        if isinstance(change, ch.AddConstraint) and id(change.constraint) in folded:
+        if isinstance(change, AddConstraint) and id(change.constraint) in folded:
             continue
         try:
             if isinstance(change, CreateTable):

@@ -34,13 +34,10 @@ from schemakit.model import (
     Domain,
     RangeType,
     column_key,
-    Constraint,
     DbObject,
     EnumType,
-    Index,
     Key,
     Model,
-    View,
     qualified,
     quote_ident,
 )
@@ -173,26 +170,6 @@ class CatalogReader:
             for r in self.fetch("collations")
         )
         add(map(publication_from_row, self.fetch("publication.sql", KIND_QUERIES)))
-        add(
-            View(
-                schema=r[0],
-                name=r[1],
-                definition=r[2],
-                columns=tuple(r[3]),
-                options=tuple(r[4]),
-                materialized=bool(r[5]),
-                comment=r[6],
-            )
-            for r in self.fetch("views")
-        )
-        add(
-            Constraint(schema=r[0], table=r[1], name=r[2], type=r[3], definition=r[4], comment=r[5])
-            for r in self.fetch("constraints")
-        )
-        add(
-            Index(schema=r[0], table=r[1], name=r[2], definition=r[3], comment=r[4])
-            for r in self.fetch("indexes")
-        )
         for kind in KINDS:  # the kinds whose reading has moved to their module, in registry order
             if kind.catalog is not None:
                 add(map(kind.catalog.row, self.fetch(kind.catalog.file, kind.catalog.package)))

@@ -10,28 +10,24 @@ writes them.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable, Iterator, Mapping, TypeVar, cast
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 from schemakit.errors import SchemakitError
-from schemakit.viewdef import normalize as normalize_view
 from schemakit.kinds import KINDS
-from schemakit.kinds.base import Cause, Context
+from schemakit.kinds.base import Context
 from schemakit.kinds.base import Differ as Differ  # re-exported
 from schemakit.kinds.base import comment as _comment
-from schemakit.kinds.base import owned as _owned
 from schemakit.kinds.base import pairs as _pairs
 from schemakit.kinds.comment import SetComment
 from schemakit.kinds.function import Function, recreated_functions
 from schemakit.kinds.owner import Owner, SetOwner
-from schemakit.kinds.policy import Policy
+from schemakit.kinds.view import recreated_views
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.columns import Column, DropColumnDefault
 from schemakit.kinds.table import Table, changed_columns, rebuilt_table_users, rebuilt_tables
 from schemakit.kinds.table import unset_defaults as _unset_defaults
 from schemakit.kinds.table_rebuild import RebuildTable
-from schemakit.kinds.trigger import Trigger
 from schemakit.changes import (
-    AddConstraint,
     AddEnumValue,
     AlterComposite,
     AlterDomain,
@@ -45,37 +41,26 @@ from schemakit.changes import (
     CreateDomain,
     CreateRange,
     CreateEnum,
-    CreateIndex,
-    CreateView,
-    DropConstraint,
     DropCollation,
     DropComposite,
     DropDomain,
     DropRange,
     DropEnum,
-    DropIndex,
-    DropView,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
     RenameEnumValue,
-    ReplaceConstraint,
-    ReplaceIndex,
 )
 from schemakit.model import (
     CompositeType,
     Collation,
     Domain,
     RangeType,
-    Constraint,
     DbObject,
     EnumType,
-    Index,
     Key,
     Model,
-    View,
     column_key,
-    qualified,
     quote_ident,
 )
 
@@ -457,15 +442,7 @@ _GONE_KINDS = frozenset({"function", "procedure", "table", "view", "materialized
 
 def _compared(obj: DbObject | None) -> object:
     """What the diff compares of a reworkable object (equal: it plans no change of it)."""
-    if isinstance(obj, View):
-        return _view_shape(obj)
-    if isinstance(obj, Constraint):
-        return (obj.type, obj.definition)
-    if isinstance(obj, (Index, Trigger)):
-        return obj.definition if isinstance(obj, Index) else (obj.definition, obj.enabled)
-    if isinstance(obj, Policy):
-        return obj.state
-    return obj
+    return obj.compared if obj is not None else None
 
 
 def gone_users(current: Model, desired: Model, reworked: Mapping[Key, Rework]) -> dict[Key, Rework]:
@@ -527,119 +504,6 @@ def gone_users(current: Model, desired: Model, reworked: Mapping[Key, Rework]) -
     return out
 
 
-def _constraints(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    for old, new in _pairs(current, desired, Constraint):
-        if new is None:
-            assert old is not None
-            if not _owned(old, ctx.dropped):
-                yield DropConstraint(old)
-            continue
-        if old is None:
-            yield AddConstraint(new)
-        elif (cause := ctx.users.get(old.key)) is not None:
-            yield DropConstraint(old, reworked=cause)
-            yield AddConstraint(new)
-        elif (old.type, old.definition) != (new.type, new.definition):
-            yield ReplaceConstraint(old=old, new=new)
-        yield from _comment(old, new)
-
-
-def _indexes(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    rebuilt = {k[1] for k in ctx.rebuilt}
-    for old, new in _pairs(current, desired, Index):
-        if old is not None and new is not None and qualified(old.schema, old.table) in rebuilt:
-            # The materialized view is dropped and recreated, and its indexes with it.
-            yield CreateIndex(new, table_is_new=True)
-            yield from _comment(None, new)
-            continue
-        if new is None:
-            assert old is not None
-            if not _owned(old, ctx.dropped):
-                yield DropIndex(old)
-            continue
-        if old is None:
-            yield CreateIndex(new, table_is_new=new.owner_key not in current.objects)
-        elif (cause := ctx.users.get(old.key)) is not None:
-            yield DropIndex(old, reworked=cause)
-            # On a table rebuilt in the same transaction: built there, never concurrently.
-            yield CreateIndex(new, table_is_new=new.owner_key in ctx.tables)
-        elif old.definition != new.definition:
-            yield ReplaceIndex(old=old, new=new)
-        yield from _comment(old, new)
-
-
-
-
-def _view_replaceable(old: View, new: View) -> bool:
-    """CREATE OR REPLACE VIEW can only append columns, and never to a materialized view."""
-    return (
-        not old.materialized
-        and not new.materialized
-        and tuple(new.columns[: len(old.columns)]) == old.columns
-    )
-
-
-
-
-def recreated_views(current: Model, desired: Model, users: Mapping[Key, Rework]) -> dict[Key, Cause]:
-    """Views that must be dropped and recreated → what causes it.
-
-    A view whose columns change incompatibly (or a changed materialized view) is
-    recreated, and so is every view that depends on it, transitively. So is every
-    view over a table whose column changes type (PostgreSQL refuses the change while
-    a view uses the table): the cause is then (table, old column, new column).
-    """
-    roots: dict[Key, Cause] = {
-        key: cause
-        for key, cause in users.items()
-        if key[0] in ("view", "materialized view") and key in desired.objects
-    }
-    for old, new in _pairs(current, desired, View):
-        if old is not None and new is not None and old != new and not _view_replaceable(old, new):
-            if _view_shape(old) != _view_shape(new):
-                roots[old.key] = (old, new)
-    dependents: dict[Key, set[Key]] = {}
-    for key, deps in current.depends.items():
-        if key[0] in ("view", "materialized view"):
-            for dep in deps:
-                dependents.setdefault(dep, set()).add(key)
-    out = dict(roots)
-    todo = sorted(roots)
-    while todo:
-        key = todo.pop()
-        for dep in sorted(dependents.get(key, ())):
-            if dep not in out and dep in desired.objects:
-                out[dep] = out[key]
-                todo.append(dep)
-    return out
-
-
-def _view_shape(v: View) -> tuple[object, ...]:
-    return (normalize_view(v.definition), v.columns, v.options, v.materialized)
-
-
-def _views(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
-    rebuilt = ctx.rebuilt
-    for old, new in _pairs(current, desired, View):
-        if new is None:
-            assert old is not None
-            yield DropView(old)
-            continue
-        if old is None:
-            yield CreateView(new)
-            yield from _comment(None, new)
-        elif old.key in rebuilt:
-            cause = rebuilt[old.key]
-            if isinstance(cause[0], View) and isinstance(cause[1], View):
-                yield DropView(old, because=(cause[0], cause[1]))
-            else:
-                yield DropView(old, reworked=cast(Rework, cause))
-            yield CreateView(new)
-            yield from _comment(None, new)
-        else:
-            if _view_shape(old) != _view_shape(new):
-                yield CreateView(new, old=old)
-            yield from _comment(old, new)
 
 
 def _range_columns(current: Model, desired: Model, r: RangeType) -> list[str]:

@@ -23,13 +23,13 @@ from __future__ import annotations
 from schemakit.kinds.base import SHARED_HAZARDS, SHARED_STATEMENTS, HazardRule, Kind, no_hazards
 from schemakit.kinds.bucket import BUCKET
 from schemakit.kinds.default_privilege import DEFAULT_PRIVILEGE
+from schemakit.kinds.constraint import CONSTRAINT
 from schemakit.kinds.event_trigger import EVENT_TRIGGER
 from schemakit.kinds.extension import EXTENSION
 from schemakit.kinds.function import FUNCTION
 from schemakit.kinds.grant import GRANT
+from schemakit.kinds.index import INDEX
 from schemakit.kinds.pending import (
-    constraint_hazards,
-    index_hazards,
     pending_differ,
     type_rebuild_hazards,
 )
@@ -40,15 +40,13 @@ from schemakit.kinds.publication import PUBLICATION
 from schemakit.kinds.rows import ROWS
 from schemakit.kinds.schema import SCHEMA
 from schemakit.kinds.trigger import TRIGGER
+from schemakit.kinds.view import VIEW
 from schemakit.model import (
     Collation,
     CompositeType,
-    Constraint,
     Domain,
     EnumType,
-    Index,
     RangeType,
-    View,
 )
 
 
@@ -77,12 +75,9 @@ KINDS: tuple[Kind, ...] = (
     _pending("collation", (("collation", 2),), (Collation,), "_collations", {"create_collation"}),
     SEQUENCE,
     TABLE,
-    _pending(
-        "view", (("view", 8), ("materialized view", 9)), (View,), "_views",
-        {"create_view", "create_materialized_view", "alter_view", "alter_materialized_view"},
-    ),
-    _pending("constraint", (("table constraint", 6),), (Constraint,), "_constraints", {"alter_table"}, constraint_hazards),
-    _pending("index", (("index", 7),), (Index,), "_indexes", {"create_index", "alter_index"}, index_hazards),
+    VIEW,
+    CONSTRAINT,
+    INDEX,
     FUNCTION,
     TRIGGER,
     EVENT_TRIGGER,

@@ -17,22 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from schemakit import hazards as hz
 from schemakit.changes import Change, NestedRebuild, Rework
 from schemakit.hazards import Hazard
 from schemakit.kinds.comment import SetComment
 from schemakit.kinds.owner import SetOwner
-from schemakit.model import DbObject, Key, Model, View
+from schemakit.model import DbObject, Key, Model
 
 if TYPE_CHECKING:
     from schemakit.kinds.function import Function
     from schemakit.kinds.table import Table
+    from schemakit.kinds.view import View  # which imports this module
 
 T = TypeVar("T", bound=DbObject)
 
-Cause = tuple[View, View] | Rework
+Cause: TypeAlias = "tuple[View, View] | Rework"
 """Why a view is recreated: its replacement can't be a CREATE OR REPLACE (old, new view),
 or something it uses is reworked."""
 

@@ -14,15 +14,10 @@ from collections.abc import Iterator
 
 from schemakit import hazards as hz
 from schemakit.changes import (
-    AddConstraint,
     Change,
-    CreateIndex,
-    DropIndex,
     RebuildComposite,
     RebuildDomain,
     RebuildEnum,
-    ReplaceConstraint,
-    ReplaceIndex,
 )
 from schemakit.hazards import Hazard
 from schemakit.kinds.base import Context, Differ, on_table
@@ -65,31 +60,6 @@ def widening(old: str, new: str) -> bool:
             n = [int(x) for x in new[len(base) + 1 : -1].split(",")]
             return all(b >= a for a, b in zip(o, n)) and (len(o) < 2 or o[1] == n[1])
     return False
-
-
-def constraint_hazards(c: Change, current: Model) -> list[Hazard]:
-    table, exists = on_table(c, current)
-    if isinstance(c, (AddConstraint, ReplaceConstraint)) and exists:
-        return [Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"validates the constraint over {table}", table)]
-    return []
-
-
-def index_hazards(c: Change, current: Model) -> list[Hazard]:
-    table, exists = on_table(c, current)
-    if isinstance(c, CreateIndex) and exists:
-        return [
-            Hazard(hz.INDEX_BUILD, f"on {table}", table),
-            Hazard(hz.ACQUIRES_SHARE_LOCK, f"writes to {table} wait for the build", table),
-        ]
-    if isinstance(c, ReplaceIndex):
-        return [
-            Hazard(hz.INDEX_DROPPED, f"{c.old.identity} is rebuilt"),
-            Hazard(hz.INDEX_BUILD, f"on {table}", table),
-            Hazard(hz.ACQUIRES_SHARE_LOCK, f"writes to {table} wait for the build", table),
-        ]
-    if isinstance(c, DropIndex):
-        return [Hazard(hz.INDEX_DROPPED, c.index.identity)]
-    return []
 
 
 def type_rebuild_hazards(c: Change, current: Model) -> list[Hazard]:

@@ -61,6 +61,14 @@ class Policy(DbObject):
         return ("table", qualified(self.schema, self.table))
 
     @property
+    def source_name(self) -> str:
+        return f"{self.schema}.{self.table}.{self.name}"
+
+    @property
+    def compared(self) -> object:
+        return self.state
+
+    @property
     def state(self) -> str:
         """A one-line rendering of everything compared; the SQL guards compute the same."""
         return policy_state(self.permissive, self.command, self.roles, self.using, self.check)

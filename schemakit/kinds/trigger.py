@@ -59,6 +59,14 @@ class Trigger(DbObject):
     def owner_key(self) -> Key:
         return ("table", qualified(self.schema, self.table))
 
+    @property
+    def source_name(self) -> str:
+        return f"{self.schema}.{self.table}.{self.name}"
+
+    @property
+    def compared(self) -> object:
+        return (self.definition, self.enabled)
+
 
 def trigger_from_row(r: tuple[Any, ...]) -> Trigger:
     """One row of ``trigger.sql``."""

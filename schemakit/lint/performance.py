@@ -9,7 +9,8 @@ from schemakit.lint.context import Context
 from schemakit.lint.exprs import name, paren_columns
 from schemakit.lint.findings import Finding, Subject, finding
 from schemakit.lint.sources import scoped_subject, table_subject
-from schemakit.model import Index, Key
+from schemakit.model import Key
+from schemakit.kinds.index import Index
 
 Columns = tuple[str | None, ...]
 

@@ -9,14 +9,12 @@ from collections.abc import Iterator
 
 from schemakit import hazards as hz
 from schemakit.changes import (
-    AddConstraint,
-    CreateIndex,
     RenameEnumValue,
-    ReplaceConstraint,
-    ReplaceIndex,
 )
 from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn
 from schemakit.kinds.table import DropTable
+from schemakit.kinds.constraint import AddConstraint, ReplaceConstraint
+from schemakit.kinds.index import CreateIndex, ReplaceIndex
 from schemakit.lint.exprs import name
 from schemakit.lint.findings import Finding, Subject, finding
 from schemakit.lint.sources import scoped_subject, table_subject

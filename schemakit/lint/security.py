@@ -12,8 +12,10 @@ from schemakit.lint.context import API_SCHEMAS, Context
 from schemakit.lint.exprs import name, paren_columns
 from schemakit.lint.findings import Finding, Subject, finding
 from schemakit.lint.sources import scoped_subject
-from schemakit.model import View
+from schemakit.kinds.view import View
 from schemakit.kinds.function import Function
+from schemakit.kinds.function import Function
+from schemakit.kinds.view import View
 from schemakit.platform import is_managed_schema
 from schemakit.source.refs import walk
 

@@ -33,12 +33,18 @@ from schemakit.kinds.default_privilege import SetDefaultPrivilege
 from schemakit.kinds.function import CreateFunction, DropFunction
 from schemakit.errors import SchemakitError
 from schemakit.kinds import KIND_RANK
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.model import CompositeType, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.function import Function
 from schemakit.kinds.table import Table
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.model import CompositeType, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.table import Table
 from schemakit.kinds.function import Function
+from schemakit.model import CompositeType, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.kinds.function import Function
+from schemakit.kinds.table import Table
+from schemakit.kinds.constraint import Constraint
 
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 
@@ -192,41 +198,83 @@ def _reaches(edges: dict[int, set[int]], start: int, goal: int) -> bool:
     return False
 
 
+class _Graph:
+    """The changes as nodes, with "a before b" edges and each node's count of edges in."""
+
+    def __init__(self, changes: list[Change]) -> None:
+        self.changes = changes
+        self.by_key: dict[Key, list[int]] = defaultdict(list)
+        for i, c in enumerate(changes):
+            self.by_key[c.key].append(i)
+        self.edges: dict[int, set[int]] = defaultdict(set)
+        self.indegree = [0] * len(changes)
+
+    def edge(self, a: int, b: int) -> None:
+        if a != b and b not in self.edges[a]:
+            self.edges[a].add(b)
+            self.indegree[b] += 1
+
+
 def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
-    by_key: dict[Key, list[int]] = defaultdict(list)
-    for i, c in enumerate(changes):
-        by_key[c.key].append(i)
+    """The changes in an order that PostgreSQL accepts (see the module's comment)."""
+    g = _Graph(changes)
+    _order_dependencies(current, desired, g)
+    _order_column_types(g)
+    _order_type_reworks(g)
+    _order_reworked(changes, g.by_key, g.edge)
+    _order_converted_tables(g)
+    _order_table_rebuilds(current, changes, g.by_key, g.edge)
+    _order_default_privileges(g)
+    _order_relation_names(g)
+    _order_same_object(g)
+    _order_function_names(changes, g.edges, g.edge)
+    return _sorted(g)
 
-    edges: dict[int, set[int]] = defaultdict(set)
-    indegree = [0] * len(changes)
 
-    def edge(a: int, b: int) -> None:
-        if a != b and b not in edges[a]:
-            edges[a].add(b)
-            indegree[b] += 1
+def _recreated(g: _Graph) -> set[Key]:
+    """Keys the plan drops and creates again (a default dropped to be set again aside)."""
+    changes = g.changes
+    return {
+        key
+        for key, idx in g.by_key.items()
+        if any(changes[j].action == "drop" for j in idx) and any(changes[j].action != "drop" for j in idx)
+        and not all(isinstance(changes[j], DropColumnDefault) for j in idx if changes[j].action == "drop")
+    }
+
+
+def _owned_dependencies(current: Model, desired: Model) -> dict[Key, set[Key]]:
+    """The current model's dependencies, with a table's also carrying those of what it
+    owns: dropping a table drops what it owns (triggers, constraints, policies), so the
+    table's drop carries their dependencies (a trigger's function, an FK's target)."""
 
     def owner(key: Key) -> Key | None:
         obj = current.get(key) or desired.get(key)
         return obj.owner_key if obj is not None else None
 
-    recreated = {
-        key
-        for key, idx in by_key.items()
-        if any(changes[j].action == "drop" for j in idx) and any(changes[j].action != "drop" for j in idx)
-        and not all(isinstance(changes[j], DropColumnDefault) for j in idx if changes[j].action == "drop")
-    }
-    # Defaults dropped to be set again: what they called is no longer held.
-    unset: dict[Key, set[str]] = defaultdict(set)
-    for c in changes:
-        if isinstance(c, DropColumnDefault):
-            unset[c.key].add(c.column.name)
-    # Dropping a table drops what it owns (triggers, constraints, policies): the
-    # table's drop carries their dependencies (a trigger's function, an FK's target).
     current_deps: dict[Key, set[Key]] = {k: set(v) for k, v in current.depends.items()}
     for key, deps in current.depends.items():
         owned_by = owner(key)
         if owned_by is not None:
             current_deps.setdefault(owned_by, set()).update(d for d in deps if d != owned_by and owner(d) != owned_by)
+    return current_deps
+
+
+def _order_dependencies(current: Model, desired: Model, g: _Graph) -> None:
+    """Creates and alters after what they need in the desired model; every change
+    before the drop of what it held in the current model."""
+    changes, by_key, edge = g.changes, g.by_key, g.edge
+
+    def owner(key: Key) -> Key | None:
+        obj = current.get(key) or desired.get(key)
+        return obj.owner_key if obj is not None else None
+
+    recreated = _recreated(g)
+    # Defaults dropped to be set again: what they called is no longer held.
+    unset: dict[Key, set[str]] = defaultdict(set)
+    for c in changes:
+        if isinstance(c, DropColumnDefault):
+            unset[c.key].add(c.column.name)
+    current_deps = _owned_dependencies(current, desired)
     for i, c in enumerate(changes):
         if c.action != "drop" and not isinstance(c, DropColumn):  # a drop needs nothing new
             for dep in _needed_by(c, desired):
@@ -252,55 +300,73 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
                 for j in by_key.get(target, ()):
                     if changes[j].action == "drop" or (c.action == "drop" and target == dep):
                         edge(i, j)
-    # A column that goes (or leaves its type) holds that type until it does: an enum
-    # rebuilt or a type dropped in the same plan comes after.
-    for i, c in enumerate(changes):
+
+
+def _order_column_types(g: _Graph) -> None:
+    """A column that goes (or leaves its type) holds that type until it does: an enum
+    rebuilt or a type dropped in the same plan comes after."""
+    for i, c in enumerate(g.changes):
         old_type = (
             c.column.type if isinstance(c, DropColumn)
             else c.old.type if isinstance(c, AlterColumn) and c.old.type != c.new.type
             else None
         )
         if old_type is not None:
-            for j in by_key.get(("type", old_type.removesuffix("[]")), ()):
-                edge(i, j)
-    # An object dropped because a type it uses (through a column) is rebuilt goes
-    # before the rebuild and comes back after it.
+            for j in g.by_key.get(("type", old_type.removesuffix("[]")), ()):
+                g.edge(i, j)
+
+
+def _order_type_reworks(g: _Graph) -> None:
+    """An object dropped because a type it uses (through a column) is rebuilt goes
+    before the rebuild and comes back after it."""
+    changes = g.changes
     for i, c in enumerate(changes):
         cause = getattr(c, "reworked", None)
         if cause is None or not isinstance(cause[0], (EnumType, Domain, CompositeType)):
             continue
-        for j in by_key.get(("type", cause[1].identity), ()):
+        for j in g.by_key.get(("type", cause[1].identity), ()):
             if isinstance(changes[j], (RebuildEnum, RebuildDomain, RebuildComposite)):
-                edge(i, j)
-                for k in by_key[c.key]:
+                g.edge(i, j)
+                for k in g.by_key[c.key]:
                     if changes[k].action != "drop":
-                        edge(j, k)
-    _order_reworked(changes, by_key, edge)
-    # A column that goes from a table whose columns a type rebuild converts goes first
-    # (a generated column over a converted one is dropped to be added again after).
+                        g.edge(j, k)
+
+
+def _order_converted_tables(g: _Graph) -> None:
+    """A column that goes from a table whose columns a type rebuild converts goes first
+    (a generated column over a converted one is dropped to be added again after)."""
+    changes = g.changes
     for j, r in enumerate(changes):
         if isinstance(r, (RebuildEnum, RebuildDomain, RebuildComposite)):
             for t, _ in r.columns:
-                for i in by_key.get(t.key, ()):
+                for i in g.by_key.get(t.key, ()):
                     if isinstance(changes[i], DropColumn):
-                        edge(i, j)
-    _order_table_rebuilds(current, changes, by_key, edge)
-    # Default privileges apply to what is created after them: the diff plans the
-    # grants of new objects from the desired defaults, so they change first.
+                        g.edge(i, j)
+
+
+def _order_default_privileges(g: _Graph) -> None:
+    """Default privileges apply to what is created after them: the diff plans the
+    grants of new objects from the desired defaults, so they change first."""
+    changes = g.changes
     defaults = [i for i, c in enumerate(changes) if isinstance(c, SetDefaultPrivilege)]
-    if defaults:
-        for j, c in enumerate(changes):
-            if (c.action != "create" or c.kind not in DEFAULTED_KINDS) and not isinstance(c, RebuildTable):
-                continue
-            for i in defaults:
-                d = changes[i]
-                assert isinstance(d, SetDefaultPrivilege)
-                if c.kind != "schema" or d.privilege.schema is None:
-                    edge(i, j)
-    # Relations share one namespace: a view replaced by a materialized view (or a
-    # table) of the same name goes before the new one comes.
+    if not defaults:
+        return
+    for j, c in enumerate(changes):
+        if (c.action != "create" or c.kind not in DEFAULTED_KINDS) and not isinstance(c, RebuildTable):
+            continue
+        for i in defaults:
+            d = changes[i]
+            assert isinstance(d, SetDefaultPrivilege)
+            if c.kind != "schema" or d.privilege.schema is None:
+                g.edge(i, j)
+
+
+def _order_relation_names(g: _Graph) -> None:
+    """Relations share one namespace: a view replaced by a materialized view (or a
+    table) of the same name goes before the new one comes."""
+    changes = g.changes
     by_relation: dict[str, list[int]] = defaultdict(list)
-    for key, idx in by_key.items():
+    for key, idx in g.by_key.items():
         if key[0] in RELATION_KINDS:
             by_relation[key[1]].extend(idx)
         elif key[0] == "table constraint":
@@ -312,12 +378,20 @@ def order_changes(current: Model, desired: Model, changes: list[Change]) -> list
         for i in idx:
             for j in idx:
                 if changes[i].action == "drop" and changes[j].action == "create" and changes[i].kind != changes[j].kind:
-                    edge(i, j)
-    for indexes in by_key.values():
-        seq = sorted(indexes, key=lambda i: (changes[i].action != "drop", i))
+                    g.edge(i, j)
+
+
+def _order_same_object(g: _Graph) -> None:
+    """Changes on one object keep the diff's order, drops first."""
+    for indexes in g.by_key.values():
+        seq = sorted(indexes, key=lambda i: (g.changes[i].action != "drop", i))
         for a, b in zip(seq, seq[1:]):
-            edge(a, b)
-    _order_function_names(changes, edges, edge)
+            g.edge(a, b)
+
+
+def _sorted(g: _Graph) -> list[Change]:
+    """Kahn's algorithm; ready changes by rank (kind, action, identity, diff order)."""
+    changes, edges, indegree = g.changes, g.edges, g.indegree
 
     def rank(i: int) -> tuple[int, int, str, int]:
         c = changes[i]

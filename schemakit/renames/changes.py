@@ -15,7 +15,10 @@ from psycopg import sql
 
 from schemakit.changes import Action, Change
 from schemakit.hazards import RENAMES_OBJECT, Hazard
-from schemakit.model import Constraint, DbObject, Domain, Index, View
+from schemakit.model import DbObject, Domain
+from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.index import Index
+from schemakit.kinds.view import View
 from schemakit.kinds.function import Function
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table

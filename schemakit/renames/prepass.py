@@ -16,7 +16,10 @@ from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field, replace
 
 from schemakit.changes import Change
-from schemakit.model import CompositeType, Constraint, DbObject, Domain, EnumType, Index, Key, Model, View, qualified
+from schemakit.model import CompositeType, DbObject, Domain, EnumType, Key, Model, qualified
+from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.index import Index
+from schemakit.kinds.view import View
 from schemakit.kinds.function import Function
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table

@@ -18,7 +18,10 @@ from typing import Any, TypeVar, cast
 
 from pglast.parser import scan
 
-from schemakit.model import Constraint, DbObject, Index, Key, Model, View, quote_ident, qualified
+from schemakit.model import DbObject, Key, Model, quote_ident, qualified
+from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.index import Index
+from schemakit.kinds.view import View
 from schemakit.kinds.function import Function
 from schemakit.kinds.grant import Grant
 from schemakit.kinds.owner import Owner

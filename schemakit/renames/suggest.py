@@ -11,7 +11,10 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from schemakit.changes import AddConstraint, Change, CreateEnum, CreateIndex, CreateView, DropConstraint, DropEnum, DropIndex, DropView
+from schemakit.changes import Change, CreateEnum, DropEnum
+from schemakit.kinds.constraint import AddConstraint, DropConstraint
+from schemakit.kinds.index import CreateIndex, DropIndex
+from schemakit.kinds.view import CreateView, DropView
 from schemakit.kinds.function import CreateFunction, DropFunction
 from schemakit.kinds.columns import AddColumn, DropColumn
 from schemakit.kinds.table import CreateTable, DropTable

@@ -9,13 +9,7 @@ from typing import Any, Callable, Mapping
 
 from schemakit import __version__
 from schemakit.changes import (
-    AddConstraint,
     Change,
-    CreateIndex,
-    DropConstraint,
-    DropIndex,
-    ReplaceConstraint,
-    ReplaceIndex,
 )
 from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn
 from schemakit.kinds.table import CreateTable, DropTable, SetRowSecurity
@@ -23,6 +17,8 @@ from schemakit.kinds.table_rebuild import RebuildTable
 from schemakit.kinds.comment import SetComment
 from schemakit.kinds.function import CreateFunction
 from schemakit.kinds.grant import SetGrant
+from schemakit.kinds.constraint import AddConstraint, DropConstraint, ReplaceConstraint
+from schemakit.kinds.index import CreateIndex, DropIndex, ReplaceIndex
 from schemakit.hazards import KINDS, Hazard
 from schemakit.kinds.policy import AlterPolicy, CreatePolicy, DropPolicy, Policy
 from schemakit.kinds.trigger import CreateTrigger, DropTrigger, Trigger

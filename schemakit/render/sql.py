@@ -55,8 +55,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-import pglast
-from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.render.guard import (  # noqa: F401  (re-exported: kinds not moved yet import them from here)
@@ -104,58 +102,19 @@ from schemakit.changes import (
     DropRange,
     TypeRebuild,
     NestedRebuild,
-    AddConstraint,
     AddEnumValue,
     CreateEnum,
-    CreateIndex,
-    CreateView,
-    DropConstraint,
     DropEnum,
-    DropIndex,
-    DropView,
-    ReplaceConstraint,
-    ReplaceIndex,
 )
+from schemakit.kinds.view import View
 from schemakit.model import (
     CompositeType,
     Collation,
     Domain,
     RangeType,
-    Constraint,
     DbObject,
     EnumType,
-    Index,
-    View,
 )
-
-def view_twin(v: View) -> Twin:
-    """A temporary (plain) view of the same query: views and materialized views print
-    their query alike."""
-    body = v.definition.strip().rstrip(";")
-    create = text(sql.SQL("CREATE TEMPORARY VIEW {} AS\n{}").format(Name(TWIN), sql.SQL(body)))
-    return Twin(setup=(create,), probe=(_regclass_text(v.schema, v.name), _regclass_text("pg_temp", TWIN)))
-
-
-def constraint_twin(k: Constraint, add: str) -> Twin | None:
-    """The constraint (``add``: its ALTER TABLE ... ADD CONSTRAINT) on a temporary copy of
-    its table; none for a foreign key (a temporary table may not reference a permanent one)."""
-    if k.type == "f":
-        return None
-    return Twin(
-        setup=(_twin_table(k.schema, k.table), _prefix_on_twin(add, "ALTER TABLE ", k.schema, k.table)),
-        probe=(_regclass_text(k.schema, k.table), _regclass_text("pg_temp", k.table)),
-    )
-
-
-def index_twin(i: Index) -> Twin | None:
-    create = _retargeted(i.definition, i.schema, i.table)
-    if create is None:
-        return None
-    probe = sql.SQL("SELECT {} FROM pg_catalog.pg_index x WHERE x.indexrelid = {} AND x.indisvalid").format(
-        _as_real("pg_catalog.pg_get_indexdef(x.indexrelid)", i.schema, i.table), regclass("pg_temp", i.name)
-    )
-    return Twin(setup=(_twin_table(i.schema, i.table), create), probe=probe)
-
 
 def domain_check_twin(d: Domain, name: str, definition: str) -> Twin:
     """The check on a temporary domain of the same base type."""
@@ -172,37 +131,7 @@ def domain_check_twin(d: Domain, name: str, definition: str) -> Twin:
 # -- probes: one text value describing an object's state -------------------------
 
 
-def constraint_probe(c: Constraint) -> sql.Composable:
-    return sql.SQL(
-        "SELECT pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c "
-        "WHERE c.conrelid = {} AND c.conname = {}"
-    ).format(regclass(c.schema, c.table), sql.Literal(c.name))
-
-
-def index_probe(i: Index) -> sql.Composable:
-    return sql.SQL(
-        "SELECT pg_catalog.pg_get_indexdef(x.indexrelid) FROM pg_catalog.pg_index x "
-        "WHERE x.indexrelid = {} AND x.indisvalid"
-    ).format(regclass(i.schema, i.name))
-
-
 # -- definitions -----------------------------------------------------------------
-
-
-def index_if_not_exists(definition: str) -> str:
-    if " ON ONLY " in definition:
-        # An index on a partitioned table prints ON ONLY (the parent alone, left
-        # invalid); created from the files it covers every partition.
-        stmt = pglast.parse_sql(definition)[0].stmt
-        assert isinstance(stmt, pglast.ast.IndexStmt) and stmt.relation is not None
-        stmt.relation.inh = True
-        stmt.if_not_exists = True
-        return str(RawStream()(stmt))
-    return _with_prefix(
-        definition,
-        {"CREATE INDEX ": "CREATE INDEX IF NOT EXISTS ", "CREATE UNIQUE INDEX ": "CREATE UNIQUE INDEX IF NOT EXISTS "},
-        if_not_exists=True,
-    )
 
 
 @comment_target.register
@@ -214,13 +143,6 @@ def unmoved_comment_target(obj: DbObject, column: str | None) -> sql.Composable:
         return sql.SQL("COLLATION {}").format(ident(obj.schema, obj.name))
     if isinstance(obj, Domain):
         return sql.SQL("DOMAIN {}").format(ident(obj.schema, obj.name))
-    if isinstance(obj, Index):
-        return sql.SQL("INDEX {}").format(ident(obj.schema, obj.name))
-    if isinstance(obj, View):
-        word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
-        return sql.SQL("{} {}").format(sql.SQL(word), ident(obj.schema, obj.name))
-    if isinstance(obj, Constraint):
-        return on_table_target("CONSTRAINT", obj.name, obj.schema, obj.table)
     raise TypeError(f"no COMMENT ON for {obj.kind}")
 
 
@@ -546,197 +468,6 @@ def _(c: AlterComposite) -> list[str]:
     ]
 
 
-def _add_constraint_sql(k: Constraint) -> str:
-    return text(
-        sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
-            ident(k.schema, k.table), Name(k.name), sql.SQL(k.definition)
-        )
-    )
-
-
-def _drop_constraint_sql(k: Constraint) -> str:
-    return text(
-        sql.SQL("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {}").format(
-            ident(k.schema, k.table), Name(k.name)
-        )
-    )
-
-
-@render_change.register
-def _(c: AddConstraint) -> list[str]:
-    k = c.constraint
-    add = _add_constraint_sql(k)
-    return [
-        guard(
-            what=f"constraint {k.identity}",
-            probe=constraint_probe(k),
-            target=k.definition,
-            origin=None,
-            actions=[add],
-            twin=constraint_twin(k, add),
-        )
-    ]
-
-
-@render_change.register
-def _(c: DropConstraint) -> list[str]:
-    k = c.constraint
-    if c.reworked is None:
-        return [_drop_constraint_sql(k)]
-    return [drop_for_rework(c.reworked, _drop_constraint_sql(k))]
-
-
-@render_change.register
-def _(c: ReplaceConstraint) -> list[str]:
-    add = _add_constraint_sql(c.new)
-    return [
-        guard(
-            what=f"constraint {c.new.identity}",
-            probe=constraint_probe(c.new),
-            target=c.new.definition,
-            origin=c.old.definition,
-            actions=[_drop_constraint_sql(c.old), add],
-            twin=constraint_twin(c.new, add),
-        )
-    ]
-
-
-def _drop_index_sql(i: Index) -> str:
-    return text(sql.SQL("DROP INDEX IF EXISTS {}").format(ident(i.schema, i.name)))
-
-
-@render_change.register
-def _(c: CreateIndex) -> list[str]:
-    i = c.index
-    create = index_if_not_exists(i.definition)
-    if c.table_is_new:
-        return [create]
-    # An INVALID index left by a failed concurrent build is dropped and rebuilt.
-    drop_invalid = guard(
-        what=f"index {i.identity}",
-        probe=sql.SQL(
-            "SELECT CASE WHEN x.indisvalid THEN 'valid' ELSE 'invalid' END "
-            "FROM pg_catalog.pg_index x WHERE x.indexrelid = {}"
-        ).format(regclass(i.schema, i.name)),
-        target=None,
-        origin="invalid",
-        actions=[_drop_index_sql(i)],
-        strict=False,
-    )
-    return [drop_invalid, create]
-
-
-@render_change.register
-def _(c: DropIndex) -> list[str]:
-    i = c.index
-    if c.reworked is None:
-        return [_drop_index_sql(i)]
-    return [drop_for_rework(c.reworked, _drop_index_sql(i))]
-
-
-@render_change.register
-def _(c: ReplaceIndex) -> list[str]:
-    return [
-        guard(
-            what=f"index {c.new.identity}",
-            probe=index_probe(c.new),
-            target=c.new.definition,
-            origin=c.old.definition,
-            actions=[_drop_index_sql(c.old), index_if_not_exists(c.new.definition)],
-            twin=index_twin(c.new),
-        )
-    ]
-
-
-
-
-# -- views -----------------------------------------------------------------------
-
-
-def view_probe(v: View) -> sql.Composable:
-    """The definition and the ``name type`` columns, as :func:`view_state` prints them."""
-    return sql.SQL(
-        "SELECT pg_catalog.pg_get_viewdef(c.oid) || ' | ' || pg_catalog.array_to_string(ARRAY("
-        "SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) "
-        "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-        "ORDER BY a.attnum), ', ') FROM pg_catalog.pg_class c WHERE c.oid = {}"
-    ).format(regclass(v.schema, v.name))
-
-
-def view_state(v: View) -> str:
-    return f"{v.definition} | {', '.join(v.columns)}"
-
-
-def _view_options(v: View) -> sql.Composable:
-    if not v.options:
-        return sql.SQL("")
-    opts = []
-    for option in v.options:
-        name, _, value = option.partition("=")
-        opts.append(sql.SQL("{} = {}").format(Name(name), sql.Literal(value)))
-    return sql.SQL(" WITH ({})").format(sql.SQL(", ").join(opts))
-
-
-def create_view_sql(v: View) -> str:
-    body = v.definition.strip().rstrip(";")
-    if v.materialized:
-        return text(
-            sql.SQL("CREATE MATERIALIZED VIEW IF NOT EXISTS {}{} AS\n{}").format(
-                ident(v.schema, v.name), _view_options(v), sql.SQL(body)
-            )
-        )
-    return text(
-        sql.SQL("CREATE OR REPLACE VIEW {}{} AS\n{}").format(
-            ident(v.schema, v.name), _view_options(v), sql.SQL(body)
-        )
-    )
-
-
-def drop_view_sql(v: View) -> str:
-    """Drop a view (or materialized view) only while the name is one: a re-run must not
-    fail on the materialized view (or view) the plan put in its place."""
-    return guard(
-        what=f"{v.key[0]} {v.identity}",
-        probe=sql.SQL("SELECT c.relkind::text FROM pg_catalog.pg_class c WHERE c.oid = {}").format(
-            regclass(v.schema, v.name)
-        ),
-        target=None,
-        origin="m" if v.materialized else "v",
-        actions=[_drop_view_statement(v)],
-        strict=False,
-    )
-
-
-def _drop_view_statement(v: View) -> str:
-    word = "MATERIALIZED VIEW" if v.materialized else "VIEW"
-    return text(sql.SQL("DROP {} IF EXISTS {}").format(sql.SQL(word), ident(v.schema, v.name)))
-
-
-@render_change.register
-def _(c: CreateView) -> list[str]:
-    # CREATE OR REPLACE keeps the view's OID and replaces its options; running it
-    # twice changes nothing.
-    return [create_view_sql(c.view)]
-
-
-@render_change.register
-def _(c: DropView) -> list[str]:
-    if c.reworked is not None:
-        return [drop_for_rework(c.reworked, _drop_view_statement(c.view))]
-    if c.because is None:
-        return [drop_view_sql(c.view)]
-    old, new = c.because
-    # Dropped to be recreated: only while the changing view is still in its old state.
-    return [
-        guard(
-            what=f"{old.key[0]} {old.identity}",
-            probe=view_probe(old),
-            target=view_state(new),
-            origin=view_state(old),
-            actions=[_drop_view_statement(c.view)],
-            twin=view_twin(new),
-        )
-    ]
 
 
 def render_script(statements: Iterable[str], *, header: str = "") -> str:
