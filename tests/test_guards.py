@@ -23,8 +23,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from schemakit.changes import AddConstraint, AlterDomain, Change, CreatePolicy, CreateTrigger, DropView, ReplaceIndex
-from schemakit.model import Constraint, DbObject, Domain, Index, Policy, Trigger, View
+from schemakit.changes import AddConstraint, Change, CreatePolicy, CreateTrigger, DropView, ReplaceIndex
+from schemakit.kinds.domain import AlterDomain, Domain
+from schemakit.model import Constraint, DbObject, Index, Policy, Trigger, View
 from schemakit.render.sql import render_change
 from schemakit.server import embedded, shadow
 from tests.conftest import as_role, embedded_test_dir

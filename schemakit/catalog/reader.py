@@ -26,6 +26,11 @@ from schemakit.platform import (
     is_platform_extension,
 )
 from schemakit.kinds import KINDS
+from schemakit.kinds.collation import Collation
+from schemakit.kinds.composite import CompositeType
+from schemakit.kinds.domain import Domain
+from schemakit.kinds.enum import EnumType
+from schemakit.kinds.range import RangeType
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.owners import DeclaredOwners, read_owners
 from schemakit.model import (
@@ -33,16 +38,11 @@ from schemakit.model import (
     Publication,
     Grant,
     DefaultPrivilege,
-    CompositeType,
-    Collation,
-    Domain,
-    RangeType,
     column_key,
     Bucket,
     Column,
     Constraint,
     DbObject,
-    EnumType,
     Extension,
     Function,
     Index,

@@ -21,6 +21,10 @@ moved), ``schemakit.source.classify`` (its accepted statement kinds are checked 
 from __future__ import annotations
 
 from schemakit.kinds.base import SHARED_HAZARDS, SHARED_STATEMENTS, HazardRule, Kind, no_hazards
+from schemakit.kinds.collation import COLLATION
+from schemakit.kinds.composite import COMPOSITE
+from schemakit.kinds.domain import DOMAIN
+from schemakit.kinds.enum import ENUM
 from schemakit.kinds.event_trigger import EVENT_TRIGGER
 from schemakit.kinds.pending import (
     bucket_hazards,
@@ -32,24 +36,19 @@ from schemakit.kinds.pending import (
     pending_differ,
     rows_hazards,
     table_hazards,
-    type_rebuild_hazards,
 )
 from schemakit.kinds.policy import POLICY
+from schemakit.kinds.range import RANGE
 from schemakit.kinds.trigger import TRIGGER
 from schemakit.model import (
     Bucket,
-    Collation,
-    CompositeType,
     Constraint,
     DefaultPrivilege,
-    Domain,
-    EnumType,
     Extension,
     Function,
     Grant,
     Index,
     Publication,
-    RangeType,
     Schema,
     Sequence,
     Table,
@@ -73,14 +72,11 @@ def _pending(
 KINDS: tuple[Kind, ...] = (
     _pending("schema", (("schema", 0),), (Schema,), "_schemas", {"create_schema"}),
     _pending("extension", (("extension", 1),), (Extension,), "_extensions", {"create_extension"}, extension_hazards),
-    _pending("enum", (("type", 2),), (EnumType,), "_enums", {"create_enum", "alter_type"}, type_rebuild_hazards),
-    _pending("domain", (("type", 2),), (Domain,), "_domains", {"create_domain", "alter_domain"}, type_rebuild_hazards),
-    _pending(
-        "composite", (("type", 2),), (CompositeType,), "_composites", {"create_composite_type", "alter_type"},
-        type_rebuild_hazards,
-    ),
-    _pending("range", (("type", 2),), (RangeType,), "_ranges", {"create_range_type"}),
-    _pending("collation", (("collation", 2),), (Collation,), "_collations", {"create_collation"}),
+    ENUM,
+    DOMAIN,
+    COMPOSITE,
+    RANGE,
+    COLLATION,
     _pending("sequence", (("sequence", 3),), (Sequence,), "_sequences", {"create_sequence", "alter_sequence"}),
     _pending("table", (("table", 5),), (Table,), "_tables", {"create_table", "alter_table"}, table_hazards),
     _pending(

@@ -26,9 +26,6 @@ from schemakit.changes import (
     DropFunction,
     DropIndex,
     DropTable,
-    RebuildComposite,
-    RebuildDomain,
-    RebuildEnum,
     RebuildTable,
     ReplaceConstraint,
     ReplaceIndex,
@@ -220,22 +217,3 @@ def extension_hazards(c: Change, current: Model) -> list[Hazard]:
     return []
 
 
-def type_rebuild_hazards(c: Change, current: Model) -> list[Hazard]:
-    """Enums, domains and composites rebuilt: the columns of the type are converted."""
-    if not isinstance(c, (RebuildEnum, RebuildDomain, RebuildComposite)):
-        return []
-    out: list[Hazard] = []
-    narrowing = isinstance(c, RebuildDomain) and not widening(c.old.base_type, c.new.base_type)
-    for t, col in c.columns:
-        if narrowing:
-            assert isinstance(c, RebuildDomain)
-            out.append(
-                Hazard(
-                    hz.DELETES_DATA,
-                    f"{col.name}: {c.old.base_type} → {c.new.base_type} may not fit every value",
-                    t.identity,
-                )
-            )
-        out.append(Hazard(hz.TABLE_REWRITE, f"{col.name} is converted to the rebuilt {c.key[1]}", t.identity))
-        out.append(Hazard(hz.ACQUIRES_ACCESS_EXCLUSIVE_LOCK, f"altering column type of {t.identity}", t.identity))
-    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit import hazards as hz
+from schemakit.kinds.enum import RenameEnumValue
 from schemakit.changes import (
     AddColumn,
     AddConstraint,
@@ -15,7 +16,6 @@ from schemakit.changes import (
     CreateIndex,
     DropColumn,
     DropTable,
-    RenameEnumValue,
     ReplaceConstraint,
     ReplaceIndex,
 )

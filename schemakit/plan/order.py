@@ -28,9 +28,6 @@ from schemakit.changes import (
     DropColumn,
     DropColumnDefault,
     DropFunction,
-    RebuildComposite,
-    RebuildDomain,
-    RebuildEnum,
     RebuildTable,
     SetDefaultPrivilege,
     SetPartitionOf,
@@ -38,7 +35,10 @@ from schemakit.changes import (
 )
 from schemakit.errors import SchemakitError
 from schemakit.kinds import KIND_RANK
-from schemakit.model import CompositeType, Constraint, Domain, EnumType, Function, Key, Model, Table, column_key, qualified
+from schemakit.kinds.composite import CompositeType, RebuildComposite
+from schemakit.kinds.domain import Domain, RebuildDomain
+from schemakit.kinds.enum import EnumType, RebuildEnum
+from schemakit.model import Constraint, Function, Key, Model, Table, column_key, qualified
 
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 

@@ -19,7 +19,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import Change, Rework, TypeRebuild, is_gone
-from schemakit.model import CompositeType, DbObject, Domain, EnumType, Function, Table, qualified, quote_ident
+from schemakit.model import DbObject, Function, Table, qualified, quote_ident
 
 SCRIPT_PREAMBLE = "SET check_function_bodies = false;"
 
@@ -312,7 +312,11 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
             origin=old_f.result,
             actions=[drop],
         )
-    from schemakit.render.sql import column_collation_probe, column_collation_state, column_type_probe, rebuild_guard
+    from schemakit.kinds.composite import CompositeType
+    from schemakit.kinds.domain import Domain
+    from schemakit.kinds.enum import EnumType
+    from schemakit.kinds.typecommon import rebuild_guard
+    from schemakit.render.sql import column_collation_probe, column_collation_state, column_type_probe
 
     if isinstance(cause[0], (EnumType, Domain, CompositeType)):
         return rebuild_guard(cast(TypeRebuild, cause), [drop])
