@@ -1,4 +1,5 @@
-"""Collations, in one place: the model class, the changes (create, drop), the differ,
+"""Collations, in one place: the model class, its catalog query
+(``collation.sql``) and row mapping, the changes (create, drop), the differ,
 the renderers with their probe, the comment target and the registry's ``Kind``.
 
 A collation is keyed ``("collation", "<schema>.<name>")``. PostgreSQL cannot alter one
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
 from schemakit.changes import Action, Change
-from schemakit.kinds.base import Context, Kind, no_hazards, pairs
+from schemakit.kinds.base import CatalogQuery, Context, Kind, no_hazards, pairs
 from schemakit.kinds.typecommon import recreated_unless_used
 from schemakit.model import DbObject, Model, Table, qualified, quote_ident
 from schemakit.render.guard import comment_target, guard, ident, render_change, text
@@ -56,6 +57,22 @@ class Collation(DbObject):
                 self.rules or "",
             ]
         )
+
+
+
+def collation_from_row(r: tuple[Any, ...]) -> Collation:
+    """One row of ``collation.sql``."""
+    return Collation(
+        schema=r[0],
+        name=r[1],
+        provider=r[2],
+        deterministic=bool(r[3]),
+        lc_collate=r[4],
+        lc_ctype=r[5],
+        locale=r[6],
+        rules=r[7],
+        comment=r[8],
+    )
 
 
 # -- changes -----------------------------------------------------------------------------
@@ -178,4 +195,5 @@ COLLATION = Kind(
     differ=diff_collations,
     hazards=no_hazards,
     statements=frozenset({"create_collation"}),
+    catalog=CatalogQuery("schemakit.kinds", "collation.sql", collation_from_row),
 )

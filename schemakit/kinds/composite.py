@@ -1,4 +1,5 @@
-"""Composite types, in one place: the model class, the changes (create, drop, alter
+"""Composite types, in one place: the model class, its catalog query
+(``composite.sql``) and row mapping, the changes (create, drop, alter
 attributes, rebuild), the differ, the renderers with their probe, the comment target
 and the registry's ``Kind``.
 
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
 from schemakit.changes import Action, Change, NestedRebuild
-from schemakit.kinds.base import Context, Kind, comment, pairs
+from schemakit.kinds.base import CatalogQuery, Context, Kind, comment, pairs
 from schemakit.kinds.typecommon import (
     composite_rebuilt,
     nested_comment,
@@ -45,6 +46,12 @@ class CompositeType(DbObject):
     @property
     def identity(self) -> str:
         return qualified(self.schema, self.name)
+
+
+
+def composite_from_row(r: tuple[Any, ...]) -> CompositeType:
+    """One row of ``composite.sql``."""
+    return CompositeType(schema=r[0], name=r[1], attributes=tuple((a[0], a[1]) for a in r[2] or ()), comment=r[3])
 
 
 # -- changes -----------------------------------------------------------------------------
@@ -218,4 +225,5 @@ COMPOSITE = Kind(
     differ=diff_composites,
     hazards=type_rebuild_hazards,
     statements=frozenset({"create_composite_type", "alter_type"}),
+    catalog=CatalogQuery("schemakit.kinds", "composite.sql", composite_from_row),
 )

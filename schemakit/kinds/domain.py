@@ -1,4 +1,5 @@
-"""Domains, in one place: the model class, the changes (create, drop, alter, rebuild),
+"""Domains, in one place: the model class, its catalog query
+(``domain.sql``) and row mapping, the changes (create, drop, alter, rebuild),
 the differ, the renderers with their probes and the twin of a check, the comment
 target and the registry's ``Kind``.
 
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
 from schemakit.changes import Action, Change, NestedRebuild
-from schemakit.kinds.base import Context, Kind, comment, pairs
+from schemakit.kinds.base import CatalogQuery, Context, Kind, comment, pairs
 from schemakit.kinds.typecommon import (
     domain_rebuilt,
     nested_comment,
@@ -50,6 +51,20 @@ class Domain(DbObject):
     @property
     def identity(self) -> str:
         return qualified(self.schema, self.name)
+
+
+
+def domain_from_row(r: tuple[Any, ...]) -> Domain:
+    """One row of ``domain.sql``."""
+    return Domain(
+        schema=r[0],
+        name=r[1],
+        base_type=r[2],
+        not_null=r[3],
+        default=r[4],
+        checks=tuple((c[0], c[1]) for c in r[5]),
+        comment=r[6],
+    )
 
 
 # -- changes -----------------------------------------------------------------------------
@@ -259,4 +274,5 @@ DOMAIN = Kind(
     differ=diff_domains,
     hazards=type_rebuild_hazards,
     statements=frozenset({"create_domain", "alter_domain"}),
+    catalog=CatalogQuery("schemakit.kinds", "domain.sql", domain_from_row),
 )

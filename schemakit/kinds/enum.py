@@ -1,4 +1,5 @@
-"""Enum types, in one place: the model class, the changes (create, drop, add a value,
+"""Enum types, in one place: the model class, its catalog query
+(``enum.sql``) and row mapping, the changes (create, drop, add a value,
 rename a value when asked, rebuild), the differ, the renderers with their probe, the
 comment target and the registry's ``Kind``.
 
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
 from schemakit.changes import Action, Change, NestedRebuild
-from schemakit.kinds.base import Context, Kind, comment, pairs
+from schemakit.kinds.base import CatalogQuery, Context, Kind, comment, pairs
 from schemakit.kinds.typecommon import rebuild_type, type_columns, type_rebuild_hazards, unset_defaults
 from schemakit.model import Column, DbObject, Model, Table, qualified
 from schemakit.render.guard import comment_target, guard, ident, render_change, text
@@ -35,6 +36,12 @@ class EnumType(DbObject):
     @property
     def identity(self) -> str:
         return qualified(self.schema, self.name)
+
+
+
+def enum_from_row(r: tuple[Any, ...]) -> EnumType:
+    """One row of ``enum.sql``."""
+    return EnumType(schema=r[0], name=r[1], labels=tuple(r[2]), comment=r[3])
 
 
 # -- changes -----------------------------------------------------------------------------
@@ -244,4 +251,5 @@ ENUM = Kind(
     differ=diff_enums,
     hazards=type_rebuild_hazards,
     statements=frozenset({"create_enum", "alter_type"}),
+    catalog=CatalogQuery("schemakit.kinds", "enum.sql", enum_from_row),
 )

@@ -1,4 +1,5 @@
-"""Range types, in one place: the model class, the changes (create, drop), the differ,
+"""Range types, in one place: the model class, its catalog query
+(``range.sql``) and row mapping, the changes (create, drop), the differ,
 the renderers with their probe, the comment target and the registry's ``Kind``.
 
 A range type is keyed ``("type", "<schema>.<name>")``. PostgreSQL cannot alter one in
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import sql
 
 from schemakit.changes import Action, Change
-from schemakit.kinds.base import Context, Kind, no_hazards, pairs
+from schemakit.kinds.base import CatalogQuery, Context, Kind, no_hazards, pairs
 from schemakit.kinds.typecommon import recreated_unless_used
 from schemakit.model import DbObject, Model, Table, qualified, quote_ident
 from schemakit.render.guard import comment_target, guard, ident, render_change, text
@@ -56,6 +57,22 @@ class RangeType(DbObject):
                 self.subtype_diff or "",
             ]
         )
+
+
+
+def range_from_row(r: tuple[Any, ...]) -> RangeType:
+    """One row of ``range.sql``."""
+    return RangeType(
+        schema=r[0],
+        name=r[1],
+        subtype=r[2],
+        multirange=r[3],
+        subtype_opclass=r[4],
+        collation=r[5],
+        canonical=r[6],
+        subtype_diff=r[7],
+        comment=r[8],
+    )
 
 
 # -- changes -----------------------------------------------------------------------------
@@ -173,4 +190,5 @@ RANGE = Kind(
     differ=diff_ranges,
     hazards=no_hazards,
     statements=frozenset({"create_range_type"}),
+    catalog=CatalogQuery("schemakit.kinds", "range.sql", range_from_row),
 )
