@@ -12,12 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from schemakit.model import (
-    CompositeType,
-    Collation,
-    Domain,
-    RangeType,
     DbObject,
-    EnumType,
     Key,
 )
 
@@ -26,9 +21,14 @@ if TYPE_CHECKING:
     from schemakit.kinds.table import Table
     from schemakit.kinds.function import Function
 
+if TYPE_CHECKING:
+    from schemakit.kinds.composite import CompositeType
+    from schemakit.kinds.domain import Domain
+    from schemakit.kinds.enum import EnumType
+
 Action = Literal["create", "alter", "drop"]
 
-TypeRebuild = tuple[EnumType, EnumType] | tuple[Domain, Domain] | tuple[CompositeType, CompositeType]
+TypeRebuild = tuple["EnumType", "EnumType"] | tuple["Domain", "Domain"] | tuple["CompositeType", "CompositeType"]
 """A type replaced by a new one of the same name, with the columns using it converted
 (old, new): an enum whose values are removed or reordered, a domain whose base type
 changes, a composite type whose attribute types change while a column uses it."""
@@ -101,188 +101,7 @@ def _recreated(change: Change) -> str:
     return f"{change.kind} {change.key[1]}{suffix}"
 
 
-# -- enums -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreateEnum(Change):
-    action: ClassVar[Action] = "create"
-    enum: EnumType
-
-    def describe(self) -> str:
-        return f"enum {self.key[1]} ({', '.join(self.enum.labels)})"
-
-
-@dataclass(frozen=True)
-class DropEnum(Change):
-    action: ClassVar[Action] = "drop"
-    enum: EnumType
-
-    def describe(self) -> str:
-        return f"enum {self.key[1]}"
-
-
-@dataclass(frozen=True)
-class AddEnumValue(Change):
-    action: ClassVar[Action] = "alter"
-    enum: EnumType
-    value: str
-    before: str | None = None
-    after: str | None = None
-
-    def describe(self) -> str:
-        return f"enum {self.key[1]}: add value {self.value!r}"
-
-
-@dataclass(frozen=True)
-class RenameEnumValue(Change):
-    """ALTER TYPE ... RENAME VALUE, only when asked (a diff cannot tell a rename from a
-    removal and an addition)."""
-
-    action: ClassVar[Action] = "alter"
-    enum: EnumType
-    old_value: str
-    new_value: str
-
-    def describe(self) -> str:
-        return f"enum {self.key[1]}: rename value {self.old_value!r} to {self.new_value!r}"
-
-
-@dataclass(frozen=True)
-class RebuildEnum(Change):
-    """Values removed or reordered: a new type replaces the old one, and the columns
-    of that type (``columns``: (table, column) in the desired state) are converted
-    through text. Objects using those columns are dropped before and created after."""
-
-    action: ClassVar[Action] = "alter"
-    old: EnumType
-    new: EnumType
-    columns: tuple[tuple[Table, Column], ...] = ()
-    nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
-
-    @property
-    def recreates(self) -> bool:
-        return True  # dropped and created again
-
-    @property
-    def cause(self) -> tuple[EnumType, EnumType]:
-        return self.old, self.new
-
-    def describe(self) -> str:
-        removed = [v for v in self.old.labels if v not in self.new.labels]
-        what = f"remove {', '.join(map(repr, removed))}" if removed else "reorder values"
-        return f"enum {self.key[1]}: rebuild ({what})"
-
-
 # -- tables and columns ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreateDomain(Change):
-    action: ClassVar[Action] = "create"
-    domain: Domain
-
-
-@dataclass(frozen=True)
-class DropDomain(Change):
-    action: ClassVar[Action] = "drop"
-    domain: Domain
-
-
-@dataclass(frozen=True)
-class AlterDomain(Change):
-    """Default, NOT NULL and CHECKs change in place (the base type cannot)."""
-
-    action: ClassVar[Action] = "alter"
-    old: Domain
-    new: Domain
-
-    def describe(self) -> str:
-        o, n = self.old, self.new
-        what = []
-        if o.default != n.default:
-            what.append(f"default {n.default}" if n.default else "drop default")
-        if o.not_null != n.not_null:
-            what.append("set not null" if n.not_null else "drop not null")
-        if o.checks != n.checks:
-            what.append("checks")
-        return f"domain {self.key[1]}: {', '.join(what)}"
-
-
-@dataclass(frozen=True)
-class RebuildDomain(Change):
-    """The base type changes while columns use the domain: a new domain replaces the
-    old one, and its columns (``columns``: (table, column) in the desired state) are
-    converted by a cast to the new base type. Objects using those columns are dropped
-    before and created after."""
-
-    action: ClassVar[Action] = "alter"
-    old: Domain
-    new: Domain
-    columns: tuple[tuple[Table, Column], ...] = ()
-    nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
-
-    @property
-    def recreates(self) -> bool:
-        return True  # dropped and created again
-
-    @property
-    def cause(self) -> tuple[Domain, Domain]:
-        return self.old, self.new
-
-    def describe(self) -> str:
-        return f"domain {self.key[1]}: rebuild ({self.old.base_type} → {self.new.base_type})"
-
-
-@dataclass(frozen=True)
-class CreateComposite(Change):
-    action: ClassVar[Action] = "create"
-    type: CompositeType
-
-
-@dataclass(frozen=True)
-class DropComposite(Change):
-    action: ClassVar[Action] = "drop"
-    type: CompositeType
-
-
-@dataclass(frozen=True)
-class AlterComposite(Change):
-    """ALTER TYPE ... ADD / DROP / ALTER ATTRIBUTE, cascading to columns of the type."""
-
-    action: ClassVar[Action] = "alter"
-    old: CompositeType
-    new: CompositeType
-
-    def describe(self) -> str:
-        return f"type {self.key[1]}: attributes ({', '.join(a for a, _ in self.new.attributes)})"
-
-
-@dataclass(frozen=True)
-class RebuildComposite(Change):
-    """Attribute types change while columns use the type (PostgreSQL refuses ALTER
-    ATTRIBUTE ... TYPE then): a new type replaces the old one and its columns are
-    converted through text (the attribute names stay, in order). Objects using those
-    columns are dropped before and created after."""
-
-    action: ClassVar[Action] = "alter"
-    old: CompositeType
-    new: CompositeType
-    columns: tuple[tuple[Table, Column], ...] = ()
-    nested: tuple[NestedRebuild, ...] = ()  # types over it, rebuilt with it
-
-    @property
-    def recreates(self) -> bool:
-        return True  # dropped and created again
-
-    @property
-    def cause(self) -> tuple[CompositeType, CompositeType]:
-        return self.old, self.new
-
-    def describe(self) -> str:
-        old = dict(self.old.attributes)
-        what = [f"{a} {old[a]} → {ty}" for a, ty in self.new.attributes if old.get(a) != ty]
-        return f"type {self.key[1]}: rebuild ({', '.join(what)})"
 
 
 
@@ -290,51 +109,6 @@ class RebuildComposite(Change):
 # -- publications and replica identity ------------------------------------------------
 
 
-
-
-# -- range types and collations ---------------------------------------------------------
-# Neither can be altered in place: a change drops and creates the object again, which
-# the diff allows only while no column uses it (schemakit.diff refuses it otherwise).
-
-
-@dataclass(frozen=True)
-class CreateRange(Change):
-    action: ClassVar[Action] = "create"
-    range: RangeType
-
-    def describe(self) -> str:
-        return f"range type {self.key[1]} (subtype {self.range.subtype})"
-
-
-@dataclass(frozen=True)
-class DropRange(Change):
-    action: ClassVar[Action] = "drop"
-    range: RangeType
-
-    def describe(self) -> str:
-        return f"range type {self.key[1]}"
-
-
-@dataclass(frozen=True)
-class CreateCollation(Change):
-    action: ClassVar[Action] = "create"
-    collation: Collation
-
-    def describe(self) -> str:
-        c = self.collation
-        provider = {"c": "libc", "i": "icu", "b": "builtin"}.get(c.provider, c.provider)
-        what = c.locale or c.lc_collate or ""
-        extra = ", nondeterministic" if not c.deterministic else ""
-        return f"collation {self.key[1]} ({provider} {what}{extra})"
-
-
-@dataclass(frozen=True)
-class DropCollation(Change):
-    action: ClassVar[Action] = "drop"
-    collation: Collation
-
-    def describe(self) -> str:
-        return f"collation {self.key[1]}"
 
 
 _MOVED = {
@@ -383,6 +157,23 @@ _MOVED = {
     "ReplaceIndex": "index",
     "CreateView": "view",
     "DropView": "view",
+    "CreateEnum": "enum",
+    "DropEnum": "enum",
+    "AddEnumValue": "enum",
+    "RenameEnumValue": "enum",
+    "RebuildEnum": "enum",
+    "CreateDomain": "domain",
+    "DropDomain": "domain",
+    "AlterDomain": "domain",
+    "RebuildDomain": "domain",
+    "CreateComposite": "composite",
+    "DropComposite": "composite",
+    "AlterComposite": "composite",
+    "RebuildComposite": "composite",
+    "CreateRange": "range",
+    "DropRange": "range",
+    "CreateCollation": "collation",
+    "DropCollation": "collation",
 }
 """Changes that moved to their kind's module (schemakit.kinds.<kind>): the old import
 path still works for now; new code imports from the kind's module."""

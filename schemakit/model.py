@@ -89,116 +89,6 @@ def _plain(value: Any) -> Any:
     return to_json() if to_json is not None else value
 
 
-@dataclass(frozen=True, slots=True)
-class EnumType(DbObject):
-    kind: ClassVar[str] = "type"
-    schema: str
-    name: str
-    labels: tuple[str, ...]
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class Domain(DbObject):
-    kind: ClassVar[str] = "type"
-    schema: str
-    name: str
-    base_type: str  # format_type of the base type
-    not_null: bool = False
-    default: str | None = None
-    checks: tuple[tuple[str, str], ...] = ()  # (constraint name, pg_get_constraintdef), by name
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class CompositeType(DbObject):
-    kind: ClassVar[str] = "type"
-    schema: str
-    name: str
-    attributes: tuple[tuple[str, str], ...]  # (name, format_type), in order
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class RangeType(DbObject):
-    """CREATE TYPE ... AS RANGE: catalog texts, each None where PostgreSQL's default applies."""
-
-    kind: ClassVar[str] = "type"
-    schema: str
-    name: str
-    subtype: str  # format_type of the subtype
-    multirange: str  # the multirange type, schema-qualified (quoted as needed)
-    subtype_opclass: str | None = None  # only when not the subtype's default btree class
-    collation: str | None = None  # only when it differs from the subtype's default
-    canonical: str | None = None  # regproc text
-    subtype_diff: str | None = None  # regproc text
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-    @property
-    def state(self) -> str:
-        """A one-line rendering of everything compared; the SQL guards compute the same."""
-        return "|".join(
-            [
-                self.subtype,
-                self.multirange,
-                self.subtype_opclass or "",
-                self.collation or "",
-                self.canonical or "",
-                self.subtype_diff or "",
-            ]
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Collation(DbObject):
-    """CREATE COLLATION: ``provider`` is pg_collation.collprovider (c libc, i icu, b builtin)."""
-
-    kind: ClassVar[str] = "collation"
-    schema: str
-    name: str
-    provider: str
-    deterministic: bool = True
-    lc_collate: str | None = None  # libc
-    lc_ctype: str | None = None  # libc
-    locale: str | None = None  # icu and builtin
-    rules: str | None = None  # icu (PostgreSQL 16+)
-    comment: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return qualified(self.schema, self.name)
-
-    @property
-    def state(self) -> str:
-        """A one-line rendering of everything compared; the SQL guards compute the same."""
-        return "|".join(
-            [
-                self.provider,
-                "deterministic" if self.deterministic else "nondeterministic",
-                self.lc_collate or "",
-                self.lc_ctype or "",
-                self.locale or "",
-                self.rules or "",
-            ]
-        )
-
-
 @dataclass(frozen=True)
 class Model:
     """Every object of one database, by key, plus the dependency edges between them."""
@@ -458,6 +348,11 @@ _MOVED = {
     "Constraint": "constraint",
     "Index": "index",
     "View": "view",
+    "EnumType": "enum",
+    "Domain": "domain",
+    "CompositeType": "composite",
+    "RangeType": "range",
+    "Collation": "collation",
 }
 """Classes that moved to their kind's module (schemakit.kinds.<kind>): the old import
 path still works for now; new code imports from the kind's module."""

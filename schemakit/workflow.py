@@ -20,7 +20,9 @@ from psycopg import sql
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
 from schemakit.desired import Advance, DesiredState, desired_state
-from schemakit.diff import EnumRenames, diff_models
+from schemakit.diff import (
+    diff_models,
+)
 from schemakit.renames import Directive, apply_renames, declared_renames, enum_renames, with_renames
 from schemakit.rows import DeclaredTables, declared
 from schemakit.owners import DeclaredOwners
@@ -35,6 +37,7 @@ from schemakit.profile import Profile, check_default_privilege_roles, detect_pro
 from schemakit.server.statedir import ensure_state_dir
 from schemakit.server import baseline, embedded, select
 from schemakit.source import SourceStatement, load_schema_dir
+from schemakit.kinds.typecommon import EnumRenames
 
 STATE_DIR = ".schemakit"
 Progress = Callable[[str], None]

@@ -23,27 +23,44 @@ from typing import Any
 import psycopg
 import pytest
 
-from schemakit.changes import AlterDomain, Change
+from schemakit.changes import Change
+from schemakit.kinds.domain import AlterDomain
 from schemakit.kinds.constraint import AddConstraint
 from schemakit.kinds.index import ReplaceIndex
 from schemakit.kinds.view import DropView
 from schemakit.kinds.policy import CreatePolicy
 from schemakit.kinds.trigger import CreateTrigger
-from schemakit.model import DbObject, Domain
+from schemakit.model import DbObject
+from schemakit.kinds.domain import Domain
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.index import Index
 from schemakit.kinds.view import View
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.trigger import Trigger
-from schemakit.changes import AlterDomain, Change
+from schemakit.changes import Change
+from schemakit.kinds.domain import AlterDomain
 from schemakit.kinds.policy import CreatePolicy
 from schemakit.kinds.trigger import CreateTrigger
 from schemakit.kinds.constraint import AddConstraint, Constraint
 from schemakit.kinds.index import Index, ReplaceIndex
 from schemakit.kinds.view import DropView, View
-from schemakit.model import DbObject, Domain
+from schemakit.model import DbObject
+from schemakit.kinds.domain import Domain
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.trigger import Trigger
+from schemakit.changes import Change
+from schemakit.kinds.constraint import AddConstraint
+from schemakit.kinds.index import ReplaceIndex
+from schemakit.kinds.policy import CreatePolicy
+from schemakit.kinds.trigger import CreateTrigger
+from schemakit.kinds.view import DropView
+from schemakit.kinds.domain import AlterDomain, Domain
+from schemakit.model import DbObject
+from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.index import Index
+from schemakit.kinds.policy import Policy
+from schemakit.kinds.trigger import Trigger
+from schemakit.kinds.view import View
 from schemakit.render.sql import render_change
 from schemakit.server import embedded, shadow
 from tests.conftest import as_role, embedded_test_dir

@@ -11,7 +11,8 @@ import pglast
 import psycopg
 import pytest
 
-from schemakit.model import Collation, RangeType
+from schemakit.kinds.collation import Collation
+from schemakit.kinds.range import RangeType
 from schemakit.model import model_from_json
 from schemakit.source.classify import ACCEPTED_KINDS, _Classifier, classify
 from tests.helpers import Target, model_of, query

@@ -429,9 +429,8 @@ def test_plan_rules_cover_the_declared_ones() -> None:
 
 
 def test_renaming_rule_on_an_enum_value_rename() -> None:
-    from schemakit.changes import RenameEnumValue
+    from schemakit.kinds.enum import EnumType, RenameEnumValue
     from schemakit.lint.plan_rules import plan_findings
-    from schemakit.model import EnumType
     from schemakit.plan import Plan, Step
 
     mood = EnumType(schema="public", name="mood", labels=("happy", "sad"))

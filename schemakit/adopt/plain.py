@@ -14,7 +14,12 @@ import pglast
 from pglast import ast
 from psycopg import sql
 
-from schemakit.changes import Change, CreateCollation, CreateComposite, CreateDomain, CreateEnum, CreateRange
+from schemakit.changes import Change
+from schemakit.kinds.collation import CreateCollation
+from schemakit.kinds.composite import CreateComposite
+from schemakit.kinds.domain import CreateDomain
+from schemakit.kinds.enum import CreateEnum
+from schemakit.kinds.range import CreateRange
 from schemakit.kinds.constraint import AddConstraint
 from schemakit.kinds.index import CreateIndex
 from schemakit.kinds.view import CreateView
@@ -30,16 +35,16 @@ from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.table import Table
 from schemakit.render.sql import (
     Name,
-    _create_composite_sql,
-    _create_domain_sql,
-    create_collation_sql,
-    create_range_sql,
     ident,
     render_change,
     text,
 )
 from schemakit.kinds.columns import column_definition
 from schemakit.kinds.bucket import _bucket_values
+from schemakit.kinds.collation import create_collation_sql
+from schemakit.kinds.composite import create_composite_sql
+from schemakit.kinds.domain import create_domain_sql
+from schemakit.kinds.range import create_range_sql
 
 
 class NotDeclarative(Exception):
@@ -81,12 +86,12 @@ def _(c: CreateEnum) -> list[str]:
 
 @plain.register
 def _(c: CreateDomain) -> list[str]:
-    return [_create_domain_sql(c.domain)]
+    return [create_domain_sql(c.domain)]
 
 
 @plain.register
 def _(c: CreateComposite) -> list[str]:
-    return [_create_composite_sql(c.type)]
+    return [create_composite_sql(c.type)]
 
 
 @plain.register

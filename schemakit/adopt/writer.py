@@ -22,7 +22,12 @@ from pathlib import Path
 from schemakit import changes as ch
 from schemakit.adopt.importer import Imported
 from schemakit.adopt.plain import INLINE_TYPES, NotDeclarative, create_table, insert_rows, plain, pretty
-from schemakit.model import Collation, CompositeType, Domain, EnumType, Model, RangeType
+from schemakit.model import Model
+from schemakit.kinds.collation import Collation
+from schemakit.kinds.composite import CompositeType
+from schemakit.kinds.domain import Domain
+from schemakit.kinds.enum import EnumType
+from schemakit.kinds.range import RangeType
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.index import Index
 from schemakit.kinds.view import View
@@ -48,6 +53,11 @@ from schemakit.kinds.schema import CreateSchema
 from schemakit.kinds.constraint import AddConstraint
 from schemakit.kinds.index import CreateIndex
 from schemakit.kinds.view import CreateView
+from schemakit.kinds.collation import CreateCollation
+from schemakit.kinds.composite import CreateComposite
+from schemakit.kinds.domain import CreateDomain
+from schemakit.kinds.enum import CreateEnum
+from schemakit.kinds.range import CreateRange
 
 
 class Layout(str, enum.Enum):
@@ -60,11 +70,11 @@ class Layout(str, enum.Enum):
 _KIND: dict[type, str] = {
     CreateSchema: "schemas",
     CreateExtension: "extensions",
-    ch.CreateEnum: "types",
-    ch.CreateDomain: "types",
-    ch.CreateComposite: "types",
-    ch.CreateRange: "types",
-    ch.CreateCollation: "types",
+    CreateEnum: "types",
+    CreateDomain: "types",
+    CreateComposite: "types",
+    CreateRange: "types",
+    CreateCollation: "types",
     CreateSequence: "sequences",
     CreateTable: "tables",
     SetRowSecurity: "tables",

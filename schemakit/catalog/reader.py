@@ -29,13 +29,8 @@ from schemakit.kinds import KINDS
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.owners import DeclaredOwners, read_owners
 from schemakit.model import (
-    CompositeType,
-    Collation,
-    Domain,
-    RangeType,
     column_key,
     DbObject,
-    EnumType,
     Key,
     Model,
     qualified,
@@ -120,54 +115,6 @@ class CatalogReader:
             extension_from_row(r)
             for r in self.fetch("extension.sql", KIND_QUERIES)
             if not is_platform_extension(r[0], r[1])
-        )
-        add(
-            EnumType(schema=r[0], name=r[1], labels=tuple(r[2]), comment=r[3])
-            for r in self.fetch("enums")
-        )
-        add(
-            Domain(
-                schema=r[0],
-                name=r[1],
-                base_type=r[2],
-                not_null=r[3],
-                default=r[4],
-                checks=tuple((c[0], c[1]) for c in r[5]),
-                comment=r[6],
-            )
-            for r in self.fetch("domains")
-        )
-        add(
-            CompositeType(schema=r[0], name=r[1], attributes=tuple((a[0], a[1]) for a in r[2] or ()), comment=r[3])
-            for r in self.fetch("composites")
-        )
-        add(
-            RangeType(
-                schema=r[0],
-                name=r[1],
-                subtype=r[2],
-                multirange=r[3],
-                subtype_opclass=r[4],
-                collation=r[5],
-                canonical=r[6],
-                subtype_diff=r[7],
-                comment=r[8],
-            )
-            for r in self.fetch("ranges")
-        )
-        add(
-            Collation(
-                schema=r[0],
-                name=r[1],
-                provider=r[2],
-                deterministic=bool(r[3]),
-                lc_collate=r[4],
-                lc_ctype=r[5],
-                locale=r[6],
-                rules=r[7],
-                comment=r[8],
-            )
-            for r in self.fetch("collations")
         )
         add(map(publication_from_row, self.fetch("publication.sql", KIND_QUERIES)))
         for kind in KINDS:  # the kinds whose reading has moved to their module, in registry order

@@ -24,55 +24,34 @@ from schemakit.kinds.base import SHARED_HAZARDS, SHARED_STATEMENTS, HazardRule, 
 from schemakit.kinds.bucket import BUCKET
 from schemakit.kinds.default_privilege import DEFAULT_PRIVILEGE
 from schemakit.kinds.constraint import CONSTRAINT
+from schemakit.kinds.collation import COLLATION
+from schemakit.kinds.composite import COMPOSITE
+from schemakit.kinds.domain import DOMAIN
+from schemakit.kinds.enum import ENUM
 from schemakit.kinds.event_trigger import EVENT_TRIGGER
 from schemakit.kinds.extension import EXTENSION
 from schemakit.kinds.function import FUNCTION
 from schemakit.kinds.grant import GRANT
 from schemakit.kinds.index import INDEX
-from schemakit.kinds.pending import (
-    pending_differ,
-    type_rebuild_hazards,
-)
 from schemakit.kinds.policy import POLICY
 from schemakit.kinds.sequence import SEQUENCE
 from schemakit.kinds.table import TABLE
 from schemakit.kinds.publication import PUBLICATION
 from schemakit.kinds.rows import ROWS
 from schemakit.kinds.schema import SCHEMA
+from schemakit.kinds.range import RANGE
 from schemakit.kinds.trigger import TRIGGER
 from schemakit.kinds.view import VIEW
-from schemakit.model import (
-    Collation,
-    CompositeType,
-    Domain,
-    EnumType,
-    RangeType,
-)
-
-
-def _pending(
-    name: str,
-    ranks: tuple[tuple[str, int], ...],
-    classes: tuple[type, ...],
-    differ: str,
-    statements: set[str],
-    hazards: HazardRule = no_hazards,
-) -> Kind:
-    """A kind whose code still lives across the layers (schemakit.kinds.pending)."""
-    return Kind(name, ranks, classes, pending_differ(differ), hazards, frozenset(statements))
 
 
 KINDS: tuple[Kind, ...] = (
     SCHEMA,
     EXTENSION,
-    _pending("enum", (("type", 2),), (EnumType,), "_enums", {"create_enum", "alter_type"}, type_rebuild_hazards),
-    _pending("domain", (("type", 2),), (Domain,), "_domains", {"create_domain", "alter_domain"}, type_rebuild_hazards),
-    _pending(
-        "composite", (("type", 2),), (CompositeType,), "_composites", {"create_composite_type", "alter_type"},
-        type_rebuild_hazards,
-    ),
-    _pending("range", (("type", 2),), (RangeType,), "_ranges", {"create_range_type"}),
-    _pending("collation", (("collation", 2),), (Collation,), "_collations", {"create_collation"}),
+    ENUM,
+    DOMAIN,
+    COMPOSITE,
+    RANGE,
+    COLLATION,
     SEQUENCE,
     TABLE,
     VIEW,

@@ -24,7 +24,6 @@ from psycopg import sql
 from schemakit import hazards as hz
 from schemakit.changes import Action, Change, Rework
 from schemakit.hazards import Hazard
-from schemakit.kinds.pending import widening
 from schemakit.model import Model, _fields_of
 from schemakit.render.guard import Name, drop_for_rework, guard, ident, regclass, render_change, text
 
@@ -411,7 +410,30 @@ def render_alter_column(c: AlterColumn) -> list[str]:
 
 
 # -- hazards -----------------------------------------------------------------------------
-# ``widening`` stays in kinds/pending.py for now: the type rebuilds' rule uses it too.
+# ``widening`` is shared with the type rebuilds' rule (kinds.typecommon).
+
+_WIDENINGS = {
+    ("smallint", "integer"),
+    ("smallint", "bigint"),
+    ("integer", "bigint"),
+    ("real", "double precision"),
+    ("character varying", "text"),
+    ("character", "text"),
+}
+
+
+def widening(old: str, new: str) -> bool:
+    """True when every value of type ``old`` fits ``new`` unchanged."""
+    if (old, new) in _WIDENINGS:
+        return True
+    for base in ("character varying", "numeric"):
+        if old.startswith(base + "(") and new in (base, "text" if base != "numeric" else base):
+            return True
+        if old.startswith(base + "(") and new.startswith(base + "("):
+            o = [int(x) for x in old[len(base) + 1 : -1].split(",")]
+            n = [int(x) for x in new[len(base) + 1 : -1].split(",")]
+            return all(b >= a for a, b in zip(o, n)) and (len(o) < 2 or o[1] == n[1])
+    return False
 
 
 def volatile_default_hazards(c: AddColumn, table: str) -> list[Hazard]:

@@ -23,7 +23,11 @@ from schemakit.kinds.default_privilege import DefaultPrivilege, implied_privileg
 from schemakit.kinds.function import Function, function_target
 from schemakit.kinds.privileges import PrivilegeDelta, grantee_sql, privilege_statements
 from schemakit.kinds.schema import Schema
-from schemakit.model import CompositeType, DbObject, Domain, EnumType, Key, Model, RangeType, qualified, quote_ident
+from schemakit.model import DbObject, Key, Model, qualified, quote_ident
+from schemakit.kinds.composite import CompositeType
+from schemakit.kinds.domain import Domain
+from schemakit.kinds.enum import EnumType
+from schemakit.kinds.range import RangeType
 from schemakit.kinds.view import View
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table

@@ -44,7 +44,7 @@ from schemakit.kinds.columns import (
 )
 from schemakit.kinds.table_rebuild import RebuildTable, rebuild_table_hazards
 from schemakit.kinds.tableprops import SetInherits, SetPersistence, table_property_hazards
-from schemakit.model import DbObject, Domain, Key, Model, column_key, qualified
+from schemakit.model import DbObject, Key, Model, column_key, qualified
 from schemakit.render.guard import Name, comment_target, gone_guard, guard, ident, regclass, render_change, text
 
 # -- model -------------------------------------------------------------------------------
@@ -168,6 +168,8 @@ class SetReplicaIdentity(Change):
 
 
 def diff_tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
+    from schemakit.kinds.domain import Domain  # which imports the type rebuilds, which import this module
+
     domains = cache(
         lambda: frozenset(k[1] for m in (current, desired) for k, v in m.objects.items() if isinstance(v, Domain))
     )

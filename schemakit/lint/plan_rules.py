@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemakit import hazards as hz
-from schemakit.changes import (
-    RenameEnumValue,
-)
+from schemakit.kinds.enum import RenameEnumValue
 from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn
 from schemakit.kinds.table import DropTable
 from schemakit.kinds.constraint import AddConstraint, ReplaceConstraint

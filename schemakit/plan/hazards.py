@@ -9,7 +9,7 @@ from schemakit.changes import Change
 from schemakit.hazards import Hazard
 from schemakit.kinds import HAZARD_RULES
 from schemakit.kinds.columns import volatile_default_hazards
-from schemakit.kinds.pending import widening
+from schemakit.kinds.columns import widening
 from schemakit.model import Model
 
 __all__ = ["decide", "hazards_of", "volatile_default_hazards", "widening"]

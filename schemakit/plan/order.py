@@ -21,9 +21,6 @@ from typing import Callable
 
 from schemakit.changes import (
     Change,
-    RebuildComposite,
-    RebuildDomain,
-    RebuildEnum,
     is_gone,
 )
 from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn, DropColumnDefault
@@ -33,18 +30,34 @@ from schemakit.kinds.default_privilege import SetDefaultPrivilege
 from schemakit.kinds.function import CreateFunction, DropFunction
 from schemakit.errors import SchemakitError
 from schemakit.kinds import KIND_RANK
-from schemakit.model import CompositeType, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.model import Key, Model, column_key, qualified
+from schemakit.kinds.composite import CompositeType
+from schemakit.kinds.domain import Domain
+from schemakit.kinds.enum import EnumType
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.function import Function
 from schemakit.kinds.table import Table
-from schemakit.model import CompositeType, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.model import Key, Model, column_key, qualified
+from schemakit.kinds.composite import CompositeType
+from schemakit.kinds.domain import Domain
+from schemakit.kinds.enum import EnumType
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.table import Table
 from schemakit.kinds.function import Function
-from schemakit.model import CompositeType, Domain, EnumType, Key, Model, column_key, qualified
+from schemakit.model import Key, Model, column_key, qualified
+from schemakit.kinds.composite import CompositeType
+from schemakit.kinds.domain import Domain
+from schemakit.kinds.enum import EnumType
 from schemakit.kinds.function import Function
 from schemakit.kinds.table import Table
 from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.composite import CompositeType, RebuildComposite
+from schemakit.kinds.domain import Domain, RebuildDomain
+from schemakit.kinds.enum import EnumType, RebuildEnum
+from schemakit.model import Key, Model, column_key, qualified
+from schemakit.kinds.constraint import Constraint
+from schemakit.kinds.function import Function
+from schemakit.kinds.table import Table
 
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from schemakit.changes import AddEnumValue, Change
+from schemakit.changes import Change
+from schemakit.kinds.enum import AddEnumValue
 from schemakit.model import Key, Model
 from schemakit.phases import WITH_ENUM_VALUES
 from schemakit.plan import Plan, Step

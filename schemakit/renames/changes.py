@@ -15,7 +15,8 @@ from psycopg import sql
 
 from schemakit.changes import Action, Change
 from schemakit.hazards import RENAMES_OBJECT, Hazard
-from schemakit.model import DbObject, Domain
+from schemakit.model import DbObject
+from schemakit.kinds.domain import Domain
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.index import Index
 from schemakit.kinds.view import View

@@ -16,7 +16,10 @@ from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field, replace
 
 from schemakit.changes import Change
-from schemakit.model import CompositeType, DbObject, Domain, EnumType, Key, Model, qualified
+from schemakit.model import DbObject, Key, Model, qualified
+from schemakit.kinds.composite import CompositeType
+from schemakit.kinds.domain import Domain
+from schemakit.kinds.enum import EnumType
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.index import Index
 from schemakit.kinds.view import View

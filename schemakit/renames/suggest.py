@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from schemakit.changes import Change, CreateEnum, DropEnum
+from schemakit.changes import Change
+from schemakit.kinds.enum import CreateEnum, DropEnum
 from schemakit.kinds.constraint import AddConstraint, DropConstraint
 from schemakit.kinds.index import CreateIndex, DropIndex
 from schemakit.kinds.view import CreateView, DropView

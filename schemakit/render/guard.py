@@ -19,7 +19,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from schemakit.changes import Change, Rework, TypeRebuild, is_gone
-from schemakit.model import CompositeType, DbObject, Domain, EnumType, qualified, quote_ident
+from schemakit.model import DbObject, qualified, quote_ident
 
 if TYPE_CHECKING:
     from schemakit.kinds.table import Table
@@ -320,8 +320,11 @@ def drop_for_rework(cause: Rework, drop: str) -> str:
             actions=[drop],
         )
     from schemakit.kinds.columns import column_collation_probe, column_collation_state, column_type_probe
+    from schemakit.kinds.composite import CompositeType
+    from schemakit.kinds.domain import Domain
+    from schemakit.kinds.enum import EnumType
     from schemakit.kinds.table import Table
-    from schemakit.render.sql import rebuild_guard
+    from schemakit.kinds.typecommon import rebuild_guard
 
     if isinstance(cause[0], (EnumType, Domain, CompositeType)):
         return rebuild_guard(cast(TypeRebuild, cause), [drop])
