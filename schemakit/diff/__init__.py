@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Mapping, TypeVar, cast
 from schemakit.platform import is_managed_schema
 from schemakit.columns import through_text
 from schemakit.tableprops import SetInherits, SetPersistence
+from schemakit.diff.owned_sequences import folded_grants
 from schemakit.errors import SchemakitError
 from schemakit.viewdef import normalize as normalize_view
 from schemakit.kinds import KINDS
@@ -1083,11 +1084,14 @@ def _grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change]:
             probe = Grant(on_kind=on_kind, on=obj_key[1], grantee=grantee, privileges=())
             if probe.key not in new_grants and _implied(desired, probe)[0]:
                 new_grants[probe.key] = probe
+    # The same for the sequences of identity and serial columns (folded into them).
+    owned = folded_grants(current, desired, fresh, grantees, new_grants, _serial)
+    new_grants.update((k, g) for k, (g, _) in owned.items() if k not in old_grants)
     for key in sorted(old_grants.keys() | new_grants.keys()):
         old, new = old_grants.get(key), new_grants.get(key)
         target = new if new is not None else old
         assert target is not None
-        folded = _folded_sequence_table(desired, target)
+        folded = _folded_sequence_table(desired, target) or (owned[key][1] if key in owned else None)
         if folded is not None:
             yield from _folded_sequence_grant(current, desired, fresh, folded, old, new, target)
             continue
