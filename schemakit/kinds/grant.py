@@ -164,11 +164,17 @@ def diff_grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change
             probe = Grant(on_kind=on_kind, on=obj_key[1], grantee=grantee, privileges=())
             if probe.key not in new_grants and _implied(desired, probe)[0]:
                 new_grants[probe.key] = probe
+    # The same for the sequences of identity and serial columns (folded into them).
+    from schemakit.kinds.columns import serial
+    from schemakit.kinds.owned_sequences import owned_sequence_grants  # which imports this module
+
+    owned = owned_sequence_grants(current, desired, fresh, grantees, new_grants, serial)
+    new_grants.update((k, g) for k, (g, _) in owned.items() if k not in old_grants)
     for key in sorted(old_grants.keys() | new_grants.keys()):
         old, new = old_grants.get(key), new_grants.get(key)
         target = new if new is not None else old
         assert target is not None
-        folded = _folded_sequence_table(desired, target)
+        folded = _folded_sequence_table(desired, target) or (owned[key][1] if key in owned else None)
         if folded is not None:
             yield from _folded_sequence_grant(current, desired, fresh, folded, old, new, target)
             continue
