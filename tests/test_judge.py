@@ -72,8 +72,8 @@ def test_judge_catches_a_bug_that_fools_schemakits_replan(
     the judge, which uses neither, fails."""
     fetch = CatalogReader.fetch
 
-    def no_indexes(self: CatalogReader, name: str) -> list[tuple[object, ...]]:
-        return [] if name == "indexes" else fetch(self, name)
+    def no_indexes(self: CatalogReader, name: str, package: str | None = None) -> list[tuple[object, ...]]:
+        return [] if name in ("indexes", "index.sql") else fetch(self, name, package)
 
     monkeypatch.setattr(CatalogReader, "fetch", no_indexes)
     write(blank_target, TABLE + INDEX)

@@ -171,11 +171,10 @@ def without_comments(statement: str) -> str:
         tokens = scan(statement)
     except Exception:
         return statement
-    data = statement.encode()  # the scanner's offsets are in bytes
-    out, last = [], 0
+    out, last = [], 0  # the scanner's offsets count characters
     for t in tokens:
         if t.name in ("SQL_COMMENT", "C_COMMENT"):
-            out.append(data[last : t.start])
+            out.append(statement[last : t.start])
             last = t.end + 1
-    out.append(data[last:])
-    return b"".join(out).decode()
+    out.append(statement[last:])
+    return "".join(out)

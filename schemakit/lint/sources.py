@@ -76,10 +76,9 @@ class StatementIndex:
                 tokens = scan(stmt.sql)
             except Exception:
                 tokens = []
-            data = stmt.sql.encode()  # the scanner's offsets are in bytes
-            for t in tokens:
+            for t in tokens:  # the scanner's offsets count characters
                 if t.name in _COMMENT_TOKENS:
-                    found |= ignored_rules(data[t.start : t.end + 1].decode(errors="replace"))
+                    found |= ignored_rules(stmt.sql[t.start : t.end + 1])
         text = self._text(stmt.location.file)
         if text is None:
             return found

@@ -121,11 +121,10 @@ def _char_offsets(text: str) -> list[int]:
 def _inside(stmt: SourceStatement) -> Iterator[_Mark]:
     if "renamed-from" not in stmt.sql:
         return
-    chars = _char_offsets(stmt.sql)
-    for token in scan(stmt.sql):
+    for token in scan(stmt.sql):  # the scanner's offsets count characters
         if token.name != "SQL_COMMENT":
             continue
-        start, end = chars[token.start], chars[token.end + 1]
+        start, end = token.start, token.end + 1
         match = _MARK.match(stmt.sql[start:end])
         if match is not None:
             yield _Mark(start, _locate(stmt, start), _line_of(stmt, start), match.group("name"))
@@ -176,7 +175,7 @@ def _element_starts(stmt: SourceStatement, node: Any, chars: list[int]) -> list[
         return [chars[cast(int, e.location)] for e in n.tableElts or () if isinstance(e, (ast.ColumnDef, ast.Constraint))]
     if type(n) is ast.CreateEnumStmt and n.vals:
         tokens = [t for t in scan(stmt.sql) if t.name == "SCONST"]
-        return [chars[t.start] for t in tokens[-len(n.vals):]]
+        return [t.start for t in tokens[-len(n.vals):]]  # the scanner counts characters
     return []
 
 

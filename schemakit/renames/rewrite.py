@@ -49,11 +49,11 @@ def swap(text: str | None, old: str, new: str, qualifiers: Iterable[str] = (), *
     ``<q>.`` for a ``q`` of ``qualifiers``; with ``calls``, only where ``(`` follows."""
     if not text or old not in text.lower() and quote_ident(old) not in text:
         return text
-    data = text.encode("utf-8")
+    # pglast's token offsets count characters, not bytes.
     tokens = [(t.start, t.end + 1) for t in scan(text) if t.name not in ("SQL_COMMENT", "C_COMMENT", "SCONST")]
-    words = [data[a:b].decode("utf-8") for a, b in tokens]
+    words = [text[a:b] for a, b in tokens]
     allowed = set(qualifiers)
-    out: list[bytes] = []
+    out: list[str] = []
     last = 0
     for i, (a, b) in enumerate(tokens):
         if _ident(words[i]) != old:
@@ -63,12 +63,12 @@ def swap(text: str | None, old: str, new: str, qualifiers: Iterable[str] = (), *
             continue
         if calls and (i + 1 >= len(words) or words[i + 1] != "("):
             continue
-        out += [data[last:a], quote_ident(new).encode("utf-8")]
+        out += [text[last:a], quote_ident(new)]
         last = b
     if not out:
         return text
-    out.append(data[last:])
-    return b"".join(out).decode("utf-8")
+    out.append(text[last:])
+    return "".join(out)
 
 
 T = TypeVar("T", bound=DbObject)
