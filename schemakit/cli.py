@@ -50,6 +50,7 @@ from schemakit.server.baseline import install_baseline as install_supabase_basel
 from schemakit.diff import diff_models
 from schemakit.typegen import configured_outputs, stale_outputs
 from schemakit.typegen.cli import types_app
+from schemakit.cli_cache import NoCache
 from schemakit.workflow import (
     Planned,
     Project,
@@ -238,6 +239,7 @@ def plan(
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
     sql: PlanSql = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Show the changes that would make the database match the schema files."""
     url: str | None = db
@@ -321,6 +323,7 @@ def check(
     strict_snapshots: Annotated[bool, typer.Option("--strict-snapshots", help="Fail when a snapshot holds an earlier migration's state, not only when it holds no migration's state.")] = False,
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
+    no_cache: NoCache = False,
 ) -> None:
     """The CI gate: exit 1 unless replaying the migration files gives the state of the schema files,
     and every snapshot in snapshots/ holds the state of the schema files or of a migration.
@@ -421,6 +424,7 @@ def apply(
     connect_timeout: ConnectTimeout = 10,
     allow_drop_all: AllowDropAll = False,
     sql: PlanSql = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Make the database match the schema files (or a saved plan), in one transaction (all or nothing);
     with --migrations, apply the pending migration files instead.

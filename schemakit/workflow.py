@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 import psycopg
 from psycopg import sql
 
+from schemakit import cache
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
 from schemakit.desired import Advance, DesiredState, desired_state
@@ -312,10 +313,15 @@ def load_desired(
     progress: Progress | None = None,
     profile: Profile = Profile.SUPABASE,
 ) -> DesiredState:
-    """The schema files' state: loaded into a shadow database of ``profile`` and read back."""
-    if progress:
-        progress(f"loading the schema files into a shadow database (profile {profile.value}) ...")
-    return desired_state(statements, shadow_admin, baseline=profile.baseline, advance=counted(progress))
+    """The schema files' state: loaded into a shadow database of ``profile`` and read back
+    (or from the cache, schemakit.cache, when nothing it depends on changed)."""
+
+    def load() -> DesiredState:
+        if progress:
+            progress(f"loading the schema files into a shadow database (profile {profile.value}) ...")
+        return desired_state(statements, shadow_admin, baseline=profile.baseline, advance=counted(progress))
+
+    return cache.cached_desired_state(statements, shadow_admin, profile.baseline, load, progress)
 
 
 def plan_target(
