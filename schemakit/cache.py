@@ -19,7 +19,10 @@ order). It is written to a temporary file and renamed into place, so that a read
 sees a whole entry or none, whatever runs at once; an entry whose checksum, length,
 key or content does not match is ignored (and rewritten by the load that follows).
 ``check``'s replay of the migration files is cached the same way
-(``replay-<sha256>.json``, keyed on the migration files' bytes instead).
+(``replay-<sha256>.json``, keyed on the migration files' bytes instead), and so is the
+loader's output itself (``sources-<sha256>.json``, keyed on the schema folder's files,
+their bytes, the working directory that their shown paths are relative to, and
+schemakit), so that an unchanged plan parses nothing either.
 
 The cache is on for the commands that plan (``plan``, ``apply``, ``check``) unless
 ``--no-cache`` or ``SCHEMAKIT_NO_CACHE=1``; library callers turn it on with
@@ -44,6 +47,8 @@ import psycopg
 import schemakit
 from schemakit import cachecodec
 from schemakit.desired import DesiredState
+from schemakit.errors import SchemakitError
+from schemakit.model import Model
 from schemakit.owners import DeclaredOwners
 from schemakit.server.baseline import BASELINE_VERSION
 from schemakit.server.standins import standins_version
@@ -59,6 +64,7 @@ __all__ = [
     "enabled",
     "cached_desired_state",
     "cached_replay",
+    "cached_sources",
     "desired_key",
 ]
 
@@ -233,9 +239,10 @@ def read_entry(directory: Path, kind: str, key: str) -> tuple[Any, bool]:
             or header.get("key") != key
             or header.get("length") != len(body)
             or header.get("sha256") != hashlib.sha256(body).hexdigest()
+            or not isinstance(header.get("classes"), list)
         ):
             return None, True
-        value = cachecodec.decode(json.loads(body))
+        value = cachecodec.loads(header["classes"], body)
     except (ValueError, AttributeError, cachecodec.Undecodable):
         return None, True
     with contextlib.suppress(OSError):
@@ -247,10 +254,13 @@ def write_entry(directory: Path, kind: str, key: str, value: Any) -> bool:
     """Store ``value`` under ``key``: a temporary file renamed into place (atomic). False
     when the value cannot be held exactly or the folder cannot be written (nothing is stored)."""
     try:
-        body = json.dumps(cachecodec.encode(value), ensure_ascii=False, separators=(",", ":")).encode()
+        classes, body = cachecodec.dumps(value)
     except (cachecodec.Unencodable, ValueError):
         return False
-    header = {"format": FORMAT, "kind": kind, "key": key, "length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    header = {
+        "format": FORMAT, "kind": kind, "key": key, "length": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(), "classes": classes,
+    }
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=directory)
@@ -294,7 +304,7 @@ def _cached(kind: str, key_of: Callable[[], str], load: Callable[[], T], accept:
         return load()
     try:
         key = key_of()
-    except psycopg.Error:
+    except (psycopg.Error, SchemakitError):
         return load()  # the load reports the server's trouble
     value, damaged = read_entry(settings.directory, kind, key)
     if value is not None and accept(value):
@@ -302,7 +312,7 @@ def _cached(kind: str, key_of: Callable[[], str], load: Callable[[], T], accept:
         return value  # type: ignore[no-any-return]
     say(f"cache: {'a damaged entry was ignored' if damaged else 'no entry'} for this state; it is stored after the load")
     loaded = load()
-    with contextlib.suppress(psycopg.Error):
+    with contextlib.suppress(psycopg.Error, SchemakitError):
         key = key_of()
     write_entry(settings.directory, kind, key, loaded)
     return loaded
@@ -321,15 +331,39 @@ def cached_desired_state(
     progress: Notify | None = None,
 ) -> DesiredState:
     """The schema files' state: from the cache when it holds it, else ``load()`` (and stored)."""
-    return _cached(
+
+    def loaded() -> Fingerprinted:
+        state = load()
+        return Fingerprinted(state, state.model.fingerprint())  # the plan needs it anyway
+
+    found = _cached(
         "desired",
         lambda: desired_key(statements, shadow_admin, baseline),
-        load,
-        lambda v: isinstance(v, DesiredState),
+        loaded if active() is not None else lambda: Fingerprinted(load(), ""),
+        lambda v: isinstance(v, Fingerprinted) and isinstance(v.state, DesiredState),
         _say(progress),
         "cache: the schema files' state comes from the cache: unchanged since it was stored "
         "(the shadow is skipped; --no-cache loads them again)",
     )
+    if found.fingerprint:
+        _prime_fingerprint(found.state.model, found.fingerprint)
+    return found.state
+
+
+@dataclass(frozen=True)
+class Fingerprinted:
+    """A desired state as stored: with its model's fingerprint, which costs a pass over
+    every object to compute and which every plan needs."""
+
+    state: DesiredState
+    fingerprint: str
+
+
+def _prime_fingerprint(model: Model, fingerprint: str) -> None:
+    """Give ``model`` its known fingerprint (``Model.fingerprint`` caches it in the
+    instance, as functools.cached_property does: a model never changes)."""
+    if "_fingerprint" not in model.__dict__:
+        model.__dict__["_fingerprint"] = fingerprint
 
 
 def cached_replay(
@@ -347,13 +381,65 @@ def cached_replay(
     from schemakit.migrations import ReplayedState
 
     def accept(value: Any) -> bool:
-        return isinstance(value, list) and all(isinstance(s, ReplayedState) for s in value)
+        return isinstance(value, tuple) and all(isinstance(s, ReplayedState) for s in value)
 
-    return _cached(
+    states = _cached(
         "replay",
         lambda: replay_key(migrations, shadow_admin, baseline, every, rows, owners),
-        replay,
+        lambda: tuple(replay()),  # stored as a tuple (the entries hold no lists)
         accept,
         _say(progress),
         "cache: the migration files' replayed state comes from the cache: unchanged since it was stored",
     )
+    return list(states)
+
+
+# -- the loader's output ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedSources:
+    """What ``load_schema_dir`` gave: the statements in load order, and its notice (the
+    files whose transaction wrapper it skipped), if any."""
+
+    statements: tuple[SourceStatement, ...]
+    notice: str | None = None
+
+
+def sources_key(directory: Path) -> str:
+    """The name of the loader's output for ``directory``: its ``*.sql`` files (as the
+    loader lists them), their bytes, the working directory and schemakit."""
+    digest = hashlib.sha256()
+    for part in (str(FORMAT), code_digest(), "sources", os.getcwd(), str(directory)):
+        digest.update(part.encode() + b"\0")
+    paths = sorted(p for p in directory.glob("*.sql") if p.is_file())
+    for data in _file_bytes([str(p) for p in paths]):
+        digest.update(data)
+    return str(digest.hexdigest())
+
+
+def cached_sources(
+    directory: Path, load: Callable[[Notify | None], list[SourceStatement]], notice: Notify | None = None
+) -> list[SourceStatement]:
+    """``load(notice)`` (the loader on ``directory``), from the cache when it holds its
+    output for these very files: the statements, and the notice replayed. Errors are
+    never cached: a file the loader refuses is parsed (and refused) every time."""
+    settings = active()
+    if settings is None:
+        return load(notice)
+    try:
+        key = sources_key(directory)
+    except OSError:
+        return load(notice)
+    found, _ = read_entry(settings.directory, "sources", key)
+    if isinstance(found, LoadedSources):
+        if found.notice is not None and notice is not None:
+            notice(found.notice)
+        return list(found.statements)
+    said: list[str] = []
+    statements = load(said.append)
+    for text in said:
+        if notice is not None:
+            notice(text)
+    write_entry(settings.directory, "sources", key, LoadedSources(tuple(statements), said[0] if said else None))
+    return statements

@@ -10,7 +10,6 @@ values as they are, a tuple as a list, and tagged objects for the rest::
     {"c": <class index>, "f": [<field values in declaration order>]}   a dataclass
     {"s": [<items, sorted by their JSON>]}                             a frozenset
     {"m": [[<key>, <value>], ...]}                                     a mapping (in its order)
-    {"l": [<items>]}                                                   a list
 
 Classes are named once each (``module:qualname``, only ``schemakit.*`` dataclasses are
 rebuilt). A value of any other type is refused (``Unencodable``): it is then not cached.
@@ -24,10 +23,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Unencodable", "Undecodable", "encode", "decode"]
-
-_SCALARS = (str, int, float, bool, type(None))
-
+__all__ = ["Unencodable", "Undecodable", "encode", "dumps", "loads"]
 
 class Unencodable(TypeError):
     """A value this form cannot hold exactly."""
@@ -54,8 +50,6 @@ class _Encoder:
             items = [self.value(v) for v in value]
             items.sort(key=_sort_key)
             return {"s": items}
-        if kind is list:
-            return {"l": [self.value(v) for v in value]}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self.dataclass(value)
         if isinstance(value, Mapping):
@@ -69,8 +63,8 @@ class _Encoder:
             if not cls.__module__.startswith("schemakit.") or "<locals>" in cls.__qualname__:
                 raise Unencodable(f"{cls.__module__}.{cls.__qualname__} is not a schemakit class")
             found = dataclasses.fields(value)
-            if any(not f.init for f in found):
-                raise Unencodable(f"{cls.__qualname__} has a field that is not an __init__ argument")
+            if any(not f.init or f.kw_only for f in found):
+                raise Unencodable(f"{cls.__qualname__} has a field that is not a positional __init__ argument")
             index = self.classes[cls] = len(self.classes)
             self.fields[cls] = tuple(f.name for f in found)
         return {"c": index, "f": [self.value(getattr(value, name)) for name in self.fields[cls]]}
@@ -88,32 +82,32 @@ def encode(value: Any) -> dict[str, Any]:
     return {"classes": names, "value": body}
 
 
-class _Decoder:
-    def __init__(self, classes: list[type]) -> None:
-        self.classes = classes
-        self.names = [tuple(f.name for f in dataclasses.fields(cls)) for cls in classes]
+def _tuple(items: list[Any]) -> tuple[Any, ...]:
+    return tuple([_tuple(v) if type(v) is list else v for v in items])
 
-    def value(self, data: Any) -> Any:
-        kind = type(data)
-        if kind is list:
-            return tuple([self.value(v) for v in data])
-        if kind is dict:
-            if "c" in data:
-                index = data["c"]
-                names, values = self.names[index], data["f"]
-                if len(names) != len(values):
-                    raise Undecodable(f"{self.classes[index].__qualname__}: {len(values)} fields, not {len(names)}")
-                return self.classes[index](**{n: self.value(v) for n, v in zip(names, values)})
-            if "s" in data:
-                return frozenset([self.value(v) for v in data["s"]])
-            if "m" in data:
-                return {self.value(k): self.value(v) for k, v in data["m"]}
-            if "l" in data:
-                return [self.value(v) for v in data["l"]]
-            raise Undecodable(f"an object with keys {sorted(data)}")
-        if isinstance(data, _SCALARS):
-            return data
-        raise Undecodable(f"a {kind.__name__}")
+
+def _hook(classes: list[type]) -> Any:
+    """json.loads' object_hook: each tagged object into its value (inner ones come first)."""
+    counts = [len(dataclasses.fields(cls)) for cls in classes]
+
+    def hook(data: dict[str, Any]) -> Any:
+        values = data.get("f")
+        if values is not None:
+            index = data["c"]
+            if len(values) != counts[index]:
+                raise Undecodable(f"{classes[index].__qualname__}: {len(values)} fields, not {counts[index]}")
+            return classes[index](*[_tuple(v) if type(v) is list else v for v in values])
+        items = data.get("s")
+        if items is not None:
+            return frozenset([_tuple(v) if type(v) is list else v for v in items])
+        pairs = data.get("m")
+        if pairs is not None:
+            return {
+                (_tuple(k) if type(k) is list else k): (_tuple(v) if type(v) is list else v) for k, v in pairs
+            }
+        raise Undecodable(f"an object with keys {sorted(data)}")
+
+    return hook
 
 
 def _class(name: str) -> type:
@@ -131,12 +125,19 @@ def _class(name: str) -> type:
     return found
 
 
-def decode(data: Any) -> Any:
-    """The value ``encode`` gave ``data`` for; Undecodable when ``data`` is not that form."""
-    if not isinstance(data, dict) or not isinstance(data.get("classes"), list) or "value" not in data:
-        raise Undecodable("not an encoded value")
-    classes = [_class(str(name)) for name in data["classes"]]
+def dumps(value: Any) -> tuple[list[str], bytes]:
+    """``value`` as (the classes it names, the JSON text of its body): what ``loads`` takes."""
+    encoded = encode(value)
+    return encoded["classes"], json.dumps(encoded["value"], ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def loads(classes: list[str], body: bytes) -> Any:
+    """The value ``dumps`` gave (classes, body) for; Undecodable when they are not that form."""
+    resolved = [_class(str(name)) for name in classes]
     try:
-        return _Decoder(classes).value(data["value"])
-    except (TypeError, KeyError, IndexError, AttributeError) as exc:
+        value = json.loads(body, object_hook=_hook(resolved))
+    except (TypeError, KeyError, IndexError, AttributeError, ValueError) as exc:
+        if isinstance(exc, Undecodable):
+            raise
         raise Undecodable(str(exc)) from None
+    return _tuple(value) if type(value) is list else value

@@ -398,7 +398,7 @@ def load_sources(project: Project, notice: Progress | None = None) -> list[Sourc
             f"no schema directory at {project.schema_dir}",
             hint="create schema/*.sql, or pass --schema-dir",
         )
-    return load_schema_dir(project.schema_dir, notice=notice)
+    return cache.cached_sources(project.schema_dir, lambda said: load_schema_dir(project.schema_dir, notice=said), notice)
 
 
 def parse_enum_renames(specs: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -11,6 +11,7 @@ of the migration files is cached the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -123,7 +124,8 @@ def test_the_cached_state_is_the_loaded_one_exactly(tmp_path: Path, pg_admin_url
     assert cached.model.server_version == loaded.model.server_version > 0
     assert list(cached.model.objects) == list(loaded.model.objects)
     assert _exact(cached) == _exact(loaded)
-    assert cached.model.fingerprint() == loaded.model.fingerprint()
+    assert cached.model.fingerprint() == loaded.model.fingerprint()  # stored with the entry
+    assert dataclasses.replace(cached.model).fingerprint() == loaded.model.fingerprint()  # computed again
 
 
 def test_a_changed_byte_anywhere_misses(project: Path, pg_admin_url: str) -> None:
@@ -225,7 +227,7 @@ def test_a_damaged_entry_is_ignored_and_rewritten(
     assert second.stdout == first.stdout
     key = entry.name.removeprefix("desired-").removesuffix(".json")
     rewritten, still_damaged = cache.read_entry(entry.parent, "desired", key)
-    assert isinstance(rewritten, DesiredState) and not still_damaged  # rewritten, whole
+    assert isinstance(rewritten, cache.Fingerprinted) and not still_damaged  # rewritten, whole
     assert len(entry.read_bytes()) == len(data)
     third = run_cli("plan", *flags, "--format", "sql")
     assert HIT in third.stderr and third.stdout == first.stdout, third.stderr
@@ -414,3 +416,52 @@ def test_library_calls_do_not_use_the_cache_unless_enabled(tmp_path: Path, pg_ad
     load_desired(statements, pg_admin_url)
     load_desired(statements, pg_admin_url)
     assert len(calls) == 2 and not (tmp_path / ".schemakit").exists()
+
+
+# -- the loader's output ----------------------------------------------------------------------
+
+
+def test_an_unchanged_folder_is_not_parsed_again(
+    project: Path, baseline_db: str, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader's output is cached too, keyed on the folder's files and their bytes: a
+    warm plan parses nothing; its notice (a skipped BEGIN/COMMIT) is said again; a changed
+    byte, or a new file, parses again; an error is never cached."""
+    schema = project / "schema"
+    (schema / "0004_wrapped.sql").write_text("BEGIN;\nCREATE TABLE public.extra (id int PRIMARY KEY);\nCOMMIT;\n")
+    parsed: list[Path] = []
+
+    def counting(directory: Path, **kwargs: Any) -> Any:
+        parsed.append(directory)
+        return load_schema_dir(directory, **kwargs)
+
+    monkeypatch.setattr("schemakit.workflow.load_schema_dir", counting)
+    flags = _flags(project, as_role(baseline_db, "schemakit_owner"), pg_admin_url)
+    outputs = []
+    for _ in range(2):
+        res = run_cli("plan", *flags, "--format", "sql")
+        assert res.exit_code == 0, res.output
+        assert "note:" in res.stderr and "0004_wrapped.sql" in res.stderr, res.stderr
+        outputs.append(res.stdout)
+    assert len(parsed) == 1 and outputs[0] == outputs[1]
+    assert HIT in res.stderr and len(_entries(project, "sources")) == 1
+    (schema / "0004_wrapped.sql").write_text("BEGIN;\nCREATE TABLE public.extra (id int PRIMARY KEY);\nCOMMIT;\n ")
+    assert run_cli("plan", *flags, "--format", "sql").exit_code == 0 and len(parsed) == 2
+    (schema / "0005_more.sql").write_text("CREATE TABLE public.more (id int PRIMARY KEY);\n")
+    res = run_cli("plan", *flags, "--format", "sql")
+    assert res.exit_code == 0 and len(parsed) == 3 and "public.more" in res.stdout, res.output
+    (schema / "0005_more.sql").write_text("CREATE TABLE public.more (id int PRIMARY KEY;\n")
+    for _ in range(2):
+        res = run_cli("plan", *flags, "--format", "sql")
+        assert res.exit_code == 1 and "0005_more.sql:1:" in res.stderr, res.output
+    assert len(parsed) == 5
+
+
+def test_the_cached_statements_are_the_loaded_ones(project: Path) -> None:
+    directory = project / "schema"
+    loaded = load_schema_dir(directory)
+    with cache.enabled(project / "cache"):
+        first = cache.cached_sources(directory, lambda said: load_schema_dir(directory, notice=said))
+        again = cache.cached_sources(directory, lambda said: pytest.fail("parsed again"))
+    assert first == loaded and again == loaded
+    assert _exact(tuple(again)) == _exact(tuple(loaded))
