@@ -125,6 +125,7 @@ def run_fast_loop(sizes: list[int], admin: str, runs: int, limit: float, version
         for n in sizes:
             print(f"N = {n} ...", file=sys.stderr, flush=True)
             rows.append(fast_loop_size(n, admin, runs, Path(tmp), migra, limit))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # kept if a later size fails
     print(table(rows))
     if migra is None:
         print("diff against migra: not measured (migra is not installed)")

@@ -8,8 +8,10 @@ platform's pristine keys, the warnings) depends only on
 - the shadow's platform: the profile (baseline or plain) and the baseline's and the
   stand-ins' versions;
 - the shadow server: its exact version, the loading role and its attributes, the roles
-  and memberships of the cluster, the extensions it offers, its templates' encoding and
-  locale, its collations and the settings that change how the catalog prints values;
+  and memberships of the cluster and the settings of roles in every database (a new
+  shadow database has no settings of its own), the extensions it offers, its templates'
+  encoding and locale, its collations and the settings that change how the catalog
+  prints values;
 - schemakit itself: its version and a digest of every file of the package (so an edited
   checkout never reads an entry an older code wrote).
 
@@ -137,8 +139,8 @@ SELECT pg_catalog.current_setting('server_version_num'),
      ',' ORDER BY r.rolname, m.rolname))
    FROM pg_catalog.pg_auth_members a
    JOIN pg_catalog.pg_roles r ON r.oid = a.roleid JOIN pg_catalog.pg_roles m ON m.oid = a.member),
-  (SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.concat_ws(':', s.setdatabase, s.setrole, s.setconfig::text),
-     ',' ORDER BY s.setdatabase, s.setrole)) FROM pg_catalog.pg_db_role_setting s),
+  (SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.concat_ws(':', s.setrole, s.setconfig::text),
+     ',' ORDER BY s.setrole)) FROM pg_catalog.pg_db_role_setting s WHERE s.setdatabase = 0),
   (SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.concat_ws(':', name, default_version), ',' ORDER BY name))
    FROM pg_catalog.pg_available_extensions),
   (SELECT pg_catalog.string_agg(pg_catalog.concat_ws(':', datname, pg_catalog.pg_encoding_to_char(encoding),
