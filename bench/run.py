@@ -237,12 +237,22 @@ def main() -> None:
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="give up on one `schemakit diff` after this many seconds"
     )
+    parser.add_argument(
+        "--fast-loop", action="store_true",
+        help="issue 18's measures instead (bench/fastloop.py): a no-op plan with a warm cache, the "
+        "in-process catalog read and diff, against pg_dump -s and migra",
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.gettempdir()) / "schemakit-bench" / "pg"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     data_dir.parent.chmod(0o755)
     server = embedded.start(data_dir, durable=False)
     admin = server.url()
+    if args.fast_loop:
+        from bench.fastloop import run_fast_loop
+
+        run_fast_loop([int(s) for s in args.sizes.split(",")], admin, args.runs, args.timeout, server.version)
+        return
     migra = ensure_migra()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -257,7 +257,25 @@ def replayed_states(
     baseline: bool = True,
 ) -> list[ReplayedState]:
     """Replay ``migrations`` on one empty shadow; the state after the last file, or with
-    ``every`` the state before the first file and after each one (one catalog read per file)."""
+    ``every`` the state before the first file and after each one (one catalog read per file);
+    from the cache (schemakit.cache) when nothing they depend on changed."""
+    from schemakit.cache import cached_replay
+
+    def replayed() -> list[ReplayedState]:
+        return _replayed_states(migrations, shadow_admin_url, every=every, rows=rows, owners=owners, baseline=baseline)
+
+    return cached_replay(migrations, shadow_admin_url, replayed, every=every, rows=rows, owners=owners, baseline=baseline)
+
+
+def _replayed_states(
+    migrations: list[Migration],
+    shadow_admin_url: str,
+    *,
+    every: bool,
+    rows: DeclaredTables | None,
+    owners: DeclaredOwners | None,
+    baseline: bool,
+) -> list[ReplayedState]:
     with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             if not every:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 import psycopg
 from psycopg import sql
 
+from schemakit import cache
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
 from schemakit.desired import Advance, DesiredState, desired_state
@@ -352,10 +353,15 @@ def load_desired(
     progress: Progress | None = None,
     profile: Profile = Profile.SUPABASE,
 ) -> DesiredState:
-    """The schema files' state: loaded into a shadow database of ``profile`` and read back."""
-    if progress:
-        progress(f"loading the schema files into a shadow database (profile {profile.value}) ...")
-    return desired_state(statements, shadow_admin, baseline=profile.baseline, advance=counted(progress))
+    """The schema files' state: loaded into a shadow database of ``profile`` and read back
+    (or from the cache, schemakit.cache, when nothing it depends on changed)."""
+
+    def load() -> DesiredState:
+        if progress:
+            progress(f"loading the schema files into a shadow database (profile {profile.value}) ...")
+        return desired_state(statements, shadow_admin, baseline=profile.baseline, advance=counted(progress))
+
+    return cache.cached_desired_state(statements, shadow_admin, profile.baseline, load, progress)
 
 
 def plan_target(
@@ -432,7 +438,7 @@ def load_sources(project: Project, notice: Progress | None = None) -> list[Sourc
             f"no schema directory at {project.schema_dir}",
             hint="create schema/*.sql, or pass --schema-dir",
         )
-    return load_schema_dir(project.schema_dir, notice=notice)
+    return cache.cached_sources(project.schema_dir, lambda said: load_schema_dir(project.schema_dir, notice=said), notice)
 
 
 def parse_enum_renames(specs: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -31,6 +31,10 @@ from schemakit.server import embedded, shadow
 from tests.helpers import Target
 
 TEST_DSN_ENV = "SCHEMAKIT_TEST_DSN"
+# The desired-state cache (schemakit.cache) stays off in the suite, so that every test's
+# plan loads its shadow (and golden stderr stays as recorded); tests/test_cache.py turns
+# it on. SCHEMAKIT_NO_CACHE=0 runs the whole suite with it.
+os.environ.setdefault("SCHEMAKIT_NO_CACHE", "1")
 TEST_PGDIR_ENV = "SCHEMAKIT_TEST_PGDIR"
 
 

@@ -120,3 +120,26 @@ def test_kind_modules_do_not_import_the_layers_above_them() -> None:
     for f in sorted((ROOT / "kinds").glob("*.py")):
         bad = {m for m in _imports(f) if m.startswith(above)}
         assert not bad, (f.name, bad)
+
+
+def test_every_kind_lives_in_a_module_of_its_own() -> None:
+    """Its differ, classes and changes are in one schemakit.kinds module; model.py and
+    changes.py hold no per-kind class (issue 13)."""
+    import inspect
+
+    import schemakit.changes
+    import schemakit.model
+    from schemakit.kinds import KINDS
+
+    for kind in KINDS:
+        module = kind.differ.__module__
+        assert module.startswith("schemakit.kinds."), kind.name
+        for cls in kind.classes:
+            assert cls.__module__.startswith("schemakit.kinds."), cls
+            assert not hasattr(schemakit.model, cls.__name__), cls
+    for module in (schemakit.model, schemakit.changes):
+        per_kind = [
+            name for name, obj in vars(module).items()
+            if inspect.isclass(obj) and obj.__module__ == module.__name__ and name not in ("DbObject", "Model", "Change")
+        ]
+        assert not per_kind, (module.__name__, per_kind)

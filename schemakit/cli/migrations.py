@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from schemakit.cli.console import err, note, progress
-from schemakit.cli.options import ConnectTimeout, MigrationsDir, ProfileOpt, SchemaDir, ShadowUrl
+from schemakit.cli.options import ConnectTimeout, MigrationsDir, NoCache, ProfileOpt, SchemaDir, ShadowUrl
 from schemakit.review import CheckRequest, check_project
 
 
@@ -21,6 +21,7 @@ def check(
     strict_snapshots: Annotated[bool, typer.Option("--strict-snapshots", help="Fail when a snapshot holds an earlier migration's state, not only when it holds no migration's state.")] = False,
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
+    no_cache: NoCache = False,
 ) -> None:
     """The CI gate: exit 1 unless replaying the migration files gives the state of the schema files,
     and every snapshot in snapshots/ holds the state of the schema files or of a migration.

@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from schemakit import cache
+from schemakit.cli import console
 from schemakit.profile import Profile
 
 
@@ -101,4 +103,33 @@ Out = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the outp
 MigrationsDir = Annotated[
     Optional[Path],
     typer.Option("--migrations-dir", help="Folder of migration files (default: migrations/, or supabase/migrations/).", show_default=False),
+]
+
+
+# -- the desired-state cache (schemakit.cache) ----------------------------------------
+
+
+def _cache_progress(text: str) -> None:
+    console.say(text, "progress")
+
+
+def _set_cache(ctx: typer.Context, value: bool) -> bool:
+    """Options callback: the cache on (or off with ``--no-cache``) until the command ends."""
+    from schemakit.workflow import STATE_DIR, find_root
+
+    settings = None if value else cache.Settings(find_root(Path.cwd()) / STATE_DIR / "cache", _cache_progress)
+    previous = cache.configure(settings)
+    ctx.call_on_close(lambda: cache.configure(previous))
+    return value
+
+
+NoCache = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Load the schema files into a shadow even when .schemakit/cache/ holds their state "
+        "(the cache is keyed on the files' bytes, the profile and baseline, the shadow server and "
+        "schemakit's version; SCHEMAKIT_NO_CACHE=1 does the same).",
+        callback=_set_cache,
+    ),
 ]

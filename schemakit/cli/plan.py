@@ -14,6 +14,7 @@ from schemakit.cli.lint import plan_notes
 from schemakit.cli.options import (
     ConnectTimeout,
     DbUrl,
+    NoCache,
     Format,
     InstallBaseline,
     Out,
@@ -46,6 +47,7 @@ def plan(
     rename_enum_value: RenameEnumValues = None,
     profile: ProfileOpt = None,
     connect_timeout: ConnectTimeout = 10,
+    no_cache: NoCache = False,
     sql: PlanSql = False,
     targets: fleet.TargetsOpt = None,
     parallel: fleet.ParallelOpt = 4,

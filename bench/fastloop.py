@@ -1,0 +1,136 @@
+"""Issue 18's measures (the fast loop), side by side in one run, each as a ratio:
+
+    .venv/bin/python bench/run.py --fast-loop --sizes 1000,5000 --runs 5
+
+- no-op plan, warm cache: `schemakit plan` of the N-table files against a database that
+  already holds them (nothing to do), its desired-state cache filled by one plan before
+  (.schemakit/cache/), against the same run's `pg_dump --schema-only` of that database
+  (target ≤ 2.0×);
+- catalog read in-process (read_model, without the interpreter's start-up) against the
+  same `pg_dump --schema-only` (target ≤ 1.3×);
+- `schemakit diff A B` against `migra --unsafe A B` (B: ~10% of the tables changed),
+  when migra can be installed into bench/.venv (target ≤ 0.35×);
+- the no-op plan at the largest N against the smallest (target ≤ 5.5× for 5,000 / 1,000).
+
+The one-file-changed plan of the issue's table needs the incremental shadow, which is not
+built: with the cache, a changed file misses and the plan loads the whole shadow (as a
+full plan does), so that measure is not taken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.generate import generate
+from bench.run import ROOT, SCHEMAKIT, drop, ensure_migra, fresh, read_in_process, sh, side_by_side, as_url
+from schemakit.server.embedded import bin_path
+
+COLUMNS: list[tuple[str, str | tuple[str, str], str]] = [
+    ("N", "n", "{:.0f}"),
+    ("cold plan", "cold_plan_s", "{:.2f}"),
+    ("no-op plan (warm)", "noop_plan_s", "{:.2f}"),
+    ("pg_dump -s", "pg_dump_s", "{:.2f}"),
+    ("ratio (≤ 2.0)", ("noop_plan_s", "pg_dump_s"), "{:.2f}"),
+    ("read in-proc", "read_inproc_s", "{:.2f}"),
+    ("ratio (≤ 1.3)", ("read_inproc_s", "pg_dump_s"), "{:.2f}"),
+    ("diff", "diff_s", "{:.2f}"),
+    ("migra", "migra_s", "{:.2f}"),
+    ("ratio (≤ 0.35)", ("diff_s", "migra_s"), "{:.2f}"),
+]
+
+
+def _migra() -> Path | None:
+    try:
+        return ensure_migra()
+    except (subprocess.CalledProcessError, OSError) as exc:
+        print(f"migra could not be installed into bench/.venv ({exc}): diff is not compared", file=sys.stderr)
+        return None
+
+
+def fast_loop_size(n: int, admin: str, runs: int, work: Path, migra: Path | None, limit: float) -> dict[str, Any]:
+    schema_dir = work / f"schema_{n}"
+    generate(n, schema_dir)
+    changed_dir = work / f"changed_{n}"
+    generate(n, changed_dir, changed=True)
+    psql = str(bin_path("psql"))
+    pg_dump = str(bin_path("pg_dump"))
+    load_env = {**os.environ, "PGOPTIONS": "-c check_function_bodies=off"}
+    env = {k: v for k, v in os.environ.items() if k not in ("SCHEMAKIT_NO_CACHE", "DATABASE_URL")}
+    project = work / f"project_{n}"  # the plans' working directory: its .schemakit/cache/
+    project.mkdir()
+
+    def load(url: str, path: Path) -> None:
+        sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", url, "-f", str(path)], env=load_env)
+
+    out: dict[str, Any] = {"n": n}
+    target = fresh(admin)
+    load(target, schema_dir / "schema.sql")
+    plan_args = [*SCHEMAKIT, "plan", "--schema-dir", str(schema_dir), "--db", target, "--shadow-url", admin,
+                 "--format", "sql", "--detailed-exitcode"]
+    started = time.perf_counter()
+    cold = sh(plan_args, cwd=project, env=env)  # fills the cache
+    out["cold_plan_s"] = time.perf_counter() - started
+    out["noop"] = cold.returncode == 0
+    if not out["noop"]:
+        print(f"N = {n}: the plan is not empty (exit {cold.returncode})", file=sys.stderr)
+
+    def warm_plan() -> None:
+        res = sh(plan_args, cwd=project, env=env)
+        if "comes from the cache" not in res.stderr:
+            raise SystemExit(f"the warm plan did not hit the cache:\n{res.stderr}")
+
+    out["noop_plan_s"], out["read_inproc_s"], out["pg_dump_s"] = side_by_side(
+        [warm_plan, lambda: read_in_process(target), lambda: sh([pg_dump, "--schema-only", "-d", target])], runs
+    )
+    if migra is not None:
+        other = fresh(admin)
+        load(other, changed_dir / "schema.sql")
+        url_a, url_b = as_url(target), as_url(other)
+        out["diff_s"], out["migra_s"] = side_by_side(
+            [lambda: sh([*SCHEMAKIT, "diff", url_a, url_b], timeout=limit, env=env),
+             lambda: sh([str(migra), "--unsafe", url_a, url_b])],
+            runs,
+        )
+        drop(admin, other)
+    drop(admin, target)
+    return out
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| " + " | ".join(h for h, _, _ in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
+    for r in rows:
+        cells = []
+        for _, key, fmt in COLUMNS:
+            if isinstance(key, tuple):
+                num, den = r.get(key[0]), r.get(key[1])
+                value = None if num is None or den is None else num / den
+            else:
+                value = r.get(key)
+            cells.append("n/a" if value is None else fmt.format(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run_fast_loop(sizes: list[int], admin: str, runs: int, limit: float, version: str) -> None:
+    migra = _migra()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            print(f"N = {n} ...", file=sys.stderr, flush=True)
+            rows.append(fast_loop_size(n, admin, runs, Path(tmp), migra, limit))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # kept if a later size fails
+    print(table(rows))
+    if migra is None:
+        print("diff against migra: not measured (migra is not installed)")
+    if len(rows) > 1 and rows[0]["noop_plan_s"] and rows[-1]["noop_plan_s"]:
+        ratio = rows[-1]["noop_plan_s"] / rows[0]["noop_plan_s"]
+        print(f"no-op plan (warm) N={rows[-1]['n']} / N={rows[0]['n']}: {ratio:.2f} (target ≤ 5.5)")
+    print("one-file-changed plan against a full plan: not measured (the incremental shadow is not built)")
+    (ROOT / "results-fastloop.json").write_text(json.dumps({"server": f"PostgreSQL {version}", "rows": rows}, indent=2) + "\n")

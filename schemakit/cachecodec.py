@@ -1,0 +1,143 @@
+"""An exact JSON form of schemakit's frozen dataclasses, for the cache (schemakit.cache).
+
+``Model.to_json`` is the canonical form of what is *compared*: it leaves out what takes
+no part in a comparison (``Column.volatile_default``), the model's ``depends``,
+``server_version`` and ``pinned_extensions``, and the order the catalog read the objects
+in. A cached desired state must be the very value the shadow gave, so this form keeps
+every field of every dataclass, in the reader's order, and nothing else: plain JSON
+values as they are, a tuple as a list, and tagged objects for the rest::
+
+    {"c": <class index>, "f": [<field values in declaration order>]}   a dataclass
+    {"s": [<items, sorted by their JSON>]}                             a frozenset
+    {"m": [[<key>, <value>], ...]}                                     a mapping (in its order)
+
+Classes are named once each (``module:qualname``, only ``schemakit.*`` dataclasses are
+rebuilt). A value of any other type is refused (``Unencodable``): it is then not cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["Unencodable", "Undecodable", "encode", "dumps", "loads"]
+
+class Unencodable(TypeError):
+    """A value this form cannot hold exactly."""
+
+
+class Undecodable(ValueError):
+    """A document that is not this form (a corrupt or foreign cache entry)."""
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.classes: dict[type, int] = {}
+        self.fields: dict[type, tuple[str, ...]] = {}
+
+    def value(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            return value
+        if kind is tuple:
+            return [self.value(v) for v in value]
+        if kind is float:
+            return value
+        if kind is frozenset:
+            items = [self.value(v) for v in value]
+            items.sort(key=_sort_key)
+            return {"s": items}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self.dataclass(value)
+        if isinstance(value, Mapping):
+            return {"m": [[self.value(k), self.value(v)] for k, v in value.items()]}
+        raise Unencodable(f"cannot hold a {kind.__name__} exactly")
+
+    def dataclass(self, value: Any) -> dict[str, Any]:
+        cls = type(value)
+        index = self.classes.get(cls)
+        if index is None:
+            if not cls.__module__.startswith("schemakit.") or "<locals>" in cls.__qualname__:
+                raise Unencodable(f"{cls.__module__}.{cls.__qualname__} is not a schemakit class")
+            found = dataclasses.fields(value)
+            if any(not f.init or f.kw_only for f in found):
+                raise Unencodable(f"{cls.__qualname__} has a field that is not a positional __init__ argument")
+            index = self.classes[cls] = len(self.classes)
+            self.fields[cls] = tuple(f.name for f in found)
+        return {"c": index, "f": [self.value(getattr(value, name)) for name in self.fields[cls]]}
+
+
+def _sort_key(item: Any) -> str:
+    return json.dumps(item, sort_keys=True, separators=(",", ":"))
+
+
+def encode(value: Any) -> dict[str, Any]:
+    """``value`` (a schemakit dataclass, or tuples/lists/mappings of them) as JSON-ready data."""
+    encoder = _Encoder()
+    body = encoder.value(value)
+    names = [f"{cls.__module__}:{cls.__qualname__}" for cls in encoder.classes]
+    return {"classes": names, "value": body}
+
+
+def _tuple(items: list[Any]) -> tuple[Any, ...]:
+    return tuple([_tuple(v) if type(v) is list else v for v in items])
+
+
+def _hook(classes: list[type]) -> Any:
+    """json.loads' object_hook: each tagged object into its value (inner ones come first)."""
+    counts = [len(dataclasses.fields(cls)) for cls in classes]
+
+    def hook(data: dict[str, Any]) -> Any:
+        values = data.get("f")
+        if values is not None:
+            index = data["c"]
+            if len(values) != counts[index]:
+                raise Undecodable(f"{classes[index].__qualname__}: {len(values)} fields, not {counts[index]}")
+            return classes[index](*[_tuple(v) if type(v) is list else v for v in values])
+        items = data.get("s")
+        if items is not None:
+            return frozenset([_tuple(v) if type(v) is list else v for v in items])
+        pairs = data.get("m")
+        if pairs is not None:
+            return {
+                (_tuple(k) if type(k) is list else k): (_tuple(v) if type(v) is list else v) for k, v in pairs
+            }
+        raise Undecodable(f"an object with keys {sorted(data)}")
+
+    return hook
+
+
+def _class(name: str) -> type:
+    module, _, qualname = name.partition(":")
+    if not module.startswith("schemakit.") or not qualname:
+        raise Undecodable(f"class {name!r} is not schemakit's")
+    try:
+        found: Any = importlib.import_module(module)
+    except ImportError:
+        raise Undecodable(f"no module {module}") from None
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if not isinstance(found, type) or not dataclasses.is_dataclass(found):
+        raise Undecodable(f"{name} is not a dataclass")
+    return found
+
+
+def dumps(value: Any) -> tuple[list[str], bytes]:
+    """``value`` as (the classes it names, the JSON text of its body): what ``loads`` takes."""
+    encoded = encode(value)
+    return encoded["classes"], json.dumps(encoded["value"], ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def loads(classes: list[str], body: bytes) -> Any:
+    """The value ``dumps`` gave (classes, body) for; Undecodable when they are not that form."""
+    resolved = [_class(str(name)) for name in classes]
+    try:
+        value = json.loads(body, object_hook=_hook(resolved))
+    except (TypeError, KeyError, IndexError, AttributeError, ValueError) as exc:
+        if isinstance(exc, Undecodable):
+            raise
+        raise Undecodable(str(exc)) from None
+    return _tuple(value) if type(value) is list else value
