@@ -40,7 +40,7 @@ from schemakit.catalog import read_model
 from schemakit.errors import EXIT_ERROR, EXIT_REFUSED, Interrupted, SchemakitError
 from schemakit.phases import ENUM_VALUES, MAIN, ONLINE, by_phase, single_statement
 from schemakit.plan import Plan
-from schemakit.render.sql import SCRIPT_PREAMBLE, Name
+from schemakit.render.guard import SCRIPT_PREAMBLE, Name
 from schemakit.render.formats import script
 
 LOCK_KEY = 0x5C4E_3A4B  # pg_advisory_lock key shared by every schemakit apply

@@ -35,12 +35,10 @@ from schemakit import hazards as hz
 from schemakit.kinds.constraint import AddConstraint, ReplaceConstraint
 from schemakit.kinds.index import CreateIndex
 from schemakit.kinds.columns import AlterColumn
-from schemakit.kinds.columns import AlterColumn
-from schemakit.kinds.constraint import AddConstraint, Constraint, ReplaceConstraint, constraint_probe
-from schemakit.kinds.index import CreateIndex
+from schemakit.kinds.constraint import Constraint, constraint_probe
 from schemakit.model import Model
 from schemakit.plan import Plan, Step
-from schemakit.render.sql import Name, guard, ident, text
+from schemakit.render.guard import Name, guard, ident, text
 
 NOT_VALID = " NOT VALID"
 VALIDATABLE = frozenset({"c", "f"})  # constraint types PostgreSQL can add NOT VALID

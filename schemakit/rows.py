@@ -20,14 +20,6 @@ from schemakit.model import DbObject, Key, qualified
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.rows import TableRows
 from schemakit.kinds.table import Table
-from schemakit.model import DbObject, Key, qualified
-from schemakit.kinds.constraint import Constraint
-from schemakit.kinds.table import Table
-from schemakit.kinds.rows import TableRows
-from schemakit.model import DbObject, Key, qualified
-from schemakit.kinds.rows import TableRows
-from schemakit.kinds.table import Table
-from schemakit.kinds.constraint import Constraint
 
 if TYPE_CHECKING:  # the parser is not loaded to read a catalog
     from schemakit.source import SourceStatement

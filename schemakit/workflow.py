@@ -32,7 +32,7 @@ from schemakit.errors import SchemakitError
 from schemakit.model import Model
 from schemakit.kinds.table import Table
 from schemakit.plan import Plan, make_plan
-from schemakit.render.sql import render_change
+from schemakit.render.sql import render_change  # with every kind's renderers registered
 from schemakit.platform import adopt_platform, kept_notes
 from schemakit.profile import Profile, check_default_privilege_roles, detect_profile, platform_missing, with_baseline_step
 from schemakit.server.statedir import ensure_state_dir

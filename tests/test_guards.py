@@ -37,31 +37,7 @@ from schemakit.kinds.index import Index
 from schemakit.kinds.view import View
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.trigger import Trigger
-from schemakit.changes import Change
-from schemakit.kinds.domain import AlterDomain
-from schemakit.kinds.policy import CreatePolicy
-from schemakit.kinds.trigger import CreateTrigger
-from schemakit.kinds.constraint import AddConstraint, Constraint
-from schemakit.kinds.index import Index, ReplaceIndex
-from schemakit.kinds.view import DropView, View
-from schemakit.model import DbObject
-from schemakit.kinds.domain import Domain
-from schemakit.kinds.policy import Policy
-from schemakit.kinds.trigger import Trigger
-from schemakit.changes import Change
-from schemakit.kinds.constraint import AddConstraint
-from schemakit.kinds.index import ReplaceIndex
-from schemakit.kinds.policy import CreatePolicy
-from schemakit.kinds.trigger import CreateTrigger
-from schemakit.kinds.view import DropView
-from schemakit.kinds.domain import AlterDomain, Domain
-from schemakit.model import DbObject
-from schemakit.kinds.constraint import Constraint
-from schemakit.kinds.index import Index
-from schemakit.kinds.policy import Policy
-from schemakit.kinds.trigger import Trigger
-from schemakit.kinds.view import View
-from schemakit.render.sql import render_change
+from schemakit.render.guard import render_change
 from schemakit.server import embedded, shadow
 from tests.conftest import as_role, embedded_test_dir
 from tests.helpers import Target, model_of, query

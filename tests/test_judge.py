@@ -11,7 +11,7 @@ import pytest
 
 from schemakit.catalog.reader import CatalogReader
 from schemakit.kinds.index import CreateIndex
-from schemakit.render.sql import render_change
+from schemakit.render.guard import render_change
 from tests.helpers import Target, query
 from tests.judge import JudgeError, judge_schema_dir, normalize
 

@@ -13,8 +13,7 @@ import jsonschema
 import psycopg
 import pytest
 
-from tests.conftest import as_role
-from tests.helpers import SEED_DIR, Result, Target, run_cli, seed_project
+from tests.helpers import SEED_DIR, Target, run_cli, seed_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

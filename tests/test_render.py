@@ -12,24 +12,9 @@ from schemakit.kinds.bucket import Bucket
 from schemakit.kinds.policy import Policy
 from schemakit.kinds.columns import Column
 from schemakit.kinds.table import Table
-from schemakit.kinds.policy import CreatePolicy
-from schemakit.kinds.table import CreateTable
-from schemakit.kinds.bucket import UpsertBucket
-from schemakit.model import quote_ident
-from schemakit.kinds.columns import Column
-from schemakit.kinds.policy import Policy
-from schemakit.kinds.table import Table
-from schemakit.kinds.bucket import Bucket
-from schemakit.render.sql import (
-    render_change,
-)
+from schemakit.render.guard import render_change
 from schemakit.kinds.trigger import trigger_or_replace
 from schemakit.kinds.index import index_if_not_exists
-from schemakit.render.sql import (
-    render_change,
-)
-from schemakit.kinds.index import index_if_not_exists
-from schemakit.kinds.trigger import trigger_or_replace
 
 
 def test_index_definitions_gain_if_not_exists() -> None:

@@ -33,12 +33,7 @@ from schemakit.kinds.policy import CreatePolicy, roles_sql
 from schemakit.kinds.trigger import CreateTrigger, trigger_enable_sql
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.table import Table
-from schemakit.render.sql import (
-    Name,
-    ident,
-    render_change,
-    text,
-)
+from schemakit.render.guard import Name, ident, render_change, text
 from schemakit.kinds.columns import column_definition
 from schemakit.kinds.bucket import _bucket_values
 from schemakit.kinds.collation import create_collation_sql

@@ -2,44 +2,29 @@
 
 ``diff_models`` computes what the kinds' differs share (the ``Context``: reworks,
 rebuilds, recreations) and runs each kind's differ in the registry's order
-(``schemakit.kinds.KINDS``); the differs of the kinds not moved to their own module yet
-are still here. No SQL here and no ordering: the plan orders the changes, the renderer
+(``schemakit.kinds.KINDS``). What stays here is what no one kind owns: which objects are
+dropped and created again around a change they use (``rework_users``, ``gone_users``),
+owners and the comments of recreated objects. No SQL here and no ordering: the plan orders the changes, the renderer
 writes them.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from typing import Iterator, Mapping, TypeVar
 
-from schemakit.errors import SchemakitError
 from schemakit.kinds import KINDS
 from schemakit.kinds.base import Context
 from schemakit.kinds.base import Differ as Differ  # re-exported
-from schemakit.kinds.base import comment as _comment
 from schemakit.kinds.base import pairs as _pairs
 from schemakit.kinds.comment import SetComment
 from schemakit.kinds.function import Function, recreated_functions
 from schemakit.kinds.owner import Owner, SetOwner
 from schemakit.kinds.view import recreated_views
-from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.columns import Column, DropColumnDefault
 from schemakit.kinds.table import Table, changed_columns, rebuilt_table_users, rebuilt_tables
-from schemakit.kinds.table import unset_defaults as _unset_defaults
 from schemakit.kinds.table_rebuild import RebuildTable
-from schemakit.changes import Change, Rework, TypeRebuild, NestedRebuild, is_gone
-from schemakit.kinds.collation import CreateCollation, DropCollation
-from schemakit.kinds.composite import AlterComposite, CreateComposite, DropComposite, RebuildComposite
-from schemakit.kinds.domain import AlterDomain, CreateDomain, DropDomain, RebuildDomain
-from schemakit.kinds.enum import AddEnumValue, CreateEnum, DropEnum, RebuildEnum, RenameEnumValue
-from schemakit.kinds.range import CreateRange, DropRange
-from schemakit.model import DbObject, Key, Model, column_key, quote_ident
-from schemakit.kinds.collation import Collation
-from schemakit.kinds.composite import CompositeType
-from schemakit.kinds.domain import Domain
-from schemakit.kinds.enum import EnumType
-from schemakit.kinds.range import RangeType
-from typing import Iterator, Mapping, TypeVar, cast
+from schemakit.changes import Change, Rework
+from schemakit.model import DbObject, Key, Model, column_key
 from schemakit.kinds.composite import CompositeType
 from schemakit.kinds.domain import Domain
 from schemakit.kinds.enum import EnumType
@@ -48,40 +33,6 @@ from schemakit.kinds.typecommon import nested_rebuilds, rebuilt_types, recreated
 from schemakit.kinds.typecommon import type_columns as _type_columns
 from schemakit.kinds.typecommon import type_functions as _type_functions
 from schemakit.kinds.typecommon import unset_defaults as _unset_defaults
-from schemakit.changes import Change, Rework, is_gone
-from schemakit.kinds.bucket import DeleteBucket, UpsertBucket
-from schemakit.kinds.columns import AddColumn, AlterColumn, DropColumn, DropColumnDefault
-from schemakit.kinds.comment import SetComment
-from schemakit.kinds.constraint import AddConstraint, DropConstraint, ReplaceConstraint
-from schemakit.kinds.default_privilege import SetDefaultPrivilege
-from schemakit.kinds.extension import AlterExtension, CreateExtension, DropExtension
-from schemakit.kinds.function import CreateFunction, DropFunction
-from schemakit.kinds.grant import SetGrant
-from schemakit.kinds.index import CreateIndex, DropIndex, ReplaceIndex
-from schemakit.kinds.owner import SetOwner
-from schemakit.kinds.publication import AlterPublication, CreatePublication, DropPublication
-from schemakit.kinds.rows import SyncRows
-from schemakit.kinds.schema import CreateSchema, DropSchema
-from schemakit.kinds.sequence import AlterSequence, CreateSequence, DropSequence
-from schemakit.kinds.table import CreateTable, DropTable, SetPartitionOf, SetReplicaIdentity, SetRowSecurity
-from schemakit.kinds.table_rebuild import RebuildTable
-from schemakit.kinds.view import CreateView, DropView
-from schemakit.model import DbObject, Key, Model, column_key, qualified, quote_ident
-from schemakit.kinds.bucket import Bucket
-from schemakit.kinds.columns import Column
-from schemakit.kinds.constraint import Constraint
-from schemakit.kinds.default_privilege import DefaultPrivilege, implied_privileges
-from schemakit.kinds.extension import Extension
-from schemakit.kinds.function import Function
-from schemakit.kinds.grant import Grant
-from schemakit.kinds.index import Index
-from schemakit.kinds.owner import Owner
-from schemakit.kinds.publication import Publication
-from schemakit.kinds.rows import TableRows
-from schemakit.kinds.schema import Schema
-from schemakit.kinds.sequence import Sequence
-from schemakit.kinds.table import Table
-from schemakit.kinds.view import View
 
 T = TypeVar("T", bound=DbObject)
 

@@ -402,17 +402,6 @@ def _partition_rest(old: Table, new: Table) -> Iterator[Change]:
 # -- helpers of the diff's rework code (schemakit.diff) ----------------------------------
 
 
-def unset_defaults(
-    columns: Iterator[tuple[Table, Column]] | tuple[tuple[Table, Column], ...], users: Mapping[Key, Rework]
-) -> tuple[tuple[Table, Column], ...]:
-    """Columns a type rebuild converts, without the defaults that call a function the
-    plan drops first (the table's diff drops them before and sets them after)."""
-    return tuple(
-        (t, replace(col, default=None) if col.default is not None and column_key(t.key, col.name) in users else col)
-        for t, col in columns
-    )
-
-
 def changed_columns(current: Model, desired: Model) -> dict[Key, Rework]:
     """Column keys of kept tables whose column is dropped or changes type (or collation)
     → (table, before, after)."""

@@ -15,24 +15,6 @@ from schemakit.kinds.extension import Extension
 from schemakit.kinds.function import Function
 from schemakit.kinds.grant import Grant
 from schemakit.kinds.table import Table
-from schemakit.model import Key, Model
-from schemakit.kinds.constraint import Constraint
-from schemakit.kinds.index import Index
-from schemakit.kinds.view import View
-from schemakit.kinds.table import Table
-from schemakit.kinds.bucket import Bucket
-from schemakit.kinds.extension import Extension
-from schemakit.kinds.function import Function
-from schemakit.kinds.grant import Grant
-from schemakit.model import Key, Model
-from schemakit.kinds.bucket import Bucket
-from schemakit.kinds.extension import Extension
-from schemakit.kinds.function import Function
-from schemakit.kinds.grant import Grant
-from schemakit.kinds.table import Table
-from schemakit.kinds.constraint import Constraint
-from schemakit.kinds.index import Index
-from schemakit.kinds.view import View
 from schemakit.lint.sources import StatementIndex
 from schemakit.platform import is_managed_schema
 

@@ -14,8 +14,6 @@ from schemakit.lint.findings import Finding, Subject, finding
 from schemakit.lint.sources import scoped_subject
 from schemakit.kinds.view import View
 from schemakit.kinds.function import Function
-from schemakit.kinds.function import Function
-from schemakit.kinds.view import View
 from schemakit.platform import is_managed_schema
 from schemakit.source.refs import walk
 

@@ -37,27 +37,9 @@ from schemakit.kinds.enum import EnumType
 from schemakit.kinds.constraint import Constraint
 from schemakit.kinds.function import Function
 from schemakit.kinds.table import Table
-from schemakit.model import Key, Model, column_key, qualified
-from schemakit.kinds.composite import CompositeType
-from schemakit.kinds.domain import Domain
-from schemakit.kinds.enum import EnumType
-from schemakit.kinds.constraint import Constraint
-from schemakit.kinds.table import Table
-from schemakit.kinds.function import Function
-from schemakit.model import Key, Model, column_key, qualified
-from schemakit.kinds.composite import CompositeType
-from schemakit.kinds.domain import Domain
-from schemakit.kinds.enum import EnumType
-from schemakit.kinds.function import Function
-from schemakit.kinds.table import Table
-from schemakit.kinds.constraint import Constraint
-from schemakit.kinds.composite import CompositeType, RebuildComposite
-from schemakit.kinds.domain import Domain, RebuildDomain
-from schemakit.kinds.enum import EnumType, RebuildEnum
-from schemakit.model import Key, Model, column_key, qualified
-from schemakit.kinds.constraint import Constraint
-from schemakit.kinds.function import Function
-from schemakit.kinds.table import Table
+from schemakit.kinds.composite import RebuildComposite
+from schemakit.kinds.domain import RebuildDomain
+from schemakit.kinds.enum import RebuildEnum
 
 ACTION_RANK = {"drop": 0, "alter": 1, "create": 2}
 

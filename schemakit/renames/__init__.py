@@ -19,7 +19,7 @@ from schemakit.kinds.enum import AddEnumValue
 from schemakit.model import Key, Model
 from schemakit.phases import WITH_ENUM_VALUES
 from schemakit.plan import Plan, Step
-from schemakit.render.sql import render_change
+from schemakit.render.guard import render_change
 from schemakit.renames.changes import RenameColumn, RenameObject, rename_hazards
 from schemakit.renames.directives import Directive, declared_renames
 from schemakit.renames.prepass import Renamed, apply_renames

@@ -24,7 +24,7 @@ from schemakit.kinds.function import Function
 from schemakit.kinds.sequence import Sequence
 from schemakit.kinds.table import Table
 from schemakit.kinds.policy import Policy
-from schemakit.render.sql import Name, guard, ident, presence_probe, regclass, render_change, text
+from schemakit.render.guard import Name, guard, ident, presence_probe, regclass, render_change, text
 
 @dataclass(frozen=True)
 class RenameObject(Change):

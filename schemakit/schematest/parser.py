@@ -31,7 +31,7 @@ from pglast import ast
 from pglast.enums import TransactionStmtKind
 from pglast.visitors import Visitor
 
-from schemakit.source.model import SourceError, SourceFile, error_at
+from schemakit.source.model import SourceFile, error_at
 from schemakit.source.parse import parse_source, read_source
 
 OWNER = "owner"
