@@ -39,7 +39,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,7 +54,9 @@ from schemakit.model import Model
 from schemakit.owners import DeclaredOwners
 from schemakit.server.baseline import BASELINE_VERSION
 from schemakit.server.standins import standins_version
-from schemakit.source import SourceStatement
+from schemakit.source import SourceError, SourceStatement
+from schemakit.source.model import SourceFile
+from schemakit.source.parse import read_source
 
 __all__ = [
     "FORMAT",
@@ -404,8 +406,27 @@ class LoadedSources:
     """What ``load_schema_dir`` gave: the statements in load order, and its notice (the
     files whose transaction wrapper it skipped), if any."""
 
-    statements: tuple[SourceStatement, ...]
+    statements: tuple[SourceStatement, ...]  # without their ``source`` (a file's text)
     notice: str | None = None
+    files: tuple[tuple[int, str, str], ...] = ()  # (index, path, display) of each source file
+
+
+def _detached(statements: Sequence[SourceStatement], notice: str | None) -> LoadedSources:
+    """The statements without the source files they point to (read again on a hit: the
+    key holds the files' bytes, so the text is the same)."""
+    files = {s.source.index: (s.source.index, str(s.source.path), s.source.display) for s in statements if s.source}
+    return LoadedSources(tuple(replace(s, source=None) for s in statements), notice, tuple(sorted(files.values())))
+
+
+def _attached(found: LoadedSources) -> list[SourceStatement]:
+    """The cached statements with their source files read again (as the loader reads them)."""
+    sources: dict[int, SourceFile] = {}
+    for index, path, _display in found.files:
+        try:
+            sources[index] = read_source(Path(path), index)
+        except SourceError as exc:  # gone or changed since the key was made
+            raise OSError(str(exc)) from None
+    return [replace(s, source=sources.get(s.file_index)) for s in found.statements]
 
 
 def sources_key(directory: Path) -> str:
@@ -435,13 +456,17 @@ def cached_sources(
         return load(notice)
     found, _ = read_entry(settings.directory, "sources", key)
     if isinstance(found, LoadedSources):
+        try:
+            statements = _attached(found)
+        except (OSError, UnicodeDecodeError):
+            return load(notice)
         if found.notice is not None and notice is not None:
             notice(found.notice)
-        return list(found.statements)
+        return statements
     said: list[str] = []
     statements = load(said.append)
     for text in said:
         if notice is not None:
             notice(text)
-    write_entry(settings.directory, "sources", key, LoadedSources(tuple(statements), said[0] if said else None))
+    write_entry(settings.directory, "sources", key, _detached(statements, said[0] if said else None))
     return statements

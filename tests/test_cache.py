@@ -462,4 +462,26 @@ def test_the_cached_statements_are_the_loaded_ones(project: Path) -> None:
         first = cache.cached_sources(directory, lambda said: load_schema_dir(directory, notice=said))
         again = cache.cached_sources(directory, lambda said: pytest.fail("parsed again"))
     assert first == loaded and again == loaded
-    assert _exact(tuple(again)) == _exact(tuple(loaded))
+    detached = [tuple(dataclasses.replace(s, source=None) for s in statements) for statements in (again, loaded)]
+    assert _exact(detached[0]) == _exact(detached[1])
+    # The source files (their comments: renamed-from directives) come back too.
+    assert [s.source for s in again] == [s.source for s in loaded] and all(s.source for s in again)
+
+
+def test_renamed_from_directives_hold_on_a_cache_hit(project: Path, baseline_db: str, pg_admin_url: str) -> None:
+    """The directives live in the files' comments, which the cached statements point to:
+    a warm plan still plans the declared rename, not a drop and an add."""
+    target = as_role(baseline_db, "schemakit_owner")
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.memos (id int PRIMARY KEY, body text)")
+    schema = project / "schema"
+    (schema / "0009_notes.sql").write_text(
+        "-- schemakit: renamed-from public.memos\nCREATE TABLE public.notes (id int PRIMARY KEY, body text);\n"
+    )
+    flags = _flags(project, target, pg_admin_url)
+    first = run_cli("plan", *flags, "--format", "sql")
+    second = run_cli("plan", *flags, "--format", "sql")
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert HIT in second.stderr, second.stderr
+    assert "RENAME TO notes" in second.stdout and "DROP TABLE" not in second.stdout, second.stdout
+    assert second.stdout == first.stdout
