@@ -143,7 +143,7 @@ def resolve_target(
     with connect(local) as conn:
         if needs_platform and not baseline.has_supabase_platform(conn):
             baseline.install_baseline(conn)
-    return Target(url=local, label=f"local server ({local})", embedded=server)
+    return Target(url=local, label=f"the local server at {local}", embedded=server)
 
 
 def start_local_server(project: Project, progress: Progress | None = None) -> embedded.LocalServer:
