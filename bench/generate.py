@@ -64,6 +64,18 @@ def generate(n: int, out: Path, *, changed: bool = False) -> Path:
     return path
 
 
+def generate_files(n: int, out: Path) -> list[Path]:
+    """The same schema as one file per table (``out/item_NNNNN.sql``, after
+    ``out/00_users.sql``), as projects that keep a file per table have it."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "00_users.sql"]
+    paths[0].write_text(HEADER)
+    for i in range(n):
+        paths.append(out / f"item_{i:05d}.sql")
+        paths[-1].write_text(table_sql(i, False))
+    return paths
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("n", type=int)

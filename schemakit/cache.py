@@ -54,7 +54,7 @@ from schemakit.model import Model
 from schemakit.owners import DeclaredOwners
 from schemakit.server.baseline import BASELINE_VERSION
 from schemakit.server.standins import standins_version
-from schemakit.source import SourceError, SourceStatement
+from schemakit.source import FileItems, SourceError, SourceStatement
 from schemakit.source.model import SourceFile
 from schemakit.source.parse import read_source
 
@@ -176,6 +176,11 @@ def _environment(admin_url: str, baseline: bool) -> Any:
     return digest
 
 
+def environment(admin_url: str, baseline: bool) -> str:
+    """What, besides the files, a shadow's state depends on (schemakit.keptshadow's check)."""
+    return str(_environment(admin_url, baseline).hexdigest())
+
+
 def _file_bytes(names: Sequence[str]) -> Iterator[bytes]:
     for name in names:
         try:
@@ -201,10 +206,13 @@ def statements_digest(statements: Sequence[SourceStatement]) -> bytes:
     return digest.digest()
 
 
-def desired_key(statements: Sequence[SourceStatement], admin_url: str, baseline: bool) -> str:
-    """The name of the schema files' state on this shadow server (one round trip to it)."""
+def desired_key(
+    statements: Sequence[SourceStatement], admin_url: str, baseline: bool, files: bytes | None = None
+) -> str:
+    """The name of the schema files' state on this shadow server (one round trip to it);
+    ``files``: ``statements_digest(statements)`` when the caller has it already."""
     digest = _environment(admin_url, baseline)
-    digest.update(b"desired\0" + statements_digest(statements))
+    digest.update(b"desired\0" + (files if files is not None else statements_digest(statements)))
     return str(digest.hexdigest())
 
 
@@ -254,9 +262,10 @@ def read_entry(directory: Path, kind: str, key: str) -> tuple[Any, bool]:
     return value, False
 
 
-def write_entry(directory: Path, kind: str, key: str, value: Any) -> bool:
+def write_entry(directory: Path, kind: str, key: str, value: Any, *, keep: int | None = KEEP) -> bool:
     """Store ``value`` under ``key``: a temporary file renamed into place (atomic). False
-    when the value cannot be held exactly or the folder cannot be written (nothing is stored)."""
+    when the value cannot be held exactly or the folder cannot be written (nothing is
+    stored). Then only the ``keep`` newest entries of the folder stay (None: all)."""
     try:
         classes, body = cachecodec.dumps(value)
     except (cachecodec.Unencodable, ValueError):
@@ -278,7 +287,8 @@ def write_entry(directory: Path, kind: str, key: str, value: Any) -> bool:
             raise
     except OSError:
         return False
-    prune(directory)
+    if keep is not None:
+        prune(directory, keep)
     return True
 
 
@@ -340,9 +350,16 @@ def cached_desired_state(
         state = load()
         return Fingerprinted(state, state.model.fingerprint())  # the plan needs it anyway
 
+    files: list[bytes] = []  # the files' digest, made once: the key is made before and after the load
+
+    def key() -> str:
+        if not files:
+            files.append(statements_digest(statements))
+        return desired_key(statements, shadow_admin, baseline, files[0])
+
     found = _cached(
         "desired",
-        lambda: desired_key(statements, shadow_admin, baseline),
+        key,
         loaded if active() is not None else lambda: Fingerprinted(load(), ""),
         lambda v: isinstance(v, Fingerprinted) and isinstance(v.state, DesiredState),
         _say(progress),
@@ -441,30 +458,71 @@ def sources_key(directory: Path) -> str:
     return str(digest.hexdigest())
 
 
+class FileMemo:
+    """Files the loader analysed before, for a folder that changed: one small entry per
+    file (``parsed/file-<sha256>.json``, named by schemakit's digest, the search path and
+    the file's text), so that editing one file parses, and writes, that file alone. The
+    entries of files no longer in the folder are removed when the load is done."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory / "parsed"
+        self.seen: set[str] = set()
+
+    @staticmethod
+    def key(source: SourceFile, search: tuple[str, ...]) -> str:
+        digest = hashlib.sha256(code_digest().encode() + b"\0" + "\0".join(search).encode() + b"\1")
+        digest.update(source.text.encode())
+        return digest.hexdigest()
+
+    def get(self, source: SourceFile, search: tuple[str, ...]) -> FileItems | None:
+        key = self.key(source, search)
+        found, _ = read_entry(self.directory, "file", key)
+        if not isinstance(found, FileItems):
+            return None
+        self.seen.add(key)
+        return found
+
+    def put(self, source: SourceFile, search: tuple[str, ...], items: FileItems) -> None:
+        key = self.key(source, search)
+        if write_entry(self.directory, "file", key, items, keep=None):
+            self.seen.add(key)
+
+    def forget_others(self) -> None:
+        """Remove the entries of the files this load did not read."""
+        with contextlib.suppress(OSError):
+            for path in self.directory.glob("file-*.json"):
+                if path.name[len("file-"):-len(".json")] not in self.seen:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+
+
 def cached_sources(
-    directory: Path, load: Callable[[Notify | None], list[SourceStatement]], notice: Notify | None = None
+    directory: Path, load: Callable[[Notify | None, FileMemo | None], list[SourceStatement]], notice: Notify | None = None
 ) -> list[SourceStatement]:
-    """``load(notice)`` (the loader on ``directory``), from the cache when it holds its
-    output for these very files: the statements, and the notice replayed. Errors are
-    never cached: a file the loader refuses is parsed (and refused) every time."""
+    """``load(notice, memo)`` (the loader on ``directory``), from the cache when it holds
+    its output for these very files: the statements, and the notice replayed; else with a
+    ``FileMemo``, so that only the files that changed are parsed. Errors are never cached:
+    a file the loader refuses is parsed (and refused) every time."""
     settings = active()
     if settings is None:
-        return load(notice)
+        return load(notice, None)
     try:
         key = sources_key(directory)
     except OSError:
-        return load(notice)
+        return load(notice, None)
     found, _ = read_entry(settings.directory, "sources", key)
     if isinstance(found, LoadedSources):
         try:
             statements = _attached(found)
         except (OSError, UnicodeDecodeError):
-            return load(notice)
+            return load(notice, None)
         if found.notice is not None and notice is not None:
             notice(found.notice)
         return statements
     said: list[str] = []
-    statements = load(said.append)
+    memo = FileMemo(settings.directory)
+    statements = load(said.append, memo)
+    memo.forget_others()
     for text in said:
         if notice is not None:
             notice(text)

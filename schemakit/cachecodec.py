@@ -40,16 +40,21 @@ class _Encoder:
 
     def value(self, value: Any) -> Any:
         kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
+        if kind is str or kind is int or kind is bool or value is None or kind is float:
             return value
+        names = self.fields.get(kind)
+        if names is not None:  # a dataclass seen before: the usual case
+            return {"c": self.classes[kind], "f": [self.value(getattr(value, name)) for name in names]}
         if kind is tuple:
-            return [self.value(v) for v in value]
-        if kind is float:
-            return value
+            return [v if type(v) is str else self.value(v) for v in value]
         if kind is frozenset:
-            items = [self.value(v) for v in value]
-            items.sort(key=_sort_key)
-            return {"s": items}
+            try:
+                ordered = sorted(value)  # the same order each time, for equal sets
+            except TypeError:  # items of several types
+                items = [self.value(v) for v in value]
+                items.sort(key=repr)
+                return {"s": items}
+            return {"s": [self.value(v) for v in ordered]}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self.dataclass(value)
         if isinstance(value, Mapping):
@@ -68,10 +73,6 @@ class _Encoder:
             index = self.classes[cls] = len(self.classes)
             self.fields[cls] = tuple(f.name for f in found)
         return {"c": index, "f": [self.value(getattr(value, name)) for name in self.fields[cls]]}
-
-
-def _sort_key(item: Any) -> str:
-    return json.dumps(item, sort_keys=True, separators=(",", ":"))
 
 
 def encode(value: Any) -> dict[str, Any]:

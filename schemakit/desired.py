@@ -50,12 +50,21 @@ def statement_label(stmt: SourceStatement) -> str:
 
 
 def load_statements(
-    conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], url: str, advance: Advance | None = None
+    conn: psycopg.Connection[Any],
+    statements: Sequence[SourceStatement],
+    url: str,
+    advance: Advance | None = None,
+    *,
+    checked: Sequence[SourceStatement] | None = None,
+    before: Sequence[sql.Composed] = (),
 ) -> None:
     """Run the statements in one transaction, in batches; a failure becomes a located SourceError.
 
     Declared rows go last, with foreign keys between them not checked (their files may
-    come in any order); a target gets them in reference order (schemakit.plan).
+    come in any order); a target gets them in reference order (schemakit.plan). The
+    bodies of the functions ``checked`` declares (default: ``statements``) are validated
+    at the end. ``before``: statements run first in the same transaction (the kept
+    shadow's drops, schemakit.keptshadow).
     """
     conn.autocommit = False
     texts: list[bytes] = []
@@ -79,6 +88,8 @@ def load_statements(
     with conn.cursor() as cur:
         try:
             cur.execute("SET LOCAL check_function_bodies = off")
+            for statement in before:
+                cur.execute(statement)
             if advance is None:
                 execute_batched(cur, texts)
             else:
@@ -94,7 +105,7 @@ def load_statements(
             conn.rollback()
             raise _located(owners[failed.index], failed.error, url) from None
         try:
-            check_function_bodies(cur, statements, url)
+            check_function_bodies(cur, statements if checked is None else checked, url)
         except SourceError:
             conn.rollback()
             raise
@@ -326,7 +337,7 @@ class DesiredState:
     warnings: tuple[str, ...] = ()
 
 
-def _pristine(conn: psycopg.Connection[Any]) -> Model:
+def pristine_model(conn: psycopg.Connection[Any]) -> Model:
     """The fresh shadow's model, as far as the platform rule needs it: empty when the
     catalog reads nothing in its platform schemas (the usual case: one query, not a read)."""
     return read_model(conn) if reads_platform_objects(conn) else Model(objects={})
@@ -347,11 +358,18 @@ def desired_state(
     """
     with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
-            pristine = _pristine(conn) if touches_platform(statements) else None
+            pristine = pristine_model(conn) if touches_platform(statements) else None
             load_statements(conn, [for_shadow(s) for s in statements], shadow_admin_url, advance)
-            model = declared_part(
-                read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements)), pristine
-            )
+            return read_state(conn, statements, pristine)
+
+
+def read_state(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], pristine: Model | None) -> DesiredState:
+    """The state of a shadow database that holds the statements: its model (in platform
+    schemas, only what the files declare, told from ``pristine``: the shadow's model before
+    they loaded, None when no statement touches a platform schema)."""
+    model = declared_part(
+        read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements)), pristine
+    )
     pinned = pinned_extensions(statements)
     if pinned:
         model = replace(model, pinned_extensions=pinned)

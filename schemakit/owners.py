@@ -15,6 +15,8 @@ two creators are the same owner whatever their names: ``supabase db dump`` write
 
 from __future__ import annotations
 
+import re
+
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +54,8 @@ class DeclaredOwners:
     def __bool__(self) -> bool:
         return any((self.relations, self.functions, self.types, self.schemas, self.collations, self.publications))
 
+_OWNER_WORDS = re.compile(r"owner|authorization", re.IGNORECASE)
+
 
 def declared(statements: Sequence[SourceStatement]) -> DeclaredOwners:
     """The objects whose owner the schema files declare."""
@@ -59,8 +63,8 @@ def declared(statements: Sequence[SourceStatement]) -> DeclaredOwners:
 
     found: dict[str, dict[Any, None]] = {k: {} for k in ("relations", "functions", "types", "schemas", "collations", "publications")}
     for stmt in statements:
-        if stmt.kind not in _OWNER_KINDS:
-            continue
+        if stmt.kind not in _OWNER_KINDS or not _OWNER_WORDS.search(stmt.sql):
+            continue  # no OWNER TO, no AUTHORIZATION: nothing to parse
         node = pglast.parse_sql(stmt.sql)[0].stmt
         for field, value in _declared_by(node):
             found[field][value] = None

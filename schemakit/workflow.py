@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 import psycopg
 from psycopg import sql
 
-from schemakit import cache
+from schemakit import cache, keptshadow
 from schemakit.catalog import read_model
 from schemakit.connect import connect, redact
 from schemakit.desired import Advance, DesiredState, desired_state
@@ -359,6 +359,9 @@ def load_desired(
     def load() -> DesiredState:
         if progress:
             progress(f"loading the schema files into a shadow database (profile {profile.value}) ...")
+        kept = keptshadow.load(statements, shadow_admin, profile.baseline, counted(progress), progress)
+        if kept is not None:
+            return kept
         return desired_state(statements, shadow_admin, baseline=profile.baseline, advance=counted(progress))
 
     return cache.cached_desired_state(statements, shadow_admin, profile.baseline, load, progress)
@@ -438,7 +441,9 @@ def load_sources(project: Project, notice: Progress | None = None) -> list[Sourc
             f"no schema directory at {project.schema_dir}",
             hint="create schema/*.sql, or pass --schema-dir",
         )
-    return cache.cached_sources(project.schema_dir, lambda said: load_schema_dir(project.schema_dir, notice=said), notice)
+    return cache.cached_sources(
+        project.schema_dir, lambda said, memo: load_schema_dir(project.schema_dir, notice=said, memo=memo), notice
+    )
 
 
 def parse_enum_renames(specs: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -35,6 +35,8 @@ TEST_DSN_ENV = "SCHEMAKIT_TEST_DSN"
 # plan loads its shadow (and golden stderr stays as recorded); tests/test_cache.py turns
 # it on. SCHEMAKIT_NO_CACHE=0 runs the whole suite with it.
 os.environ.setdefault("SCHEMAKIT_NO_CACHE", "1")
+# Nor does it keep shadow databases on the test server (tests/test_keptshadow.py does).
+os.environ.setdefault("SCHEMAKIT_KEEP_SHADOW", "0")
 TEST_PGDIR_ENV = "SCHEMAKIT_TEST_PGDIR"
 
 

@@ -459,13 +459,40 @@ def test_the_cached_statements_are_the_loaded_ones(project: Path) -> None:
     directory = project / "schema"
     loaded = load_schema_dir(directory)
     with cache.enabled(project / "cache"):
-        first = cache.cached_sources(directory, lambda said: load_schema_dir(directory, notice=said))
-        again = cache.cached_sources(directory, lambda said: pytest.fail("parsed again"))
+        first = cache.cached_sources(directory, lambda said, memo: load_schema_dir(directory, notice=said, memo=memo))
+        again = cache.cached_sources(directory, lambda said, memo: pytest.fail("parsed again"))
     assert first == loaded and again == loaded
     detached = [tuple(dataclasses.replace(s, source=None) for s in statements) for statements in (again, loaded)]
     assert _exact(detached[0]) == _exact(detached[1])
     # The source files (their comments: renamed-from directives) come back too.
     assert [s.source for s in again] == [s.source for s in loaded] and all(s.source for s in again)
+
+
+def test_a_changed_folder_parses_only_its_changed_files(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader's per-file memo: after one file changes, the others come from the cache
+    (they are not parsed), and the statements are those a load without any cache gives."""
+    import schemakit.source as source
+
+    directory = project / "schema"
+    with cache.enabled(project / "cache"):
+        cache.cached_sources(directory, lambda said, memo: load_schema_dir(directory, notice=said, memo=memo))
+        files = sorted(directory.glob("*.sql"))
+        changed = files[len(files) // 2]
+        changed.write_text(changed.read_text() + "\ncreate table public.memo_probe (id int);\n")
+        parsed: list[str] = []
+        real = source.parse_source
+
+        def counting(src: Any) -> Any:
+            parsed.append(src.display)
+            return real(src)
+
+        monkeypatch.setattr(source, "parse_source", counting)
+        found = cache.cached_sources(directory, lambda said, memo: load_schema_dir(directory, notice=said, memo=memo))
+    monkeypatch.setattr(source, "parse_source", real)
+    assert len(files) > 2 and [Path(p).name for p in parsed] == [changed.name]
+    assert found == load_schema_dir(directory)
+    assert "public.memo_probe" in {name for s in found for name in s.provides}
+    assert len(list((project / "cache" / "parsed").glob("file-*.json"))) == len(files)  # the old one is gone
 
 
 def test_renamed_from_directives_hold_on_a_cache_hit(project: Path, baseline_db: str, pg_admin_url: str) -> None:

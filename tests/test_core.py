@@ -294,3 +294,20 @@ def test_catalog_query_count_does_not_grow(target: Target, baseline_db: str) -> 
     big = _count_queries(target.url)
     assert big == seed_count
     assert len(model_of(target.url).of_kind("table")) == 203
+
+
+def test_a_large_catalog_read_on_two_connections_is_the_read_on_one(target: Target) -> None:
+    """Above ``PARALLEL_FROM`` dependency rows the slowest queries run on a second
+    connection in the same snapshot: the model is the one a single connection reads, with
+    the same query count, and the second connection is gone afterwards."""
+    target.converge()
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        two, one = CatalogReader(conn, parallel_from=0), CatalogReader(conn, parallel_from=None)
+        both, single = two.read(), one.read()
+        assert both.objects == single.objects and both.depends == single.depends
+        assert two.queries_run == one.queries_run
+        assert (two.connections, one.connections) == (2, 1)
+        (others,) = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone() or (None,)
+    assert others == 0

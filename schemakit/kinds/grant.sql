@@ -57,16 +57,20 @@ WITH objs AS (
   FROM pg_catalog.pg_namespace n
   WHERE n.oid >= 16384
 )
+-- Grouped per object (a few rows each), not over all objects' rows at once.
 SELECT o.on_kind, o.schema, o.name, o.args, o.col,
        CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee) END AS grantee,
-       pg_catalog.array_agg(DISTINCT x.privilege_type::text) AS privileges,
-       COALESCE(pg_catalog.array_agg(DISTINCT x.privilege_type::text) FILTER (WHERE x.is_grantable), '{}') AS grantable,
-       o.owner_schema, o.owner_name
+       x.privileges, x.grantable, o.owner_schema, o.owner_name
 FROM objs o
-CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) x
-WHERE x.grantee <> o.owner
-  AND x.privilege_type <> 'MAINTAIN'
-  AND ((NOT (o.schema = ANY (%(managed)s))
+CROSS JOIN LATERAL (
+  SELECT e.grantee,
+         pg_catalog.array_agg(DISTINCT e.privilege_type::text) AS privileges,
+         COALESCE(pg_catalog.array_agg(DISTINCT e.privilege_type::text) FILTER (WHERE e.is_grantable), '{}') AS grantable
+  FROM pg_catalog.aclexplode(o.acl) e
+  WHERE e.grantee <> o.owner AND e.privilege_type <> 'MAINTAIN'
+  GROUP BY e.grantee
+) x
+WHERE ((NOT (o.schema = ANY (%(managed)s))
         AND o.schema NOT LIKE 'pg\_%%' AND o.schema NOT LIKE 'supabase\_%%'
         AND o.schema <> 'information_schema')
        -- grants on a project's own objects in a platform schema (schemakit.platform)
@@ -82,4 +86,3 @@ WHERE x.grantee <> o.owner
                            WHERE p.oid = o.objid AND b.name = o.schema || '.' || o.name AND b.body = p.prosrc)))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')
-GROUP BY o.on_kind, o.schema, o.name, o.args, o.col, x.grantee, o.owner_schema, o.owner_name

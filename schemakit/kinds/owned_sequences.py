@@ -38,34 +38,45 @@ def object_name(name1: str, name2: str, label: str) -> str:
     return f"{_clip(name1, n1)}_{_clip(name2, n2)}_{label}"
 
 
-def _relation_names(model: Model, schema: str) -> set[str]:
-    """Names of the relations of ``schema`` the model knows (tables, views, sequences, indexes)."""
-    out: set[str] = set()
+def relation_names(model: Model) -> dict[str, set[str]]:
+    """Names of the relations the model knows (tables, views, sequences, indexes and the
+    indexes of keys), by schema: what a new relation's name must not be."""
+    out: dict[str, set[str]] = {}
     for obj in model.objects.values():
-        if isinstance(obj, (Table, View, Sequence, Index)) and obj.schema == schema:
-            out.add(obj.name)
-        elif isinstance(obj, Constraint) and obj.schema == schema and obj.type in ("p", "u", "x"):
-            out.add(obj.name)
+        if isinstance(obj, (Table, View, Sequence, Index)) or (
+            isinstance(obj, Constraint) and obj.type in ("p", "u", "x")
+        ):
+            out.setdefault(obj.schema, set()).add(obj.name)
     return out
 
 
-def owned_sequences(model: Model, table: Table, serial: Callable[[Column, Model], str | None]) -> tuple[str, ...]:
+def owned_sequences(
+    model: Model,
+    table: Table,
+    serial: Callable[[Column, Model], str | None],
+    taken: Mapping[str, set[str]] | None = None,
+) -> tuple[str, ...]:
     """Identities of the sequences ``CREATE TABLE`` makes for ``table``'s own columns:
-    an identity column's (named as PostgreSQL's ChooseRelationName does) and a serial
-    column's (``serial`` reads it from the default). A partition has none of its own."""
+    an identity column's (named as PostgreSQL's ChooseRelationName does, avoiding
+    ``taken``: :func:`relation_names` of the model, computed once by a caller that asks
+    for many tables) and a serial column's (``serial`` reads it from the default). A
+    partition has none of its own."""
     if table.partition_of is not None:
         return ()
-    taken = _relation_names(model, table.schema)
     out: list[str] = []
+    chosen: set[str] = set()
     for col in table.columns:
         if not col.local:
             continue
         if col.identity is not None:
+            if taken is None:
+                taken = relation_names(model)
+            used = taken.get(table.schema, set())
             name, n = object_name(table.name, col.name, "seq"), 0
-            while name in taken:
+            while name in used or name in chosen:
                 n += 1
                 name = object_name(table.name, col.name, f"seq{n}")
-            taken.add(name)
+            chosen.add(name)
             out.append(qualified(table.schema, name))
         elif (seq := serial(col, model)) is not None:
             out.append(seq)
@@ -90,11 +101,12 @@ def owned_sequence_grants(
             held.setdefault(g.on, []).append((gkey, g))
     out: dict[Key, tuple[Grant, Key]] = {}
     names = list(grantees)
+    taken = relation_names(desired)
     for key, table in desired.objects.items():
         if not isinstance(table, Table):
             continue
         created = key not in current.objects or key in fresh
-        for seq in owned_sequences(desired, table, serial):
+        for seq in owned_sequences(desired, table, serial, taken):
             if created:
                 for grantee in names:
                     probe = Grant(on_kind="sequence", on=seq, grantee=grantee, privileges=())

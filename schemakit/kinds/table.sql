@@ -20,9 +20,9 @@ SELECT n.nspname AS schema, c.relname AS name,
                   a.attname,
                   pg_catalog.format_type(a.atttypid, a.atttypmod),
                   a.attnotnull,
-                  CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
+                  CASE WHEN a.attgenerated = '' THEN def.expr END,
                   NULLIF(a.attidentity, ''),
-                  CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
+                  CASE WHEN a.attgenerated <> '' THEN def.expr END,
                   CASE WHEN a.attcollation <> t.typcollation THEN
                        (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
                         FROM pg_catalog.pg_collation co
@@ -34,8 +34,10 @@ SELECT n.nspname AS schema, c.relname AS name,
                   a.attislocal,
                   -- The default calls a volatile function (gen_random_uuid(), nextval(),
                   -- clock_timestamp(), a VOLATILE function of the files): the function and
-                  -- operator OIDs of the stored expression tree, looked up in pg_proc.
-                  ad.adbin IS NOT NULL AND a.attgenerated = '' AND EXISTS (
+                  -- operator OIDs of the stored expression tree, looked up in pg_proc; only
+                  -- for a default that calls something (a constant prints without a parenthesis
+                  -- or an operator character).
+                  ad.adbin IS NOT NULL AND a.attgenerated = '' AND def.expr ~ '[(+*/<>=~!@#%%^&|`?-]' AND EXISTS (
                     SELECT FROM pg_catalog.regexp_matches(ad.adbin::text, ':(?:funcid|opfuncid) (\d+)', 'g') AS m
                     JOIN pg_catalog.pg_proc p ON p.oid = m[1]::pg_catalog.oid
                     WHERE p.provolatile = 'v')
@@ -43,6 +45,7 @@ SELECT n.nspname AS schema, c.relname AS name,
          FROM pg_catalog.pg_attribute a
          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
          LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+         LEFT JOIN LATERAL (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS expr) def ON true
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        ), '[]'::pg_catalog.json) AS columns,
        c.relpersistence = 'u' AS unlogged,

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from schemakit.source.classified import Classified
 from schemakit.source.classify import Rejected, classify
 from schemakit.source.model import Location, SourceError, SourceErrors, SourceStatement, error_at
 from schemakit.source.order import Item, load_order
-from schemakit.source.parse import display_path, parse_source, paused_gc, read_source
+from schemakit.source.model import SourceFile
+from schemakit.source.parse import RawStatement, display_path, parse_source, paused_gc, read_source
 from schemakit.source.wrappers import TransactionWrappers
 
 __all__ = [
+    "FileItems",
     "Location",
+    "ParseMemo",
     "SourceError",
     "SourceStatement",
     "load_schema_dir",
@@ -30,11 +36,30 @@ __all__ = [
 DEFAULT_SEARCH_PATH: tuple[str, ...] = ("public",)
 
 
+@dataclass(frozen=True)
+class FileItems:
+    """One file's statements as the loader analysed them: (start, end, classification)
+    each, and whether the file's transaction wrapper was skipped. What a ``ParseMemo``
+    holds, so that an unchanged file of a changed folder is not parsed again."""
+
+    statements: tuple[tuple[int, int, Classified], ...]
+    wrapped: bool = False
+
+
+class ParseMemo(Protocol):
+    """Files analysed before (schemakit.cache.FileMemo), by their text and search path."""
+
+    def get(self, source: SourceFile, search: tuple[str, ...]) -> FileItems | None: ...
+
+    def put(self, source: SourceFile, search: tuple[str, ...], items: FileItems) -> None: ...
+
+
 def load_sources(
     paths: Sequence[Path],
     *,
     search_path: Sequence[str] = DEFAULT_SEARCH_PATH,
     notice: Callable[[str], None] | None = None,
+    memo: ParseMemo | None = None,
 ) -> list[SourceStatement]:
     """Parse, check and order the statements of ``paths`` (taken in the order given).
 
@@ -42,7 +67,9 @@ def load_sources(
     schema. Raises SourceError for a file that cannot be read or parsed, or a statement
     that has no place in a schema file; SourceErrors when there are several (every file is
     checked). A file's BEGIN ... COMMIT wrapper
-    is skipped; ``notice`` is then called once, naming the files that had one.
+    is skipped; ``notice`` is then called once, naming the files that had one. ``memo``
+    gives the analysis of a file it saw before with the same text (and is given each
+    file analysed without an error).
     """
     search = tuple(search_path) or DEFAULT_SEARCH_PATH
     items: list[Item] = []
@@ -52,6 +79,13 @@ def load_sources(
         for index, path in enumerate(paths):
             try:
                 source = read_source(Path(path), index)
+                known = memo.get(source, search) if memo is not None else None
+                if known is not None:
+                    items.extend(Item(RawStatement(source, a, b), info) for a, b, info in known.statements)
+                    if known.wrapped and source.display not in wrappers.files:
+                        wrappers.files.append(source.display)
+                    continue
+                first, errors_before, wrapped_before = len(items), len(errors), len(wrappers.files)
                 for raw, node, nodes in parse_source(source):
                     try:
                         if wrappers.skip(raw, node):
@@ -73,6 +107,11 @@ def load_sources(
                         continue
                     items.append(Item(raw, info))
                 wrappers.end_of_file()
+                if memo is not None and len(errors) == errors_before:
+                    memo.put(source, search, FileItems(
+                        tuple((it.raw.start, it.raw.end, it.info) for it in items[first:]),
+                        len(wrappers.files) > wrapped_before,
+                    ))
             except SourceError as exc:
                 errors.append(exc)
                 with suppress(SourceError):
@@ -95,6 +134,7 @@ def load_schema_dir(
     *,
     search_path: Sequence[str] = DEFAULT_SEARCH_PATH,
     notice: Callable[[str], None] | None = None,
+    memo: ParseMemo | None = None,
 ) -> list[SourceStatement]:
     """Load every ``*.sql`` file of ``directory``, files taken in name order."""
     directory = Path(directory)
@@ -107,7 +147,7 @@ def load_schema_dir(
         paths = sorted(p for p in directory.glob("*.sql") if p.is_file())
     except OSError as exc:
         raise SourceError(f"cannot list {display_path(directory)}: {exc.strerror}") from None
-    return load_sources(paths, search_path=search_path, notice=notice)
+    return load_sources(paths, search_path=search_path, notice=notice, memo=memo)
 
 
 def locate(stmt: SourceStatement, char_offset_in_stmt: int) -> Location:
