@@ -89,6 +89,13 @@ def test_normalize_sorts_only_column_lines() -> None:
     assert normalize(dump) == "CREATE TABLE public.t (\n    a integer,\n    b text\n);\nCREATE VIEW v AS\n z,\n y;\n"
 
 
+def test_normalize_sorts_an_event_triggers_tags_only() -> None:
+    """``evttags`` is a set kept in written order; schemakit writes it sorted."""
+    dump = "CREATE EVENT TRIGGER e ON ddl_command_end\n         WHEN TAG IN ('DROP TABLE', 'ALTER TABLE')\n"
+    assert normalize(dump) == "CREATE EVENT TRIGGER e ON ddl_command_end\n         WHEN TAG IN ('ALTER TABLE', 'DROP TABLE')\n"
+    assert normalize("SELECT 'b', 'a';\n") == "SELECT 'b', 'a';\n"
+
+
 # -- differences the judge found, fixed --------------------------------------------------
 
 
