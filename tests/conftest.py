@@ -11,7 +11,8 @@ pytest sessions may share the server: each holds a shared lock on
 ``<dir>.sessions`` while it runs, and the server is stopped only when no other
 session holds it; otherwise a marker file asks the last session still running to
 stop it. A server that was already running when the session started (started by
-hand, or by another session) is left alone.
+hand, or by another session) is left alone. With ``SCHEMAKIT_TEST_DSN`` the same holds
+for the embedded server a test starts besides (a shadow of another major).
 
 pytest-xdist workers each call the session fixture; ``embedded.start`` serializes
 them with a file lock next to the data directory, and the template build is
@@ -61,7 +62,9 @@ def _stop_marker(data_dir: Path) -> Path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or os.environ.get(TEST_DSN_ENV):
+    # Also with SCHEMAKIT_TEST_DSN: a test may start the embedded server besides (a
+    # shadow of another major, tests/test_guards.py), and it must not outlive the run.
+    if hasattr(config, "workerinput"):
         return
     data_dir = embedded_test_dir()
     data_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -137,6 +137,8 @@ def normalize(dump: str) -> str:
       (a grant made before or after a default privilege), not state.
     - A view's ``WITH (...)`` options are sorted: schemakit writes them sorted, a file
       in any order; ``reloptions`` are a set, and PostgreSQL keeps their written order.
+    - An event trigger's ``WHEN TAG IN (...)`` list is sorted, for the same reason:
+      ``evttags`` is a set (a filter), kept in written order; schemakit writes it sorted.
     - The known differences in KNOWN_BUGS (schemakit bugs found by this judge and not
       fixed yet) are left out, on both sides alike.
     """
@@ -144,7 +146,7 @@ def normalize(dump: str) -> str:
     body: list[str] | None = None
     for line in dump.splitlines():
         if body is None:
-            out.append(_sorted_view_options(line))
+            out.append(_sorted_tags(_sorted_view_options(line)))
             if line.startswith("CREATE TABLE ") and line.endswith(" ("):
                 body = []
             continue
@@ -183,6 +185,17 @@ def _sorted_view_options(line: str) -> str:
         return line
     head, options, tail = match.groups()
     return head + ", ".join(sorted(options.split(", "))) + tail
+
+
+_TAGS = re.compile(r"^(\s+WHEN TAG IN \()(.*)(\))$")
+
+
+def _sorted_tags(line: str) -> str:
+    match = _TAGS.match(line)
+    if match is None:
+        return line
+    head, tags, tail = match.groups()
+    return head + ", ".join(sorted(tags.split(", "))) + tail
 
 
 _TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")

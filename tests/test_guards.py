@@ -301,6 +301,12 @@ CASES: dict[str, tuple[str, type[DbObject], str, Callable[[Any, str], Change], s
         "SELECT id, name FROM public.items WHERE price < 20",
         "SELECT id, name FROM public.items WHERE price < 30",
     ),
+    "materialized view": (
+        TABLE + "CREATE MATERIALIZED VIEW public.cheap AS SELECT id, name FROM public.items WHERE price < 20;\n",
+        View, "cheap", _view,
+        "SELECT id, name FROM public.items WHERE price < 20",
+        "SELECT id, name FROM public.items WHERE price < 30",
+    ),
 }
 
 

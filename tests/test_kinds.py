@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import SEED_DIR, Target, query
+from tests.judge import judge_schema_dir
 from tests.test_core import _psql
 
 
@@ -865,6 +866,7 @@ def test_enum_value_renamed_only_when_asked(target: Target) -> None:
     assert target.plan("--detailed-exitcode").exit_code == 0
     assert query(target.url, "SELECT enum_range(NULL::public.mood)::text") == [("{new,unhappy,ok}",)]
     assert query(target.url, "SELECT id, mood::text FROM public.people ORDER BY 1") == [(1, "unhappy"), (2, "ok")]
+    judge_schema_dir(target.url, target.judge_admin, target.schema_dir)
     bad = target.plan("--rename-enum-value", "nonsense")
     assert bad.exit_code == 1 and "TYPE:OLD=NEW" in bad.output
 

@@ -9,7 +9,7 @@ import pytest
 
 from schemakit.source import SourceError, load_sources
 from tests.conftest import as_role
-from tests.helpers import CORPUS, Result, Target, query, run_cli
+from tests.helpers import CORPUS, Result, Target, query, requires_corpus, run_cli
 
 OWNER = "schemakit_owner"
 
@@ -164,6 +164,7 @@ def test_a_wrapper_must_close_in_its_own_file(tmp_path: Path) -> None:
     assert (info.value.location.line, info.value.location.col) == (1, 1)
 
 
+@requires_corpus
 @pytest.mark.parametrize("name", ["react-user-management.sql", "slack-clone-init-migration.sql"])
 def test_wrapped_corpus_files_converge_from_empty(name: str, baseline_db: str, pg_admin_url: str, tmp_path: Path) -> None:
     """The two real-world files refused only for their BEGIN ... COMMIT now load and converge."""

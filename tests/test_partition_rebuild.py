@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import Target, model_of, query
+from tests.judge import judge_schema_dir
 from tests.test_core import _psql
 
 
@@ -319,6 +320,7 @@ def test_online_apply_builds_the_rebuilt_table_s_indexes_in_the_transaction(targ
     ) == [(True,)]
     assert_dependents_survive(target)
     assert "No changes" in target.plan().stdout
+    judge_schema_dir(target.url, target.judge_admin, target.schema_dir)  # the online route too
 
 
 def test_columns_added_and_dropped_with_the_rebuild(target: Target, tmp_path: Path) -> None:
