@@ -262,7 +262,9 @@ def read_entry(directory: Path, kind: str, key: str) -> tuple[Any, bool]:
     return value, False
 
 
-def write_entry(directory: Path, kind: str, key: str, value: Any, *, keep: int | None = KEEP) -> bool:
+def write_entry(
+    directory: Path, kind: str, key: str, value: Any, *, keep: int | None = KEEP, meta: Mapping[str, Any] | None = None
+) -> bool:
     """Store ``value`` under ``key``: a temporary file renamed into place (atomic). False
     when the value cannot be held exactly or the folder cannot be written (nothing is
     stored). Then only the ``keep`` newest entries of the folder stay (None: all)."""
@@ -272,7 +274,7 @@ def write_entry(directory: Path, kind: str, key: str, value: Any, *, keep: int |
         return False
     header = {
         "format": FORMAT, "kind": kind, "key": key, "length": len(body),
-        "sha256": hashlib.sha256(body).hexdigest(), "classes": classes,
+        "sha256": hashlib.sha256(body).hexdigest(), "classes": classes, **(meta or {}),
     }
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -309,7 +311,7 @@ def prune(directory: Path, keep: int = KEEP) -> None:
 
 
 def _cached(kind: str, key_of: Callable[[], str], load: Callable[[], T], accept: Callable[[Any], bool],
-            say: Notify, hit: str) -> T:
+            say: Notify, hit: str, meta: Callable[[T], Mapping[str, Any]] | None = None) -> T:
     """``load()``'s value, from the entry ``key_of()`` names when it holds one ``accept``s;
     else loaded and stored (under the key as it is after the load: a load may add to the
     server, e.g. stand-ins, and the next run sees that server)."""
@@ -328,7 +330,7 @@ def _cached(kind: str, key_of: Callable[[], str], load: Callable[[], T], accept:
     loaded = load()
     with contextlib.suppress(psycopg.Error, SchemakitError):
         key = key_of()
-    write_entry(settings.directory, kind, key, loaded)
+    write_entry(settings.directory, kind, key, loaded, meta=meta(loaded) if meta is not None else None)
     return loaded
 
 
@@ -365,10 +367,45 @@ def cached_desired_state(
         _say(progress),
         "cache: the schema files' state comes from the cache: unchanged since it was stored "
         "(the shadow is skipped; --no-cache loads them again)",
+        _summary,
     )
     if found.fingerprint:
         _prime_fingerprint(found.state.model, found.fingerprint)
     return found.state
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a desired-state entry's header says of it, read without its body: enough to
+    tell that a target already matches it (schemakit.workflow's no-change path)."""
+
+    fingerprint: str
+    major: int
+    plain: bool  # no warnings and nothing the platform put in the shadow
+
+
+def _summary(found: Fingerprinted) -> dict[str, Any]:
+    state = found.state
+    plain = not state.warnings and not state.pristine and bool(found.fingerprint)
+    return {"summary": [found.fingerprint, state.model.server_version // 10000, plain]}
+
+
+def desired_summary(statements: Sequence[SourceStatement], shadow_admin: str, baseline: bool) -> Summary | None:
+    """The summary of the cached state of the schema files on this shadow server, when the
+    cache holds one (None when it does not, or its header cannot be read)."""
+    settings = active()
+    if settings is None:
+        return None
+    try:
+        key = desired_key(statements, shadow_admin, baseline)
+        with open(entry_path(settings.directory, "desired", key), "rb") as f:
+            header = json.loads(f.readline())
+        fingerprint, major, plain = header["summary"]
+        if header.get("format") != FORMAT or header.get("key") != key:
+            return None
+        return Summary(str(fingerprint), int(major), bool(plain))
+    except (OSError, ValueError, KeyError, TypeError, psycopg.Error, SchemakitError):
+        return None
 
 
 @dataclass(frozen=True)

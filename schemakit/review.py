@@ -133,7 +133,7 @@ def plan_project(request: PlanRequest, progress: Progress = _quiet, note: Progre
             announce(progress, project.schema_dir, statements, against)
             planned = plan_target(
                 conn, project, statements, target, request.shadow_url, request.install_baseline,
-                progress, renames, request.profile,
+                progress, renames, request.profile, quick=True,
             )
             rows = hazard_row_counts(conn, planned)
     shown = online_plan(planned.plan, planned.current) if request.online else planned.plan

@@ -317,17 +317,41 @@ def plan_against(
     rows: RowProbe | None = None,
     renames: EnumRenames | None = None,
     profile: Profile = Profile.SUPABASE,
+    quick: bool = False,
 ) -> Planned:
     """Plan from ``current`` (read from the target, or a snapshot) to the schema files.
 
     Without ``rows`` the tables' row counts are unknown and row-gated hazards gate.
     ``current`` may still be being read (a Future): the shadow loads meanwhile.
-    ``profile`` is the shadow's platform (the target's: its twin).
+    ``profile`` is the shadow's platform (the target's: its twin). With ``quick`` (a plan
+    that is only shown), a target whose fingerprint is the cached state's gets the empty
+    plan without the state being read back or diffed (``matching_target``).
     """
+    if quick and not renames:
+        same = matching_target(current, statements, shadow_admin, profile)
+        if same is not None:
+            if progress:
+                progress("cache: the schema files' state is unchanged and the target matches it: nothing to plan")
+            return Planned(plan=make_plan(same, same, [], render=render_change), current=same, desired=same, target=target)
     state = load_desired(statements, shadow_admin, progress, profile)
     if isinstance(current, Future):
         current = current.result()
     return plan_from_state(current, state, target, rows, renames, declared_renames(statements))
+
+
+def matching_target(
+    current: Model | Future[Model], statements: Sequence[SourceStatement], shadow_admin: str, profile: Profile
+) -> Model | None:
+    """The target's model when the cache holds the files' state and the target's
+    fingerprint is that state's (same major, no warnings, nothing of the platform's in the
+    shadow): the plan is then empty, as the diff of two models of one fingerprint is."""
+    summary = cache.desired_summary(statements, shadow_admin, profile.baseline)
+    if summary is None or not summary.plain:
+        return None
+    model = current.result() if isinstance(current, Future) else current
+    if model.fingerprint() != summary.fingerprint or model.server_version // 10000 != summary.major:
+        return None
+    return model
 
 
 def plan_from_state(
@@ -377,10 +401,11 @@ def plan_target(
     progress: Progress | None = None,
     renames: EnumRenames | None = None,
     profile: Profile | None = None,
+    quick: bool = False,
 ) -> Planned:
     """Plan against a live target: its profile (``profile`` overrides the detected one),
     its connecting role, then read it and diff with the files' state, loaded in a shadow
-    of the target's profile.
+    of the target's profile. ``quick``: see ``plan_against`` (for a plan only shown).
 
     A plain target's shadow holds no baseline. With ``install_baseline`` on a target
     without the platform, the plan's first step installs the Supabase baseline (nothing is
@@ -401,7 +426,7 @@ def plan_target(
     # The target is read while the shadow loads: two servers' (or two backends') work at once.
     owners = declared_owners.declared(statements)
     with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements), owners=owners)) as reading:
-        planned = plan_against(reading, statements, admin, target, progress, row_probe(conn), renames, prof)
+        planned = plan_against(reading, statements, admin, target, progress, row_probe(conn), renames, prof, quick)
     if install:
         planned = replace(planned, plan=with_baseline_step(planned.plan))
     return planned

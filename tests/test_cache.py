@@ -100,6 +100,35 @@ def test_an_unchanged_plan_skips_the_shadow_and_says_so(project: Path, baseline_
     assert off.stdout == first.stdout
 
 
+QUICK = "the target matches it: nothing to plan"
+
+
+def test_a_target_that_matches_the_cached_state_is_not_diffed(
+    project: Path, baseline_db: str, pg_admin_url: str
+) -> None:
+    """A warm plan against a target whose fingerprint is the cached state's prints the
+    empty plan without reading the state back or diffing, as the full plan does; a target
+    that drifted since is diffed as usual."""
+    target = as_role(baseline_db, "schemakit_owner")
+    flags = _flags(project, target, pg_admin_url)
+    applied = run_cli("apply", *flags, "--yes", "--allow-hazards", "all")
+    assert applied.exit_code == 0, applied.output
+    warm = run_cli("plan", *flags)
+    assert warm.exit_code == 0, warm.output
+    warm = run_cli("plan", *flags, "--detailed-exitcode")
+    assert warm.exit_code == 0 and QUICK in warm.stderr, warm.stderr
+    full = run_cli("plan", *flags, "--no-cache", "--detailed-exitcode")
+    assert full.exit_code == 0 and QUICK not in full.stderr, full.output
+    assert warm.stdout == full.stdout and "No changes" in warm.stdout
+    for fmt in ("sql", "json"):
+        assert run_cli("plan", *flags, "--format", fmt).stdout == run_cli("plan", *flags, "--format", fmt, "--no-cache").stdout
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.users ADD COLUMN drifted text")
+    drifted = run_cli("plan", *flags, "--detailed-exitcode")
+    assert drifted.exit_code == 2 and QUICK not in drifted.stderr and HIT in drifted.stderr, drifted.output
+    assert "drifted" in drifted.stdout
+
+
 def test_the_cached_state_is_the_loaded_one_exactly(tmp_path: Path, pg_admin_url: str) -> None:
     """Every field survives, also those Model.to_json leaves out: a volatile default,
     pinned extensions, the dependency edges, the exact server version, the order."""
