@@ -12,7 +12,8 @@ from pathlib import Path
 from schemakit import owners as declared_owners
 from schemakit.adopt.history import RowWrite
 from schemakit.adopt.importer import Imported, default_migrations_dir, import_database, import_migrations, import_snapshot
-from schemakit.adopt.writer import Layout, Written, write_files
+from schemakit.adopt.layout import Layout
+from schemakit.adopt.writer import Written, write_files
 from schemakit.connect import connect
 from schemakit.desired import desired_state
 from schemakit.diff import diff_models

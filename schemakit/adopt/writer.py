@@ -13,7 +13,6 @@ The files load with schemakit's loader (which orders the statements itself).
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,12 +57,7 @@ from schemakit.kinds.composite import CreateComposite
 from schemakit.kinds.domain import CreateDomain
 from schemakit.kinds.enum import CreateEnum
 from schemakit.kinds.range import CreateRange
-
-
-class Layout(str, enum.Enum):
-    by_table = "by-table"
-    by_kind = "by-kind"
-    single = "single"
+from schemakit.adopt.layout import Layout
 
 
 # The file (by kind) of each change class; by table, a table's own changes go to its file.

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from schemakit.cli import console
-from schemakit.adopt.init import init_project
-from schemakit.adopt.run import ImportReport, ImportRequest, run_import
-from schemakit.adopt.writer import Layout
+from schemakit.adopt.layout import Layout
 from schemakit.errors import EXIT_ERROR
 from schemakit.cli.options import ConnectTimeout, ProfileOpt, ShadowUrl
 from schemakit.options import plural
 from schemakit.workflow import find_root
+
+if TYPE_CHECKING:
+    from schemakit.adopt.run import ImportReport
 
 
 def _err(text: str) -> None:
@@ -74,6 +75,8 @@ def import_command(
     """Write schema files from a migration history (replayed as psql runs it), a live database or a snapshot."""
     progress = console.Reporter()
     try:
+        from schemakit.adopt.run import ImportRequest, run_import  # imported when the command runs
+
         req = ImportRequest(
             root=find_root(Path.cwd()),
             migrations_dir=migrations_dir,
@@ -94,6 +97,8 @@ def import_command(
 
 def init_command() -> None:
     """Set the project up: the schema folder, .gitignore, [tool.schemakit], the CI workflow."""
+    from schemakit.adopt.init import init_project  # imported when the command runs
+
     report = init_project(Path.cwd())
     kind = "a Supabase CLI project" if report.supabase else "a project"
     typer.echo(f"Initialized {kind} in {report.root}: schema files in {_shown(report.schema_dir)}/, migrations in {_shown(report.migrations_dir)}/.")

@@ -212,6 +212,8 @@ class _Graph:
 
 def order_changes(current: Model, desired: Model, changes: list[Change]) -> list[Change]:
     """The changes in an order that PostgreSQL accepts (see the module's comment)."""
+    if len(changes) < 2:
+        return list(changes)  # nothing to order (and no pass over the models)
     g = _Graph(changes)
     _order_dependencies(current, desired, g)
     _order_column_types(g)
