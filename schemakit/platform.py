@@ -56,6 +56,32 @@ TRIGGER_TABLES: tuple[str, ...] = ("auth.users",)
 """Platform tables whose triggers are the user's (the handle_new_user pattern)."""
 
 
+PLAIN_MANAGED_SCHEMAS: tuple[str, ...] = ("information_schema", "schemakit")
+"""The schemas left out of a database without Supabase's platform (profile ``postgres``,
+no ``auth`` and ``storage``), besides any ``pg_*`` and ``supabase_*``: there a schema
+named ``extensions``, ``net`` or ``vault`` is the project's own, and so is ``pgcrypto``
+in ``extensions``. The catalog reader picks the list per database (``catalog_params``)."""
+
+
+def catalog_params(has_platform: bool) -> dict[str, list[str]]:
+    """The platform's names the catalog queries take (``%(managed)s`` and the rest), for a
+    database with Supabase's platform or without it."""
+    if not has_platform:
+        return {
+            "managed": list(PLAIN_MANAGED_SCHEMAS), "policy_tables": [], "trigger_tables": [], "open": [],
+            "platform_roles": list(PLATFORM_ROLES), "platform_functions": [], "platform_bodies": [],
+        }
+    return {
+        "managed": list(MANAGED_SCHEMAS),
+        "policy_tables": list(POLICY_TABLES),
+        "trigger_tables": list(TRIGGER_TABLES),
+        "open": list(OPEN_SCHEMAS),
+        "platform_roles": list(PLATFORM_ROLES),
+        "platform_functions": [name for name, _ in baseline_functions()],
+        "platform_bodies": [body for _, body in baseline_functions()],
+    }
+
+
 def is_managed_schema(name: str) -> bool:
     return name in MANAGED_SCHEMAS or name.startswith(("pg_", "supabase_"))
 

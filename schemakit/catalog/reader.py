@@ -16,15 +16,7 @@ from typing import Any, Callable, Iterable
 
 import psycopg
 
-from schemakit.platform import (
-    MANAGED_SCHEMAS,
-    OPEN_SCHEMAS,
-    PLATFORM_ROLES,
-    POLICY_TABLES,
-    TRIGGER_TABLES,
-    baseline_functions,
-    is_platform_extension,
-)
+from schemakit.platform import catalog_params, is_platform_extension
 from schemakit.kinds import KINDS
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.owners import DeclaredOwners, read_owners
@@ -68,17 +60,12 @@ class CatalogReader:
         self.rows = rows or {}
         self.owners = owners or DeclaredOwners()
         self.queries_run = 0
+        #: Whether the database has Supabase's platform (``auth`` and ``storage``); read
+        #: first, by the ``platform`` query: without it, no schema is the platform's.
+        self.has_platform = True
 
     def fetch(self, name: str, package: str | None = None) -> list[tuple[Any, ...]]:
-        params = {
-            "managed": list(MANAGED_SCHEMAS),
-            "policy_tables": list(POLICY_TABLES),
-            "trigger_tables": list(TRIGGER_TABLES),
-            "open": list(OPEN_SCHEMAS),
-            "platform_roles": list(PLATFORM_ROLES),
-            "platform_functions": [name for name, _ in baseline_functions()],
-            "platform_bodies": [body for _, body in baseline_functions()],
-        }
+        params = catalog_params(self.has_platform)
         self.queries_run += 1
         with self.conn.cursor() as cur:
             text = _query(name, package)
@@ -103,7 +90,8 @@ class CatalogReader:
             conn.autocommit = was_autocommit
 
     def _read_all(self) -> Model:
-        ((server_version, has_buckets, _has_platform),) = self.fetch("platform")
+        ((server_version, has_buckets, has_platform),) = self.fetch("platform")
+        self.has_platform = bool(has_platform)
         objects: dict[Key, DbObject] = {}
 
         def add(items: Iterable[DbObject]) -> None:
@@ -114,7 +102,7 @@ class CatalogReader:
         add(
             extension_from_row(r)
             for r in self.fetch("extension.sql", KIND_QUERIES)
-            if not is_platform_extension(r[0], r[1])
+            if not (self.has_platform and is_platform_extension(r[0], r[1]))
         )
         add(map(publication_from_row, self.fetch("publication.sql", KIND_QUERIES)))
         for kind in KINDS:  # the kinds whose reading has moved to their module, in registry order
