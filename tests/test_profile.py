@@ -4,7 +4,7 @@
   roles, grants or default privileges), checked directly in the catalog;
 - files using auth/storage against a plain target: a located error;
 - ``--install-baseline`` is a planned step: ``plan`` and a refused or failed ``apply``
-  leave the target byte-identical (``pg_dumpall --roles-only``, ``pg_dump --schema-only``),
+  leave the target byte-identical (``pg_dumpall --roles-only``, ``pg_dump`` of schema and data),
   on a server of its own that has never seen the baseline's roles;
 - ``ALTER DEFAULT PRIVILEGES FOR ROLE <the connecting role>`` is accepted;
 - snapshots record the profile; the fixed point holds on plain targets too.
@@ -142,6 +142,35 @@ def test_files_using_auth_against_a_plain_target_are_located(plain: Target) -> N
     assert query(plain.url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'auth'") == [(0,)]
 
 
+def test_files_using_storage_or_extensions_against_a_plain_target_are_located(plain: Target) -> None:
+    # A policy on storage.objects, a function added to storage, Supabase's extensions
+    # schema: each is the platform's, and a plain target lacks it. Nothing is written.
+    cases = [
+        ("CREATE TABLE public.t (id int);\n\nCREATE POLICY p ON storage.objects FOR SELECT USING (true);\n",
+         "schema.sql:3:20: error: storage.objects does not exist"),
+        ("CREATE FUNCTION storage.depth(n text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n",
+         "schema.sql:1:17: error: schema storage does not exist"),
+        ("CREATE TABLE public.t (id uuid);\nCREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;\n",
+         "schema.sql:2:53: error: schema extensions does not exist"),
+        ("CREATE TABLE public.t (id uuid DEFAULT extensions.uuid_generate_v4());\n",
+         "schema.sql:1:40: error: extensions.uuid_generate_v4 does not exist"),
+    ]
+    for text, located in cases:
+        write(plain, text)
+        res = plain.plan()
+        assert res.exit_code == 1, res.output
+        assert located in res.stderr, [l for l in res.stderr.splitlines() if "error:" in l]
+        assert "--install-baseline" in res.stderr
+    assert query(plain.url, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('auth', 'storage', 'extensions')") == [(0,)]
+    # A plain project that creates its own extensions schema stays plain.
+    write(plain, "CREATE SCHEMA extensions;\nCREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;\n"
+                 "CREATE TABLE public.t (id uuid DEFAULT extensions.gen_random_uuid());\n")
+    res = plain.plan("--format", "sql")
+    assert res.exit_code == 0, res.output
+    assert "anon" not in res.stdout and "(profile postgres)" in res.stderr, res.output
+    plain.converge()
+
+
 def test_install_baseline_is_the_plans_first_step(plain: Target) -> None:
     write(
         plain,
@@ -186,16 +215,16 @@ def fresh(fresh_server: str, pg_admin_url: str, tmp_path: Path) -> Iterator[Targ
 
 
 def dumps(url: str) -> tuple[str, str]:
-    """(cluster roles, the database's schema) as pg_dumpall / pg_dump print them."""
+    """(cluster roles, the database: schema and data) as pg_dumpall / pg_dump print them."""
     roles = subprocess.run(
         [str(embedded.bin_path("pg_dumpall")), "--roles-only", "--no-role-passwords", "-d", url],
         check=True, capture_output=True, text=True,
     ).stdout
-    schema = subprocess.run(
-        [str(embedded.bin_path("pg_dump")), "--schema-only", "-d", url],
+    database = subprocess.run(  # schema and data
+        [str(embedded.bin_path("pg_dump")), "-d", url],
         check=True, capture_output=True, text=True,
     ).stdout
-    return _unkeyed(roles), _unkeyed(schema)
+    return _unkeyed(roles), _unkeyed(database)
 
 
 def _unkeyed(dump: str) -> str:
