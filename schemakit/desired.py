@@ -21,6 +21,7 @@ from psycopg import sql
 
 from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
+from schemakit.server.standin_options import StrippedOptions, restore_vector_options, strip_vector_options, vector_is_standin
 from schemakit.catalog.reader import reads_platform_objects
 from schemakit.rows import declared
 from schemakit import owners as declared_owners
@@ -348,10 +349,15 @@ def desired_state(
     with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             pristine = _pristine(conn) if touches_platform(statements) else None
-            load_statements(conn, [for_shadow(s) for s in statements], shadow_admin_url, advance)
+            # Options the vector stand-in's index methods cannot take are put back after the read.
+            loaded = strip_vector_options([for_shadow(s) for s in statements])
+            if not loaded.options or not vector_is_standin(conn):
+                loaded = StrippedOptions(tuple(for_shadow(s) for s in statements), {})
+            load_statements(conn, loaded.statements, shadow_admin_url, advance)
             model = declared_part(
                 read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements)), pristine
             )
+            model = restore_vector_options(model, loaded.options)
     pinned = pinned_extensions(statements)
     if pinned:
         model = replace(model, pinned_extensions=pinned)

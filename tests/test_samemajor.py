@@ -30,7 +30,8 @@ from psycopg import sql
 import schemakit.desired
 from schemakit.server import embedded, installations, select
 from schemakit.server.baseline import install_baseline
-from tests.helpers import model_of, query, run_cli
+from schemakit.server.standin_options import vector_is_standin
+from tests.helpers import Target, model_of, query, run_cli
 from tests.test_core import OIDS, _psql
 
 CREATOR = "app_creator"  # LOGIN CREATEDB, no superuser
@@ -407,3 +408,38 @@ def test_every_extension_loads_in_the_shadow_of_the_targets_major(
     second = _psql(url, script)
     assert second.returncode == 0, second.stderr
     assert query(url, OIDS) == oids and model_of(url) == model
+
+
+VECTOR_OPTIONS = """
+create extension if not exists vector with schema extensions;
+create table public.chunks (id bigint primary key, embedding extensions.vector(3));
+create index chunks_ivfflat on public.chunks using ivfflat (embedding extensions.vector_l2_ops) with (lists = 100);
+create index chunks_hnsw on public.chunks using hnsw (embedding extensions.vector_cosine_ops)
+    with (m = 16, ef_construction = 64) where id > 0;
+"""
+
+
+def test_vector_index_options_load_on_the_stand_in_and_reach_the_real_pgvector(
+    target_server: embedded.LocalServer, baseline_db: str, pg_admin_url: str, tmp_path: Path
+) -> None:
+    """``WITH (lists = 100)`` and ``WITH (m = 16, ef_construction = 64)``: the shadow of
+    this major has the vector stand-in, whose index methods take no such options; the plan
+    still creates the indexes with them, and a target with the real pgvector (the test
+    server's, PostgreSQL 18) converges."""
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    (schema / "vec.sql").write_text(VECTOR_OPTIONS)
+    with psycopg.connect(target_server.url(), autocommit=True) as conn:
+        assert vector_is_standin(conn)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        assert not vector_is_standin(conn)
+    t = Target(baseline_db, target_server.url(), schema)  # a superuser: the real pgvector is not trusted
+    t.judge_admin = pg_admin_url  # the judge loads the files as they are: on the real pgvector
+    res = t.plan("--format", "sql")
+    assert res.exit_code == 0, res.output
+    assert "USING ivfflat (embedding) WITH (lists='100')" in res.stdout, res.stdout  # (vector_l2_ops: the default)
+    assert "WITH (m='16', ef_construction='64') WHERE (id > 0)" in res.stdout, res.stdout
+    t.converge()
+    assert query(
+        baseline_db, "SELECT pg_get_indexdef('public.chunks_ivfflat'::regclass)"
+    ) == [("CREATE INDEX chunks_ivfflat ON public.chunks USING ivfflat (embedding) WITH (lists='100')",)]
