@@ -89,6 +89,8 @@ def is_managed_schema(name: str) -> bool:
 PLATFORM_EXTENSIONS: tuple[tuple[str, str], ...] = (
     ("pgcrypto", "extensions"),
     ("uuid-ossp", "extensions"),
+    ("pg_stat_statements", "extensions"),
+    ("pg_graphql", "graphql"),
     ("supabase_vault", "vault"),
 )
 """Extensions every Supabase project has, in the schema it has them in (the baseline

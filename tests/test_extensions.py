@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from schemakit.server import embedded, standins
+from schemakit.server.baseline import baseline_sql
 from schemakit.server.embedded import bin_path
 from tests.conftest import as_role
 from tests.helpers import Target, model_of, query, run_cli
@@ -148,9 +149,12 @@ def test_extensions_alone_plan_only_create_extension_steps(
                      "pg_trgm", "hstore", "ltree", "unaccent", "pg_stat_statements"]
     # Extensions whose control file names their schema, as Supabase's docs create them.
     own_schema = ["pgsodium", "pg_graphql", "pgmq"]
-    names = in_extensions + own_schema + ["pg_cron"]
+    # Every Supabase project has pg_stat_statements and pg_graphql (the baseline too):
+    # the platform's, never planned; `supabase db dump` writes them as below.
+    names = [n for n in in_extensions + own_schema if n not in ("pg_stat_statements", "pg_graphql")] + ["pg_cron"]
     text = "".join(f'create extension if not exists "{n}" with schema extensions;\n' for n in in_extensions)
     text += "".join(f'create extension if not exists "{n}";\n' for n in own_schema)
+    text += 'CREATE EXTENSION IF NOT EXISTS "pg_graphql" WITH SCHEMA "graphql";\n'
     text += "create extension if not exists pg_cron with schema pg_catalog;\n"
     target = _superuser_target(baseline_db, pg_admin_url, tmp_path, {"ext.sql": text})
     res = target.plan("--format", "json")
@@ -168,6 +172,10 @@ def test_the_baseline_mirrors_supabase(baseline_db: str) -> None:
     assert extensions["pgcrypto"] == "extensions"
     assert extensions["uuid-ossp"] == "extensions"
     assert extensions["supabase_vault"] == "vault"
+    assert extensions["pg_graphql"] == "graphql"
+    assert extensions["pg_stat_statements"] == "extensions"
+    # Kept as SQL data, with a note of the Supabase version it mirrors.
+    assert "Mirrors Supabase Postgres 15.8" in baseline_sql().splitlines()[2]
     for table in ("auth.users", "auth.identities", "auth.sessions", "auth.mfa_factors", "supabase_functions.hooks"):
         assert query(baseline_db, "SELECT to_regclass(%s) IS NOT NULL", [table]) == [(True,)], table
     owner = as_role(baseline_db, "schemakit_owner")
