@@ -337,4 +337,27 @@ def unmanaged_warnings(statements: Sequence[SourceStatement], model: Model) -> t
             f"is not managed ({why}): "
             "it loads into the shadow but is never planned"
         )
-    return tuple(out)
+    return tuple(out) + tuple(map(_public_schema_warning, filter(_on_schema_public, statements)))
+
+
+def _on_schema_public(s: SourceStatement) -> bool:
+    """Whether ``s`` is a GRANT or REVOKE on the schema ``public`` (whose privileges, as
+    every built-in schema's, the catalog does not read)."""
+    if s.kind not in ("grant", "revoke") or "public" not in s.requires:
+        return False
+    try:
+        node = pglast.parse_sql(s.sql)[0].stmt
+    except pglast.parser.ParseError:
+        return False
+    return (
+        isinstance(node, ast.GrantStmt)
+        and node.objtype == pglast.enums.ObjectType.OBJECT_SCHEMA
+        and any(getattr(o, "sval", None) == "public" for o in node.objects or ())
+    )
+
+
+def _public_schema_warning(s: SourceStatement) -> str:
+    return (
+        f"{s.location}: {s.kind} on schema public is not managed (the privileges of the built-in "
+        "public schema are not planned: the target's stay as they are): it loads into the shadow but is never planned"
+    )
