@@ -58,7 +58,7 @@ TRIGGER_TABLES: tuple[str, ...] = ("auth.users",)
 
 PLAIN_MANAGED_SCHEMAS: tuple[str, ...] = ("information_schema", "schemakit")
 """The schemas left out of a database without Supabase's platform (profile ``postgres``,
-no ``auth`` and ``storage``), besides any ``pg_*`` and ``supabase_*``: there a schema
+neither ``auth`` nor ``storage``), besides any ``pg_*`` and ``supabase_*``: there a schema
 named ``extensions``, ``net`` or ``vault`` is the project's own, and so is ``pgcrypto``
 in ``extensions``. The catalog reader picks the list per database (``catalog_params``)."""
 

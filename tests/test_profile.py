@@ -600,3 +600,16 @@ def test_a_grant_on_schema_public_is_not_dropped_in_silence(plain: Target) -> No
     assert f"warning: {file}:3:3: grant on schema public is not managed" in res.output, res.output
     assert "privileges on schema app for anon: grant USAGE" in res.stdout, res.stdout
     assert "schema.sql:2" not in res.output, res.output
+
+
+def test_the_platform_schemas_are_the_projects_own_only_without_auth_and_storage(plain: Target) -> None:
+    # No auth, no storage: a schema named extensions (or net, vault) is the project's.
+    query(plain.url, "CREATE SCHEMA extensions; CREATE TABLE extensions.t (id int)")
+    keys = set(model_of(plain.url).objects)
+    assert {("schema", "extensions"), ("table", "extensions.t")} <= keys, keys
+    # With either platform schema (here auth alone, as a GoTrue-only database has it), the
+    # platform's rules hold: the platform's objects there are never read as the project's.
+    query(plain.url, "CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid); ALTER TABLE auth.users OWNER TO supabase_auth_admin")
+    keys = set(model_of(plain.url).objects)
+    assert not {("table", "auth.users"), ("schema", "auth"), ("schema", "extensions")} & keys, keys
+    assert ("table", "extensions.t") in keys  # the project's own object in a platform schema

@@ -60,7 +60,7 @@ class CatalogReader:
         self.rows = rows or {}
         self.owners = owners or DeclaredOwners()
         self.queries_run = 0
-        #: Whether the database has Supabase's platform (``auth`` and ``storage``); read
+        #: Whether the database has Supabase's platform (``auth`` or ``storage``); read
         #: first, by the ``platform`` query: without it, no schema is the platform's.
         self.has_platform = True
 
