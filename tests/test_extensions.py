@@ -174,6 +174,15 @@ def test_the_baseline_mirrors_supabase(baseline_db: str) -> None:
     assert extensions["supabase_vault"] == "vault"
     assert extensions["pg_graphql"] == "graphql"
     assert extensions["pg_stat_statements"] == "extensions"
+    # Supabase's default privileges, where Supabase has them: the API roles get what the
+    # project's role creates in public.
+    acl = query(
+        baseline_db,
+        "SELECT d.defaclobjtype::text, x.privilege_type FROM pg_default_acl d, aclexplode(d.defaclacl) x "
+        "WHERE d.defaclnamespace = 'public'::regnamespace AND d.defaclrole = 'schemakit_owner'::regrole "
+        "AND x.grantee = 'anon'::regrole",
+    )
+    assert {("r", "SELECT"), ("r", "INSERT"), ("S", "USAGE"), ("f", "EXECUTE")} <= set(acl), acl
     # Kept as SQL data, with a note of the Supabase version it mirrors.
     assert "Mirrors Supabase Postgres 15.8" in baseline_sql().splitlines()[2]
     for table in ("auth.users", "auth.identities", "auth.sessions", "auth.mfa_factors", "supabase_functions.hooks"):
