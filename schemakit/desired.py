@@ -9,7 +9,7 @@ file, line and column.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from psycopg import sql
 
 from schemakit.batch import StatementFailed, execute_batched
 from schemakit.catalog import read_model
+from schemakit.server.standin_options import StrippedOptions, restore_vector_options, strip_vector_options, vector_is_standin
 from schemakit.catalog.reader import reads_platform_objects
 from schemakit.rows import declared
 from schemakit import owners as declared_owners
@@ -359,17 +360,35 @@ def desired_state(
     with shadow.temporary_database(shadow_admin_url, baseline=baseline) as url:
         with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
             pristine = pristine_model(conn) if touches_platform(statements) else None
-            load_statements(conn, [for_shadow(s) for s in statements], shadow_admin_url, advance)
-            return read_state(conn, statements, pristine)
+            loaded = shadow_statements(conn, statements)
+            load_statements(conn, loaded.statements, shadow_admin_url, advance)
+            return read_state(conn, statements, pristine, loaded.options)
 
 
-def read_state(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], pristine: Model | None) -> DesiredState:
+def shadow_statements(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement]) -> StrippedOptions:
+    """The statements as the shadow on ``conn``'s server loads them (``for_shadow``), and
+    the vector index options its stand-in cannot take: left out, put back after the read."""
+    loaded = strip_vector_options([for_shadow(s) for s in statements])
+    if not loaded.options or not vector_is_standin(conn):
+        loaded = StrippedOptions(tuple(for_shadow(s) for s in statements), {})
+    return loaded
+
+
+def read_state(
+    conn: psycopg.Connection[Any],
+    statements: Sequence[SourceStatement],
+    pristine: Model | None,
+    options: Mapping[tuple[str, str], str] | None = None,
+) -> DesiredState:
     """The state of a shadow database that holds the statements: its model (in platform
     schemas, only what the files declare, told from ``pristine``: the shadow's model before
-    they loaded, None when no statement touches a platform schema)."""
+    they loaded, None when no statement touches a platform schema; ``options``: the vector
+    index options left out of the load, put back)."""
     model = declared_part(
         read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements)), pristine
     )
+    if options:
+        model = restore_vector_options(model, options)
     pinned = pinned_extensions(statements)
     if pinned:
         model = replace(model, pinned_extensions=pinned)

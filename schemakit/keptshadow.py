@@ -44,7 +44,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,11 +54,10 @@ from psycopg import sql
 
 from schemakit import cache
 from schemakit.connect import connect
-from schemakit.desired import Advance, DesiredState, load_statements, pristine_model, read_state
+from schemakit.desired import Advance, DesiredState, load_statements, pristine_model, read_state, shadow_statements
 from schemakit.errors import SchemakitError
 from schemakit.model import Model
 from schemakit.platform import is_managed_schema, touches_platform
-from schemakit.profile import for_shadow
 from schemakit.server import registry, shadow
 from schemakit.source import SourceStatement
 
@@ -444,7 +443,8 @@ def load(
             database = database_name(settings.directory)
             path = settings.directory / RECORD
             record = _read_record(path)
-            shadowed = [for_shadow(s) for s in statements]
+            loaded = shadow_statements(admin, statements)
+            shadowed = list(loaded.statements)
             holds = tuple(held(s) for s in shadowed)
             now = Record(database, environment, digest(holds), holds)
             try:
@@ -454,7 +454,7 @@ def load(
                     raise _NotTaken("the shadow server, baseline or schemakit changed")
                 if _comment(admin, database) != record.digest:
                     raise _NotTaken("the kept shadow database does not match its record")
-                state = _incremental(record, now, shadowed, statements, admin_url, advance, tell)
+                state = _incremental(record, now, shadowed, statements, admin_url, advance, tell, loaded.options)
             except _NotTaken as why:
                 tell(f"shadow: full load into the kept shadow database ({why})")
             except (psycopg.Error, SchemakitError) as exc:
@@ -467,7 +467,7 @@ def load(
             shadow.drop_database(admin_url, database)
             shadow.create_database(admin_url, baseline=baseline, name=database)
             try:
-                state = _full(now, shadowed, statements, admin_url, advance)
+                state = _full(now, shadowed, statements, admin_url, advance, loaded.options)
             except BaseException:
                 with contextlib.suppress(psycopg.Error, SchemakitError):
                     shadow.drop_database(admin_url, database)
@@ -478,7 +478,7 @@ def load(
 
 def _full(
     now: Record, shadowed: Sequence[SourceStatement], statements: Sequence[SourceStatement],
-    admin_url: str, advance: Advance | None,
+    admin_url: str, advance: Advance | None, options: Mapping[tuple[str, str], str],
 ) -> DesiredState:
     with connect(shadow.database_url(admin_url, now.database), autocommit=True,
                  given_by="--shadow-url (or the local server)") as conn:
@@ -487,12 +487,12 @@ def _full(
         # before they loaded: an incremental load cannot read that state any more.
         mark = [_set_comment(now.database, now.digest)] if not pristine.objects else []
         load_statements(conn, shadowed, admin_url, advance, before=mark)
-        return read_state(conn, statements, pristine if touches_platform(statements) else None)
+        return read_state(conn, statements, pristine if touches_platform(statements) else None, options)
 
 
 def _incremental(
     record: Record, now: Record, shadowed: Sequence[SourceStatement], statements: Sequence[SourceStatement],
-    admin_url: str, advance: Advance | None, tell: Say,
+    admin_url: str, advance: Advance | None, tell: Say, options: Mapping[tuple[str, str], str],
 ) -> DesiredState:
     reload = plan_reload(record.statements, shadowed)
     url = shadow.database_url(admin_url, record.database)
@@ -504,4 +504,4 @@ def _incremental(
             "shadow database"
         )
         # Kept only when the platform schemas were empty before the files loaded (_full).
-        return read_state(conn, statements, Model(objects={}) if touches_platform(statements) else None)
+        return read_state(conn, statements, Model(objects={}) if touches_platform(statements) else None, options)

@@ -56,6 +56,32 @@ TRIGGER_TABLES: tuple[str, ...] = ("auth.users",)
 """Platform tables whose triggers are the user's (the handle_new_user pattern)."""
 
 
+PLAIN_MANAGED_SCHEMAS: tuple[str, ...] = ("information_schema", "schemakit")
+"""The schemas left out of a database without Supabase's platform (profile ``postgres``,
+neither ``auth`` nor ``storage``), besides any ``pg_*`` and ``supabase_*``: there a schema
+named ``extensions``, ``net`` or ``vault`` is the project's own, and so is ``pgcrypto``
+in ``extensions``. The catalog reader picks the list per database (``catalog_params``)."""
+
+
+def catalog_params(has_platform: bool) -> dict[str, list[str]]:
+    """The platform's names the catalog queries take (``%(managed)s`` and the rest), for a
+    database with Supabase's platform or without it."""
+    if not has_platform:
+        return {
+            "managed": list(PLAIN_MANAGED_SCHEMAS), "policy_tables": [], "trigger_tables": [], "open": [],
+            "platform_roles": list(PLATFORM_ROLES), "platform_functions": [], "platform_bodies": [],
+        }
+    return {
+        "managed": list(MANAGED_SCHEMAS),
+        "policy_tables": list(POLICY_TABLES),
+        "trigger_tables": list(TRIGGER_TABLES),
+        "open": list(OPEN_SCHEMAS),
+        "platform_roles": list(PLATFORM_ROLES),
+        "platform_functions": [name for name, _ in baseline_functions()],
+        "platform_bodies": [body for _, body in baseline_functions()],
+    }
+
+
 def is_managed_schema(name: str) -> bool:
     return name in MANAGED_SCHEMAS or name.startswith(("pg_", "supabase_"))
 
@@ -63,6 +89,8 @@ def is_managed_schema(name: str) -> bool:
 PLATFORM_EXTENSIONS: tuple[tuple[str, str], ...] = (
     ("pgcrypto", "extensions"),
     ("uuid-ossp", "extensions"),
+    ("pg_stat_statements", "extensions"),
+    ("pg_graphql", "graphql"),
     ("supabase_vault", "vault"),
 )
 """Extensions every Supabase project has, in the schema it has them in (the baseline
@@ -309,4 +337,27 @@ def unmanaged_warnings(statements: Sequence[SourceStatement], model: Model) -> t
             f"is not managed ({why}): "
             "it loads into the shadow but is never planned"
         )
-    return tuple(out)
+    return tuple(out) + tuple(map(_public_schema_warning, filter(_on_schema_public, statements)))
+
+
+def _on_schema_public(s: SourceStatement) -> bool:
+    """Whether ``s`` is a GRANT or REVOKE on the schema ``public`` (whose privileges, as
+    every built-in schema's, the catalog does not read)."""
+    if s.kind not in ("grant", "revoke") or "public" not in s.requires:
+        return False
+    try:
+        node = pglast.parse_sql(s.sql)[0].stmt
+    except pglast.parser.ParseError:
+        return False
+    return (
+        isinstance(node, ast.GrantStmt)
+        and node.objtype == pglast.enums.ObjectType.OBJECT_SCHEMA
+        and any(getattr(o, "sval", None) == "public" for o in node.objects or ())
+    )
+
+
+def _public_schema_warning(s: SourceStatement) -> str:
+    return (
+        f"{s.location}: {s.kind} on schema public is not managed (the privileges of the built-in "
+        "public schema are not planned: the target's stay as they are): it loads into the shadow but is never planned"
+    )

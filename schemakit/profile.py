@@ -99,21 +99,40 @@ def model_profile(model: Model) -> Profile:
 # -- the schema files' needs ------------------------------------------------------
 
 
+#: The platform schemas the Supabase baseline creates. Files that use one of them (a
+#: reference, or an object created in it) without creating it themselves need the
+#: Supabase profile.
+BASELINE_SCHEMAS: frozenset[str] = frozenset(
+    {"auth", "storage", "extensions", "vault", "supabase_functions", "realtime", "graphql_public"}
+)
+
+
+def _own_schemas(statements: Sequence[SourceStatement]) -> frozenset[str]:
+    return frozenset(p for s in statements if s.kind == "create_schema" for p in s.provides)
+
+
+def _platform_names(stmt: SourceStatement, own: frozenset[str]) -> list[str]:
+    """The names ``stmt`` requires, then the names it creates, in a baseline schema the
+    files do not create (``extension:...`` keys name no schema)."""
+    def platform(name: str) -> bool:
+        schema = name.split(".")[0]
+        return ":" not in name and schema in BASELINE_SCHEMAS and schema not in own
+
+    return sorted(filter(platform, stmt.requires)) + sorted(filter(platform, stmt.provides))
+
+
 def uses_platform(statements: Sequence[SourceStatement]) -> list[SourceStatement]:
-    """Statements that need Supabase's auth/storage schemas."""
-    return [
-        s
-        for s in statements
-        if s.kind == "bucket" or any(r.startswith(("auth.", "storage.")) for r in s.requires)
-    ]
+    """Statements that need Supabase's platform schemas (auth, storage, extensions, ...)."""
+    own = _own_schemas(statements)
+    return [s for s in statements if s.kind == "bucket" or _platform_names(s, own)]
 
 
 def files_need_supabase(statements: Sequence[SourceStatement]) -> bool:
     return bool(uses_platform(statements))
 
 
-def _first_platform_token(stmt: SourceStatement) -> int | None:
-    """1-based position in ``stmt.sql`` of the first ``auth``/``storage`` identifier."""
+def _first_platform_token(stmt: SourceStatement, schemas: frozenset[str]) -> int | None:
+    """1-based position in ``stmt.sql`` of the first identifier naming one of ``schemas``."""
     try:
         tokens = scan(stmt.sql)
     except Exception:
@@ -121,25 +140,28 @@ def _first_platform_token(stmt: SourceStatement) -> int | None:
     for token in tokens:
         text = stmt.sql[token.start : token.end + 1]
         name = text[1:-1] if text.startswith('"') and text.endswith('"') else text.lower()
-        if name in ("auth", "storage"):
+        if name in schemas:
             return token.start + 1
     return None
 
 
 def platform_missing(statements: Sequence[SourceStatement], label: str) -> SourceError | None:
-    """The located error for files that use auth/storage against a plain target (None
-    when they don't)."""
+    """The located error for files that use the platform's schemas against a plain target
+    (None when they don't)."""
     users = uses_platform(statements)
     if not users:
         return None
     first = users[0]
-    missing = sorted(r for r in first.requires if r.startswith(("auth.", "storage.")))
-    what = missing[0] if missing else "storage.buckets"
-    position = _first_platform_token(first)
+    names = _platform_names(first, _own_schemas(statements))
+    required = [n for n in names if n in first.requires]
+    name = required[0] if required else names[0].split(".")[0] if names else "storage.buckets"
+    schema = name.split(".")[0]
+    what = name if "." in name else f"schema {name}"
+    position = _first_platform_token(first, frozenset({schema})) if names else None
     where = locate(first, position) if position else first.location
     return SourceError(
         f"{what} does not exist on {label}: it is a plain PostgreSQL database (profile postgres, "
-        "no Supabase `auth`/`storage` schemas), but the schema files use them",
+        "without Supabase's platform schemas: auth, storage, extensions, ...), but the schema files use them",
         location=where,
         hint="pass --install-baseline to plan the installation of schemakit's minimal Supabase "
         "baseline into this database (for local and test databases), or point --db at a Supabase database",

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
+import pytest
 
-from schemakit.server import standins
+from schemakit.server import embedded, standins
+from schemakit.server.baseline import baseline_sql
 from schemakit.server.embedded import bin_path
 from tests.conftest import as_role
-from tests.helpers import Target, model_of, query
+from tests.helpers import Target, model_of, query, run_cli
 
 SUPABASE_PROJECT = """
 create extension if not exists pg_net with schema extensions;
@@ -146,9 +149,12 @@ def test_extensions_alone_plan_only_create_extension_steps(
                      "pg_trgm", "hstore", "ltree", "unaccent", "pg_stat_statements"]
     # Extensions whose control file names their schema, as Supabase's docs create them.
     own_schema = ["pgsodium", "pg_graphql", "pgmq"]
-    names = in_extensions + own_schema + ["pg_cron"]
+    # Every Supabase project has pg_stat_statements and pg_graphql (the baseline too):
+    # the platform's, never planned; `supabase db dump` writes them as below.
+    names = [n for n in in_extensions + own_schema if n not in ("pg_stat_statements", "pg_graphql")] + ["pg_cron"]
     text = "".join(f'create extension if not exists "{n}" with schema extensions;\n' for n in in_extensions)
     text += "".join(f'create extension if not exists "{n}";\n' for n in own_schema)
+    text += 'CREATE EXTENSION IF NOT EXISTS "pg_graphql" WITH SCHEMA "graphql";\n'
     text += "create extension if not exists pg_cron with schema pg_catalog;\n"
     target = _superuser_target(baseline_db, pg_admin_url, tmp_path, {"ext.sql": text})
     res = target.plan("--format", "json")
@@ -166,6 +172,19 @@ def test_the_baseline_mirrors_supabase(baseline_db: str) -> None:
     assert extensions["pgcrypto"] == "extensions"
     assert extensions["uuid-ossp"] == "extensions"
     assert extensions["supabase_vault"] == "vault"
+    assert extensions["pg_graphql"] == "graphql"
+    assert extensions["pg_stat_statements"] == "extensions"
+    # Supabase's default privileges, where Supabase has them: the API roles get what the
+    # project's role creates in public.
+    acl = query(
+        baseline_db,
+        "SELECT d.defaclobjtype::text, x.privilege_type FROM pg_default_acl d, aclexplode(d.defaclacl) x "
+        "WHERE d.defaclnamespace = 'public'::regnamespace AND d.defaclrole = 'schemakit_owner'::regrole "
+        "AND x.grantee = 'anon'::regrole",
+    )
+    assert {("r", "SELECT"), ("r", "INSERT"), ("S", "USAGE"), ("f", "EXECUTE")} <= set(acl), acl
+    # Kept as SQL data, with a note of the Supabase version it mirrors.
+    assert "Mirrors Supabase Postgres 15.8" in baseline_sql().splitlines()[2]
     for table in ("auth.users", "auth.identities", "auth.sessions", "auth.mfa_factors", "supabase_functions.hooks"):
         assert query(baseline_db, "SELECT to_regclass(%s) IS NOT NULL", [table]) == [(True,)], table
     owner = as_role(baseline_db, "schemakit_owner")
@@ -201,3 +220,57 @@ def test_stand_ins_never_replace_a_real_extension(tmp_path: Path) -> None:
     assert "vector" not in installed and "pg_net" in installed
     assert (tmp_path / "vector.control").read_text().startswith("comment = 'the real one'")
     assert (tmp_path / "pg_net.control").read_text().find(standins.MARKER) >= 0
+
+
+STORAGE_FUNCTION = """
+create function storage.object_depth(name text) returns integer
+language sql immutable as $$ select array_length(string_to_array(name, '/'), 1) $$;
+"""
+
+
+def test_the_acceptance_project_plans_from_empty_on_the_embedded_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14's Supabase acceptance: uuid_generate_v4(), extensions.gen_random_bytes,
+    net.http_post in a trigger function, vector(1536) with an hnsw index, the vault and a
+    function added to storage, as a new user runs it: no --db, no --shadow-url (the
+    embedded local server is target and shadow; it gets the Supabase profile the files
+    need). Plans from empty, applies, converges; the script re-runs as a no-op."""
+    with tempfile.TemporaryDirectory(prefix="schemakit-accept-", dir="/tmp") as tmp:
+        project = Path(tmp)
+        (project / "schema").mkdir()
+        (project / "schema" / "project.sql").write_text(SUPABASE_PROJECT + STORAGE_FUNCTION)
+        monkeypatch.chdir(project)
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        data = project / ".schemakit" / "pg"
+        try:
+            script = project / "plan.sql"
+            res = run_cli("plan", "--format", "sql", "--out", str(script))
+            assert res.exit_code == 0, res.output
+            assert "shadow: a temporary database on the local server (PostgreSQL 18)\n" in res.stderr, res.output
+            assert "(profile supabase)" in res.stderr, res.output
+            text = script.read_text()
+            for needle in ("public.documents", "USING hnsw", "FUNCTION storage.object_depth", "EXTENSION IF NOT EXISTS vector"):
+                assert needle in text, needle
+            applied = run_cli("apply", "--yes")
+            assert applied.exit_code == 0, applied.output
+            again = run_cli("plan", "--detailed-exitcode", "--no-cache")
+            assert again.exit_code == 0 and "No changes" in again.stdout, again.output
+
+            local = embedded.status(data)
+            assert local is not None
+            url = local.url()
+            query(url, "INSERT INTO public.documents (body, embedding) "
+                       "VALUES ('hello', array_fill(0.5, ARRAY[1536])::real[]::extensions.vector)")
+            assert query(url, "SELECT length(token), substr(id::text, 15, 1) FROM public.documents") == [(16, "4")]
+            assert query(url, "SELECT method FROM net.http_request_queue") == [("POST",)]
+            query(url, "SELECT public.store_service_key('s3cret')")
+            assert query(url, "SELECT public.service_key(), storage.object_depth('a/b/c')") == [("s3cret", 3)]
+            assert query(url, "SELECT extname FROM pg_extension WHERE extname IN ('vector', 'pg_net') ORDER BY 1") == [
+                ("pg_net",), ("vector",)
+            ]
+            model = model_of(url)
+            rerun = _psql(url, script)
+            assert rerun.returncode == 0, rerun.stderr
+            assert model_of(url) == model
+            assert "No changes" in run_cli("plan", "--no-cache").stdout
+        finally:
+            embedded.stop(data)

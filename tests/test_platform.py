@@ -180,3 +180,59 @@ def test_what_a_fresh_shadow_holds_in_a_platform_schema_is_the_platforms(baselin
     assert "storage.mine()" in names and "storage.stand_in()" not in names
     names = {k[1] for k in declared_part(changed, pristine).objects if k[0] == "function"}
     assert {"storage.mine()", "storage.stand_in()"} <= names
+
+
+ON_SIGNUP = """
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+
+CREATE FUNCTION public.handle_new_user() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+    INSERT INTO public.profiles (id, email) VALUES (new.id, new.email);
+    RETURN new;
+END
+$$;
+
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
+    FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+
+CREATE POLICY "avatars are public" ON storage.objects
+    FOR SELECT TO anon, authenticated USING (bucket_id = 'avatars');
+"""
+
+
+def test_trigger_on_auth_users_and_policy_on_storage_objects_are_managed(
+    baseline_db: str, pg_admin_url: str, tmp_path: Path
+) -> None:
+    # Supabase's postgres may put a trigger on auth.users; schemakit_owner may not here.
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    t = Target(baseline_db, pg_admin_url, schema)
+    write(t, ON_SIGNUP)
+    res = t.plan()
+    assert res.exit_code == 0, res.output
+    assert "+ trigger on_auth_user_created" in res.stdout and "+ policy avatars are public" in res.stdout, res.stdout
+    script = tmp_path / "plan.sql"
+    assert t.plan("--format", "sql", "--out", str(script)).exit_code == 0
+    t.converge()
+    query(baseline_db, "INSERT INTO auth.users (id, email) VALUES ('00000000-0000-0000-0000-0000000000aa', 'a@x')")
+    assert query(baseline_db, "SELECT email FROM public.profiles") == [("a@x",)]
+    assert query(
+        baseline_db,
+        "SELECT polname FROM pg_policy WHERE polrelid = 'storage.objects'::regclass AND polname = 'avatars are public'",
+    ) == [("avatars are public",)]
+    again = _psql(baseline_db, script)
+    assert again.returncode == 0, again.stderr
+    # Changed in the files: planned, as any trigger and policy.
+    write(t, ON_SIGNUP.replace("AFTER INSERT ON auth.users", "AFTER INSERT OR UPDATE ON auth.users")
+          .replace("TO anon, authenticated", "TO authenticated"))
+    changed = t.plan("--detailed-exitcode")
+    assert changed.exit_code == 2, changed.output
+    assert "on_auth_user_created" in changed.stdout and "avatars are public" in changed.stdout, changed.stdout
+    t.converge()
+    assert query(
+        baseline_db,
+        "SELECT pg_get_userbyid(r) FROM pg_policy, unnest(polroles) r "
+        "WHERE polrelid = 'storage.objects'::regclass AND polname = 'avatars are public'",
+    ) == [("authenticated",)]

@@ -4,7 +4,7 @@
   roles, grants or default privileges), checked directly in the catalog;
 - files using auth/storage against a plain target: a located error;
 - ``--install-baseline`` is a planned step: ``plan`` and a refused or failed ``apply``
-  leave the target byte-identical (``pg_dumpall --roles-only``, ``pg_dump --schema-only``),
+  leave the target byte-identical (``pg_dumpall --roles-only``, ``pg_dump`` of schema and data),
   on a server of its own that has never seen the baseline's roles;
 - ``ALTER DEFAULT PRIVILEGES FOR ROLE <the connecting role>`` is accepted;
 - snapshots record the profile; the fixed point holds on plain targets too.
@@ -142,6 +142,35 @@ def test_files_using_auth_against_a_plain_target_are_located(plain: Target) -> N
     assert query(plain.url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'auth'") == [(0,)]
 
 
+def test_files_using_storage_or_extensions_against_a_plain_target_are_located(plain: Target) -> None:
+    # A policy on storage.objects, a function added to storage, Supabase's extensions
+    # schema: each is the platform's, and a plain target lacks it. Nothing is written.
+    cases = [
+        ("CREATE TABLE public.t (id int);\n\nCREATE POLICY p ON storage.objects FOR SELECT USING (true);\n",
+         "schema.sql:3:20: error: storage.objects does not exist"),
+        ("CREATE FUNCTION storage.depth(n text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n",
+         "schema.sql:1:17: error: schema storage does not exist"),
+        ("CREATE TABLE public.t (id uuid);\nCREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;\n",
+         "schema.sql:2:53: error: schema extensions does not exist"),
+        ("CREATE TABLE public.t (id uuid DEFAULT extensions.uuid_generate_v4());\n",
+         "schema.sql:1:40: error: extensions.uuid_generate_v4 does not exist"),
+    ]
+    for text, located in cases:
+        write(plain, text)
+        res = plain.plan()
+        assert res.exit_code == 1, res.output
+        assert located in res.stderr, [l for l in res.stderr.splitlines() if "error:" in l]
+        assert "--install-baseline" in res.stderr
+    assert query(plain.url, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('auth', 'storage', 'extensions')") == [(0,)]
+    # A plain project that creates its own extensions schema stays plain.
+    write(plain, "CREATE SCHEMA extensions;\nCREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;\n"
+                 "CREATE TABLE public.t (id uuid DEFAULT extensions.gen_random_uuid());\n")
+    res = plain.plan("--format", "sql")
+    assert res.exit_code == 0, res.output
+    assert "anon" not in res.stdout and "(profile postgres)" in res.stderr, res.output
+    plain.converge()
+
+
 def test_install_baseline_is_the_plans_first_step(plain: Target) -> None:
     write(
         plain,
@@ -186,16 +215,16 @@ def fresh(fresh_server: str, pg_admin_url: str, tmp_path: Path) -> Iterator[Targ
 
 
 def dumps(url: str) -> tuple[str, str]:
-    """(cluster roles, the database's schema) as pg_dumpall / pg_dump print them."""
+    """(cluster roles, the database: schema and data) as pg_dumpall / pg_dump print them."""
     roles = subprocess.run(
         [str(embedded.bin_path("pg_dumpall")), "--roles-only", "--no-role-passwords", "-d", url],
         check=True, capture_output=True, text=True,
     ).stdout
-    schema = subprocess.run(
-        [str(embedded.bin_path("pg_dump")), "--schema-only", "-d", url],
+    database = subprocess.run(  # schema and data
+        [str(embedded.bin_path("pg_dump")), "-d", url],
         check=True, capture_output=True, text=True,
     ).stdout
-    return _unkeyed(roles), _unkeyed(schema)
+    return _unkeyed(roles), _unkeyed(database)
 
 
 def _unkeyed(dump: str) -> str:
@@ -472,3 +501,115 @@ def test_saved_plan_with_the_baseline_step(plain: Target, tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     again = plain.plan("--detailed-exitcode")
     assert again.exit_code == 0 and "No changes" in again.stdout, again.output
+
+
+# -- what `supabase db dump` writes loads ------------------------------------------------
+
+DUMP = """\
+COMMENT ON SCHEMA "public" IS 'standard public schema';
+
+CREATE EXTENSION IF NOT EXISTS "pg_graphql" WITH SCHEMA "graphql";
+CREATE EXTENSION IF NOT EXISTS "pg_stat_statements" WITH SCHEMA "extensions";
+CREATE EXTENSION IF NOT EXISTS "pgcrypto" WITH SCHEMA "extensions";
+CREATE EXTENSION IF NOT EXISTS "supabase_vault" WITH SCHEMA "vault";
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA "extensions";
+
+CREATE OR REPLACE FUNCTION "public"."handle_new_user"() RETURNS "trigger"
+    LANGUAGE "plpgsql" SECURITY DEFINER
+    SET "search_path" TO ''
+    AS $$
+begin
+  insert into public.profiles (id) values (new.id);
+  return new;
+end;
+$$;
+
+ALTER FUNCTION "public"."handle_new_user"() OWNER TO "{role}";
+
+CREATE TABLE IF NOT EXISTS "public"."profiles" (
+    "id" "uuid" DEFAULT "extensions"."uuid_generate_v4"() NOT NULL,
+    "created_at" timestamp with time zone DEFAULT "now"() NOT NULL
+);
+
+ALTER TABLE "public"."profiles" OWNER TO "{role}";
+
+ALTER TABLE ONLY "public"."profiles"
+    ADD CONSTRAINT "profiles_pkey" PRIMARY KEY ("id");
+
+ALTER TABLE ONLY "public"."profiles"
+    ADD CONSTRAINT "profiles_id_fkey" FOREIGN KEY ("id") REFERENCES "auth"."users"("id") ON DELETE CASCADE;
+
+CREATE OR REPLACE TRIGGER "on_auth_user_created" AFTER INSERT ON "auth"."users"
+    FOR EACH ROW EXECUTE FUNCTION "public"."handle_new_user"();
+
+ALTER TABLE "public"."profiles" ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "own" ON "public"."profiles" FOR SELECT TO "authenticated" USING (("auth"."uid"() = "id"));
+
+GRANT USAGE ON SCHEMA "public" TO "anon";
+GRANT USAGE ON SCHEMA "public" TO "authenticated";
+GRANT USAGE ON SCHEMA "public" TO "service_role";
+
+GRANT ALL ON FUNCTION "public"."handle_new_user"() TO "anon";
+GRANT ALL ON FUNCTION "public"."handle_new_user"() TO "authenticated";
+GRANT ALL ON FUNCTION "public"."handle_new_user"() TO "service_role";
+
+GRANT ALL ON TABLE "public"."profiles" TO "anon";
+GRANT ALL ON TABLE "public"."profiles" TO "authenticated";
+GRANT ALL ON TABLE "public"."profiles" TO "service_role";
+
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON SEQUENCES  TO "anon";
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON SEQUENCES  TO "authenticated";
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON SEQUENCES  TO "service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON FUNCTIONS  TO "anon";
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON FUNCTIONS  TO "authenticated";
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON FUNCTIONS  TO "service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON TABLES  TO "anon";
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON TABLES  TO "authenticated";
+ALTER DEFAULT PRIVILEGES FOR ROLE "{role}" IN SCHEMA "public" GRANT ALL ON TABLES  TO "service_role";
+"""
+
+
+def test_what_supabase_db_dump_writes_loads_and_converges(baseline_db: str, pg_admin_url: str, tmp_path: Path) -> None:
+    """The schema part of a `supabase db dump` (its session SETs left out): the platform's
+    extensions WITH SCHEMA as it writes them (pg_graphql in "graphql" too), grants and
+    functions, a trigger on auth.users and ALTER DEFAULT PRIVILEGES FOR ROLE <the
+    connecting role> (postgres on Supabase), quoted."""
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    t = Target(baseline_db, pg_admin_url, schema)  # a superuser may put a trigger on auth.users
+    role = query(baseline_db, "SELECT current_user")[0][0]
+    write(t, DUMP.format(role=role))
+    res = t.plan("--format", "json")
+    assert res.exit_code == 0, res.output
+    planned = {(s["kind"], s["object"]) for s in json.loads(res.stdout)["steps"]}
+    assert ("table", "public.profiles") in planned and not any(k == "extension" for k, _ in planned), planned
+    t.converge()
+    query(baseline_db, "INSERT INTO auth.users (id, email) VALUES ('00000000-0000-0000-0000-0000000000bb', 'b@x')")
+    assert query(baseline_db, "SELECT count(*) FROM public.profiles") == [(1,)]
+    assert query(baseline_db, "SELECT has_table_privilege('anon', 'public.profiles', 'DELETE')") == [(True,)]
+
+
+def test_a_grant_on_schema_public_is_not_dropped_in_silence(plain: Target) -> None:
+    # The built-in public schema's privileges are not read (as `supabase db dump`'s
+    # GRANT USAGE ON SCHEMA "public" TO "postgres"): the statement gets a located warning.
+    write(plain, "CREATE SCHEMA app;\nGRANT USAGE ON SCHEMA app TO anon;\n  GRANT USAGE ON SCHEMA public TO anon;\n")
+    res = plain.plan()
+    assert res.exit_code == 0, res.output
+    file = plain.schema_dir / "schema.sql"
+    assert f"warning: {file}:3:3: grant on schema public is not managed" in res.output, res.output
+    assert "privileges on schema app for anon: grant USAGE" in res.stdout, res.stdout
+    assert "schema.sql:2" not in res.output, res.output
+
+
+def test_the_platform_schemas_are_the_projects_own_only_without_auth_and_storage(plain: Target) -> None:
+    # No auth, no storage: a schema named extensions (or net, vault) is the project's.
+    query(plain.url, "CREATE SCHEMA extensions; CREATE TABLE extensions.t (id int)")
+    keys = set(model_of(plain.url).objects)
+    assert {("schema", "extensions"), ("table", "extensions.t")} <= keys, keys
+    # With either platform schema (here auth alone, as a GoTrue-only database has it), the
+    # platform's rules hold: the platform's objects there are never read as the project's.
+    query(plain.url, "CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid); ALTER TABLE auth.users OWNER TO supabase_auth_admin")
+    keys = set(model_of(plain.url).objects)
+    assert not {("table", "auth.users"), ("schema", "auth"), ("schema", "extensions")} & keys, keys
+    assert ("table", "extensions.t") in keys  # the project's own object in a platform schema

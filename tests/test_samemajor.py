@@ -11,6 +11,7 @@ Ctrl-C during the shadow load.
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import signal
@@ -29,7 +30,8 @@ from psycopg import sql
 import schemakit.desired
 from schemakit.server import embedded, installations, select
 from schemakit.server.baseline import install_baseline
-from tests.helpers import model_of, query, run_cli
+from schemakit.server.standin_options import vector_is_standin
+from tests.helpers import Target, model_of, query, run_cli
 from tests.test_core import OIDS, _psql
 
 CREATOR = "app_creator"  # LOGIN CREATEDB, no superuser
@@ -326,3 +328,119 @@ def test_check_names_its_shadow_too(pg_admin_url: str, tmp_path: Path, monkeypat
     with psycopg.connect(pg_admin_url) as conn:
         major = conn.info.server_version // 10000
     assert f"shadow: the server at --shadow-url (PostgreSQL {major})\n" in res.stderr, res.output
+
+
+def test_a_failed_shadow_load_on_the_targets_server_leaves_no_database(
+    project: Path, target_server: embedded.LocalServer, app_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load error in the temporary database on the target's server (a statement the
+    server refuses): the plan fails, located, and the database is dropped."""
+    monkeypatch.chdir(project)
+    url = _owned_by(target_server, app_db, CREATOR)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "app.sql").write_text(SCHEMA + "\nCREATE VIEW public.bad AS SELECT no_such_column FROM public.items;\n")
+    res = run_cli("plan", "--schema-dir", str(broken), "--db", url)
+    assert res.exit_code == 1, res.output
+    assert f"shadow: a temporary database on the target's server (PostgreSQL {target_server.version})\n" in res.stderr, res.output
+    assert "app.sql:" in res.stderr and "no_such_column" in res.stderr, res.output
+    _no_shadow_left(target_server.url())
+
+
+#: Every extension issue 14 names (pgcrypto, uuid-ossp and supabase_vault come with the
+#: baseline): as Supabase's docs create them.
+IN_EXTENSIONS = ["vector", "pg_net", "http", "pgjwt", "wrappers", "postgis", "moddatetime", "citext",
+                 "pg_trgm", "hstore", "ltree", "unaccent", "pg_stat_statements"]
+OWN_SCHEMA = ["pgsodium", "pg_graphql", "pgmq"]
+EVERY_EXTENSION = (
+    "".join(f'create extension if not exists "{n}" with schema extensions;\n' for n in IN_EXTENSIONS)
+    + "".join(f'create extension if not exists "{n}";\n' for n in OWN_SCHEMA)
+    + "create extension if not exists pg_cron with schema pg_catalog;\n"
+    + """
+create table public.documents (
+    id uuid primary key default uuid_generate_v4(),
+    token bytea not null default extensions.gen_random_bytes(16),
+    tags extensions.citext[],
+    path extensions.ltree,
+    embedding extensions.vector(1536)
+);
+create index documents_hnsw on public.documents using hnsw (embedding extensions.vector_cosine_ops);
+create index documents_ivfflat on public.documents using ivfflat (embedding extensions.vector_l2_ops);
+create index documents_path on public.documents using gist (path);
+"""
+)
+
+
+def test_every_extension_loads_in_the_shadow_of_the_targets_major(
+    project: Path, target_server: embedded.LocalServer, app_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Supabase target of this major, default shadow selection (a server of its major,
+    where the stand-ins stand for what it lacks: vector, pg_net, pgsodium, ...): every
+    extension and a vector(1536) column with hnsw and ivfflat indexes plan as the
+    extensions' CREATE EXTENSION and the table, and the script re-runs as a no-op."""
+    monkeypatch.chdir(project)
+    url = target_server.url(app_db)
+    with psycopg.connect(url, autocommit=True) as conn:
+        install_baseline(conn)
+    files = tmp_path / "ext"
+    files.mkdir()
+    (files / "ext.sql").write_text(EVERY_EXTENSION)
+    major = target_server.version
+    script = tmp_path / "plan.sql"
+    res = run_cli("plan", "--schema-dir", str(files), "--db", url, "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert f"shadow: embedded PostgreSQL {major} in .schemakit/pg{major}\n" in res.stderr, res.output
+    steps = json.loads(res.stdout)["steps"]
+    created = sorted(s["object"].strip('"') for s in steps if s["kind"] == "extension")
+    baseline_s = ("pg_stat_statements", "pg_graphql")  # every Supabase project has them: never planned
+    assert created == sorted([n for n in IN_EXTENSIONS + OWN_SCHEMA if n not in baseline_s] + ["pg_cron"]), steps
+    assert {(s["action"], s["kind"]) for s in steps} == {("create", k) for k in ("extension", "table", "table constraint", "index")}, steps
+    res = run_cli("plan", "--schema-dir", str(files), "--db", url, "--format", "sql", "--out", str(script))
+    assert res.exit_code == 0, res.output
+    first = _psql(url, script)
+    assert first.returncode == 0, first.stderr
+    indexes = query(url, "SELECT indexrelid::regclass::text, am.amname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                         "JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = 'public.documents'::regclass ORDER BY 1")
+    assert indexes == [("documents_hnsw", "hnsw"), ("documents_ivfflat", "ivfflat"), ("documents_path", "gist"),
+                       ("documents_pkey", "btree")]
+    again = run_cli("plan", "--schema-dir", str(files), "--db", url, "--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes" in again.stdout, again.output
+    model, oids = model_of(url), query(url, OIDS)
+    second = _psql(url, script)
+    assert second.returncode == 0, second.stderr
+    assert query(url, OIDS) == oids and model_of(url) == model
+
+
+VECTOR_OPTIONS = """
+create extension if not exists vector with schema extensions;
+create table public.chunks (id bigint primary key, embedding extensions.vector(3));
+create index chunks_ivfflat on public.chunks using ivfflat (embedding extensions.vector_l2_ops) with (lists = 100);
+create index chunks_hnsw on public.chunks using hnsw (embedding extensions.vector_cosine_ops)
+    with (m = 16, ef_construction = 64) where id > 0;
+"""
+
+
+def test_vector_index_options_load_on_the_stand_in_and_reach_the_real_pgvector(
+    target_server: embedded.LocalServer, baseline_db: str, pg_admin_url: str, tmp_path: Path
+) -> None:
+    """``WITH (lists = 100)`` and ``WITH (m = 16, ef_construction = 64)``: the shadow of
+    this major has the vector stand-in, whose index methods take no such options; the plan
+    still creates the indexes with them, and a target with the real pgvector (the test
+    server's, PostgreSQL 18) converges."""
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    (schema / "vec.sql").write_text(VECTOR_OPTIONS)
+    with psycopg.connect(target_server.url(), autocommit=True) as conn:
+        assert vector_is_standin(conn)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        assert not vector_is_standin(conn)
+    t = Target(baseline_db, target_server.url(), schema)  # a superuser: the real pgvector is not trusted
+    t.judge_admin = pg_admin_url  # the judge loads the files as they are: on the real pgvector
+    res = t.plan("--format", "sql")
+    assert res.exit_code == 0, res.output
+    assert "USING ivfflat (embedding) WITH (lists='100')" in res.stdout, res.stdout  # (vector_l2_ops: the default)
+    assert "WITH (m='16', ef_construction='64') WHERE (id > 0)" in res.stdout, res.stdout
+    t.converge()
+    assert query(
+        baseline_db, "SELECT pg_get_indexdef('public.chunks_ivfflat'::regclass)"
+    ) == [("CREATE INDEX chunks_ivfflat ON public.chunks USING ivfflat (embedding) WITH (lists='100')",)]

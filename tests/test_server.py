@@ -192,3 +192,18 @@ def test_create_and_drop_database_concurrently(pg_admin_url: str) -> None:
 def test_redact_hides_password() -> None:
     assert "s3cret" not in shadow.redact("postgresql://u:s3cret@h:5432/db")
     assert "dbname=db" in shadow.redact("postgresql://u:s3cret@h:5432/db")
+
+
+def test_temporary_database_that_fails_while_being_set_up_is_dropped(
+    pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after CREATE DATABASE and before the block (here the baseline clone's
+    GRANT to a role the server lacks, a real error of the server) leaves no database."""
+    prefix = "sk_setup_" + os.urandom(3).hex()
+    monkeypatch.setattr(shadow, "OWNER_ROLE", "no_such_role_" + os.urandom(3).hex())
+    with pytest.raises(psycopg.errors.UndefinedObject):
+        with shadow.temporary_database(pg_admin_url, baseline=True, prefix=prefix):
+            pass
+    with psycopg.connect(pg_admin_url) as conn:
+        left = conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix]).fetchall()
+    assert left == []

@@ -20,15 +20,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from schemakit.platform import (
-    MANAGED_SCHEMAS,
-    OPEN_SCHEMAS,
-    PLATFORM_ROLES,
-    POLICY_TABLES,
-    TRIGGER_TABLES,
-    baseline_functions,
-    is_platform_extension,
-)
+from schemakit.platform import catalog_params, is_platform_extension
 from schemakit.kinds import KINDS
 from schemakit.rows import DeclaredTables, read_rows
 from schemakit.owners import DeclaredOwners, read_owners
@@ -88,6 +80,9 @@ class CatalogReader:
         self.connections = 1
         self.parallel_from = parallel_from
         self._ahead: dict[tuple[str, str | None], Future[list[tuple[Any, ...]]]] = {}
+        #: Whether the database has Supabase's platform (``auth`` or ``storage``); read
+        #: first, by the ``platform`` query: without it, no schema is the platform's.
+        self.has_platform = True
 
     def fetch(self, name: str, package: str | None = None) -> list[tuple[Any, ...]]:
         self.queries_run += 1
@@ -97,15 +92,7 @@ class CatalogReader:
         return self._run(self.conn, name, package)
 
     def _run(self, conn: psycopg.Connection[Any], name: str, package: str | None) -> list[tuple[Any, ...]]:
-        params = {
-            "managed": list(MANAGED_SCHEMAS),
-            "policy_tables": list(POLICY_TABLES),
-            "trigger_tables": list(TRIGGER_TABLES),
-            "open": list(OPEN_SCHEMAS),
-            "platform_roles": list(PLATFORM_ROLES),
-            "platform_functions": [name for name, _ in baseline_functions()],
-            "platform_bodies": [body for _, body in baseline_functions()],
-        }
+        params = catalog_params(self.has_platform)
         with conn.cursor() as cur:
             text = _query(name, package)
             cur.execute(text.encode(), params if "%(" in text else None)
@@ -170,9 +157,10 @@ class CatalogReader:
             conn.autocommit = was_autocommit
 
     def _read_all(self, pool: ThreadPoolExecutor) -> Model:
-        ((server_version, has_buckets, _has_platform, edges),) = self.fetch("platform")
+        ((server_version, has_buckets, has_platform, edges),) = self.fetch("platform")
+        self.has_platform = bool(has_platform)
         if self.parallel_from is not None and edges > self.parallel_from:
-            self._read_ahead(pool)
+            self._read_ahead(pool)  # after has_platform: the queries ahead take its parameters
         objects: dict[Key, DbObject] = {}
 
         def add(items: Iterable[DbObject]) -> None:
@@ -183,7 +171,7 @@ class CatalogReader:
         add(
             extension_from_row(r)
             for r in self.fetch("extension.sql", KIND_QUERIES)
-            if not is_platform_extension(r[0], r[1])
+            if not (self.has_platform and is_platform_extension(r[0], r[1]))
         )
         add(map(publication_from_row, self.fetch("publication.sql", KIND_QUERIES)))
         for kind in KINDS:  # the kinds whose reading has moved to their module, in registry order

@@ -2,8 +2,8 @@
 --
 -- Mirrors Supabase Postgres 15.8 (supabase/postgres 15.8.1.x, GoTrue v2.170, storage
 -- v1.19, supabase_vault 0.3.1, pg_net 0.14.0): schemas, roles, auth tables and the
--- extensions every project has (pgcrypto and uuid-ossp in `extensions`,
--- supabase_vault in `vault`), the `"$user", public, extensions` search_path.
+-- extensions every project has (pgcrypto, uuid-ossp and pg_stat_statements in `extensions`,
+-- pg_graphql in `graphql`, supabase_vault in `vault`), the `"$user", public, extensions` search_path.
 -- Extensions the server lacks come from schemakit's stand-ins (server/standins/).
 --
 -- A minimal, faithful stand-in for what a Supabase project has before any user
@@ -381,6 +381,8 @@ BEGIN
         SELECT * FROM (VALUES
             ('pgcrypto', 'extensions'),
             ('uuid-ossp', 'extensions'),
+            ('pg_stat_statements', 'extensions'),
+            ('pg_graphql', NULL),  -- in graphql, its control file's schema
             ('supabase_vault', NULL)
         ) AS t(name, schema_name)
     LOOP

@@ -151,9 +151,12 @@ def drop_database(admin_url: str, name: str) -> None:
 def temporary_database(
     admin_url: str, *, baseline: bool = True, prefix: str = "schemakit_shadow"
 ) -> Iterator[str]:
-    """A database that exists for the ``with`` block; yields its connection URL."""
-    name = create_database(admin_url, baseline=baseline, name=_random_name(prefix))
+    """A database that exists for the ``with`` block; yields its connection URL. It is
+    dropped however the block ends, and also when its set-up fails after the CREATE
+    DATABASE (or is interrupted there)."""
+    name = _random_name(prefix)
     try:
+        create_database(admin_url, baseline=baseline, name=name)
         yield database_url(admin_url, name)
     except BaseException:
         # Do not let a failed cleanup hide the error that ended the block.
