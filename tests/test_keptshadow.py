@@ -115,7 +115,12 @@ class Project:
         """The files' state through the cache and the kept shadow (what a plan gets)."""
         notes = said if said is not None else []
         with cache.enabled(self.root / ".schemakit" / "cache", notes.append):
-            return load_desired(load_schema_dir(self.schema), self.admin, notes.append, Profile.SUPABASE)
+            return self.load(notes)
+
+    def load(self, notes: list[str]) -> DesiredState:
+        """``kept`` inside a ``cache.enabled`` block of the caller's (the setting is the
+        process's: threads share one block)."""
+        return load_desired(load_schema_dir(self.schema), self.admin, notes.append, Profile.SUPABASE)
 
     def fresh(self) -> DesiredState:
         """The files' state from a full load into a throw-away shadow (no cache)."""
@@ -252,15 +257,16 @@ def test_two_plans_at_once_agree(project: Project) -> None:
 
     def run() -> None:
         try:
-            results.append(project.kept())
+            results.append(project.load([]))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with cache.enabled(project.root / ".schemakit" / "cache"):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     assert not errors, errors
     expected = project.fresh()
     for state in results:
