@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import signal
 import socket
@@ -38,13 +39,21 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_version_is_fast() -> None:
-    sk("--version")  # warm the file cache
-    started = time.monotonic()
-    res = sk("--version")
-    took = time.monotonic() - started
-    print(f"schemakit --version took {took:.3f}s")
-    assert res.returncode == 0 and res.stdout.startswith("schemakit ")
-    assert took < 0.6, took
+    """``schemakit --version`` in a new process, the installed executable as a user runs
+    it and ``python -m schemakit``: under 0.3 s (the best of three, on a shared machine)."""
+    executable = Path(sys.executable).with_name("schemakit")
+    assert executable.exists(), executable
+    for command in ([str(executable)], SCHEMAKIT):
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        subprocess.run([*command, "--version"], env=env, capture_output=True, check=True)  # warm the file cache
+        took = []
+        for _ in range(3):
+            started = time.monotonic()
+            res = subprocess.run([*command, "--version"], env=env, capture_output=True, text=True, timeout=30)
+            took.append(time.monotonic() - started)
+            assert res.returncode == 0 and res.stdout.startswith("schemakit ") and not res.stderr, res
+        print(f"{' '.join(command)} --version took {min(took):.3f}s (best of {took})")
+        assert min(took) < 0.3, (command, took)
 
 
 def test_usage_error_has_its_own_exit_code() -> None:
@@ -63,12 +72,44 @@ def test_unknown_hazard_names_are_listed() -> None:
     assert "cannot connect" not in res.stderr
 
 
+def _commands() -> list[list[str]]:
+    """Every command's path (``[]`` the top level, ``["db", "stop"]``...)."""
+    import typer.main
+
+    from schemakit.cli import app
+
+    def walk(command: object, path: list[str]) -> Iterator[list[str]]:
+        yield path
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            yield from walk(sub, [*path, name])
+
+    return list(walk(typer.main.get_command(app), []))
+
+
 def test_help_pages_are_clean() -> None:
-    for cmd in ("plan", "apply", "check"):
-        res = sk(cmd, "--help")
-        assert res.returncode == 0
-        assert "<bool>" not in res.stdout, cmd
-        assert "[[" not in res.stdout, cmd
+    """Every help page, as the executable prints it at 80 columns: no type after a flag,
+    no doubled brackets or python types in usage lines, nothing eaten as markup, the
+    description's paragraphs wrapped to the width (no ragged lines)."""
+    commands = _commands()
+    assert ["plan"] in commands and ["db", "stop"] in commands and len(commands) > 15, commands
+    for path in commands:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "80"}
+        res = subprocess.run([*SCHEMAKIT, *path, "--help"], env=env, capture_output=True, text=True, timeout=60)
+        page, name = res.stdout, " ".join(path) or "schemakit"
+        assert res.returncode == 0 and res.stderr == "", (name, res.stderr)
+        usage = next(line for line in page.splitlines() if "Usage:" in line)
+        for bad in ("<bool>", "[[", "list[", "<str>...", "<path>..."):
+            assert bad not in page, (name, bad, page)
+        assert usage.split()[:2] == ["Usage:", "schemakit"], usage
+        # the description: between the usage line and the first box
+        description = page.split(usage, 1)[1].split("╭", 1)[0].splitlines()
+        for line, following in zip(description, description[1:]):
+            if line.strip() and following.strip():
+                room = 78 - len(line.rstrip())
+                assert len(following.split()[0]) >= room, (name, "ragged", line, following)
+    assert "[tool.schemakit]" in sk("init", "--help").stdout
+    top = sk("--help").stdout
+    assert all(f"{code} " in top.split("Exit codes:", 1)[1] for code in (0, 1, 2, 3, 64, 130)), top
     assert "--connect-timeout" in sk("plan", "--help").stdout
 
 
@@ -173,8 +214,8 @@ def test_plurals(blank_target: Target) -> None:
     write(blank_target.schema_dir, "a.sql", "CREATE TABLE public.t (id int);\n")
     res = sk("apply", *blank_target.flags(), "--yes")
     assert res.returncode == 0, res.stderr
-    assert "Applied 1 change (" in res.stdout and "1 changes" not in res.stdout
-    assert "(1 statement)" in res.stdout or "statements)" in res.stdout
+    assert re.search(r"^Applied 1 change \(1 statement\) in \d+\.\d\ds\.$", res.stdout, re.M), res.stdout
+    assert "1 changes" not in res.stdout and "1 statements" not in res.stdout
     assert "planning " in res.stderr and "(1 file) against" in res.stderr
     assert sk("plan", *blank_target.flags(), "--detailed-exitcode").returncode == 0
 

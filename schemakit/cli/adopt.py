@@ -93,7 +93,7 @@ def import_command(
 
 
 def init_command() -> None:
-    """Set the project up: the schema folder, .gitignore, [tool.schemakit], the CI workflow."""
+    r"""Set the project up: the schema folder, .gitignore, \[tool.schemakit], the CI workflow."""
     report = init_project(Path.cwd())
     kind = "a Supabase CLI project" if report.supabase else "a project"
     typer.echo(f"Initialized {kind} in {report.root}: schema files in {_shown(report.schema_dir)}/, migrations in {_shown(report.migrations_dir)}/.")
