@@ -168,6 +168,78 @@ def test_connect_timeout_gives_up(tmp_path: Path, silent_server: int) -> None:
     assert time.monotonic() - started < 40
 
 
+def test_connect_timeout_is_10_seconds_by_default_with_a_progress_line(tmp_path: Path, silent_server: int) -> None:
+    """Without --connect-timeout, a server that accepts and never answers: a line says
+    whom it connects to and when it gives up, then the error after about 10 s."""
+    schema = write(tmp_path / "schema", "a.sql", "CREATE TABLE t (id int);\n")
+    url = f"postgresql://u@127.0.0.1:{silent_server}/x"
+    started = time.monotonic()
+    res = sk("plan", "--schema-dir", str(schema), "--db", url, timeout=120)
+    took = time.monotonic() - started
+    assert res.returncode == 1, res.stderr
+    lines = res.stderr.splitlines()
+    assert lines[0] == f"connecting to {url} (giving up after 10s, --connect-timeout) ...", res.stderr
+    assert lines[1] == f"error: cannot connect to {url}: no answer within 10s", res.stderr
+    assert "--connect-timeout SECONDS waits longer" in lines[2], res.stderr
+    assert res.stdout == ""
+    assert 10 <= took < 40, took
+
+
+def _interrupt_in_shadow(args: list[str], cwd: Path, pg_admin_url: str, marker: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run schemakit, send SIGINT once a statement holding ``marker`` runs in one of its
+    shadow databases; return what it printed and the shadow databases it had made."""
+    shadows = "SELECT datname FROM pg_database WHERE datname LIKE 'schemakit_shadow%%'"
+    existing = {r[0] for r in query(pg_admin_url, shadows)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([*SCHEMAKIT, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ours: set[str] = set()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None and not ours:
+        active = query(
+            pg_admin_url,
+            "SELECT datname FROM pg_stat_activity WHERE state = 'active' AND query LIKE %s "
+            "AND datname LIKE 'schemakit_shadow%%' AND pid <> pg_backend_pid()",
+            [f"%{marker}%"],
+        )
+        ours |= {r[0] for r in active} - existing
+        time.sleep(0.1)
+    assert ours and proc.poll() is None, proc.communicate()
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 20
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), ours
+
+
+def test_ctrl_c_during_check_drops_the_shadow(tmp_path: Path, pg_admin_url: str) -> None:
+    write(tmp_path / "schema", "a.sql", "CREATE TABLE public.t (id int);\n")
+    write(tmp_path / "migrations", "20240101000000_init.sql", "CREATE TABLE public.t (id int);\nSELECT pg_sleep(30);\n")
+    res, ours = _interrupt_in_shadow(["check", "--shadow-url", pg_admin_url], tmp_path, pg_admin_url, "pg_sleep(30)")
+    assert res.returncode == 130, res.stdout + res.stderr
+    assert res.stderr.splitlines()[-1] == "interrupted: rolled back, nothing was changed", res.stderr
+    assert "Traceback" not in res.stderr and "error" not in res.stderr, res.stderr
+    left = ours & {r[0] for r in query(pg_admin_url, "SELECT datname FROM pg_database")}
+    assert not left, left
+
+
+def test_ctrl_c_during_import_writes_nothing_and_drops_the_shadow(tmp_path: Path, pg_admin_url: str) -> None:
+    write(tmp_path / "supabase" / "migrations", "20240101000000_init.sql", "CREATE TABLE public.t (id int);\nSELECT pg_sleep(30);\n")
+    before = sorted(p for p in tmp_path.rglob("*") if ".schemakit" not in p.parts)
+    res, ours = _interrupt_in_shadow(["import", "--shadow-url", pg_admin_url], tmp_path, pg_admin_url, "pg_sleep(30)")
+    assert res.returncode == 130, res.stdout + res.stderr
+    assert res.stderr.splitlines()[-1] == "interrupted: rolled back, nothing was changed", res.stderr
+    assert "Traceback" not in res.stderr and "error" not in res.stderr, res.stderr
+    assert sorted(p for p in tmp_path.rglob("*") if ".schemakit" not in p.parts) == before
+    left = ours & {r[0] for r in query(pg_admin_url, "SELECT datname FROM pg_database")}
+    assert not left, left
+    # Not interrupted, the same import writes the schema files.
+    write(tmp_path / "supabase" / "migrations", "20240101000000_init.sql", "CREATE TABLE public.t (id int);\n")
+    done = sk("import", "--shadow-url", pg_admin_url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert any("CREATE TABLE public.t" in p.read_text() for p in (tmp_path / "supabase" / "schemas").rglob("*.sql"))
+
+
 def test_empty_schema_folder_is_a_warning(blank_target: Target) -> None:
     res = sk("plan", *blank_target.flags())
     assert res.returncode == 0, res.stderr
@@ -254,11 +326,13 @@ def test_declined_prompt_exits_1(blank_target: Target) -> None:
 
 
 def _dump(url: str) -> str:
+    """The database as pg_dump writes it (schema and data), without the per-run
+    ``\\restrict`` key lines."""
     from schemakit.server import embedded
 
     params = psycopg.conninfo.conninfo_to_dict(url)
     out = subprocess.run(
-        [str(embedded.bin_path("pg_dump")), "--schema-only", "-d", url],
+        [str(embedded.bin_path("pg_dump")), "-d", url],  # the schema and the rows
         capture_output=True, text=True, check=True,
     ).stdout
     assert params.get("dbname")
