@@ -235,7 +235,7 @@ def _run_plan(
         elif n >= 20 and i % max(1, n // 10) == 0:
             progress(f"applying {i + 1}/{n}: {summary} ...")
 
-    progress(f"applying {len(the_plan.steps)} change(s) to {target.label} ...")
+    progress(f"applying {plural(len(the_plan.steps), 'change')} to {target.label} ...")
     try:
         result = apply_plan(
             conn, the_plan, lock_timeout=request.lock_timeout, statement_timeout=request.statement_timeout,
