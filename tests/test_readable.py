@@ -261,6 +261,7 @@ def test_each_sign_and_hazard_kind_has_its_colour(blank_target: Target) -> None:
         f"{ESC}33m    ~ id: integer → bigint{ESC}0m",  # an alter: yellow
         f"{ESC}32m    + fresh text{ESC}0m",  # a create: green
         f"{ESC}1mHazards:{ESC}0m",
+        f"{ESC}1mPlan: 3 changes (1 to create, 1 to alter, 1 to drop).{ESC}0m",  # counted as shown
     ):
         assert styled in lines, (styled, out)
     gating = [line for line in lines if "DELETES_DATA (blocks apply unless allowed)" in line]

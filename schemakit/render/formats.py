@@ -54,8 +54,15 @@ PLAN_FORMAT_VERSION = 1
 def headline(plan: Plan) -> str:
     if plan.empty:
         return "No changes: the database matches the schema files."
-    counts: Counter[str] = Counter(step.change.action for step in plan.steps)
-    parts = [f"{counts[a]} to {verb}" for a, verb in (("create", "create"), ("alter", "alter"), ("drop", "drop")) if counts[a]]
+    # counted by the sign each change is shown with: a new column is created, a
+    # replaced function altered, as the lines below the headline say (the drop of an
+    # object dropped to be recreated is part of its replacement)
+    recreated = _recreated_keys(plan)
+    counts: Counter[str] = Counter(
+        "~" if step.change.action == "drop" and step.change.key in recreated else change_sign(step, recreated)
+        for step in plan.steps
+    )
+    parts = [f"{counts[sign]} to {verb}" for sign, verb in (("+", "create"), ("~", "alter"), ("-", "drop")) if counts[sign]]
     n = len(plan.steps)
     return f"Plan: {n} change{'s' if n != 1 else ''} ({', '.join(parts)})."
 
