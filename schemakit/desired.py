@@ -19,7 +19,7 @@ import psycopg
 from pglast import ast
 from psycopg import sql
 
-from schemakit.batch import StatementFailed, execute_batched
+from schemakit.batch import StatementFailed, execute_batched, execute_each
 from schemakit.catalog import read_model
 from schemakit.catalog.reader import reads_platform_objects
 from schemakit.rows import declared
@@ -30,6 +30,7 @@ from schemakit.platform import declared_part, touches_platform, unmanaged_warnin
 from schemakit.profile import for_shadow
 from schemakit.server import shadow
 from schemakit.source import Location, SourceError, SourceStatement, locate
+from schemakit.source.model import SourceErrors
 from schemakit.source.bodies import find_body
 
 # SQLSTATEs whose message means "this server cannot provide an extension".
@@ -91,14 +92,42 @@ def load_statements(
                     done=lambda n: advance(n, total, "") if n == total else None,
                 )
         except StatementFailed as failed:
+            first = _located(owners[failed.index], failed.error, url)
             conn.rollback()
-            raise _located(owners[failed.index], failed.error, url) from None
+            raise _every_error(conn, texts, owners, url, first) from None
         try:
             check_function_bodies(cur, statements, url)
         except SourceError:
             conn.rollback()
             raise
     conn.commit()
+
+
+def _every_error(
+    conn: psycopg.Connection[Any], texts: Sequence[bytes], owners: Sequence[SourceStatement], url: str, first: SourceError
+) -> SourceError:
+    """After a failed load: load again, one statement at a time, leaving out what depends
+    on a statement that failed (its errors would only repeat that one); every error,
+    located, in load order. The transaction is rolled back. ``first`` is the error that
+    stopped the load (reported alone should the second load not fail)."""
+    broken: set[str] = set()  # what failed statements, and those left out, would provide
+
+    def run(i: int) -> bool:
+        if owners[i].requires & broken:
+            broken.update(owners[i].provides)
+            return False
+        return True
+
+    errors: list[SourceError] = []
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL check_function_bodies = off")
+        for failed in execute_each(cur, texts, run):
+            broken.update(owners[failed.index].provides)
+            errors.append(_located(owners[failed.index], failed.error, url))
+    conn.rollback()
+    if len(errors) > 1:
+        return SourceErrors(errors)
+    return errors[0] if errors else first
 
 
 # -- function bodies ---------------------------------------------------------------------

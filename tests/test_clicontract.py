@@ -461,6 +461,38 @@ def test_a_policy_on_a_missing_column_is_located_at_the_column(blank_target: Tar
     assert 'a.sql:5:21: error: column "owner_id" does not exist' in res.stderr, res.stderr
 
 
+def test_every_error_of_the_shadow_load_is_reported_not_its_echoes(blank_target: Target) -> None:
+    """Errors PostgreSQL finds while loading the files (not the parser): each located at
+    its file:line:col, across files; what depends on a failed statement (an index and
+    views on a table that failed) is left out instead of repeating it."""
+    write(blank_target.schema_dir, "a.sql", (
+        "CREATE TABLE public.t (id bigint, m text);\n"
+        "CREATE TABLE public.bad (id int, x nosuchtype);\n"
+        "CREATE VIEW public.v AS\n"
+        "  SELECT id, nope FROM public.t;\n"
+    ))
+    write(blank_target.schema_dir, "b.sql", (
+        "CREATE INDEX bad_id ON public.bad (id);\n"
+        "CREATE VIEW public.v2 AS SELECT * FROM public.bad;\n"
+        "CREATE INDEX t_m ON public.t (m, missing_col);\n"
+        "CREATE POLICY p ON public.t FOR SELECT USING (owner_id = 1);\n"
+    ))
+    res = sk("plan", *blank_target.flags())
+    assert res.returncode == 1, res.stderr
+    located = [line for line in res.stderr.splitlines() if ": error: " in line]
+    assert [line.split(": error: ")[0].rsplit("/", 1)[-1] for line in located] == [
+        "a.sql:2:36", "a.sql:4:14", "b.sql:3:34", "b.sql:4:47",
+    ], res.stderr
+    assert 'type "nosuchtype" does not exist' in located[0] and 'column "owner_id" does not exist' in located[3]
+    assert res.stderr.rstrip().endswith("4 errors in the schema files"), res.stderr
+    assert "bad_id" not in res.stderr and "v2" not in res.stderr
+    # fixed, it plans and applies; the re-plan is empty
+    write(blank_target.schema_dir, "a.sql", "CREATE TABLE public.t (id bigint, m text);\n")
+    (blank_target.schema_dir / "b.sql").unlink()
+    assert sk("apply", *blank_target.flags(), "--yes").returncode == 0
+    assert sk("plan", *blank_target.flags(), "--detailed-exitcode").returncode == 0
+
+
 def test_db_stop_all_stops_the_servers_this_user_started() -> None:
     import shutil
     import tempfile
