@@ -222,6 +222,25 @@ def test_type_change_and_replaced_function_show_old_and_new(blank_target: Target
     assert again.returncode == 0 and "No changes" in again.stdout, again.stdout + again.stderr
 
 
+def test_each_kind_of_object_under_one_heading(blank_target: Target) -> None:
+    """Functions and procedures (one rank in the run order) each under one heading,
+    not interleaved by name."""
+    t = blank_target
+    (t.schema_dir / "s.sql").write_text(
+        "CREATE FUNCTION public.a_fn() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n"
+        "CREATE PROCEDURE public.b_proc() LANGUAGE sql AS $$ SELECT 1 $$;\n"
+        "CREATE FUNCTION public.c_fn() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n"
+    )
+    res = run("plan", *flags(t))
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines.count("functions:") == 1 and lines.count("procedures:") == 1, res.stdout
+    at = lines.index("functions:")
+    assert lines[at + 1 : at + 3] == ["  + function public.a_fn() returns integer", "  + function public.c_fn() returns integer"], res.stdout
+    assert lines[lines.index("procedures:") + 1] == "  + procedure public.b_proc()", res.stdout
+    t.converge()
+
+
 # -- colour --------------------------------------------------------------------------------
 
 

@@ -344,7 +344,7 @@ def _rows_note(identity: str, rows: RowCounts | None) -> str:
 
 def grouped_steps(plan: Plan) -> list[tuple[Key, list[Step]]]:
     """The plan's steps by the object they are shown under (``group_key``): tables
-    first, then the other objects by kind (``KIND_RANK``), each by name; within a
+    first, then the other objects by kind (``KIND_RANK``, then heading), each by name; within a
     group, the plan's order. A drop of an object created again is left out (the
     create is shown as replaced)."""
     recreated = _recreated_keys(plan)
@@ -355,9 +355,10 @@ def grouped_steps(plan: Plan) -> list[tuple[Key, list[Step]]]:
             continue
         groups.setdefault(group_key(c), []).append(step)
 
-    def order(key: Key) -> tuple[int, int, str]:
+    def order(key: Key) -> tuple[int, int, str, str]:
         first = {"baseline": 0, "table": 1}  # the baseline's installation runs first of all
-        return (first.get(key[0], 2), KIND_RANK.get(key[0], 99), key[1])
+        # kinds of one rank (functions, procedures) each under one heading
+        return (first.get(key[0], 2), KIND_RANK.get(key[0], 99), _KIND_HEADINGS.get(key[0], key[0]), key[1])
 
     return sorted(groups.items(), key=lambda kv: order(kv[0]))
 
