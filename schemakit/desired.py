@@ -3,7 +3,8 @@
 The ordered statements are loaded into a throw-away database of the target's
 profile (the Supabase baseline, or a plain template0 copy), and the desired model is read back from its catalog with
 the same code that reads the target. A statement that fails is reported at its
-file, line and column.
+file, line and column; then the files load again one statement at a time, so that every
+failing statement is reported (what depends on one is left out).
 """
 
 from __future__ import annotations
