@@ -269,7 +269,7 @@ def test_colour_only_on_a_terminal_without_no_color(blank_target: Target) -> Non
 
 def test_each_sign_and_hazard_kind_has_its_colour(blank_target: Target) -> None:
     t = blank_target
-    (t.schema_dir / "s.sql").write_text("CREATE TABLE public.t (id int, gone text);\n")
+    (t.schema_dir / "s.sql").write_text("CREATE TABLE public.t (id int, gone text, gone2 text);\n")
     t.converge()
     (t.schema_dir / "s.sql").write_text("CREATE TABLE public.t (id bigint, fresh text);\n")
     code, out = run_pty("plan", *flags(t))
@@ -280,7 +280,7 @@ def test_each_sign_and_hazard_kind_has_its_colour(blank_target: Target) -> None:
         f"{ESC}33m    ~ id: integer → bigint{ESC}0m",  # an alter: yellow
         f"{ESC}32m    + fresh text{ESC}0m",  # a create: green
         f"{ESC}1mHazards:{ESC}0m",
-        f"{ESC}1mPlan: 3 changes (1 to create, 1 to alter, 1 to drop).{ESC}0m",  # counted as shown
+        f"{ESC}1mPlan: 4 changes (1 to create, 1 to alter, 2 to drop).{ESC}0m",  # counted as shown
     ):
         assert styled in lines, (styled, out)
     gating = [line for line in lines if "DELETES_DATA (blocks apply unless allowed)" in line]
@@ -290,6 +290,15 @@ def test_each_sign_and_hazard_kind_has_its_colour(blank_target: Target) -> None:
     code, plain = run_pty("plan", *flags(t), NO_COLOR="1")
     assert code == 0 and "\x1b" not in plain, repr(plain[:2000])
     assert "    - gone text" in plain and "  DELETES_DATA (blocks apply unless allowed)" in plain
+    # refused: each kind once, with all it touches and the flag that allows it
+    refused = run("apply", *flags(t), "--yes")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    said = refused.stderr.split("refused: the plan has hazards that were not allowed:\n", 1)[1].splitlines()
+    assert said == [
+        "  DELETES_DATA: permanently deletes data (a table, a column, a bucket or values that no longer fit): "
+        "drops column gone of public.t; drops column gone2 of public.t (allow with --allow-destructive)",
+        "nothing was changed.",
+    ], refused.stderr
     t.converge("--allow-destructive", "--allow-hazards", "all")
 
 
