@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if args == ["--version"]:
         sys.stdout.write(f"schemakit {__version__}\n")
         sys.exit(0)
+    args = _no_color_first(args)
     interrupts = _Interrupts()
     signal.signal(signal.SIGINT, interrupts)
     said: list[str] = []
@@ -66,6 +67,15 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         _say(INTERRUPTED)
     sys.stdout.flush()
     sys.exit(code)
+
+
+def _no_color_first(args: list[str]) -> list[str]:
+    """``--no-color`` anywhere before ``--`` (``schemakit plan --no-color``, as ``terraform
+    plan -no-color``) is the top-level option."""
+    head = args[: args.index("--")] if "--" in args else args
+    if "--no-color" not in head or head[:1] == ["--no-color"]:
+        return args
+    return ["--no-color", *(a for a in head if a != "--no-color"), *args[len(head) :]]
 
 
 def _say(text: str) -> None:

@@ -250,7 +250,7 @@ def test_colour_only_on_a_terminal_without_no_color(blank_target: Target) -> Non
     assert code == 0, out
     assert f"{ESC}32m+ table public.users" in out, out[:3000]  # green create
     assert ESC in out
-    for args, env in ((["plan"], {"NO_COLOR": "1"}), (["--no-color", "plan"], {})):
+    for args, env in ((["plan"], {"NO_COLOR": "1"}), (["--no-color", "plan"], {}), (["plan", "--no-color"], {})):
         code, out = run_pty(*args, *flags(t), **env)
         assert code == 0, out
         assert ESC not in out and "\x1b" not in out, repr(out[:2000])
