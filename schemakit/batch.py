@@ -106,3 +106,35 @@ def _locate(cur: psycopg.Cursor[Any], batch: Batch) -> None:
             raise StatementFailed(batch.start + offset, exc) from None
     # Every statement succeeded alone (a transient failure): the batch is done.
     cur.execute(_RELEASE)
+
+
+_EACH = b"SAVEPOINT schemakit_each"
+_EACH_RELEASE = b"RELEASE SAVEPOINT schemakit_each"
+_EACH_ROLLBACK = b"ROLLBACK TO SAVEPOINT schemakit_each"
+
+
+def execute_each(
+    cur: psycopg.Cursor[Any], statements: Sequence[bytes], run: Callable[[int], bool]
+) -> Iterator[StatementFailed]:
+    """Execute the statements ``run(i)`` accepts, one at a time, each under a savepoint
+    (one round trip each); yield each failure, rolled back to its savepoint, and go on.
+    ``run(i)`` is asked once the failures before ``i`` have been yielded, so it can
+    leave out what depends on them.
+
+    For reporting every error of a load: slower than ``execute_batched``, which stops at
+    the first. Runs inside the caller's transaction (autocommit off).
+    """
+    if cur.connection.autocommit:
+        raise ValueError("execute_each needs a transaction: turn autocommit off")
+    # The statement goes first in its query, so that an error's position is in its text;
+    # the savepoint for the next one is taken in the same round trip.
+    cur.execute(_EACH)
+    for i, statement in enumerate(statements):
+        if not run(i):
+            continue
+        try:
+            cur.execute(_SEPARATOR.join((statement, _EACH_RELEASE, _EACH)))
+        except psycopg.Error as exc:
+            cur.execute(_EACH_ROLLBACK)  # the savepoint stays, for the next statement
+            yield StatementFailed(i, exc)
+    cur.execute(_EACH_RELEASE)

@@ -212,7 +212,7 @@ def _apply_plan(request: ApplyRequest, hooks: Hooks) -> AppliedPlan:
         refused = blocked(hazards, allow_destructive=request.allow_destructive, allow=allow)
         if refused:
             raise HazardsRefused(
-                "the plan has hazards that were not allowed", [(h.name, f"{h.name}: {h.message}") for h in refused]
+                "the plan has hazards that were not allowed", [(h.name, h.kind.explanation, h.detail) for h in refused]
             )
         _confirm(request, hooks, f"Apply {plural(len(the_plan.steps), 'change')} to {target.label}?")
         settings = ApplySettings(request.lock_timeout, request.statement_timeout, request.lock_retries)
@@ -235,7 +235,7 @@ def _run_plan(
         elif n >= 20 and i % max(1, n // 10) == 0:
             progress(f"applying {i + 1}/{n}: {summary} ...")
 
-    progress(f"applying {len(the_plan.steps)} change(s) to {target.label} ...")
+    progress(f"applying {plural(len(the_plan.steps), 'change')} to {target.label} ...")
     try:
         result = apply_plan(
             conn, the_plan, lock_timeout=request.lock_timeout, statement_timeout=request.statement_timeout,
@@ -310,7 +310,7 @@ def _apply_migrations(request: ApplyRequest, hooks: Hooks) -> AppliedMigrations:
             return AppliedMigrations(adopted, None, snapshot=_refresh(conn, request.snapshot_file))
         allow = allowed_hazards(request.allow_hazards)
         refused = [
-            (h.name, f"{f.migration.name}: {h.name}: {h.detail}")
+            (h.name, "", f"{f.migration.name}" + (f": {h.detail}" if h.detail else ""))  # the detail explains
             for f in st.pending
             for h in blocked(file_hazards(f.text), allow_destructive=request.allow_destructive, allow=allow)
         ]

@@ -3,7 +3,8 @@
 The ordered statements are loaded into a throw-away database of the target's
 profile (the Supabase baseline, or a plain template0 copy), and the desired model is read back from its catalog with
 the same code that reads the target. A statement that fails is reported at its
-file, line and column.
+file, line and column; then the files load again one statement at a time, so that every
+failing statement is reported (what depends on one is left out).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import psycopg
 from pglast import ast
 from psycopg import sql
 
-from schemakit.batch import StatementFailed, execute_batched
+from schemakit.batch import StatementFailed, execute_batched, execute_each
 from schemakit.catalog import read_model
 from schemakit.server.standin_options import StrippedOptions, restore_vector_options, strip_vector_options, vector_is_standin
 from schemakit.catalog.reader import reads_platform_objects
@@ -31,6 +32,7 @@ from schemakit.platform import declared_part, touches_platform, unmanaged_warnin
 from schemakit.profile import for_shadow
 from schemakit.server import shadow
 from schemakit.source import Location, SourceError, SourceStatement, locate
+from schemakit.source.model import SourceErrors
 from schemakit.source.bodies import find_body
 
 # SQLSTATEs whose message means "this server cannot provide an extension".
@@ -103,14 +105,49 @@ def load_statements(
                     done=lambda n: advance(n, total, "") if n == total else None,
                 )
         except StatementFailed as failed:
+            first = _located(owners[failed.index], failed.error, url)
             conn.rollback()
-            raise _located(owners[failed.index], failed.error, url) from None
+            raise _every_error(conn, texts, owners, url, first, before) from None
         try:
             check_function_bodies(cur, statements if checked is None else checked, url)
         except SourceError:
             conn.rollback()
             raise
     conn.commit()
+
+
+def _every_error(
+    conn: psycopg.Connection[Any],
+    texts: Sequence[bytes],
+    owners: Sequence[SourceStatement],
+    url: str,
+    first: SourceError,
+    before: Sequence[sql.Composed] = (),
+) -> SourceError:
+    """After a failed load: load again, one statement at a time, leaving out what depends
+    on a statement that failed (its errors would only repeat that one); every error,
+    located, in load order. The transaction is rolled back. ``first`` is the error that
+    stopped the load (reported alone should the second load not fail)."""
+    broken: set[str] = set()  # what failed statements, and those left out, would provide
+
+    def run(i: int) -> bool:
+        if owners[i].requires & broken:
+            broken.update(owners[i].provides)
+            return False
+        return True
+
+    errors: list[SourceError] = []
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL check_function_bodies = off")
+        for statement in before:
+            cur.execute(statement)
+        for failed in execute_each(cur, texts, run):
+            broken.update(owners[failed.index].provides)
+            errors.append(_located(owners[failed.index], failed.error, url))
+    conn.rollback()
+    if len(errors) > 1:
+        return SourceErrors(errors)
+    return errors[0] if errors else first
 
 
 # -- function bodies ---------------------------------------------------------------------

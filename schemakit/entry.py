@@ -17,6 +17,7 @@ errors that end a command are mapped to exit codes by the command line's one han
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -52,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if args == ["--version"]:
         sys.stdout.write(f"schemakit {__version__}\n")
         sys.exit(0)
+    args = _no_color_first(args)
     interrupts = _Interrupts()
     signal.signal(signal.SIGINT, interrupts)
     said: list[str] = []
@@ -65,6 +67,15 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         _say(INTERRUPTED)
     sys.stdout.flush()
     sys.exit(code)
+
+
+def _no_color_first(args: list[str]) -> list[str]:
+    """``--no-color`` anywhere before ``--`` (``schemakit plan --no-color``, as ``terraform
+    plan -no-color``) is the top-level option."""
+    head = args[: args.index("--")] if "--" in args else args
+    if "--no-color" not in head or head[:1] == ["--no-color"]:
+        return args
+    return ["--no-color", *(a for a in head if a != "--no-color"), *args[len(head) :]]
 
 
 def _say(text: str) -> None:
@@ -111,10 +122,17 @@ def _show_click_error(exc: Any) -> None:
 
 
 def tidy_help(command: Any) -> None:
-    """Help pages without a type after a flag (typer shows ``<bool>``): a flag takes no value."""
+    """Help pages without a type after a flag (typer shows ``<bool>``): a flag takes no value;
+    and a command's description in paragraphs, each wrapped to the terminal (typer keeps
+    the docstring's own line breaks after the first paragraph: ragged lines)."""
+    if isinstance(getattr(command, "help", None), str):
+        command.help = reflow(command.help)
     for param in getattr(command, "params", ()):
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""
+        shown = getattr(param, "display_type_rich", None)
+        if callable(shown):  # a repeatable value's type, not python's list[...]
+            param.display_type_rich = _element_type(shown)
     made = getattr(command, "get_help_option", None)
     if made is not None:
 
@@ -127,3 +145,20 @@ def tidy_help(command: Any) -> None:
         command.get_help_option = help_option
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub)
+
+
+def _element_type(shown: Any) -> Any:
+    """``<list[Path]>`` shown as ``<path>``: a repeatable parameter's type is its values'."""
+
+    def display(ctx: Any) -> Any:
+        text = shown(ctx=ctx)
+        match = re.fullmatch(r"<list\[(.*)\]>", text) if isinstance(text, str) else None
+        return f"<{match.group(1).lower()}>" if match else text
+
+    return display
+
+
+def reflow(text: str) -> str:
+    """``text``'s paragraphs (separated by a blank line), each on one line."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)

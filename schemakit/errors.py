@@ -63,25 +63,28 @@ class RefusedError(SchemakitError):
 
 
 class HazardsRefused(RefusedError):
-    """Hazards that were not allowed (exit 3): ``refused`` holds ``(hazard name, its
-    line)`` pairs, in order; the lines name the flag that allows each."""
+    """Hazards that were not allowed (exit 3): ``refused`` holds ``(hazard name, what the
+    kind does, what it touches here)``, in order. Said once per kind, with everything it
+    touches and the flag that allows it."""
 
     exit_code = EXIT_REFUSED
 
-    def __init__(self, why: str, refused: list[tuple[str, str]]) -> None:
+    def __init__(self, why: str, refused: list[tuple[str, str, str]]) -> None:
         super().__init__(why)
         self.refused = tuple(refused)
 
     def lines(self) -> list[str]:
         out = [f"\nrefused: {self.message}:"]
-        seen: dict[str, int] = {}
-        for _, line in self.refused:
-            seen[line] = seen.get(line, 0) + 1
-        for line, n in seen.items():
-            name = next(name for name, text in self.refused if text == line)
+        kinds: dict[str, tuple[str, dict[str, int]]] = {}
+        for name, explanation, detail in self.refused:
+            details = kinds.setdefault(name, (explanation, {}))[1]
+            if detail:
+                details[detail] = details.get(detail, 0) + 1
+        for name, (explanation, details) in kinds.items():
             flag = "--allow-destructive" if name == "DELETES_DATA" else f"--allow-hazards {name}"
-            times = f" (×{n})" if n > 1 else ""
-            out.append(f"  {line}{times} (allow with {flag})")
+            touched = "; ".join(d + (f" (×{n})" if n > 1 else "") for d, n in details.items())
+            said = ": ".join(part for part in (explanation, touched) if part)
+            out.append(f"  {name}: {said} (allow with {flag})")
         return out + ["nothing was changed."]
 
 

@@ -31,6 +31,7 @@ from schemakit.apply import LOCK_KEY, indent
 from schemakit.errors import EXIT_ERROR, EXIT_REFUSED, SchemakitError
 from schemakit.hazards import KINDS, Hazard
 from schemakit.migrations import Migration, MigrationError, outside_transaction, own_transaction, runnable, statements_of
+from schemakit.options import plural
 
 TRACKING_DDL = (
     "CREATE SCHEMA IF NOT EXISTS schemakit",
@@ -180,7 +181,7 @@ def refuse_inconsistent(st: Status) -> None:
         )
     if st.missing:
         raise ChecksumMismatchError(
-            f"refused: the database has applied migration version(s) {', '.join(st.missing)} "
+            f"refused: the database has applied migration {plural(len(st.missing), 'version', with_count=False)} {', '.join(st.missing)} "
             "with no file in the migrations folder",
             hint="restore the missing files (or point --migrations-dir at the right folder)",
         )
@@ -281,7 +282,7 @@ def _failure(failed: _StatementFailed, f: MigrationFile, done: Sequence[Migratio
             f"{name} runs outside a transaction: its statements before statement {failed.index} "
             "stay applied, and it is not recorded"
         )
-    before = f"; the {len(done)} file(s) before it stay applied" if done else ""
+    before = f"; the {plural(len(done), 'file')} before it {'stays' if len(done) == 1 else 'stay'} applied" if done else ""
     return MigrationFailedError(
         f"migration {name} failed at statement {failed.index}: {message}",
         migration=f.migration,

@@ -102,7 +102,7 @@ def _reproduce(conn: psycopg.Connection[Any], current: Model, settings: Settings
     if missing:
         raise RehearsalError(
             "could not rebuild the target's schema on a shadow database for the rehearsal: "
-            f"{len(missing)} difference(s) remain, first: {missing[0].describe()}",
+            f"{plural(len(missing), 'difference')} {'remains' if len(missing) == 1 else 'remain'}, first: {missing[0].describe()}",
             hint="pass --no-rehearse to apply without a rehearsal",
             leftover=tuple(missing),
         )

@@ -131,7 +131,7 @@ def _sample(cls: type[SchemakitError]) -> SchemakitError:
     from schemakit.source.model import SourceError, SourceErrors
 
     special: dict[type[SchemakitError], Callable[[], SchemakitError]] = {
-        HazardsRefused: lambda: HazardsRefused("boom", [("DELETES_DATA", "DELETES_DATA: drops t")]),
+        HazardsRefused: lambda: HazardsRefused("boom", [("DELETES_DATA", "deletes data", "drops t")]),
         MigrationFailedError: lambda: MigrationFailedError(
             "boom", migration=Migration(Path("1_a.sql"), "1"), statement="SELECT 1", applied=(), hint="h"
         ),

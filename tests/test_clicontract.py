@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import signal
 import socket
@@ -38,13 +39,21 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_version_is_fast() -> None:
-    sk("--version")  # warm the file cache
-    started = time.monotonic()
-    res = sk("--version")
-    took = time.monotonic() - started
-    print(f"schemakit --version took {took:.3f}s")
-    assert res.returncode == 0 and res.stdout.startswith("schemakit ")
-    assert took < 0.6, took
+    """``schemakit --version`` in a new process, the installed executable as a user runs
+    it and ``python -m schemakit``: under 0.3 s (the best of three, on a shared machine)."""
+    executable = Path(sys.executable).with_name("schemakit")
+    assert executable.exists(), executable
+    for command in ([str(executable)], SCHEMAKIT):
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        subprocess.run([*command, "--version"], env=env, capture_output=True, check=True)  # warm the file cache
+        took = []
+        for _ in range(3):
+            started = time.monotonic()
+            res = subprocess.run([*command, "--version"], env=env, capture_output=True, text=True, timeout=30)
+            took.append(time.monotonic() - started)
+            assert res.returncode == 0 and res.stdout.startswith("schemakit ") and not res.stderr, res
+        print(f"{' '.join(command)} --version took {min(took):.3f}s (best of {took})")
+        assert min(took) < 0.3, (command, took)
 
 
 def test_usage_error_has_its_own_exit_code() -> None:
@@ -63,12 +72,44 @@ def test_unknown_hazard_names_are_listed() -> None:
     assert "cannot connect" not in res.stderr
 
 
+def _commands() -> list[list[str]]:
+    """Every command's path (``[]`` the top level, ``["db", "stop"]``...)."""
+    import typer.main
+
+    from schemakit.cli import app
+
+    def walk(command: object, path: list[str]) -> Iterator[list[str]]:
+        yield path
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            yield from walk(sub, [*path, name])
+
+    return list(walk(typer.main.get_command(app), []))
+
+
 def test_help_pages_are_clean() -> None:
-    for cmd in ("plan", "apply", "check"):
-        res = sk(cmd, "--help")
-        assert res.returncode == 0
-        assert "<bool>" not in res.stdout, cmd
-        assert "[[" not in res.stdout, cmd
+    """Every help page, as the executable prints it at 80 columns: no type after a flag,
+    no doubled brackets or python types in usage lines, nothing eaten as markup, the
+    description's paragraphs wrapped to the width (no ragged lines)."""
+    commands = _commands()
+    assert ["plan"] in commands and ["db", "stop"] in commands and len(commands) > 15, commands
+    for path in commands:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "80"}
+        res = subprocess.run([*SCHEMAKIT, *path, "--help"], env=env, capture_output=True, text=True, timeout=60)
+        page, name = res.stdout, " ".join(path) or "schemakit"
+        assert res.returncode == 0 and res.stderr == "", (name, res.stderr)
+        usage = next(line for line in page.splitlines() if "Usage:" in line)
+        for bad in ("<bool>", "[[", "list[", "<str>...", "<path>..."):
+            assert bad not in page, (name, bad, page)
+        assert usage.split()[:2] == ["Usage:", "schemakit"], usage
+        # the description: between the usage line and the first box
+        description = page.split(usage, 1)[1].split("╭", 1)[0].splitlines()
+        for line, following in zip(description, description[1:]):
+            if line.strip() and following.strip():
+                room = 78 - len(line.rstrip())
+                assert len(following.split()[0]) >= room, (name, "ragged", line, following)
+    assert "[tool.schemakit]" in sk("init", "--help").stdout
+    top = sk("--help").stdout
+    assert all(f"{code} " in top.split("Exit codes:", 1)[1] for code in (0, 1, 2, 3, 64, 130)), top
     assert "--connect-timeout" in sk("plan", "--help").stdout
 
 
@@ -127,6 +168,78 @@ def test_connect_timeout_gives_up(tmp_path: Path, silent_server: int) -> None:
     assert time.monotonic() - started < 40
 
 
+def test_connect_timeout_is_10_seconds_by_default_with_a_progress_line(tmp_path: Path, silent_server: int) -> None:
+    """Without --connect-timeout, a server that accepts and never answers: a line says
+    whom it connects to and when it gives up, then the error after about 10 s."""
+    schema = write(tmp_path / "schema", "a.sql", "CREATE TABLE t (id int);\n")
+    url = f"postgresql://u@127.0.0.1:{silent_server}/x"
+    started = time.monotonic()
+    res = sk("plan", "--schema-dir", str(schema), "--db", url, timeout=120)
+    took = time.monotonic() - started
+    assert res.returncode == 1, res.stderr
+    lines = res.stderr.splitlines()
+    assert lines[0] == f"connecting to {url} (giving up after 10s, --connect-timeout) ...", res.stderr
+    assert lines[1] == f"error: cannot connect to {url}: no answer within 10s", res.stderr
+    assert "--connect-timeout SECONDS waits longer" in lines[2], res.stderr
+    assert res.stdout == ""
+    assert 10 <= took < 40, took
+
+
+def _interrupt_in_shadow(args: list[str], cwd: Path, pg_admin_url: str, marker: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run schemakit, send SIGINT once a statement holding ``marker`` runs in one of its
+    shadow databases; return what it printed and the shadow databases it had made."""
+    shadows = "SELECT datname FROM pg_database WHERE datname LIKE 'schemakit_shadow%%'"
+    existing = {r[0] for r in query(pg_admin_url, shadows)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([*SCHEMAKIT, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ours: set[str] = set()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None and not ours:
+        active = query(
+            pg_admin_url,
+            "SELECT datname FROM pg_stat_activity WHERE state = 'active' AND query LIKE %s "
+            "AND datname LIKE 'schemakit_shadow%%' AND pid <> pg_backend_pid()",
+            [f"%{marker}%"],
+        )
+        ours |= {r[0] for r in active} - existing
+        time.sleep(0.1)
+    assert ours and proc.poll() is None, proc.communicate()
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 20
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), ours
+
+
+def test_ctrl_c_during_check_drops_the_shadow(tmp_path: Path, pg_admin_url: str) -> None:
+    write(tmp_path / "schema", "a.sql", "CREATE TABLE public.t (id int);\n")
+    write(tmp_path / "migrations", "20240101000000_init.sql", "CREATE TABLE public.t (id int);\nSELECT pg_sleep(30);\n")
+    res, ours = _interrupt_in_shadow(["check", "--shadow-url", pg_admin_url], tmp_path, pg_admin_url, "pg_sleep(30)")
+    assert res.returncode == 130, res.stdout + res.stderr
+    assert res.stderr.splitlines()[-1] == "interrupted: rolled back, nothing was changed", res.stderr
+    assert "Traceback" not in res.stderr and "error" not in res.stderr, res.stderr
+    left = ours & {r[0] for r in query(pg_admin_url, "SELECT datname FROM pg_database")}
+    assert not left, left
+
+
+def test_ctrl_c_during_import_writes_nothing_and_drops_the_shadow(tmp_path: Path, pg_admin_url: str) -> None:
+    write(tmp_path / "supabase" / "migrations", "20240101000000_init.sql", "CREATE TABLE public.t (id int);\nSELECT pg_sleep(30);\n")
+    before = sorted(p for p in tmp_path.rglob("*") if ".schemakit" not in p.parts)
+    res, ours = _interrupt_in_shadow(["import", "--shadow-url", pg_admin_url], tmp_path, pg_admin_url, "pg_sleep(30)")
+    assert res.returncode == 130, res.stdout + res.stderr
+    assert res.stderr.splitlines()[-1] == "interrupted: rolled back, nothing was changed", res.stderr
+    assert "Traceback" not in res.stderr and "error" not in res.stderr, res.stderr
+    assert sorted(p for p in tmp_path.rglob("*") if ".schemakit" not in p.parts) == before
+    left = ours & {r[0] for r in query(pg_admin_url, "SELECT datname FROM pg_database")}
+    assert not left, left
+    # Not interrupted, the same import writes the schema files.
+    write(tmp_path / "supabase" / "migrations", "20240101000000_init.sql", "CREATE TABLE public.t (id int);\n")
+    done = sk("import", "--shadow-url", pg_admin_url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert any("CREATE TABLE public.t" in p.read_text() for p in (tmp_path / "supabase" / "schemas").rglob("*.sql"))
+
+
 def test_empty_schema_folder_is_a_warning(blank_target: Target) -> None:
     res = sk("plan", *blank_target.flags())
     assert res.returncode == 0, res.stderr
@@ -173,8 +286,8 @@ def test_plurals(blank_target: Target) -> None:
     write(blank_target.schema_dir, "a.sql", "CREATE TABLE public.t (id int);\n")
     res = sk("apply", *blank_target.flags(), "--yes")
     assert res.returncode == 0, res.stderr
-    assert "Applied 1 change (" in res.stdout and "1 changes" not in res.stdout
-    assert "(1 statement)" in res.stdout or "statements)" in res.stdout
+    assert re.search(r"^Applied 1 change \(1 statement\) in \d+\.\d\ds\.$", res.stdout, re.M), res.stdout
+    assert "1 changes" not in res.stdout and "1 statements" not in res.stdout
     assert "planning " in res.stderr and "(1 file) against" in res.stderr
     assert sk("plan", *blank_target.flags(), "--detailed-exitcode").returncode == 0
 
@@ -213,11 +326,13 @@ def test_declined_prompt_exits_1(blank_target: Target) -> None:
 
 
 def _dump(url: str) -> str:
+    """The database as pg_dump writes it (schema and data), without the per-run
+    ``\\restrict`` key lines."""
     from schemakit.server import embedded
 
     params = psycopg.conninfo.conninfo_to_dict(url)
     out = subprocess.run(
-        [str(embedded.bin_path("pg_dump")), "--schema-only", "-d", url],
+        [str(embedded.bin_path("pg_dump")), "-d", url],  # the schema and the rows
         capture_output=True, text=True, check=True,
     ).stdout
     assert params.get("dbname")
@@ -344,6 +459,38 @@ def test_a_policy_on_a_missing_column_is_located_at_the_column(blank_target: Tar
     res = sk("plan", *blank_target.flags())
     assert res.returncode == 1, res.stderr
     assert 'a.sql:5:21: error: column "owner_id" does not exist' in res.stderr, res.stderr
+
+
+def test_every_error_of_the_shadow_load_is_reported_not_its_echoes(blank_target: Target) -> None:
+    """Errors PostgreSQL finds while loading the files (not the parser): each located at
+    its file:line:col, across files; what depends on a failed statement (an index and
+    views on a table that failed) is left out instead of repeating it."""
+    write(blank_target.schema_dir, "a.sql", (
+        "CREATE TABLE public.t (id bigint, m text);\n"
+        "CREATE TABLE public.bad (id int, x nosuchtype);\n"
+        "CREATE VIEW public.v AS\n"
+        "  SELECT id, nope FROM public.t;\n"
+    ))
+    write(blank_target.schema_dir, "b.sql", (
+        "CREATE INDEX bad_id ON public.bad (id);\n"
+        "CREATE VIEW public.v2 AS SELECT * FROM public.bad;\n"
+        "CREATE INDEX t_m ON public.t (m, missing_col);\n"
+        "CREATE POLICY p ON public.t FOR SELECT USING (owner_id = 1);\n"
+    ))
+    res = sk("plan", *blank_target.flags())
+    assert res.returncode == 1, res.stderr
+    located = [line for line in res.stderr.splitlines() if ": error: " in line]
+    assert [line.split(": error: ")[0].rsplit("/", 1)[-1] for line in located] == [
+        "a.sql:2:36", "a.sql:4:14", "b.sql:3:34", "b.sql:4:47",
+    ], res.stderr
+    assert 'type "nosuchtype" does not exist' in located[0] and 'column "owner_id" does not exist' in located[3]
+    assert res.stderr.rstrip().endswith("4 errors in the schema files"), res.stderr
+    assert "bad_id" not in res.stderr and "v2" not in res.stderr
+    # fixed, it plans and applies; the re-plan is empty
+    write(blank_target.schema_dir, "a.sql", "CREATE TABLE public.t (id bigint, m text);\n")
+    (blank_target.schema_dir / "b.sql").unlink()
+    assert sk("apply", *blank_target.flags(), "--yes").returncode == 0
+    assert sk("plan", *blank_target.flags(), "--detailed-exitcode").returncode == 0
 
 
 def test_db_stop_all_stops_the_servers_this_user_started() -> None:

@@ -318,7 +318,8 @@ def test_generated_hazards_gate_apply_migrations(written: Project, baseline_db: 
     assert [h.name for h in hazards if h.gates] == ["DELETES_DATA"], hazards
     res = migrate(written, baseline_db)
     assert res.exit_code == 3, res.output
-    assert f"{newest.name}: DELETES_DATA" in res.stderr and "--allow-destructive" in res.stderr
+    assert f"  DELETES_DATA: {newest.name}: table public.subscriptions: drop column lemon_squeezy_id" in res.stderr, res.stderr
+    assert "--allow-destructive" in res.stderr
     assert len(recorded(baseline_db)) == 1
     res = migrate(written, baseline_db, "--allow-destructive")
     assert res.exit_code == 0, res.output

@@ -25,6 +25,7 @@ from schemakit.rows import declared
 from schemakit.model import Model
 from schemakit.source import SourceStatement, load_schema_dir
 from schemakit.workflow import Project, Target, plan_models, read_current, shadow_admin_url
+from schemakit.options import plural
 
 Progress = Callable[[str], None]
 
@@ -77,7 +78,7 @@ def _existing(out: Path, force: bool) -> list[Path]:
     existing = sorted(out.glob("*.sql")) if out.is_dir() else []
     if existing and not force:
         raise SchemakitError(
-            f"{out} already holds {len(existing)} .sql file(s) ({existing[0].name}, ...)",
+            f"{out} already holds {plural(len(existing), '.sql file')} ({existing[0].name}, ...)",
             hint="pass --out with an empty folder, or --force to replace them",
         )
     return existing
@@ -147,7 +148,7 @@ def _record_applied(url: str, imported: Imported, statements: Sequence[SourceSta
             listed = "; ".join(s.summary for s in plan.steps[:5])
             raise SchemakitError(
                 f"refused: the database given to --applied-on is not in the imported state "
-                f"({len(plan.steps)} change(s) would remain: {listed})",
+                f"({plural(len(plan.steps), 'change')} would remain: {listed})",
                 hint="record the files only on a database the migrations were applied to",
             )
         supabase = imported.migrations[0].path.parent.parent.name == "supabase"

@@ -96,7 +96,7 @@ def import_command(
 
 
 def init_command() -> None:
-    """Set the project up: the schema folder, .gitignore, [tool.schemakit], the CI workflow."""
+    r"""Set the project up: the schema folder, .gitignore, \[tool.schemakit], the CI workflow."""
     from schemakit.adopt.init import init_project  # imported when the command runs
 
     report = init_project(Path.cwd())

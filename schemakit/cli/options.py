@@ -86,6 +86,7 @@ RenameEnumValues = Annotated[
     Optional[list[str]],
     typer.Option(
         "--rename-enum-value",
+        metavar="TYPE:OLD=NEW",
         help="TYPE:OLD=NEW, repeatable: plan ALTER TYPE ... RENAME VALUE for this enum value instead "
         "of removing OLD and adding NEW (a diff cannot tell a rename). Example: public.mood:sad=unhappy.",
         show_default=False,

@@ -17,6 +17,7 @@ from schemakit.workflow import Project
 Paths = Annotated[
     Optional[list[Path]],
     typer.Argument(
+        metavar="PATH",
         help="Test files or folders (default: tests/schema/*.sql, else supabase/tests/*.sql).",
         show_default=False,
     ),

@@ -20,6 +20,7 @@ from schemakit.hazards import Hazard
 from schemakit.kinds.base import Context, Kind, pairs
 from schemakit.model import DbObject, Key, Model, qualified
 from schemakit.render.guard import Name, ident, render_change, text
+from schemakit.options import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +135,7 @@ def render_sync_rows(c: SyncRows) -> list[str]:
 
 def rows_hazards(c: Change, current: Model) -> list[Hazard]:
     if isinstance(c, SyncRows) and c.deletes:
-        return [Hazard(hz.DELETES_DATA, f"deletes {len(c.deletes)} row(s) of {c.key[1]} no longer declared")]
+        return [Hazard(hz.DELETES_DATA, f"deletes {plural(len(c.deletes), 'row')} of {c.key[1]} no longer declared")]
     return []
 
 

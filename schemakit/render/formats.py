@@ -54,8 +54,15 @@ PLAN_FORMAT_VERSION = 1
 def headline(plan: Plan) -> str:
     if plan.empty:
         return "No changes: the database matches the schema files."
-    counts: Counter[str] = Counter(step.change.action for step in plan.steps)
-    parts = [f"{counts[a]} to {verb}" for a, verb in (("create", "create"), ("alter", "alter"), ("drop", "drop")) if counts[a]]
+    # counted by the sign each change is shown with: a new column is created, a
+    # replaced function altered, as the lines below the headline say (the drop of an
+    # object dropped to be recreated is part of its replacement)
+    recreated = _recreated_keys(plan)
+    counts: Counter[str] = Counter(
+        "~" if step.change.action == "drop" and step.change.key in recreated else change_sign(step, recreated)
+        for step in plan.steps
+    )
+    parts = [f"{counts[sign]} to {verb}" for sign, verb in (("+", "create"), ("~", "alter"), ("-", "drop")) if counts[sign]]
     n = len(plan.steps)
     return f"Plan: {n} change{'s' if n != 1 else ''} ({', '.join(parts)})."
 
@@ -337,7 +344,7 @@ def _rows_note(identity: str, rows: RowCounts | None) -> str:
 
 def grouped_steps(plan: Plan) -> list[tuple[Key, list[Step]]]:
     """The plan's steps by the object they are shown under (``group_key``): tables
-    first, then the other objects by kind (``KIND_RANK``), each by name; within a
+    first, then the other objects by kind (``KIND_RANK``, then heading), each by name; within a
     group, the plan's order. A drop of an object created again is left out (the
     create is shown as replaced)."""
     recreated = _recreated_keys(plan)
@@ -348,9 +355,10 @@ def grouped_steps(plan: Plan) -> list[tuple[Key, list[Step]]]:
             continue
         groups.setdefault(group_key(c), []).append(step)
 
-    def order(key: Key) -> tuple[int, int, str]:
+    def order(key: Key) -> tuple[int, int, str, str]:
         first = {"baseline": 0, "table": 1}  # the baseline's installation runs first of all
-        return (first.get(key[0], 2), KIND_RANK.get(key[0], 99), key[1])
+        # kinds of one rank (functions, procedures) each under one heading
+        return (first.get(key[0], 2), KIND_RANK.get(key[0], 99), _KIND_HEADINGS.get(key[0], key[0]), key[1])
 
     return sorted(groups.items(), key=lambda kv: order(kv[0]))
 

@@ -24,6 +24,7 @@ from schemakit.typegen.introspect import Catalog
 from schemakit.typegen.python import render_python
 from schemakit.typegen.source import catalog_from_statements
 from schemakit.typegen.typescript import render_typescript
+from schemakit.options import plural
 
 LANGUAGES = ("typescript", "python")
 
@@ -80,7 +81,7 @@ def _output(entry: Any, root: Path, path: Path, i: int) -> Output:
         raise SchemakitError(f"{where} must be a table like {{ language = \"typescript\", out = \"types.ts\" }}")
     unknown = set(entry) - {"language", "out", "schemas", "check-unions", "pydantic"}
     if unknown:
-        raise SchemakitError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        raise SchemakitError(f"{where}: unknown {plural(len(unknown), 'key', with_count=False)} {', '.join(sorted(unknown))}")
     language = entry.get("language")
     if language not in LANGUAGES:
         raise SchemakitError(f"{where}: language must be one of {', '.join(LANGUAGES)}")
