@@ -18,8 +18,10 @@ import sys
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from operator import attrgetter
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, TypeVar, cast
 
+
+O = TypeVar("O", bound="DbObject")
 
 Key = tuple[str, str]
 """(kind, identity), e.g. ("table", "public.users")."""
@@ -102,6 +104,22 @@ class Model:
 
     def of_kind(self, *kinds: str) -> dict[Key, DbObject]:
         return {k: v for k, v in self.objects.items() if k[0] in kinds}
+
+    def of_class(self, cls: type[O]) -> dict[Key, O]:
+        """The objects that are instances of ``cls`` (from an index by class built once:
+        every kind's differ asks for its own)."""
+        found: dict[Key, O] = {}
+        for kind, objects in self._by_class.items():
+            if issubclass(kind, cls):
+                found.update(cast("dict[Key, O]", objects))
+        return found
+
+    @cached_property
+    def _by_class(self) -> dict[type, dict[Key, DbObject]]:  # a model never changes: built once
+        out: dict[type, dict[Key, DbObject]] = {}
+        for key, obj in self.objects.items():
+            out.setdefault(type(obj), {})[key] = obj
+        return out
 
     def get(self, key: Key) -> DbObject | None:
         return self.objects.get(key)

@@ -107,8 +107,7 @@ class Kind:
 
 def pairs(current: Model, desired: Model, cls: type[T]) -> Iterator[tuple[T | None, T | None]]:
     """(old, new) for every object of one class, sorted by key; None where absent."""
-    old = {k: v for k, v in current.objects.items() if isinstance(v, cls)}
-    new = {k: v for k, v in desired.objects.items() if isinstance(v, cls)}
+    old, new = current.of_class(cls), desired.of_class(cls)
     for key in sorted(old.keys() | new.keys()):
         yield old.get(key), new.get(key)
 

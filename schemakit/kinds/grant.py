@@ -150,9 +150,8 @@ def diff_grants(current: Model, desired: Model, ctx: Context) -> Iterator[Change
     they already imply is never planned."""
     fresh = set(ctx.rebuilt) | {f.key for f, _ in ctx.functions} | set(ctx.tables) | ctx.types
     fresh |= {k for k in ctx.users if k[0] in ("function", "procedure")}
-    old_grants = {k: v for k, v in current.objects.items() if isinstance(v, Grant)}
-    new_grants = {k: v for k, v in desired.objects.items() if isinstance(v, Grant)}
-    grantees = sorted({d.grantee for d in desired.objects.values() if isinstance(d, DefaultPrivilege)})
+    old_grants, new_grants = current.of_class(Grant), desired.of_class(Grant)
+    grantees = sorted({d.grantee for d in desired.of_class(DefaultPrivilege).values()})
     # Grantees a new object gets by default but the desired state does not list.
     for obj_key, obj in desired.objects.items():
         if obj_key in current.objects and obj_key not in fresh:

@@ -171,7 +171,7 @@ def diff_tables(current: Model, desired: Model, ctx: Context) -> Iterator[Change
     from schemakit.kinds.domain import Domain  # which imports the type rebuilds, which import this module
 
     domains = cache(
-        lambda: frozenset(k[1] for m in (current, desired) for k, v in m.objects.items() if isinstance(v, Domain))
+        lambda: frozenset(k[1] for m in (current, desired) for k in m.of_class(Domain))
     )
     for old, new in pairs(current, desired, Table):
         if new is None:
