@@ -18,6 +18,7 @@ rebuilt). A value of any other type is refused (``Unencodable``): it is then not
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 from collections.abc import Mapping
@@ -111,6 +112,7 @@ def _hook(classes: list[type]) -> Any:
     return hook
 
 
+@functools.cache
 def _class(name: str) -> type:
     module, _, qualname = name.partition(":")
     if not module.startswith("schemakit.") or not qualname:
