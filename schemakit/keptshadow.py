@@ -95,6 +95,10 @@ class Held:
 
 @dataclass(frozen=True)
 class Record:
+    """What a project's kept shadow database holds: made on the shadow server state,
+    baseline and schemakit ``environment`` names (``schemakit.cache.environment``), the
+    statements' ``digest`` (also the database's comment) and the statements."""
+
     database: str
     environment: str
     digest: str
@@ -109,7 +113,7 @@ class Reload:
     statements: tuple[SourceStatement, ...]
 
 
-class _NotTaken(Exception):
+class NotTaken(Exception):
     """The incremental path does not apply; the message says why."""
 
 
@@ -119,6 +123,7 @@ def database_name(cache_directory: Path) -> str:
 
 
 def enabled() -> bool:
+    """The cache is on and ``SCHEMAKIT_KEEP_SHADOW`` is not 0."""
     return cache.active() is not None and os.environ.get(KEEP_ENV, "") != "0"
 
 
@@ -156,7 +161,7 @@ def _touched(s: Held, made: set[str]) -> set[str]:
 
 def plan_reload(old: Sequence[Held], new: Sequence[SourceStatement]) -> Reload:
     """The statements to reload into a database holding ``old`` so that it holds ``new``
-    (raises _NotTaken when that cannot be done safely)."""
+    (raises NotTaken when that cannot be done safely)."""
     new_held = [held(s) for s in new]
     made = _made_by_files(old) | _made_by_files(new_held)
     before, after = Counter(old), Counter(new_held)
@@ -166,11 +171,11 @@ def plan_reload(old: Sequence[Held], new: Sequence[SourceStatement]) -> Reload:
         return Reload(frozenset(), ())
     for s in (*gone, *added):
         if s.kind not in _UNDOABLE:
-            raise _NotTaken(f"a changed {s.kind.replace('_', ' ')} statement")
+            raise NotTaken(f"a changed {s.kind.replace('_', ' ')} statement")
     for s in gone:
         foreign = [n for n in s.requires - made if is_managed_schema(n.partition(".")[0])]
         if not s.kind.startswith("create_") and foreign:
-            raise _NotTaken(f"a removed statement altered {foreign[0]}, which the files do not create")
+            raise NotTaken(f"a removed statement altered {foreign[0]}, which the files do not create")
     dirty: set[str] = set()
     for s in (*gone, *added):
         dirty |= _touched(s, made)
@@ -186,7 +191,7 @@ def plan_reload(old: Sequence[Held], new: Sequence[SourceStatement]) -> Reload:
         if chosen[i]:
             return
         if s.kind not in _UNDOABLE:
-            raise _NotTaken(f"a {s.kind.replace('_', ' ')} statement depends on a changed object")
+            raise NotTaken(f"a {s.kind.replace('_', ' ')} statement depends on a changed object")
         chosen[i] = True
         for name in _touched(s, made) - dirty:
             dirty.add(name)
@@ -201,10 +206,10 @@ def plan_reload(old: Sequence[Held], new: Sequence[SourceStatement]) -> Reload:
             choose(i)
     reloaded = [s for s, c in zip(new, chosen) if c]
     if len(reloaded) > max(MOST * len(new), FEW):
-        raise _NotTaken(f"{len(reloaded)} of {len(new)} statements would reload")
+        raise NotTaken(f"{len(reloaded)} of {len(new)} statements would reload")
     first = next((i for i, c in enumerate(chosen) if c), len(new))
     if any(s.kind == _ORDERED for s in new_held[first:]):
-        raise _NotTaken("a reloaded statement comes before default privileges in load order")
+        raise NotTaken("a reloaded statement comes before default privileges in load order")
     return Reload(frozenset(dirty), tuple(reloaded))
 
 
@@ -322,18 +327,18 @@ def _drop(kind: str, schema: str, table: str | None, name: str, args: str | None
 
 
 def drops(conn: psycopg.Connection[Any], dirty: frozenset[str]) -> list[sql.Composed]:
-    """The DROPs of the dirty objects that exist (sub-objects first); raises _NotTaken when
+    """The DROPs of the dirty objects that exist (sub-objects first); raises NotTaken when
     they would remove something that is not dirty."""
     if not dirty:
         return []
     rows = conn.execute(_DIRTY, {"dirty": sorted(dirty)}).fetchall()
     stray = sorted({str(r[4]) for r in rows if r[0] == "stray"})
     if stray:
-        raise _NotTaken(f"dropping the changed objects would also drop {stray[0]}")
+        raise NotTaken(f"dropping the changed objects would also drop {stray[0]}")
     found = sorted((r for r in rows if r[0] == "drop"), key=lambda r: (_ORDER.get(r[1], 3), r[1:]))
     for r in found:
         if r[1] not in _RELATION and r[1] not in _ORDER and not str(r[1]).startswith(("function:", "type:")):
-            raise _NotTaken(f"cannot drop {r[4]} ({r[1]})")
+            raise NotTaken(f"cannot drop {r[4]} ({r[1]})")
     return [_drop(str(r[1]), str(r[2]), r[3], str(r[4]), r[5]) for r in found]
 
 
@@ -449,16 +454,17 @@ def load(
             now = Record(database, environment, digest(holds), holds)
             try:
                 if record is None or record.database != database:
-                    raise _NotTaken("no kept shadow database yet")
+                    raise NotTaken("no kept shadow database yet")
                 if record.environment != environment:
-                    raise _NotTaken("the shadow server, baseline or schemakit changed")
+                    raise NotTaken("the shadow server, baseline or schemakit changed")
                 if _comment(admin, database) != record.digest:
-                    raise _NotTaken("the kept shadow database does not match its record")
+                    raise NotTaken("the kept shadow database does not match its record")
                 state = _incremental(record, now, shadowed, statements, admin_url, advance, tell, loaded.options)
-            except _NotTaken as why:
+            except NotTaken as why:
                 tell(f"shadow: full load into the kept shadow database ({why})")
             except (psycopg.Error, SchemakitError) as exc:
-                tell(f"shadow: full load into the kept shadow database (the incremental load failed: {exc})")
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                tell(f"shadow: full load into the kept shadow database (the incremental load failed: {first})")
             else:
                 _write_record(path, now)
                 return state
