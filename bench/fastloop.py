@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import generate, generate_files
-from bench.run import ROOT, SCHEMAKIT, drop, ensure_migra, fresh, read_in_process, sh, side_by_side, as_url
+from bench.run import ROOT, SCHEMAKIT, as_url, drop, ensure_migra, fresh, read_in_process, sh, side_by_side, table
 from schemakit.server.embedded import bin_path
 
 COLUMNS: list[tuple[str, str | tuple[str, str], str]] = [
@@ -52,6 +52,12 @@ COLUMNS: list[tuple[str, str | tuple[str, str], str]] = [
 ]
 
 
+def load(url: str, path: Path) -> None:
+    """``path`` loaded by psql in one transaction, function bodies unchecked (as a dump loads)."""
+    sh([str(bin_path("psql")), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", url, "-f", str(path)],
+       env={**os.environ, "PGOPTIONS": "-c check_function_bodies=off"})
+
+
 def _migra() -> Path | None:
     try:
         return ensure_migra()
@@ -65,15 +71,10 @@ def fast_loop_size(n: int, admin: str, runs: int, work: Path, migra: Path | None
     generate(n, schema_dir)
     changed_dir = work / f"changed_{n}"
     generate(n, changed_dir, changed=True)
-    psql = str(bin_path("psql"))
     pg_dump = str(bin_path("pg_dump"))
-    load_env = {**os.environ, "PGOPTIONS": "-c check_function_bodies=off"}
     env = {k: v for k, v in os.environ.items() if k not in ("SCHEMAKIT_NO_CACHE", "DATABASE_URL")}
     project = work / f"project_{n}"  # the plans' working directory: its .schemakit/cache/
     project.mkdir()
-
-    def load(url: str, path: Path) -> None:
-        sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", url, "-f", str(path)], env=load_env)
 
     out: dict[str, Any] = {"n": n}
     target = fresh(admin)
@@ -117,8 +118,7 @@ def one_file_changed(n: int, admin: str, runs: int, work: Path, env: dict[str, s
     whole = work / f"files_{n}.sql"
     whole.write_text("".join(p.read_text() for p in paths))
     target = fresh(admin)
-    sh([str(bin_path("psql")), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", target, "-f", str(whole)],
-       env={**os.environ, "PGOPTIONS": "-c check_function_bodies=off"})
+    load(target, whole)
     project = work / f"project_files_{n}"
     project.mkdir()
     victim = paths[len(paths) // 2]
@@ -146,21 +146,6 @@ def one_file_changed(n: int, admin: str, runs: int, work: Path, env: dict[str, s
     return times
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| " + " | ".join(h for h, _, _ in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
-    for r in rows:
-        cells = []
-        for _, key, fmt in COLUMNS:
-            if isinstance(key, tuple):
-                num, den = r.get(key[0]), r.get(key[1])
-                value = None if num is None or den is None else num / den
-            else:
-                value = r.get(key)
-            cells.append("n/a" if value is None else fmt.format(value))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def run_fast_loop(sizes: list[int], admin: str, runs: int, limit: float, version: str) -> None:
     migra = _migra()
     rows = []
@@ -169,7 +154,7 @@ def run_fast_loop(sizes: list[int], admin: str, runs: int, limit: float, version
             print(f"N = {n} ...", file=sys.stderr, flush=True)
             rows.append(fast_loop_size(n, admin, runs, Path(tmp), migra, limit))
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # kept if a later size fails
-    print(table(rows))
+    print(table(rows, COLUMNS, missing="n/a"))
     if migra is None:
         print("diff against migra: not measured (migra is not installed)")
     if len(rows) > 1 and rows[0]["noop_plan_s"] and rows[-1]["noop_plan_s"]:

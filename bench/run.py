@@ -288,18 +288,25 @@ COLUMNS: list[tuple[str, str | tuple[str, str], str]] = [
 ]
 
 
-def table(rows: list[dict[str, float | None]]) -> str:
-    """A Markdown table of the times (seconds), the ratios and the peak RSS."""
-    lines = ["| " + " | ".join(h for h, _, _ in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
+def table(
+    rows: list[dict[str, Any]],
+    columns: list[tuple[str, str | tuple[str, str], str]] | None = None,
+    missing: str = "timeout",
+) -> str:
+    """A Markdown table of the times (seconds), the ratios and the peak RSS (``columns``:
+    (header, key or (numerator, denominator), format); default ``COLUMNS``; ``missing``:
+    what a cell without a value says)."""
+    columns = COLUMNS if columns is None else columns
+    lines = ["| " + " | ".join(h for h, _, _ in columns) + " |", "|" + "---:|" * len(columns)]
     for r in rows:
         cells = []
-        for _, key, fmt in COLUMNS:
+        for _, key, fmt in columns:
             if isinstance(key, tuple):
                 num, den = r.get(key[0]), r.get(key[1])
                 value = None if num is None or den is None else num / den
             else:
                 value = r.get(key)
-            cells.append("timeout" if value is None else fmt.format(value))
+            cells.append(missing if value is None else fmt.format(value))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
