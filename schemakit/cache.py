@@ -191,16 +191,30 @@ def _file_bytes(names: Sequence[str]) -> Iterator[bytes]:
 
 
 def statements_digest(statements: Sequence[SourceStatement]) -> bytes:
-    """The loader's output (every statement's fields) and the bytes of the files it read."""
-    digest = hashlib.sha256()
+    """The loader's output (every statement's fields) and the bytes of the files it read
+    (made once per list of statements: a plan asks for it before and after its load)."""
+    for seen, digest in _digests:
+        if seen is statements:
+            return digest
+    made = _statements_digest(statements)
+    _digests[:] = [(statements, made), *_digests[:1]]
+    return made
+
+
+_digests: list[tuple[Sequence[SourceStatement], bytes]] = []
+"""The last statements' digests, by identity (the lists are never changed once loaded)."""
+
+
+def _statements_digest(statements: Sequence[SourceStatement]) -> bytes:
     files: dict[str, None] = {}
+    fields = []
     for s in statements:
         files.setdefault(s.location.file, None)
-        fields = [
+        fields.append([
             s.sql, s.location.file, s.location.line, s.location.col, s.kind,
             sorted(s.provides), sorted(s.requires), s.offset, s.file_index,
-        ]
-        digest.update(json.dumps(fields, ensure_ascii=False).encode() + b"\n")
+        ])
+    digest = hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode())
     for part in _file_bytes(list(files)):
         digest.update(part)
     return digest.digest()
@@ -370,7 +384,7 @@ def cached_desired_state(
         _summary,
     )
     if found.fingerprint:
-        _prime_fingerprint(found.state.model, found.fingerprint)
+        prime_fingerprint(found.state.model, found.fingerprint)
     return found.state
 
 
@@ -417,7 +431,7 @@ class Fingerprinted:
     fingerprint: str
 
 
-def _prime_fingerprint(model: Model, fingerprint: str) -> None:
+def prime_fingerprint(model: Model, fingerprint: str) -> None:
     """Give ``model`` its known fingerprint (``Model.fingerprint`` caches it in the
     instance, as functools.cached_property does: a model never changes)."""
     if "_fingerprint" not in model.__dict__:

@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from schemakit import cache, keptshadow
-from schemakit.catalog import read_model
+from schemakit.catalog import memo as catalog_memo
 from schemakit.connect import connect, redact
 from schemakit.desired import Advance, DesiredState, desired_state
 from schemakit.diff import (
@@ -332,7 +332,7 @@ def plan_against(
         if same is not None:
             if progress:
                 progress("cache: the schema files' state is unchanged and the target matches it: nothing to plan")
-            return Planned(plan=make_plan(same, same, [], render=render_change), current=same, desired=same, target=target)
+            return empty_plan(same, target)
     state = load_desired(statements, shadow_admin, progress, profile)
     if isinstance(current, Future):
         current = current.result()
@@ -352,6 +352,33 @@ def matching_target(
     if model.fingerprint() != summary.fingerprint or model.server_version // 10000 != summary.major:
         return None
     return model
+
+
+def cached_match(
+    conn: psycopg.Connection[Any],
+    statements: Sequence[SourceStatement],
+    shadow_admin: str,
+    profile: Profile,
+    owners: DeclaredOwners,
+) -> Model | None:
+    """The target's model when both caches say the plan is empty: the files' state is
+    cached (``matching_target``'s conditions) and the catalog cache holds the target's
+    model of this very catalog (schemakit.catalog.memo) with that state's fingerprint.
+    No model is read or diffed; files that declare rows (data) never take this path."""
+    if declared(statements):
+        return None
+    wanted = cache.desired_summary(statements, shadow_admin, profile.baseline)
+    if wanted is None or not wanted.plain:
+        return None
+    found = catalog_memo.summary(conn, owners)
+    if found is None or found.fingerprint != wanted.fingerprint or found.major != wanted.major:
+        return None
+    return catalog_memo.deferred(found)
+
+
+def empty_plan(model: Model, target: Target) -> Planned:
+    """The plan of a target that already is in the files' state (``model``)."""
+    return Planned(plan=make_plan(model, model, [], render=render_change), current=model, desired=model, target=target)
 
 
 def plan_from_state(
@@ -423,8 +450,14 @@ def plan_target(
         if missing is not None:
             raise missing
     admin = shadow_admin_url(project, target, shadow_url, conn, prof, progress, bool(declared(statements)))
-    # The target is read while the shadow loads: two servers' (or two backends') work at once.
     owners = declared_owners.declared(statements)
+    if quick and not renames and not install:
+        same = cached_match(conn, statements, admin, prof, owners)
+        if same is not None:
+            if progress:
+                progress("cache: the schema files' state and the target's catalog are unchanged, and they match: nothing to plan")
+            return empty_plan(same, target)
+    # The target is read while the shadow loads: two servers' (or two backends') work at once.
     with in_background(lambda: read_fingerprinted(conn, progress, rows=declared(statements), owners=owners)) as reading:
         planned = plan_against(reading, statements, admin, target, progress, row_probe(conn), renames, prof, quick)
     if install:
@@ -442,7 +475,7 @@ def read_current(
     ``owners``, the owners they declare."""
     if progress:
         progress("reading the target's catalog ...")
-    return read_model(conn, rows=rows, owners=owners)
+    return catalog_memo.read(conn, rows=rows, owners=owners)
 
 
 def read_fingerprinted(

@@ -132,7 +132,10 @@ class CatalogReader:
             futures.append(previous)
         pool.submit(_close_after, futures, second)
 
-    def read(self) -> Model:
+    def read(self, known: Callable[[], Model | None] | None = None) -> Model:
+        """The model; ``known`` (schemakit.catalog.memo), called first in the read's
+        transaction, may give the model of this very catalog, read before: then nothing
+        more is read."""
         conn = self.conn
         was_autocommit = conn.autocommit
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -144,6 +147,9 @@ class CatalogReader:
                 cur.execute("SET LOCAL search_path = pg_catalog")
                 # The dependency query sorts large joins of pg_depend: keep them in memory.
                 cur.execute("SET LOCAL work_mem = '64MB'")
+            found = known() if known is not None else None
+            if found is not None:
+                return found
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemakit-catalog") as pool:
                 try:
                     return self._read_all(pool)

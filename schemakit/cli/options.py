@@ -128,9 +128,10 @@ NoCache = Annotated[
     bool,
     typer.Option(
         "--no-cache",
-        help="Load the schema files into a shadow even when .schemakit/cache/ holds their state "
-        "(the cache is keyed on the files' bytes, the profile and baseline, the shadow server and "
-        "schemakit's version; SCHEMAKIT_NO_CACHE=1 does the same).",
+        help="Read everything again: load the schema files into a shadow even when "
+        ".schemakit/cache/ holds their state (keyed on the files' bytes, the profile and baseline, "
+        "the shadow server and schemakit's version), and read a database's catalog even when the "
+        "cache holds its model under the same catalog stamp. SCHEMAKIT_NO_CACHE=1 does the same.",
         callback=_set_cache,
     ),
 ]

@@ -103,6 +103,7 @@ def diff(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.sql,
     out: Out = None,
     connect_timeout: ConnectTimeout = 10,
+    no_cache: NoCache = False,
 ) -> None:
     """Print the changes that turn database A into database B (like migra). Nothing is changed."""
     emit(render_chunks(diff_databases(url_a, url_b), format.value), out)

@@ -32,6 +32,8 @@ __all__ = ["StrippedOptions", "vector_is_standin", "strip_vector_options", "rest
 
 _VECTOR_METHODS = frozenset({"hnsw", "ivfflat"})
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+_NAMES_A_METHOD = re.compile(r"\b(?:hnsw|ivfflat)\b", re.IGNORECASE)
+"""A statement that names neither method has no vector index to parse (most have none)."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def _reloption(option: pg_ast.DefElem) -> str:
 
 def _stripped(stmt: SourceStatement) -> tuple[SourceStatement, tuple[str, str], str] | None:
     """``stmt`` without the options of its vector index, its (schema, name) and the options."""
-    if stmt.kind != "create_index":
+    if stmt.kind != "create_index" or not _NAMES_A_METHOD.search(stmt.sql):
         return None
     try:
         (raw,) = pglast.parse_sql(stmt.sql)
