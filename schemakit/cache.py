@@ -72,7 +72,7 @@ __all__ = [
     "desired_key",
 ]
 
-FORMAT = 1
+FORMAT = 2
 """The entries' layout; part of every key."""
 KEEP = 32
 """Entries kept in a cache folder: older ones (by last use) are removed when one is written."""
@@ -197,8 +197,12 @@ def statements_digest(statements: Sequence[SourceStatement]) -> bytes:
         if seen is statements:
             return digest
     made = _statements_digest(statements)
-    _digests[:] = [(statements, made), *_digests[:1]]
+    _remember(statements, made)
     return made
+
+
+def _remember(statements: Sequence[SourceStatement], digest: bytes) -> None:
+    _digests[:] = [(statements, digest), *_digests[:1]]
 
 
 _digests: list[tuple[Sequence[SourceStatement], bytes]] = []
@@ -569,7 +573,7 @@ def cached_sources(
             return load(notice, None)
         if found.notice is not None and notice is not None:
             notice(found.notice)
-        return statements
+        return _known_digest(statements, key)
     said: list[str] = []
     memo = FileMemo(settings.directory)
     statements = load(said.append, memo)
@@ -578,4 +582,12 @@ def cached_sources(
         if notice is not None:
             notice(text)
     write_entry(settings.directory, "sources", key, _detached(statements, said[0] if said else None))
+    return _known_digest(statements, key)
+
+
+def _known_digest(statements: list[SourceStatement], key: str) -> list[SourceStatement]:
+    """``statements``, whose digest (``statements_digest``) is now their folder's key: the
+    loader's output is a function of the files' bytes and schemakit's code, which the key
+    holds, so hashing every statement again would add nothing."""
+    _remember(statements, hashlib.sha256(b"sources\0" + key.encode()).digest())
     return statements

@@ -4,7 +4,7 @@ A plan whose files changed misses the desired-state cache (schemakit.cache) and 
 load every statement into a fresh shadow. On schemakit's own local server (one this
 user started, ``schemakit.server.registry``) the shadow database is kept instead, one
 per project (``schemakit_kept_<hash of the cache folder>``), with a record of the
-statements it holds (``<cache>/keptshadow.json``). The next miss compares the files'
+statements it holds (``<cache>/keptshadow.record``). The next miss compares the files'
 statements with the record:
 
 - a statement that is gone or new is *changed*; the objects changed statements create
@@ -52,7 +52,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from schemakit import cache
+from schemakit import cache, cachecodec
 from schemakit.connect import connect
 from schemakit.desired import Advance, DesiredState, load_statements, pristine_model, read_state, shadow_statements
 from schemakit.errors import SchemakitError
@@ -62,8 +62,7 @@ from schemakit.server import registry, shadow
 from schemakit.source import SourceStatement
 
 KEEP_ENV = "SCHEMAKIT_KEEP_SHADOW"
-RECORD = "keptshadow.json"
-FORMAT = 1
+RECORD = "keptshadow.record"
 MOST = 0.5
 """The largest share of the statements an incremental load reloads; above it (and above
 ``FEW`` statements, where either way is quick), the full load."""
@@ -138,10 +137,7 @@ def held(stmt: SourceStatement) -> Held:
 
 
 def digest(statements: Sequence[Held]) -> str:
-    h = hashlib.sha256()
-    for s in statements:
-        h.update(json.dumps([s.sql, s.kind], ensure_ascii=False).encode() + b"\n")
-    return h.hexdigest()
+    return hashlib.sha256(json.dumps([[s.sql, s.kind] for s in statements], ensure_ascii=False).encode()).hexdigest()
 
 
 # -- what to reload ----------------------------------------------------------------------
@@ -245,10 +241,12 @@ named AS (
   LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
   LEFT JOIN pg_catalog.pg_namespace en ON en.oid = e.typnamespace
   LEFT JOIN LATERAL (SELECT en.nspname || '.' || e.typname AS name) te ON e.oid IS NOT NULL
+  WHERE t.oid >= 16384  -- the system's own objects are never dirty, and never dropped
   UNION ALL
   SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, n.nspname || '.' || p.proname, NULL,
          'function:' || p.prokind::text, n.nspname, NULL, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.oid >= 16384
   UNION ALL
   SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid, COALESCE(r.name, tn.nspname || '.' || t.typname)
          || '.' || k.conname, COALESCE(r.name, tn.nspname || '.' || t.typname),
@@ -346,32 +344,19 @@ def drops(conn: psycopg.Connection[Any], dirty: frozenset[str]) -> list[sql.Comp
 
 
 def _read_record(path: Path) -> Record | None:
+    """The record (stored as the cache stores values: schemakit.cachecodec), None when it
+    is missing, damaged, or of another layout."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
-            return None
-        return Record(
-            database=str(data["database"]),
-            environment=str(data["environment"]),
-            digest=str(data["digest"]),
-            statements=tuple(
-                Held(str(s), str(k), frozenset(map(str, p)), frozenset(map(str, r))) for s, k, p, r in data["statements"]
-            ),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+        found = cachecodec.loads([], path.read_bytes())
+    except (OSError, cachecodec.Undecodable):
         return None
+    return found if isinstance(found, Record) and all(isinstance(s, Held) for s in found.statements) else None
 
 
 def _write_record(path: Path, record: Record) -> None:
-    data = {
-        "format": FORMAT,
-        "database": record.database,
-        "environment": record.environment,
-        "digest": record.digest,
-        "statements": [[s.sql, s.kind, sorted(s.provides), sorted(s.requires)] for s in record.statements],
-    }
+    _, body = cachecodec.dumps(record)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tmp.write_bytes(body)
     os.replace(tmp, path)
 
 

@@ -102,6 +102,17 @@ class Model:
     # theirs is compared. Set on the desired side; not part of the JSON or the fingerprint.
     pinned_extensions: frozenset[str] = frozenset()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the cache, schemakit.cachecodec): the fields, and the fingerprint once
+        made; not the other values cached in the instance (indexes rebuilt on use)."""
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        if "_fingerprint" in self.__dict__:
+            state["_fingerprint"] = self.__dict__["_fingerprint"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     def of_kind(self, *kinds: str) -> dict[Key, DbObject]:
         return {k: v for k, v in self.objects.items() if k[0] in kinds}
 

@@ -542,3 +542,30 @@ def test_renamed_from_directives_hold_on_a_cache_hit(project: Path, baseline_db:
     assert HIT in second.stderr, second.stderr
     assert "RENAME TO notes" in second.stdout and "DROP TABLE" not in second.stdout, second.stdout
     assert second.stdout == first.stdout
+
+
+class _Evil:
+    """A pickle that would run a command if its global were resolved."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_an_entry_naming_anything_but_schemakits_dataclasses_is_refused(tmp_path: Path) -> None:
+    """The stored form is pickle read by an unpickler that resolves schemakit's dataclasses
+    only: a body naming a function is refused without running it, and a value holding
+    another class (a Path) is stored but never read back (a miss, written again)."""
+    import pickle
+
+    marker = tmp_path / "ran"
+    with pytest.raises(cachecodec.Undecodable):
+        cachecodec.loads([], pickle.dumps(_Evil(marker)))
+    assert not marker.exists()
+    assert cache.write_entry(tmp_path, "desired", "k", Model(objects={("schema", "p"): tmp_path}))  # type: ignore[dict-item]
+    assert cache.read_entry(tmp_path, "desired", "k") == (None, True)
+    model = Model(objects={}, server_version=180000)
+    assert cache.write_entry(tmp_path, "desired", "m", model)
+    assert cache.read_entry(tmp_path, "desired", "m") == (model, False)
