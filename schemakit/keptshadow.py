@@ -220,7 +220,7 @@ rel AS (
   SELECT c.oid, n.nspname || '.' || c.relname AS name, c.relkind
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 ),
-named AS (
+named AS NOT MATERIALIZED (
   -- an index's, an owned sequence's owner: its table
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid, r.name,
          COALESCE(ti.name, ts.name) AS owner,

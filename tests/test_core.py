@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from schemakit.catalog import CatalogReader
+from schemakit.catalog.reader import AHEAD
 from schemakit.server.embedded import bin_path
 from tests.conftest import as_role
 from tests.helpers import Target, model_of, query, seed_project
@@ -297,17 +298,38 @@ def test_catalog_query_count_does_not_grow(target: Target, baseline_db: str) -> 
 
 
 def test_a_large_catalog_read_on_two_connections_is_the_read_on_one(target: Target) -> None:
-    """Above ``PARALLEL_FROM`` dependency rows the slowest queries run on a second
-    connection in the same snapshot: the model is the one a single connection reads, with
-    the same query count, and the second connection is gone afterwards."""
+    """Above ``PARALLEL_FROM`` dependency rows the slowest queries run on connections of
+    their own in the same snapshot: the model is the one a single connection reads, with
+    the same query count, and the other connections are gone afterwards."""
     target.converge()
     with psycopg.connect(target.url, autocommit=True) as conn:
         two, one = CatalogReader(conn, parallel_from=0), CatalogReader(conn, parallel_from=None)
         both, single = two.read(), one.read()
         assert both.objects == single.objects and both.depends == single.depends
         assert two.queries_run == one.queries_run
-        assert (two.connections, one.connections) == (2, 1)
+        assert (two.connections, one.connections) == (1 + len(AHEAD), 1)
         (others,) = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchone() or (None,)
     assert others == 0
+
+
+def test_a_read_whose_extra_connections_are_refused_runs_on_one(target: Target, pg_admin_url: str) -> None:
+    """A role limited to one connection (a pooler's or a host's limit): the queries meant
+    for the other connections run on the first, and the model is the same."""
+    import uuid
+
+    role = f"sk_one_{uuid.uuid4().hex[:8]}"
+    target.converge()
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:  # not a superuser: they have no limit
+        admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 1 IN ROLE pg_read_all_data')
+    try:
+        with psycopg.connect(as_role(target.url, role), autocommit=True) as conn:
+            limited = CatalogReader(conn, parallel_from=0)
+            model = limited.read()
+            assert limited.connections == 1
+            single = CatalogReader(conn, parallel_from=None).read()  # what this role sees
+        assert model.objects == single.objects and model.depends == single.depends
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')

@@ -11,6 +11,7 @@ and the model is a consistent snapshot.
 from __future__ import annotations
 
 import contextlib
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from importlib import resources
@@ -55,13 +56,15 @@ def _query(name: str, package: str | None = None) -> str:
 
 
 PARALLEL_FROM = 20_000
-"""Above this many ``pg_depend`` rows, the slowest queries run on a second connection that
-shares the read's snapshot (``SET TRANSACTION SNAPSHOT``, as ``pg_dump -j`` does), while the
+"""Above this many ``pg_depend`` rows, the slowest queries run on more connections that
+share the read's snapshot (``SET TRANSACTION SNAPSHOT``, as ``pg_dump -j`` does), while the
 first runs the others: for a large catalog the read waits on the server, not on Python."""
-AHEAD: tuple[tuple[str, str | None], ...] = (("depends", None), ("table.sql", KIND_QUERIES))
-"""The queries the second connection runs (the two slowest at 1,000 tables: about as long
-together as all the others)."""
-
+AHEAD: tuple[tuple[tuple[str, str | None], ...], ...] = (
+    (("depends", None),),
+    (("table.sql", KIND_QUERIES),),
+)
+"""The queries read ahead, one group per extra connection (the two slowest at 1,000 tables,
+each about as long as a third of the read)."""
 
 class CatalogReader:
     """Runs the catalog queries on one connection (two for a large catalog) and counts them."""
@@ -79,7 +82,8 @@ class CatalogReader:
         self.queries_run = 0
         self.connections = 1
         self.parallel_from = parallel_from
-        self._ahead: dict[tuple[str, str | None], Future[list[tuple[Any, ...]]]] = {}
+        self._ahead: dict[tuple[str, str | None], Future[list[tuple[Any, ...]] | None]] = {}
+        self._count = threading.Lock()
         #: Whether the database has Supabase's platform (``auth`` or ``storage``); read
         #: first, by the ``platform`` query: without it, no schema is the platform's.
         self.has_platform = True
@@ -87,9 +91,8 @@ class CatalogReader:
     def fetch(self, name: str, package: str | None = None) -> list[tuple[Any, ...]]:
         self.queries_run += 1
         ahead = self._ahead.pop((name, package), None)
-        if ahead is not None:
-            return ahead.result()
-        return self._run(self.conn, name, package)
+        rows = ahead.result() if ahead is not None else None
+        return rows if rows is not None else self._run(self.conn, name, package)
 
     def _run(self, conn: psycopg.Connection[Any], name: str, package: str | None) -> list[tuple[Any, ...]]:
         params = catalog_params(self.has_platform)
@@ -99,38 +102,48 @@ class CatalogReader:
             return cur.fetchall()
 
     def _read_ahead(self, pool: ThreadPoolExecutor) -> None:
-        """Start ``AHEAD`` on a second connection in this transaction's snapshot; when that
-        cannot be done (a pooler, a connection limit), they run in turn as the others do."""
+        """Start each group of ``AHEAD`` on a connection of its own in this transaction's
+        snapshot; a query whose connection cannot be made (a pooler, a connection limit)
+        runs in turn with the others on the first connection."""
         try:
             with self.conn.cursor() as cur:
                 cur.execute("SELECT pg_catalog.pg_export_snapshot()")
                 row = cur.fetchone()
-            second = psycopg.connect(make_conninfo(self.conn.info.dsn, password=self.conn.info.password))
         except psycopg.Error:
             return
         snapshot = str(row[0]) if row else ""
+        for group in AHEAD:
+            futures: dict[tuple[str, str | None], Future[list[tuple[Any, ...]] | None]] = {q: Future() for q in group}
+            self._ahead.update(futures)
+            pool.submit(self._run_group, snapshot, futures)
 
-        def run(name: str, package: str | None) -> list[tuple[Any, ...]]:
-            return self._run(second, name, package)
-
+    def _run_group(self, snapshot: str, futures: dict[tuple[str, str | None], Future[list[tuple[Any, ...]] | None]]) -> None:
+        """One connection in ``snapshot`` runs the group's queries in turn (None for each
+        when the connection cannot be made)."""
         try:
-            with second.cursor() as cur:
-                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-                cur.execute("SET LOCAL search_path = pg_catalog")
-                cur.execute("SET LOCAL work_mem = '64MB'")
+            conn = psycopg.connect(make_conninfo(self.conn.info.dsn, password=self.conn.info.password))
         except psycopg.Error:
-            second.close()
+            for f in futures.values():
+                f.set_result(None)
             return
-        self.connections = 2
-        futures = []
-        previous: Future[list[tuple[Any, ...]]] | None = None
-        for name, package in AHEAD:
-            # One connection runs one query at a time: each waits for the one before.
-            previous = pool.submit(_after, previous, run, name, package)
-            self._ahead[(name, package)] = previous
-            futures.append(previous)
-        pool.submit(_close_after, futures, second)
+        with conn:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+                    cur.execute("SET LOCAL search_path = pg_catalog")
+                    cur.execute("SET LOCAL work_mem = '64MB'")
+            except psycopg.Error:
+                for f in futures.values():
+                    f.set_result(None)
+                return
+            with self._count:
+                self.connections += 1
+            for (name, package), future in futures.items():
+                try:
+                    future.set_result(self._run(conn, name, package))
+                except BaseException as exc:  # raised where the rows are fetched
+                    future.set_exception(exc)
 
     def read(self, known: Callable[[], Model | None] | None = None) -> Model:
         """The model; ``known`` (schemakit.catalog.memo), called first in the read's
@@ -150,7 +163,7 @@ class CatalogReader:
             found = known() if known is not None else None
             if found is not None:
                 return found
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemakit-catalog") as pool:
+            with ThreadPoolExecutor(max_workers=len(AHEAD), thread_name_prefix="schemakit-catalog") as pool:
                 try:
                     return self._read_all(pool)
                 finally:
@@ -215,23 +228,6 @@ class CatalogReader:
             if on_schema is not None:
                 depends[d.key] = on_schema
         return Model(objects=objects, depends=depends, server_version=int(server_version))
-
-
-def _after(
-    before: Future[list[tuple[Any, ...]]] | None,
-    run: Callable[[str, str | None], list[tuple[Any, ...]]],
-    name: str,
-    package: str | None,
-) -> list[tuple[Any, ...]]:
-    if before is not None:
-        before.exception()  # wait; its own error is raised where it is fetched
-    return run(name, package)
-
-
-def _close_after(futures: list[Future[list[tuple[Any, ...]]]], conn: psycopg.Connection[Any]) -> None:
-    for f in futures:
-        f.exception()
-    conn.close()
 
 
 _IDENTITY: dict[str, Callable[[str | None, str, str | None], str]] = {
