@@ -26,7 +26,10 @@ loader's output itself (``sources-<sha256>.json``, keyed on the schema folder's 
 their bytes, the working directory that their shown paths are relative to, and
 schemakit), so that an unchanged plan parses nothing either.
 
-The cache is on for the commands that plan (``plan``, ``apply``, ``check``) unless
+A database's own model is cached too, under its catalog stamp (``catalog-<sha256>.json``:
+schemakit.catalog.memo, which uses this module's entries).
+
+The cache is on for the commands that plan (``plan``, ``apply``, ``check``, ``diff``) unless
 ``--no-cache`` or ``SCHEMAKIT_NO_CACHE=1``; library callers turn it on with
 ``enabled(directory)``. The newest ``KEEP`` entries are kept.
 """
@@ -416,14 +419,30 @@ def desired_summary(statements: Sequence[SourceStatement], shadow_admin: str, ba
         return None
     try:
         key = desired_key(statements, shadow_admin, baseline)
-        with open(entry_path(settings.directory, "desired", key), "rb") as f:
-            header = json.loads(f.readline())
-        fingerprint, major, plain = header["summary"]
-        if header.get("format") != FORMAT or header.get("key") != key:
-            return None
-        return Summary(str(fingerprint), int(major), bool(plain))
-    except (OSError, ValueError, KeyError, TypeError, psycopg.Error, SchemakitError):
+    except (OSError, psycopg.Error, SchemakitError):
         return None
+    header = read_header(settings.directory, "desired", key)
+    try:
+        fingerprint, major, plain = header["summary"] if header is not None else (None, 0, False)
+        return None if fingerprint is None else Summary(str(fingerprint), int(major), bool(plain))
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def read_header(directory: Path, kind: str, key: str) -> dict[str, Any] | None:
+    """The header of the entry ``key`` names (its first line: what ``write_entry``'s ``meta``
+    added, read without the body), None when there is no such entry of this layout; the
+    entry counts as used (for pruning)."""
+    path = entry_path(directory, kind, key)
+    try:
+        with open(path, "rb") as f:
+            header = json.loads(f.readline())
+        if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != key:
+            return None
+        os.utime(path)
+    except (OSError, ValueError):
+        return None
+    return header
 
 
 @dataclass(frozen=True)

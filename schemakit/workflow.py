@@ -345,13 +345,19 @@ def matching_target(
     """The target's model when the cache holds the files' state and the target's
     fingerprint is that state's (same major, no warnings, nothing of the platform's in the
     shadow): the plan is then empty, as the diff of two models of one fingerprint is."""
-    summary = cache.desired_summary(statements, shadow_admin, profile.baseline)
-    if summary is None or not summary.plain:
+    wanted = _cached_plain_state(statements, shadow_admin, profile)
+    if wanted is None:
         return None
     model = current.result() if isinstance(current, Future) else current
-    if model.fingerprint() != summary.fingerprint or model.server_version // 10000 != summary.major:
+    if model.fingerprint() != wanted.fingerprint or model.server_version // 10000 != wanted.major:
         return None
     return model
+
+
+def _cached_plain_state(statements: Sequence[SourceStatement], shadow_admin: str, profile: Profile) -> cache.Summary | None:
+    """The summary of the files' cached state, when there is one a target can match."""
+    wanted = cache.desired_summary(statements, shadow_admin, profile.baseline)
+    return wanted if wanted is not None and wanted.plain else None
 
 
 def cached_match(
@@ -365,10 +371,8 @@ def cached_match(
     cached (``matching_target``'s conditions) and the catalog cache holds the target's
     model of this very catalog (schemakit.catalog.memo) with that state's fingerprint.
     No model is read or diffed; files that declare rows (data) never take this path."""
-    if declared(statements):
-        return None
-    wanted = cache.desired_summary(statements, shadow_admin, profile.baseline)
-    if wanted is None or not wanted.plain:
+    wanted = None if declared(statements) else _cached_plain_state(statements, shadow_admin, profile)
+    if wanted is None:
         return None
     found = catalog_memo.summary(conn, owners)
     if found is None or found.fingerprint != wanted.fingerprint or found.major != wanted.major:

@@ -18,8 +18,6 @@ files' state without decoding the model (``summary``).
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,11 +93,9 @@ def read(
     try:
         model = CatalogReader(conn, rows, owners).read(known)
     except psycopg.Error:
-        if not keys:  # the stamp failed (a role that cannot read a catalog): read as before
+        if keys:  # the read itself failed
             raise
-        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
-            conn.rollback()
-        return CatalogReader(conn, rows, owners).read()
+        return CatalogReader(conn, rows, owners).read()  # the stamp failed: read without the cache
     if keys and not hit:
         fingerprint = model.fingerprint()  # every caller needs it: made once, and stored
         cache.write_entry(
@@ -126,16 +122,11 @@ def summary(conn: psycopg.Connection[Any], owners: DeclaredOwners | None = None)
     finally:
         conn.rollback()
         conn.autocommit = was_autocommit
-    path = cache.entry_path(settings.directory, KIND, key)
+    header = cache.read_header(settings.directory, KIND, key)
     try:
-        with open(path, "rb") as f:
-            header = json.loads(f.readline())
-        fingerprint, server_version = header["summary"]
-        if header.get("format") != cache.FORMAT or header.get("key") != key:
-            return None
-        os.utime(path)  # the last use, for pruning
-        return Summary(key, str(fingerprint), int(server_version))
-    except (OSError, ValueError, KeyError, TypeError):
+        fingerprint, server_version = header["summary"] if header is not None else (None, 0)
+        return None if fingerprint is None else Summary(key, str(fingerprint), int(server_version))
+    except (KeyError, ValueError, TypeError):
         return None
 
 
