@@ -152,6 +152,15 @@ def test_what_is_not_ddl_leaves_the_stamp(db: str, pg_admin_url: str) -> None:
     assert after_sequence != before  # the CREATE SEQUENCE, a change
 
 
+def test_a_session_that_prints_values_otherwise_has_another_stamp(db: str) -> None:
+    """A default's date constant prints by DateStyle: a session with another style (PGOPTIONS)
+    must not take a model another style printed."""
+    with psycopg.connect(db) as conn:
+        before = stamp(conn)
+        conn.execute("SET DateStyle = 'German'")
+        assert stamp(conn) != before
+
+
 def test_a_bucket_row_changes_the_stamp(baseline_db: str) -> None:
     """Buckets are rows of storage.buckets (a kind schemakit manages): stamped too."""
     before = _stamp(baseline_db)

@@ -82,6 +82,14 @@ CATALOGS: tuple[tuple[str, int], ...] = (
 )
 """The catalogs stamped by their row versions."""
 
+SETTINGS = (
+    "server_version_num", "DateStyle", "IntervalStyle", "TimeZone", "extra_float_digits", "bytea_output",
+    "lc_monetary", "lc_numeric", "standard_conforming_strings",
+)
+"""The session's settings that change how the catalog's functions print values (a default's
+date constant follows DateStyle): part of the stamp, so that a session that prints
+otherwise reads again."""
+
 _VERSIONS = sql.SQL(
     "(SELECT pg_catalog.concat(pg_catalog.sum(pg_catalog.hashtextextended(c.xmin::text || c.ctid::text, 0)), "
     "'/', pg_catalog.count(*)) FROM pg_catalog.{} c)"
@@ -100,7 +108,9 @@ _BUCKETS = sql.SQL(
 
 def stamp_query(major: int) -> sql.Composed:
     """The stamp's query for a server of ``major``: the stamp, and whether there are buckets."""
-    parts: list[sql.Composable] = [sql.SQL("pg_catalog.current_setting('server_version_num')")]
+    parts: list[sql.Composable] = [
+        sql.SQL("pg_catalog.current_setting({})").format(sql.Literal(name)) for name in SETTINGS
+    ]
     parts += [_VERSIONS.format(sql.Identifier(name)) for name, since in CATALOGS if major >= since]
     parts.append(_ROLES)
     return sql.SQL("SELECT pg_catalog.concat_ws(',', {}), {}").format(sql.SQL(", ").join(parts), _HAS_BUCKETS)
