@@ -59,7 +59,11 @@ PARALLEL_FROM = 20_000
 """Above this many ``pg_depend`` rows, the slowest queries run on more connections that
 share the read's snapshot (``SET TRANSACTION SNAPSHOT``, as ``pg_dump -j`` does), while the
 first runs the others: for a large catalog the read waits on the server, not on Python."""
-AHEAD: tuple[tuple[tuple[str, str | None], ...], ...] = (
+Query = tuple[str, str | None]
+"""A query's file name and the package it is in (None: ``catalog/queries``)."""
+Rows = list[tuple[Any, ...]]
+
+AHEAD: tuple[tuple[Query, ...], ...] = (
     (("depends", None),),
     (("table.sql", KIND_QUERIES),),
 )
@@ -82,17 +86,17 @@ class CatalogReader:
         self.queries_run = 0
         self.connections = 1
         self.parallel_from = parallel_from
-        self._ahead: dict[tuple[str, str | None], Future[list[tuple[Any, ...]] | None]] = {}
+        self._ahead: dict[Query, Future[dict[Query, Rows] | None]] = {}
         self._count = threading.Lock()
         #: Whether the database has Supabase's platform (``auth`` or ``storage``); read
         #: first, by the ``platform`` query: without it, no schema is the platform's.
         self.has_platform = True
 
-    def fetch(self, name: str, package: str | None = None) -> list[tuple[Any, ...]]:
+    def fetch(self, name: str, package: str | None = None) -> Rows:
         self.queries_run += 1
         ahead = self._ahead.pop((name, package), None)
-        rows = ahead.result() if ahead is not None else None
-        return rows if rows is not None else self._run(self.conn, name, package)
+        found = ahead.result() if ahead is not None else None  # its error is raised here
+        return found[(name, package)] if found is not None else self._run(self.conn, name, package)
 
     def _run(self, conn: psycopg.Connection[Any], name: str, package: str | None) -> list[tuple[Any, ...]]:
         params = catalog_params(self.has_platform)
@@ -103,7 +107,7 @@ class CatalogReader:
 
     def _read_ahead(self, pool: ThreadPoolExecutor) -> None:
         """Start each group of ``AHEAD`` on a connection of its own in this transaction's
-        snapshot; a query whose connection cannot be made (a pooler, a connection limit)
+        snapshot; a group whose connection cannot be made (a pooler, a connection limit)
         runs in turn with the others on the first connection."""
         try:
             with self.conn.cursor() as cur:
@@ -113,19 +117,17 @@ class CatalogReader:
             return
         snapshot = str(row[0]) if row else ""
         for group in AHEAD:
-            futures: dict[tuple[str, str | None], Future[list[tuple[Any, ...]] | None]] = {q: Future() for q in group}
-            self._ahead.update(futures)
-            pool.submit(self._run_group, snapshot, futures)
+            future = pool.submit(self._run_group, snapshot, group)
+            for query in group:
+                self._ahead[query] = future
 
-    def _run_group(self, snapshot: str, futures: dict[tuple[str, str | None], Future[list[tuple[Any, ...]] | None]]) -> None:
-        """One connection in ``snapshot`` runs the group's queries in turn (None for each
-        when the connection cannot be made)."""
+    def _run_group(self, snapshot: str, group: tuple[Query, ...]) -> dict[Query, Rows] | None:
+        """The group's rows, by query, from one connection in ``snapshot`` (None when the
+        connection cannot be made)."""
         try:
             conn = psycopg.connect(make_conninfo(self.conn.info.dsn, password=self.conn.info.password))
         except psycopg.Error:
-            for f in futures.values():
-                f.set_result(None)
-            return
+            return None
         with conn:
             try:
                 with conn.cursor() as cur:
@@ -134,16 +136,10 @@ class CatalogReader:
                     cur.execute("SET LOCAL search_path = pg_catalog")
                     cur.execute("SET LOCAL work_mem = '64MB'")
             except psycopg.Error:
-                for f in futures.values():
-                    f.set_result(None)
-                return
+                return None
             with self._count:
                 self.connections += 1
-            for (name, package), future in futures.items():
-                try:
-                    future.set_result(self._run(conn, name, package))
-                except BaseException as exc:  # raised where the rows are fetched
-                    future.set_exception(exc)
+            return {(name, package): self._run(conn, name, package) for name, package in group}
 
     def read(self, known: Callable[[], Model | None] | None = None) -> Model:
         """The model; ``known`` (schemakit.catalog.memo), called first in the read's
