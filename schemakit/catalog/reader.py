@@ -47,7 +47,7 @@ KIND_QUERIES = "schemakit.kinds"
 
 
 @cache
-def _query(name: str, package: str | None = None) -> str:
+def query_text(name: str, package: str | None = None) -> str:
     """A query of ``catalog/queries`` by name, or a kind's (``package``/``name``: the
     ``.sql`` file next to its module)."""
     if package is not None:
@@ -101,7 +101,7 @@ class CatalogReader:
     def _run(self, conn: psycopg.Connection[Any], name: str, package: str | None) -> list[tuple[Any, ...]]:
         params = catalog_params(self.has_platform)
         with conn.cursor() as cur:
-            text = _query(name, package)
+            text = query_text(name, package)
             cur.execute(text.encode(), params if "%(" in text else None)
             return cur.fetchall()
 
