@@ -179,7 +179,7 @@ def shadow_admin_url(
         # The local server is the target: its databases are ours to create.
         chosen = select.Shadow(
             target.embedded.url(),
-            f"a temporary database on the local server (PostgreSQL {target.embedded.version})",
+            f"the local server (PostgreSQL {target.embedded.version})",
         )
     else:
         chosen = select.select_shadow(

@@ -245,7 +245,7 @@ def test_the_acceptance_project_plans_from_empty_on_the_embedded_default(monkeyp
             script = project / "plan.sql"
             res = run_cli("plan", "--format", "sql", "--out", str(script))
             assert res.exit_code == 0, res.output
-            assert "shadow: a temporary database on the local server (PostgreSQL 18)\n" in res.stderr, res.output
+            assert "shadow: the local server (PostgreSQL 18)\n" in res.stderr, res.output
             assert "(profile supabase)" in res.stderr, res.output
             text = script.read_text()
             for needle in ("public.documents", "USING hnsw", "FUNCTION storage.object_depth", "EXTENSION IF NOT EXISTS vector"):
