@@ -31,7 +31,7 @@ schemakit.catalog.memo, which uses this module's entries).
 
 The cache is on for the commands that plan (``plan``, ``apply``, ``check``, ``diff``) unless
 ``--no-cache`` or ``SCHEMAKIT_NO_CACHE=1``; library callers turn it on with
-``enabled(directory)``. The newest ``KEEP`` entries are kept.
+``enabled(directory)``. The newest ``KEEP`` entries of each kind are kept.
 """
 
 from __future__ import annotations
@@ -286,15 +286,16 @@ def write_entry(
     except OSError:
         return False
     if keep is not None:
-        prune(directory, keep)
+        prune(directory, keep, kind)
     return True
 
 
-def prune(directory: Path, keep: int = KEEP) -> None:
-    """Remove all but the ``keep`` most recently used entries (another process may be
-    removing them too: a file already gone is fine)."""
+def prune(directory: Path, keep: int = KEEP, kind: str | None = None) -> None:
+    """Remove all but the ``keep`` most recently used entries (of ``kind``; None: of every
+    kind); another process may be removing them too: a file already gone is fine. Each kind
+    keeps its own: a fleet's many catalog entries never push out the files' state."""
     entries: list[tuple[float, Path]] = []
-    for path in directory.glob("*-*.json"):
+    for path in directory.glob(f"{kind}-*.json" if kind else "*-*.json"):
         with contextlib.suppress(OSError):
             entries.append((path.stat().st_mtime, path))
     entries.sort(reverse=True)

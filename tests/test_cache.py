@@ -326,6 +326,11 @@ def test_old_entries_are_pruned(tmp_path: Path) -> None:
     cache.prune(tmp_path)
     kept = sorted(p.name for p in tmp_path.glob("desired-*.json"))
     assert len(kept) == cache.KEEP and "desired-k000.json" not in kept and f"desired-k{cache.KEEP + 4:03d}.json" in kept
+    # Each kind keeps its own newest: many newer catalog entries leave the files' state alone.
+    for i in range(cache.KEEP + 5):
+        assert cache.write_entry(tmp_path, "catalog", f"c{i:03d}", Model(objects={}))
+    assert len(list(tmp_path.glob("catalog-*.json"))) == cache.KEEP
+    assert sorted(p.name for p in tmp_path.glob("desired-*.json")) == kept
 
 
 # -- byte-identical plans -------------------------------------------------------------------
