@@ -71,7 +71,8 @@ AHEAD: tuple[tuple[Query, ...], ...] = (
 each about as long as a third of the read)."""
 
 class CatalogReader:
-    """Runs the catalog queries on one connection (one more per group of ``AHEAD`` for a large catalog) and counts them."""
+    """Runs the catalog queries on one connection (and one more per group of ``AHEAD`` for
+    a large catalog) and counts them."""
 
     def __init__(
         self,
