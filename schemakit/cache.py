@@ -247,10 +247,9 @@ def read_entry(directory: Path, kind: str, key: str) -> tuple[Any, bool]:
             or header.get("key") != key
             or header.get("length") != len(body)
             or header.get("sha256") != hashlib.sha256(body).hexdigest()
-            or not isinstance(header.get("classes"), list)
         ):
             return None, True
-        value = cachecodec.loads(header["classes"], body)
+        value = cachecodec.loads(body)
     except (ValueError, AttributeError, cachecodec.Undecodable):
         return None, True
     with contextlib.suppress(OSError):
@@ -265,12 +264,12 @@ def write_entry(
     when the value cannot be held exactly or the folder cannot be written (nothing is
     stored). Then only the ``keep`` newest entries of the folder stay (None: all)."""
     try:
-        classes, body = cachecodec.dumps(value)
+        body = cachecodec.dumps(value)
     except (cachecodec.Unencodable, ValueError):
         return False
     header = {
         "format": FORMAT, "kind": kind, "key": key, "length": len(body),
-        "sha256": hashlib.sha256(body).hexdigest(), "classes": classes, **(meta or {}),
+        "sha256": hashlib.sha256(body).hexdigest(), **(meta or {}),
     }
     try:
         directory.mkdir(parents=True, exist_ok=True)

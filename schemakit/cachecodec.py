@@ -112,13 +112,13 @@ def _class(name: str) -> type:
     return found
 
 
-def dumps(value: Any) -> tuple[list[str], bytes]:
-    """``value`` stored: (the schemakit classes it names, for the entry's header; the body)."""
+def dumps(value: Any) -> bytes:
+    """``value`` stored (what ``loads`` takes)."""
     try:
         body = pickle.dumps(value, protocol=5)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
         raise Unencodable(str(exc)) from None
-    return [], body
+    return body
 
 
 class _Unpickler(pickle.Unpickler):
@@ -128,7 +128,7 @@ class _Unpickler(pickle.Unpickler):
         return _class(f"{module}:{name}")
 
 
-def loads(classes: list[str], body: bytes) -> Any:
+def loads(body: bytes) -> Any:
     """The value ``dumps`` stored; Undecodable when ``body`` is not such a value."""
     try:
         return _Unpickler(io.BytesIO(body)).load()

@@ -4,7 +4,7 @@ A plan whose files changed misses the desired-state cache (schemakit.cache) and 
 load every statement into a fresh shadow. On schemakit's own local server (one this
 user started, ``schemakit.server.registry``) the shadow database is kept instead, one
 per project (``schemakit_kept_<hash of the cache folder>``), with a record of the
-statements it holds (``<cache>/keptshadow.record``). The next miss compares the files'
+statements it holds (``<cache>/keptshadow-record.json``). The next miss compares the files'
 statements with the record:
 
 - a statement that is gone or new is *changed*; the objects changed statements create
@@ -52,7 +52,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from schemakit import cache, cachecodec
+from schemakit import cache
 from schemakit.connect import connect
 from schemakit.desired import Advance, DesiredState, load_statements, pristine_model, read_state, shadow_statements
 from schemakit.errors import SchemakitError
@@ -62,7 +62,8 @@ from schemakit.server import registry, shadow
 from schemakit.source import SourceStatement
 
 KEEP_ENV = "SCHEMAKIT_KEEP_SHADOW"
-RECORD = "keptshadow.record"
+RECORD = "keptshadow"
+"""The record's entry: ``<cache>/keptshadow-record.json``."""
 MOST = 0.5
 """The largest share of the statements an incremental load reloads; above it (and above
 ``FEW`` statements, where either way is quick), the full load."""
@@ -343,21 +344,15 @@ def drops(conn: psycopg.Connection[Any], dirty: frozenset[str]) -> list[sql.Comp
 # -- the record --------------------------------------------------------------------------
 
 
-def _read_record(path: Path) -> Record | None:
-    """The record (stored as the cache stores values: schemakit.cachecodec), None when it
-    is missing, damaged, or of another layout."""
-    try:
-        found = cachecodec.loads([], path.read_bytes())
-    except (OSError, cachecodec.Undecodable):
-        return None
+def _read_record(directory: Path) -> Record | None:
+    """The record (a cache entry of its own: schemakit.cache), None when it is missing,
+    damaged, or of another layout."""
+    found, _ = cache.read_entry(directory, RECORD, "record")
     return found if isinstance(found, Record) and all(isinstance(s, Held) for s in found.statements) else None
 
 
-def _write_record(path: Path, record: Record) -> None:
-    _, body = cachecodec.dumps(record)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_bytes(body)
-    os.replace(tmp, path)
+def _write_record(directory: Path, record: Record) -> None:
+    cache.write_entry(directory, RECORD, "record", record, keep=None)
 
 
 @contextlib.contextmanager
@@ -431,8 +426,7 @@ def load(
                 return None
             environment = cache.environment(admin_url, baseline)
             database = database_name(settings.directory)
-            path = settings.directory / RECORD
-            record = _read_record(path)
+            record = _read_record(settings.directory)
             loaded = shadow_statements(admin, statements)
             shadowed = list(loaded.statements)
             holds = tuple(held(s) for s in shadowed)
@@ -451,10 +445,10 @@ def load(
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 tell(f"shadow: full load into the kept shadow database (the incremental load failed: {first})")
             else:
-                _write_record(path, now)
+                _write_record(settings.directory, now)
                 return state
             with contextlib.suppress(OSError):
-                path.unlink()
+                cache.entry_path(settings.directory, RECORD, "record").unlink()
             shadow.drop_database(admin_url, database)
             shadow.create_database(admin_url, baseline=baseline, name=database)
             try:
@@ -463,7 +457,7 @@ def load(
                 with contextlib.suppress(psycopg.Error, SchemakitError):
                     shadow.drop_database(admin_url, database)
                 raise
-            _write_record(path, now)
+            _write_record(settings.directory, now)
             return state
 
 

@@ -103,12 +103,9 @@ class Model:
     pinned_extensions: frozenset[str] = frozenset()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled (the cache, schemakit.cachecodec): the fields, and the fingerprint once
-        made; not the other values cached in the instance (indexes rebuilt on use)."""
-        state = {f.name: getattr(self, f.name) for f in fields(self)}
-        if "_fingerprint" in self.__dict__:
-            state["_fingerprint"] = self.__dict__["_fingerprint"]
-        return state
+        """Pickled (the cache, schemakit.cachecodec): the fields, not the values cached in
+        the instance (rebuilt on use; the cache's entries carry the fingerprint beside)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

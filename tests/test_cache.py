@@ -573,7 +573,7 @@ def test_an_entry_naming_anything_but_schemakits_dataclasses_is_refused(tmp_path
 
     marker = tmp_path / "ran"
     with pytest.raises(cachecodec.Undecodable):
-        cachecodec.loads([], pickle.dumps(_Evil(marker)))
+        cachecodec.loads(pickle.dumps(_Evil(marker)))
     assert not marker.exists()
     assert cache.write_entry(tmp_path, "desired", "k", Model(objects={("schema", "p"): tmp_path}))  # type: ignore[dict-item]
     assert cache.read_entry(tmp_path, "desired", "k") == (None, True)
