@@ -32,8 +32,9 @@ import dataclasses
 import functools
 import importlib
 import io
+import operator
 import pickle
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["Unencodable", "Undecodable", "encode", "dumps", "loads"]
@@ -112,13 +113,40 @@ def _class(name: str) -> type:
     return found
 
 
+@functools.cache
+def _fields_of(cls: type) -> Callable[[Any], tuple[Any, ...]] | None:
+    """The getter of a schemakit dataclass's ``__init__`` arguments (its fields, in order),
+    or None for another class, or one with a field ``__init__`` does not take."""
+    if not (dataclasses.is_dataclass(cls) and cls.__module__.startswith("schemakit.")):
+        return None
+    found = dataclasses.fields(cls)
+    if any(not f.init or f.kw_only for f in found):
+        return None
+    names = [f.name for f in found]
+    if len(names) > 1:
+        return operator.attrgetter(*names)  # a tuple of the values, made in C
+    return lambda value: tuple(getattr(value, name) for name in names)
+
+
+class _Pickler(pickle.Pickler):
+    """Stores a schemakit dataclass as its class and its ``__init__`` arguments: read back,
+    the class's own ``__init__`` builds it, several times faster than pickle's default for
+    a slotted dataclass (``__setstate__`` looping over ``fields()`` for each object)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        cls = type(obj)
+        arguments = _fields_of(cls)
+        return NotImplemented if arguments is None else (cls, arguments(obj))
+
+
 def dumps(value: Any) -> bytes:
     """``value`` stored (what ``loads`` takes)."""
+    out = io.BytesIO()
     try:
-        body = pickle.dumps(value, protocol=5)
+        _Pickler(out, protocol=5).dump(value)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
         raise Unencodable(str(exc)) from None
-    return body
+    return out.getvalue()
 
 
 class _Unpickler(pickle.Unpickler):

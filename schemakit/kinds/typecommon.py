@@ -192,13 +192,14 @@ def nested_rebuilds(
     from schemakit.kinds.composite import CompositeType
     from schemakit.kinds.domain import Domain
     
+    if not rebuilt:
+        return {}
     own = {r[0].key for r in rebuilt}
     dependents: dict[Key, list[Key]] = {}
-    for key, deps in sorted(current.depends.items()):
-        if key[0] == "type":
-            for dep in deps:
-                if dep[0] == "type":
-                    dependents.setdefault(dep, []).append(key)
+    for key, deps in sorted((k, d) for k, d in current.depends.items() if k[0] == "type"):
+        for dep in deps:
+            if dep[0] == "type":
+                dependents.setdefault(dep, []).append(key)
     out: dict[str, tuple[NestedRebuild, ...]] = {}
     for old_t, _ in rebuilt:
         found: list[NestedRebuild] = []

@@ -244,9 +244,14 @@ def _owned_dependencies(current: Model, desired: Model) -> dict[Key, set[Key]]:
     owns: dropping a table drops what it owns (triggers, constraints, policies), so the
     table's drop carries their dependencies (a trigger's function, an FK's target)."""
 
+    owners: dict[Key, Key | None] = {}  # a table's key is asked for once per edge to it
+
     def owner(key: Key) -> Key | None:
+        if key in owners:
+            return owners[key]
         obj = current.get(key) or desired.get(key)
-        return obj.owner_key if obj is not None else None
+        found = owners[key] = obj.owner_key if obj is not None else None
+        return found
 
     current_deps: dict[Key, set[Key]] = {k: set(v) for k, v in current.depends.items()}
     for key, deps in current.depends.items():
@@ -261,9 +266,14 @@ def _order_dependencies(current: Model, desired: Model, g: _Graph) -> None:
     before the drop of what it held in the current model."""
     changes, by_key, edge = g.changes, g.by_key, g.edge
 
+    owners: dict[Key, Key | None] = {}  # a table's key is asked for once per edge to it
+
     def owner(key: Key) -> Key | None:
+        if key in owners:
+            return owners[key]
         obj = current.get(key) or desired.get(key)
-        return obj.owner_key if obj is not None else None
+        found = owners[key] = obj.owner_key if obj is not None else None
+        return found
 
     recreated = _recreated(g)
     # Defaults dropped to be set again: what they called is no longer held.

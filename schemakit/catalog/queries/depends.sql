@@ -30,7 +30,7 @@ WITH named AS (
   FROM pg_catalog.pg_constraint k
   JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE k.oid >= 16384
+  WHERE k.oid >= 16384 AND k.contype <> 'n'
   UNION ALL
   SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid,
          CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END,
