@@ -113,8 +113,10 @@ def _class(name: str) -> type:
     return found
 
 
-@functools.cache
-def _fields_of(cls: type) -> Callable[[Any], tuple[Any, ...]] | None:
+_ARGUMENTS: dict[type, Callable[[Any], tuple[Any, ...]] | None] = {}
+
+
+def _arguments_of(cls: type) -> Callable[[Any], tuple[Any, ...]] | None:
     """The getter of a schemakit dataclass's ``__init__`` arguments (its fields, in order),
     or None for another class, or one with a field ``__init__`` does not take."""
     if not (dataclasses.is_dataclass(cls) and cls.__module__.startswith("schemakit.")):
@@ -135,7 +137,10 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
-        arguments = _fields_of(cls)
+        try:
+            arguments = _ARGUMENTS[cls]
+        except KeyError:
+            arguments = _ARGUMENTS[cls] = _arguments_of(cls)
         return NotImplemented if arguments is None else (cls, arguments(obj))
 
 
