@@ -36,7 +36,6 @@ from schemakit.errors import SchemakitError
 from schemakit.rows import declared
 from schemakit.snapshot import Verdict, judge_snapshot, load_snapshot, snapshot_files, snapshot_profile, snapshot_states
 from schemakit.source import SourceStatement
-from schemakit.typegen import configured_outputs, stale_outputs
 from schemakit.workflow import (
     Planned,
     Progress,
@@ -248,6 +247,8 @@ def check_project(request: CheckRequest, progress: Progress = _quiet, note: Prog
     changes = diff_models(replayed, desired)
     states = snapshot_states(desired, f"{project.schema_dir.name}/", [(p.version, p.model) for p in prefixes])
     verdicts = [judge_snapshot(path, states) for path in snaps]
+    from schemakit.typegen import configured_outputs, stale_outputs  # check's own: not at every plan's start
+
     stale = stale_outputs(configured_outputs(project.root), statements, admin)
     folder = project.schema_dir.name
     if changes:

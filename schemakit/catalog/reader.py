@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from importlib import resources
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import psycopg
 from psycopg import sql
@@ -88,6 +88,7 @@ class CatalogReader:
         self.connections = 1
         self.parallel_from = parallel_from
         self._ahead: dict[Query, Future[dict[Query, Rows] | None]] = {}
+        self._sent: dict[Query, psycopg.Cursor[Any]] = {}
         self._count = threading.Lock()
         #: Whether the database has Supabase's platform (``auth`` or ``storage``); read
         #: first, by the ``platform`` query: without it, no schema is the platform's.
@@ -95,9 +96,38 @@ class CatalogReader:
 
     def fetch(self, name: str, package: str | None = None) -> Rows:
         self.queries_run += 1
+        sent = self._sent.pop((name, package), None)
+        if sent is not None:
+            with sent:
+                return sent.fetchall()
         ahead = self._ahead.pop((name, package), None)
         found = ahead.result() if ahead is not None else None  # its error is raised here
         return found[(name, package)] if found is not None else self._run(self.conn, name, package)
+
+    @contextlib.contextmanager
+    def _pipelined(self, queries: Iterable[Query]) -> Iterator[None]:
+        """Send ``queries`` at once, in pipeline mode: the server runs each after the other
+        while the rows of the first are turned into objects here (one after the other, the
+        server waited on Python and Python on the server: a third of the read at 1,000
+        tables). Without pipeline support (libpq < 14), each runs when fetched."""
+        if not psycopg.Pipeline.is_supported():
+            yield
+            return
+        params = catalog_params(self.has_platform)
+        with self.conn.pipeline():
+            try:
+                for query in queries:
+                    if query in self._ahead:
+                        continue
+                    text = query_text(*query)
+                    cur = self.conn.cursor()
+                    cur.execute(text.encode(), params if "%(" in text else None)
+                    self._sent[query] = cur
+                yield
+            finally:
+                for left in self._sent.values():  # not fetched: an error came first
+                    left.close()
+                self._sent.clear()
 
     def _run(self, conn: psycopg.Connection[Any], name: str, package: str | None) -> list[tuple[Any, ...]]:
         params = catalog_params(self.has_platform)
@@ -177,6 +207,20 @@ class CatalogReader:
         self.has_platform = bool(has_platform)
         if self.parallel_from is not None and edges > self.parallel_from:
             self._read_ahead(pool)  # after has_platform: the queries ahead take its parameters
+        with self._pipelined(self._order(bool(has_buckets))):
+            return self._read_objects(int(server_version), bool(has_buckets))
+
+    @staticmethod
+    def _order(has_buckets: bool) -> list[Query]:
+        """The queries ``_read_objects`` fetches, in the order it does."""
+        kinds = [(k.catalog.file, k.catalog.package) for k in KINDS if k.catalog is not None]
+        buckets: list[Query] = [("bucket.sql", KIND_QUERIES)] if has_buckets else []
+        return [
+            ("schema.sql", KIND_QUERIES), ("extension.sql", KIND_QUERIES), ("publication.sql", KIND_QUERIES),
+            *kinds, *buckets, ("grant.sql", KIND_QUERIES), ("depends", None), ("default_privilege.sql", KIND_QUERIES),
+        ]
+
+    def _read_objects(self, server_version: int, has_buckets: bool) -> Model:
         objects: dict[Key, DbObject] = {}
 
         def add(items: Iterable[DbObject]) -> None:
@@ -224,7 +268,7 @@ class CatalogReader:
             on_schema = default_privilege_depends(d, objects)
             if on_schema is not None:
                 depends[d.key] = on_schema
-        return Model(objects=objects, depends=depends, server_version=int(server_version))
+        return Model(objects=objects, depends=depends, server_version=server_version)
 
 
 _IDENTITY: dict[str, Callable[[str | None, str, str | None], str]] = {

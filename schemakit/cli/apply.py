@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -24,10 +24,11 @@ from schemakit.cli.options import (
     SchemaDir,
     ShadowUrl,
 )
-from schemakit.deploy import ApplyRequest, Hooks, SnapshotRefresh, apply_project
 from schemakit.plan import Plan
 from schemakit.render.formats import RowCounts
-from schemakit.saved import SavedPlan
+
+if TYPE_CHECKING:
+    from schemakit.deploy import Hooks, SnapshotRefresh
 
 
 def apply(
@@ -69,6 +70,8 @@ def apply(
         flags = fleet.FleetFlags(schema_dir, shadow_url, profile, parallel, report_file, format.value, tuple(given))
         how = fleet.ApplyFlags(yes, canary, on_error, allow_destructive, allow_hazards, allow_drop_all, lock_timeout, statement_timeout, lock_retries)
         return fleet.fleet_apply(targets, flags, how)
+    from schemakit.deploy import ApplyRequest, apply_project  # imported when the command runs
+
     request = ApplyRequest(
         plan_file=plan_file, schema_dir=schema_dir, db=db, yes=yes, allow_destructive=allow_destructive,
         allow_hazards=allow_hazards, lock_timeout=lock_timeout, statement_timeout=statement_timeout,
@@ -84,6 +87,8 @@ def apply(
 def _hooks(sql: bool) -> Hooks:
     """How ``apply_project`` shows the plan (with ``sql``, the script first: the summary
     stays right above the prompt), says what happens, and asks (only on a terminal)."""
+    from schemakit.deploy import Hooks
+    from schemakit.saved import SavedPlan
 
     def show(the_plan: Plan | SavedPlan, rows: RowCounts | None) -> None:
         if isinstance(the_plan, SavedPlan):

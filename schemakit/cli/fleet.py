@@ -8,19 +8,22 @@ import enum
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from schemakit.cli import console
 from schemakit.errors import EXIT_ERROR, Interrupted, UsageError
-from schemakit.fleet.report import StatusBoard, exit_code, final_lines, grouped_markdown, grouped_text, report_json
-from schemakit.fleet.run import FleetOptions, FleetOutcome, FleetRun
-from schemakit.fleet.targets import Fleet, load_targets
-from schemakit.deploy import allowed_hazards
 from schemakit.options import plural
 from schemakit.profile import Profile
 from schemakit.workflow import Project, load_sources
+
+if TYPE_CHECKING:
+    from schemakit.fleet.run import FleetOptions, FleetOutcome
+    from schemakit.fleet.targets import Fleet
+
+# schemakit.fleet (and schemakit.deploy) are imported when --targets is given: not at
+# every plan's start.
 
 TargetsOpt = Annotated[
     Optional[Path],
@@ -76,6 +79,9 @@ def _prepare(targets: Path, flags: FleetFlags) -> tuple[Fleet, Project, FleetOpt
         raise UsageError(f"--targets plans every database of the file; {', '.join(flags.conflicting)} do not apply with it")
     if flags.fmt == "sql":
         raise UsageError("--targets shows plans as text, json or markdown (a SQL script is per database)")
+    from schemakit.fleet.run import FleetOptions
+    from schemakit.fleet.targets import load_targets
+
     fleet = load_targets(targets)
     project = Project.find(flags.schema_dir)
     statements = tuple(load_sources(project, lambda text: _err(f"note: {text}")))
@@ -84,6 +90,9 @@ def _prepare(targets: Path, flags: FleetFlags) -> tuple[Fleet, Project, FleetOpt
 
 
 def _run(fleet: Fleet, options: FleetOptions, verb: str) -> FleetOutcome:
+    from schemakit.fleet.report import StatusBoard
+    from schemakit.fleet.run import FleetRun
+
     _err(f"{verb} {plural(len(fleet.targets), 'target')}, {options.parallel} at a time ...")
     board = StatusBoard(len(fleet.targets), live=console.color_enabled(sys.stderr))
     with board:
@@ -91,6 +100,8 @@ def _run(fleet: Fleet, options: FleetOptions, verb: str) -> FleetOutcome:
 
 
 def _write_report(outcome: FleetOutcome, flags: FleetFlags, command: str) -> None:
+    from schemakit.fleet.report import report_json
+
     if flags.report is not None:
         flags.report.parent.mkdir(parents=True, exist_ok=True)
         flags.report.write_text(report_json(outcome, command=command, with_plans=command == "plan"), encoding="utf-8")
@@ -98,6 +109,8 @@ def _write_report(outcome: FleetOutcome, flags: FleetFlags, command: str) -> Non
 
 
 def _ended(outcome: FleetOutcome) -> None:
+    from schemakit.fleet.report import exit_code
+
     code = exit_code(outcome)
     if outcome.interrupted:
         applied = [r.target.name for r in outcome.results if r.state.value == "applied"]
@@ -111,6 +124,8 @@ def _ended(outcome: FleetOutcome) -> None:
 
 def fleet_plan(targets: Path, flags: FleetFlags) -> None:
     """``plan --targets FILE``: every target's plan, grouped by the targets' state."""
+    from schemakit.fleet.report import grouped_markdown, grouped_text, report_json
+
     fleet, _, options = _prepare(targets, flags)
     outcome = _run(fleet, options, "planning")
     if flags.fmt == "json":
@@ -139,6 +154,9 @@ class ApplyFlags:
 def fleet_apply(targets: Path, flags: FleetFlags, how: ApplyFlags) -> None:
     """``apply --targets FILE``: apply to every target, canaries first; a live status
     table, then the failures and a JSON report (``--report``, or ``--format json``)."""
+    from schemakit.deploy import allowed_hazards
+    from schemakit.fleet.report import final_lines, report_json
+
     fleet, _, base = _prepare(targets, flags)
     allowed = allowed_hazards(how.allow_hazards)
     options = replace(
@@ -165,6 +183,8 @@ def fleet_apply(targets: Path, flags: FleetFlags, how: ApplyFlags) -> None:
 
 def _confirm(fleet: Fleet, base: FleetOptions) -> None:
     """Without --yes: on a terminal, show the grouped plan and ask; else refuse (exit 1)."""
+    from schemakit.fleet.report import grouped_text
+
     if not sys.stdin.isatty():
         _err("not applied: pass --yes to apply from a script or CI (no terminal to confirm on).")
         raise typer.Exit(EXIT_ERROR)

@@ -14,8 +14,6 @@ import typer
 from schemakit.cli import console
 from schemakit.errors import EXIT_ERROR
 from schemakit.lint import Finding, Level, parse_ignore
-from schemakit.lint.output import as_github, as_json, as_sarif, text_lines
-from schemakit.lint.project import LintRequest, lint_project
 from schemakit.cli.options import ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl
 from schemakit.workflow import Project
 
@@ -49,6 +47,9 @@ def lint_command(
     """Check the schema for security, performance and migration-safety problems (exit 1 when
     a finding reaches --fail-on). A comment `-- schemakit: ignore RULE` on a statement
     silences that rule for the object it declares."""
+    from schemakit.lint.output import as_github, as_json, as_sarif, text_lines  # imported when the command runs
+    from schemakit.lint.project import LintRequest, lint_project
+
     progress = console.Reporter()
     try:
         request = LintRequest(db, from_snapshot, plan, shadow_url, profile, parse_ignore(ignore))

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from schemakit.cli.console import note, progress
 from schemakit.cli.options import ConnectTimeout, ProfileOpt, SchemaDir, ShadowUrl
 from schemakit.errors import EXIT_ERROR, EXIT_OK
-from schemakit.schematest.report import SuiteReport, render_report
-from schemakit.schematest.suite import run_project_tests
 from schemakit.workflow import Project
+
+if TYPE_CHECKING:
+    from schemakit.schematest.report import SuiteReport
 
 Paths = Annotated[
     Optional[list[Path]],
@@ -50,6 +51,8 @@ def sql_tests(
     fixtures, run as the owner. Each file runs in its own transaction, rolled back; a header line
     `-- schemakit: own-database` gives a file a database of its own. Exit 1 when a check fails.
     """
+    from schemakit.schematest.suite import run_project_tests  # imported when the command runs
+
     try:
         report = run_project_tests(
             Project.find(schema_dir), paths or [], db=db, shadow_url=shadow_url, profile=profile,
@@ -62,5 +65,7 @@ def sql_tests(
 
 
 def _show(report: SuiteReport) -> None:
+    from schemakit.schematest.report import render_report
+
     for line in render_report(report):
         typer.echo(line)

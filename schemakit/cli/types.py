@@ -10,7 +10,6 @@ import typer
 
 from schemakit.cli.console import emit, note, progress
 from schemakit.cli.options import SchemaDir, ShadowUrl
-from schemakit.typegen.generate import TypesRequest, generate_types
 
 types_app = typer.Typer(
     help="Generate types from the schema files (through a shadow database) or from a database (--db).",
@@ -39,6 +38,8 @@ def typescript(
     shadow_url: ShadowUrl = None,
 ) -> None:
     """The Database type for @supabase/supabase-js (the shape of `supabase gen types typescript`)."""
+    from schemakit.typegen.generate import TypesRequest, generate_types  # imported when the command runs
+
     request = TypesRequest("typescript", db, schema, schema_dir, shadow_url, check_unions)
     emit(generate_types(request, progress, note), out)
 
@@ -54,5 +55,7 @@ def python(
     shadow_url: ShadowUrl = None,
 ) -> None:
     """A module of TypedDicts (Row, Insert, Update per table) typed as psycopg returns values."""
+    from schemakit.typegen.generate import TypesRequest, generate_types  # imported when the command runs
+
     request = TypesRequest("python", db, schema, schema_dir, shadow_url, check_unions, pydantic)
     emit(generate_types(request, progress, note), out)
