@@ -333,3 +333,46 @@ def test_a_read_whose_extra_connections_are_refused_runs_on_one(target: Target, 
     finally:
         with psycopg.connect(pg_admin_url, autocommit=True) as admin:
             admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_rows_are_made_objects_while_the_next_query_runs_and_give_the_same_model(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first connection's queries run in turn in a thread while their rows become
+    objects: the model (objects in the same order, dependencies) and the query count are
+    those of a read that runs each query when its rows are wanted."""
+    import contextlib
+
+    target.converge()
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        overlapped = CatalogReader(conn, parallel_from=0)
+        model = overlapped.read()
+        with monkeypatch.context() as m:
+            m.setattr(CatalogReader, "_in_turn", lambda self, queries: contextlib.nullcontext())
+            plain = CatalogReader(conn, parallel_from=0)
+            each = plain.read()
+    assert list(model.objects.items()) == list(each.objects.items())
+    assert model.depends == each.depends and overlapped.queries_run == plain.queries_run
+
+
+def test_a_query_that_fails_in_turn_raises_its_error_and_leaves_no_thread(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query of the thread that fails: the read raises that error (not a later one),
+    the thread is gone and the connection is usable again."""
+    import threading
+
+    from schemakit.catalog import reader
+
+    target.converge()
+    real = reader.query_text
+
+    def broken(name: str, package: str | None = None) -> str:
+        return "SELECT 1 / 0" if name == "index.sql" else real(name, package)
+
+    monkeypatch.setattr(reader, "query_text", broken)
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            CatalogReader(conn, parallel_from=None).read()
+        assert not [t for t in threading.enumerate() if t.name.startswith("schemakit-catalog")]
+        assert conn.execute("SELECT 2").fetchone() == (2,)

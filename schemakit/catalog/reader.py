@@ -11,6 +11,7 @@ and the model is a consistent snapshot.
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
@@ -88,7 +89,7 @@ class CatalogReader:
         self.connections = 1
         self.parallel_from = parallel_from
         self._ahead: dict[Query, Future[dict[Query, Rows] | None]] = {}
-        self._sent: dict[Query, psycopg.Cursor[Any]] = {}
+        self._sent: dict[Query, Future[Rows]] = {}
         self._count = threading.Lock()
         #: Whether the database has Supabase's platform (``auth`` or ``storage``); read
         #: first, by the ``platform`` query: without it, no schema is the platform's.
@@ -98,36 +99,42 @@ class CatalogReader:
         self.queries_run += 1
         sent = self._sent.pop((name, package), None)
         if sent is not None:
-            with sent:
-                return sent.fetchall()
+            return sent.result()  # its error is raised here
         ahead = self._ahead.pop((name, package), None)
         found = ahead.result() if ahead is not None else None  # its error is raised here
         return found[(name, package)] if found is not None else self._run(self.conn, name, package)
 
     @contextlib.contextmanager
-    def _pipelined(self, queries: Iterable[Query]) -> Iterator[None]:
-        """Send ``queries`` at once, in pipeline mode: the server runs each after the other
-        while the rows of the first are turned into objects here (one after the other, the
-        server waited on Python and Python on the server: a third of the read at 1,000
-        tables). Without pipeline support (libpq < 14), each runs when fetched."""
-        if not psycopg.Pipeline.is_supported():
+    def _in_turn(self, queries: Iterable[Query]) -> Iterator[None]:
+        """Run ``queries`` one after the other on the first connection in a thread of their
+        own while the block turns each one's rows into objects as they come: one after the
+        other, the server waited on Python and Python on the server (a fifth of the read at
+        1,000 tables). The block runs no query of its own on the connection meanwhile but
+        ``read_rows``/``read_owners``, which wait their turn (psycopg's connection lock)."""
+        todo = [q for q in queries if q not in self._ahead]
+        futures: dict[Query, Future[Rows]] = {q: Future() for q in todo}
+        stop = threading.Event()
+
+        def run() -> None:
+            for query in todo:
+                future = futures[query]
+                if stop.is_set() or not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(self._run(self.conn, *query))
+                except BaseException as exc:  # every later one is refused, as in a transaction
+                    future.set_exception(exc)
+                    stop.set()
+
+        worker = threading.Thread(target=run, name="schemakit-catalog-in-turn", daemon=True)
+        self._sent = futures
+        worker.start()
+        try:
             yield
-            return
-        params = catalog_params(self.has_platform)
-        with self.conn.pipeline():
-            try:
-                for query in queries:
-                    if query in self._ahead:
-                        continue
-                    text = query_text(*query)
-                    cur = self.conn.cursor()
-                    cur.execute(text.encode(), params if "%(" in text else None)
-                    self._sent[query] = cur
-                yield
-            finally:
-                for left in self._sent.values():  # not fetched: an error came first
-                    left.close()
-                self._sent.clear()
+        finally:
+            stop.set()  # an error came first: the thread stops after its current query
+            worker.join()
+            self._sent = {}
 
     def _run(self, conn: psycopg.Connection[Any], name: str, package: str | None) -> list[tuple[Any, ...]]:
         params = catalog_params(self.has_platform)
@@ -207,38 +214,45 @@ class CatalogReader:
         self.has_platform = bool(has_platform)
         if self.parallel_from is not None and edges > self.parallel_from:
             self._read_ahead(pool)  # after has_platform: the queries ahead take its parameters
-        with self._pipelined(self._order(bool(has_buckets))):
-            return self._read_objects(int(server_version), bool(has_buckets))
+        makers = self._makers(bool(has_buckets))
+        then: list[Query] = [("grant.sql", KIND_QUERIES), ("depends", None), ("default_privilege.sql", KIND_QUERIES)]
+        with self._in_turn([*makers, *then]):
+            return self._read_objects(int(server_version), makers)
 
-    @staticmethod
-    def _order(has_buckets: bool) -> list[Query]:
-        """The queries ``_read_objects`` fetches, in the order it does."""
-        kinds = [(k.catalog.file, k.catalog.package) for k in KINDS if k.catalog is not None]
-        buckets: list[Query] = [("bucket.sql", KIND_QUERIES)] if has_buckets else []
-        return [
-            ("schema.sql", KIND_QUERIES), ("extension.sql", KIND_QUERIES), ("publication.sql", KIND_QUERIES),
-            *kinds, *buckets, ("grant.sql", KIND_QUERIES), ("depends", None), ("default_privilege.sql", KIND_QUERIES),
-        ]
+    def _makers(self, has_buckets: bool) -> dict[Query, Callable[[tuple[Any, ...]], DbObject | None]]:
+        """The queries of objects, each with what makes an object of a row (None: not
+        one of ours), in the order the objects are put in the model."""
+        platform = self.has_platform
 
-    def _read_objects(self, server_version: int, has_buckets: bool) -> Model:
+        def extension(r: tuple[Any, ...]) -> DbObject | None:
+            return None if platform and is_platform_extension(r[0], r[1]) else extension_from_row(r)
+
+        makers: dict[Query, Callable[[tuple[Any, ...]], DbObject | None]] = {
+            ("schema.sql", KIND_QUERIES): schema_from_row,
+            ("extension.sql", KIND_QUERIES): extension,
+            ("publication.sql", KIND_QUERIES): publication_from_row,
+        }
+        for kind in KINDS:  # the kinds whose reading has moved to their module, in registry order
+            if kind.catalog is not None:
+                makers[(kind.catalog.file, kind.catalog.package)] = kind.catalog.row
+        if has_buckets:
+            makers[("bucket.sql", KIND_QUERIES)] = bucket_from_row
+        return makers
+
+    def _read_objects(self, server_version: int, makers: dict[Query, Callable[[tuple[Any, ...]], DbObject | None]]) -> Model:
+        # Rows become objects as they come: those read ahead on other connections (the
+        # slowest queries) last. The model takes them in the makers' order.
+        made: dict[Query, list[DbObject]] = {}
+        for query in sorted(makers, key=lambda q: q in self._ahead):
+            made[query] = [o for o in map(makers[query], self.fetch(*query)) if o is not None]
         objects: dict[Key, DbObject] = {}
 
         def add(items: Iterable[DbObject]) -> None:
             for obj in items:
                 objects[obj.key] = obj
 
-        add(map(schema_from_row, self.fetch("schema.sql", KIND_QUERIES)))
-        add(
-            extension_from_row(r)
-            for r in self.fetch("extension.sql", KIND_QUERIES)
-            if not (self.has_platform and is_platform_extension(r[0], r[1]))
-        )
-        add(map(publication_from_row, self.fetch("publication.sql", KIND_QUERIES)))
-        for kind in KINDS:  # the kinds whose reading has moved to their module, in registry order
-            if kind.catalog is not None:
-                add(map(kind.catalog.row, self.fetch(kind.catalog.file, kind.catalog.package)))
-        if has_buckets:
-            add(map(bucket_from_row, self.fetch("bucket.sql", KIND_QUERIES)))
+        for query in makers:
+            add(made[query])
         add(read_rows(self.conn, objects, self.rows))
         grant_rows = self.fetch("grant.sql", KIND_QUERIES)
         grants = [
@@ -295,7 +309,6 @@ def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[
     (``column_key``), and a column default or generation expression is the
     column's own dependency: ``g`` generated from ``c`` gives column g → column c.
     """
-    out: dict[Key, set[Key]] = {}
     # Edges reuse the model's key objects (and one per column), not a copy per row.
     canonical: dict[Key, Key] = {k: k for k in objects}
     columns: dict[tuple[Key, str], Key] = {}
@@ -306,20 +319,28 @@ def _depends(rows: list[tuple[Any, ...]], objects: dict[Key, DbObject]) -> dict[
             key = columns[(relation, name)] = column_key(relation, name)
         return key
 
+    get = canonical.get
+    edges: defaultdict[Key, set[Key]] = defaultdict(set)  # an entry only for an object that has an edge
+    # Neither end of a row is a column (the query names objects): an edge between the two
+    # objects when they differ; one from or to a column always, but a column's to itself.
     for a_kind, a_ident, b_kind, b_ident, dep_column, ref_column in rows:
-        a, b = canonical.get((a_kind, a_ident)), canonical.get((b_kind, b_ident))
-        if a is None or b is None:
+        a = get((a_kind, a_ident))
+        if a is None:
             continue
-        if dep_column is None and ref_column is None:
-            if a != b:
-                out.setdefault(a, set()).add(b)
+        b = get((b_kind, b_ident))
+        if b is None:
             continue
-        sources = [a] if dep_column is None else [a, column(a, dep_column)]
-        targets = [b] if ref_column is None else [b, column(b, ref_column)]
-        for source in sources:
-            for target in targets:
-                if source != target and (target[0] == "column" or source[0] == "column" or a != b):
-                    out.setdefault(source, set()).add(target)
+        if a != b:
+            edges[a].add(b)
+        target = None if ref_column is None else column(b, ref_column)
+        if target is not None:
+            edges[a].add(target)
+        if dep_column is not None:
+            source = column(a, dep_column)
+            edges[source].add(b)
+            if target is not None and target != source:
+                edges[source].add(target)
+    out: dict[Key, set[Key]] = edges
     return {k: frozenset(v) for k, v in out.items()}
 
 
