@@ -22,6 +22,7 @@ from psycopg import sql
 
 from schemakit.batch import StatementFailed, execute_batched, execute_each
 from schemakit.catalog import read_model
+from schemakit.catalog.partial import Since
 from schemakit.server.standin_options import StrippedOptions, restore_vector_options, strip_vector_options, vector_is_standin
 from schemakit.catalog.reader import reads_platform_objects
 from schemakit.rows import declared
@@ -421,9 +422,23 @@ def read_state(
     schemas, only what the files declare, told from ``pristine``: the shadow's model before
     they loaded, None when no statement touches a platform schema; ``options``: the vector
     index options left out of the load, put back)."""
-    model = declared_part(
-        read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements)), pristine
-    )
+    return state_of(read_shadow(conn, statements), statements, pristine, options)
+
+
+def read_shadow(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], since: Since | None = None) -> Model:
+    """The catalog of a shadow database that holds the statements, as read (``read_state``
+    makes the state of it); ``since``: read where it changed since (schemakit.keptshadow)."""
+    return read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements), since=since)
+
+
+def state_of(
+    read: Model,
+    statements: Sequence[SourceStatement],
+    pristine: Model | None,
+    options: Mapping[tuple[str, str], str] | None = None,
+) -> DesiredState:
+    """``read_state`` of the shadow's model ``read`` (``read_shadow``)."""
+    model = declared_part(read, pristine)
     if options:
         model = restore_vector_options(model, options)
     pinned = pinned_extensions(statements)

@@ -45,6 +45,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,16 +55,17 @@ from psycopg import sql
 
 from schemakit import cache
 from schemakit.connect import connect
-from schemakit.desired import Advance, DesiredState, load_statements, pristine_model, read_state, shadow_statements
+from schemakit.catalog.partial import Since, bound
+from schemakit.desired import Advance, DesiredState, load_statements, pristine_model, read_shadow, shadow_statements, state_of
 from schemakit.errors import SchemakitError
-from schemakit.model import Model
+from schemakit.model import DbObject, Model
 from schemakit.platform import is_managed_schema, touches_platform
 from schemakit.server import registry, shadow
 from schemakit.source import SourceStatement
 
 KEEP_ENV = "SCHEMAKIT_KEEP_SHADOW"
 RECORD = "keptshadow"
-"""The record's entry: ``<cache>/keptshadow-record.json``."""
+"""The record's entry: ``<cache>/keptshadow-record.json``; the last read's, ``keptshadow-read.json``."""
 MOST = 0.5
 """The largest share of the statements an incremental load reloads; above it (and above
 ``FEW`` statements, where either way is quick), the full load."""
@@ -103,6 +105,16 @@ class Record:
     environment: str
     digest: str
     statements: tuple[Held, ...]
+
+
+@dataclass(frozen=True)
+class LastRead:
+    """The table-bound objects of the kept database's catalog as read after the load that
+    gave the record ``digest`` (an entry of its own, decoded while the next incremental
+    load runs: what its read keeps where nothing changed, schemakit.catalog.partial)."""
+
+    digest: str
+    objects: dict[str, tuple[DbObject, ...]]
 
 
 @dataclass(frozen=True)
@@ -351,8 +363,16 @@ def _read_record(directory: Path) -> Record | None:
     return found if isinstance(found, Record) and all(isinstance(s, Held) for s in found.statements) else None
 
 
-def _write_record(directory: Path, record: Record) -> None:
+def _write_record(directory: Path, record: Record, read: Model) -> None:
+    cache.write_entry(directory, RECORD, "read", LastRead(record.digest, bound(read)), keep=None)
     cache.write_entry(directory, RECORD, "record", record, keep=None)
+
+
+def _read_last(directory: Path, digest: str) -> dict[str, tuple[DbObject, ...]] | None:
+    """The objects of the last read of the kept database holding ``digest``'s statements
+    (None: no such entry; the read reads all)."""
+    found, _ = cache.read_entry(directory, RECORD, "read")
+    return found.objects if isinstance(found, LastRead) and found.digest == digest else None
 
 
 @contextlib.contextmanager
@@ -438,33 +458,36 @@ def load(
                     raise NotTaken("the shadow server, baseline or schemakit changed")
                 if _comment(admin, database) != record.digest:
                     raise NotTaken("the kept shadow database does not match its record")
-                state = _incremental(record, now, shadowed, statements, admin_url, advance, tell, loaded.options)
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemakit-kept") as pool:
+                    last = pool.submit(_read_last, settings.directory, record.digest)  # while the reload runs
+                    state, read = _incremental(record, now, shadowed, statements, admin_url, advance, tell, loaded.options, last)
             except NotTaken as why:
                 tell(f"shadow: full load into the kept shadow database ({why})")
             except (psycopg.Error, SchemakitError) as exc:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 tell(f"shadow: full load into the kept shadow database (the incremental load failed: {first})")
             else:
-                _write_record(settings.directory, now)
+                _write_record(settings.directory, now, read)
                 return state
             with contextlib.suppress(OSError):
                 cache.entry_path(settings.directory, RECORD, "record").unlink()
             shadow.drop_database(admin_url, database)
             shadow.create_database(admin_url, baseline=baseline, name=database)
             try:
-                state = _full(now, shadowed, statements, admin_url, advance, loaded.options)
+                state, read = _full(now, shadowed, statements, admin_url, advance, loaded.options)
             except BaseException:
                 with contextlib.suppress(psycopg.Error, SchemakitError):
                     shadow.drop_database(admin_url, database)
                 raise
-            _write_record(settings.directory, now)
+            _write_record(settings.directory, now, read)
             return state
 
 
 def _full(
     now: Record, shadowed: Sequence[SourceStatement], statements: Sequence[SourceStatement],
     admin_url: str, advance: Advance | None, options: Mapping[tuple[str, str], str],
-) -> DesiredState:
+) -> tuple[DesiredState, Model]:
+    """The state after a full load into the kept database, and its catalog as read."""
     with connect(shadow.database_url(admin_url, now.database), autocommit=True,
                  given_by="--shadow-url (or the local server)") as conn:
         pristine = pristine_model(conn)
@@ -472,13 +495,17 @@ def _full(
         # before they loaded: an incremental load cannot read that state any more.
         mark = [_set_comment(now.database, now.digest)] if not pristine.objects else []
         load_statements(conn, shadowed, admin_url, advance, before=mark)
-        return read_state(conn, statements, pristine if touches_platform(statements) else None, options)
+        read = read_shadow(conn, statements)
+        return state_of(read, statements, pristine if touches_platform(statements) else None, options), read
 
 
 def _incremental(
     record: Record, now: Record, shadowed: Sequence[SourceStatement], statements: Sequence[SourceStatement],
     admin_url: str, advance: Advance | None, tell: Say, options: Mapping[tuple[str, str], str],
-) -> DesiredState:
+    last: Future[dict[str, tuple[DbObject, ...]] | None],
+) -> tuple[DesiredState, Model]:
+    """The state after reloading what changed, and the catalog as read (where it changed:
+    schemakit.catalog.partial, when the record holds the catalog read last time)."""
     reload = plan_reload(record.statements, shadowed)
     url = shadow.database_url(admin_url, record.database)
     with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
@@ -489,4 +516,6 @@ def _incremental(
             "shadow database"
         )
         # Kept only when the platform schemas were empty before the files loaded (_full).
-        return read_state(conn, statements, Model(objects={}) if touches_platform(statements) else None, options)
+        objects = last.result()
+        read = read_shadow(conn, statements, Since(objects, reload.dirty) if objects is not None else None)
+        return state_of(read, statements, Model(objects={}) if touches_platform(statements) else None, options), read

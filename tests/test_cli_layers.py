@@ -201,3 +201,22 @@ def test_a_command_starts_without_pydantic() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def test_a_command_runs_with_few_garbage_collections() -> None:
+    """A command's run keeps what its imports made out of the collector's way and collects
+    after GC_THRESHOLD allocations (a catalog read makes ~100,000 objects, no cycles)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import gc, sys\n"
+        "from schemakit.entry import GC_THRESHOLD, main\n"
+        "try:\n"
+        "    main(['plan', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(gc.get_threshold() == GC_THRESHOLD, gc.get_freeze_count() > 10_000, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stderr.strip().splitlines()[-1] == "True True", done.stderr

@@ -92,6 +92,14 @@ EDITS: dict[str, tuple[str, str, str]] = {
     "check changed": ("20_posts.sql", "length(body) < 1000", "length(body) < 2000"),
     "table added": ("30_other.sql", "create table public.tags", "create table public.extra (id int);\ncreate table public.tags"),
     "sequence default changed": ("10_people.sql", "nextval('public.counter')", "42"),
+    "index added on a kept table": ("20_posts.sql", "create view", "create index posts_body on public.posts (body);\ncreate view"),
+    "table added with an FK to a kept table": (
+        "30_other.sql", "create table public.tags", "create table public.likes (who bigint references public.people (id));\ncreate table public.tags",
+    ),
+    "check added by ALTER TABLE": (
+        "30_other.sql", "create materialized view", "alter table public.tags add constraint tags_len check (length(name) < 50);\ncreate materialized view",
+    ),
+    "trigger removed": ("10_people.sql", "create trigger people_touch before update on public.people for each row execute function public.touch();\n", ""),
 }
 
 
@@ -167,6 +175,29 @@ def test_an_edit_reloads_incrementally_to_the_state_a_full_load_gives(project: P
     said = []
     project.kept(said)  # unchanged since: the cache holds it, nothing is loaded
     assert any("comes from the cache" in s for s in said) and not incremental(said), said
+
+
+def test_the_kept_catalog_read_where_it_changed_is_the_whole_read(project: Project) -> None:
+    """After each incremental load the record keeps the catalog as read, where the reload
+    changed it (schemakit.catalog.partial) and the rest from the last read: it equals a
+    read of the whole kept database."""
+    from schemakit.catalog import read_model
+    from schemakit.catalog.partial import bound
+
+    project.kept()
+    for edit in ("index added on a kept table", "policy changed", "check added by ALTER TABLE", "column added"):
+        project.edit(edit)
+        said: list[str] = []
+        project.kept(said)
+        assert incremental(said), (edit, said)
+        directory = project.root / ".schemakit" / "cache"
+        record = keptshadow._read_record(directory)
+        assert record is not None
+        last = keptshadow._read_last(directory, record.digest)
+        url = shadow.database_url(project.admin, project.kept_database())
+        with psycopg.connect(url, autocommit=True) as conn:
+            whole = read_model(conn)  # the files declare no rows and no owners
+        assert last is not None and {f: set(o) for f, o in last.items()} == {f: set(o) for f, o in bound(whole).items()}, edit
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from schemakit.catalog.partial import SCOPED, Since, kept, scoped_query
 from schemakit.platform import catalog_params, is_platform_extension
 from schemakit.kinds import KINDS
 from schemakit.rows import DeclaredTables, read_rows
@@ -81,8 +82,12 @@ class CatalogReader:
         rows: DeclaredTables | None = None,
         owners: DeclaredOwners | None = None,
         parallel_from: int | None = PARALLEL_FROM,
+        since: Since | None = None,
     ) -> None:
         self.conn = conn
+        #: Read before, with the names changed since: the table-bound kinds are read only
+        #: where dirty, the rest of them kept (schemakit.catalog.partial).
+        self.since = since
         self.rows = rows or {}
         self.owners = owners or DeclaredOwners()
         self.queries_run = 0
@@ -137,9 +142,12 @@ class CatalogReader:
             self._sent = {}
 
     def _run(self, conn: psycopg.Connection[Any], name: str, package: str | None) -> list[tuple[Any, ...]]:
-        params = catalog_params(self.has_platform)
+        params: dict[str, Any] = catalog_params(self.has_platform)
+        text = query_text(name, package)
+        if self.since is not None and package == KIND_QUERIES and name in SCOPED:
+            text = scoped_query(text, name)
+            params = {**params, "dirty": sorted(self.since.dirty)}
         with conn.cursor() as cur:
-            text = query_text(name, package)
             cur.execute(text.encode(), params if "%(" in text else None)
             return cur.fetchall()
 
@@ -245,6 +253,8 @@ class CatalogReader:
         made: dict[Query, list[DbObject]] = {}
         for query in sorted(makers, key=lambda q: q in self._ahead):
             made[query] = [o for o in map(makers[query], self.fetch(*query)) if o is not None]
+            if self.since is not None and query[1] == KIND_QUERIES and query[0] in SCOPED:
+                made[query] += kept(self.since, query[0])
         objects: dict[Key, DbObject] = {}
 
         def add(items: Iterable[DbObject]) -> None:
@@ -352,8 +362,12 @@ def reads_platform_objects(conn: psycopg.Connection[Any]) -> bool:
 
 
 def read_model(
-    conn: psycopg.Connection[Any], rows: DeclaredTables | None = None, owners: DeclaredOwners | None = None
+    conn: psycopg.Connection[Any],
+    rows: DeclaredTables | None = None,
+    owners: DeclaredOwners | None = None,
+    since: Since | None = None,
 ) -> Model:
-    """The model of the connected database; with ``rows``, also those declared rows, and
-    with ``owners``, the owners of those objects."""
-    return CatalogReader(conn, rows, owners).read()
+    """The model of the connected database; with ``rows``, also those declared rows, with
+    ``owners``, the owners of those objects, and with ``since``, read where it changed
+    since that model was read (schemakit.catalog.partial)."""
+    return CatalogReader(conn, rows, owners, since=since).read()
