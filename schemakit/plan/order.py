@@ -239,10 +239,10 @@ def _recreated(g: _Graph) -> set[Key]:
     }
 
 
-def _owned_dependencies(current: Model, desired: Model) -> dict[Key, set[Key]]:
-    """The current model's dependencies, with a table's also carrying those of what it
-    owns: dropping a table drops what it owns (triggers, constraints, policies), so the
-    table's drop carries their dependencies (a trigger's function, an FK's target)."""
+def _owned_dependencies(current: Model, desired: Model, dropped: set[Key]) -> dict[Key, set[Key]]:
+    """The current model's dependencies of each dropped key, a table's also carrying those
+    of what it owns: dropping a table drops what it owns (triggers, constraints, policies),
+    so the table's drop carries their dependencies (a trigger's function, an FK's target)."""
 
     owners: dict[Key, Key | None] = {}  # a table's key is asked for once per edge to it
 
@@ -253,12 +253,14 @@ def _owned_dependencies(current: Model, desired: Model) -> dict[Key, set[Key]]:
         found = owners[key] = obj.owner_key if obj is not None else None
         return found
 
-    current_deps: dict[Key, set[Key]] = {k: set(v) for k, v in current.depends.items()}
+    held: dict[Key, set[Key]] = {k: set(current.depends.get(k, ())) for k in dropped}
+    if not any(k[0] == "table" for k in dropped):  # only a table owns (owner_key)
+        return held
     for key, deps in current.depends.items():
         owned_by = owner(key)
-        if owned_by is not None:
-            current_deps.setdefault(owned_by, set()).update(d for d in deps if d != owned_by and owner(d) != owned_by)
-    return current_deps
+        if owned_by is not None and owned_by in held:
+            held[owned_by].update(d for d in deps if d != owned_by and owner(d) != owned_by)
+    return held
 
 
 def _order_dependencies(current: Model, desired: Model, g: _Graph) -> None:
@@ -281,7 +283,7 @@ def _order_dependencies(current: Model, desired: Model, g: _Graph) -> None:
     for c in changes:
         if isinstance(c, DropColumnDefault):
             unset[c.key].add(c.column.name)
-    current_deps = _owned_dependencies(current, desired)
+    current_deps = _owned_dependencies(current, desired, {c.key for c in changes if c.action == "drop"})
     for i, c in enumerate(changes):
         if c.action != "drop" and not isinstance(c, DropColumn):  # a drop needs nothing new
             for dep in _needed_by(c, desired):
