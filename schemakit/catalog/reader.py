@@ -6,6 +6,12 @@ plus one for server facts and one for dependencies. Every query runs with
 ``search_path = pg_catalog`` inside one read-only repeatable-read transaction,
 so ``pg_get_expr`` and friends qualify names the same way on every database,
 and the model is a consistent snapshot.
+
+On a large catalog the slowest queries run on more connections in that snapshot
+(``AHEAD``); the first connection's run in turn in a thread of their own while the rows
+of those before become objects (``_in_turn``). A read ``since`` an earlier one of the
+same database reads the table-bound kinds only where they changed
+(schemakit.catalog.partial).
 """
 
 from __future__ import annotations
