@@ -30,6 +30,7 @@ CREATE SCHEMA extra;
 CREATE TYPE public.mood AS ENUM ('a', 'b');
 CREATE TABLE public.a (id int PRIMARY KEY, v text, m public.mood);
 CREATE TABLE public.b (id int);
+CREATE TABLE public.c (id int);
 CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
 CREATE FUNCTION public.one() RETURNS int LANGUAGE sql AS 'SELECT 1';
 """
@@ -42,7 +43,7 @@ CHANGES = [
     "ALTER TABLE public.a ENABLE ROW LEVEL SECURITY",
     "CREATE POLICY p1 ON public.a USING (true)",
     "COMMENT ON COLUMN public.a.v IS 'note'",
-    "COMMENT ON TABLE public.b IS 'b'",
+    "COMMENT ON TABLE public.c IS 'c'",  # not b: b may be renamed first (each change stands alone)
     "GRANT SELECT ON public.a TO PUBLIC",
     "ALTER TABLE public.a ADD CONSTRAINT a_v_check CHECK (v <> '')",
     "CREATE TRIGGER a_touch BEFORE UPDATE ON public.a FOR EACH ROW EXECUTE FUNCTION public.touch()",
