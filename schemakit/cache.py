@@ -42,7 +42,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -481,7 +481,7 @@ def _detached(statements: Sequence[SourceStatement], notice: str | None) -> Load
     """The statements without the source files they point to (read again on a hit: the
     key holds the files' bytes, so the text is the same)."""
     files = {s.source.index: (s.source.index, str(s.source.path), s.source.display) for s in statements if s.source}
-    return LoadedSources(tuple(replace(s, source=None) for s in statements), notice, tuple(sorted(files.values())))
+    return LoadedSources(tuple(s.with_source(None) for s in statements), notice, tuple(sorted(files.values())))
 
 
 def _attached(found: LoadedSources) -> list[SourceStatement]:
@@ -492,7 +492,7 @@ def _attached(found: LoadedSources) -> list[SourceStatement]:
             sources[index] = read_source(Path(path), index)
         except SourceError as exc:  # gone or changed since the key was made
             raise OSError(str(exc)) from None
-    return [replace(s, source=sources.get(s.file_index)) for s in found.statements]
+    return [s.with_source(sources.get(s.file_index)) for s in found.statements]
 
 
 def sources_key(directory: Path) -> str:

@@ -433,3 +433,23 @@ def test_truncated_and_spliced_seed_only_raises_source_error(tmp_path: Path, dat
     path = tmp_path / "fuzz.sql"
     path.write_text(text[:start] + junk + text[end:], encoding="utf-8")
     _only_source_errors(path)
+
+
+def test_with_source_is_replace_of_the_source_alone() -> None:
+    """``SourceStatement.with_source`` (the cache's fast ``replace``) keeps every other field:
+    a field added to the class must be added there too."""
+    from dataclasses import fields, replace
+
+    from schemakit.source.model import Location, SourceFile, SourceStatement
+
+    assert [f.name for f in fields(SourceStatement)] == [
+        "sql", "location", "kind", "provides", "requires", "offset", "file_index", "source",
+    ]
+    source = SourceFile(Path("a.sql"), "a.sql", 3, "create table t (id int);", (0,))
+    stmt = SourceStatement(
+        "create table t (id int)", Location("a.sql", 1, 1), "create_table",
+        frozenset({"public.t"}), frozenset(), offset=0, file_index=3,
+    )
+    for value in (source, None):
+        made, expected = stmt.with_source(value), replace(stmt, source=value)
+        assert [getattr(made, f.name) for f in fields(made)] == [getattr(expected, f.name) for f in fields(expected)]
