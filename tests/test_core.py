@@ -376,3 +376,27 @@ def test_a_query_that_fails_in_turn_raises_its_error_and_leaves_no_thread(
             CatalogReader(conn, parallel_from=None).read()
         assert not [t for t in threading.enumerate() if t.name.startswith("schemakit-catalog")]
         assert conn.execute("SELECT 2").fetchone() == (2,)
+
+
+def test_a_caller_that_skips_a_query_in_turn_does_not_wait_forever(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fetch`` may ask for a later query before the thread has reached it (a caller that
+    leaves one out, as tests/test_judge.py's reader without indexes does): the thread keeps
+    its own list, so every query is still run and the read ends."""
+    import threading
+
+    target.converge()
+    fetch = CatalogReader.fetch
+
+    def without_indexes(self: CatalogReader, name: str, package: str | None = None) -> list[tuple[object, ...]]:
+        return [] if name == "index.sql" else fetch(self, name, package)
+
+    monkeypatch.setattr(CatalogReader, "fetch", without_indexes)
+    done: list[object] = []
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        reading = threading.Thread(target=lambda: done.append(CatalogReader(conn, parallel_from=None).read()), daemon=True)
+        reading.start()
+        reading.join(60)
+        assert not reading.is_alive() and done, "the read waited for a query the thread never ran"
+    assert not [k for k in done[0].objects if k[0] == "index"]  # type: ignore[attr-defined]

@@ -123,23 +123,27 @@ class CatalogReader:
         other, the server waited on Python and Python on the server (a fifth of the read at
         1,000 tables). The block runs no query of its own on the connection meanwhile but
         ``read_rows``/``read_owners``, which wait their turn (psycopg's connection lock)."""
-        todo = [q for q in queries if q not in self._ahead]
-        futures: dict[Query, Future[Rows]] = {q: Future() for q in todo}
+        todo: list[tuple[Query, Future[Rows]]] = [(q, Future()) for q in queries if q not in self._ahead]
         stop = threading.Event()
 
-        def run() -> None:
-            for query in todo:
-                future = futures[query]
-                if stop.is_set() or not future.set_running_or_notify_cancel():
+        def run() -> None:  # on its own list: ``fetch`` takes the futures out of ``_sent``
+            failed: BaseException | None = None
+            for query, future in todo:
+                if failed is not None:  # every later one is refused, as in a transaction
+                    future.set_exception(failed)
                     continue
+                if stop.is_set():
+                    future.cancel()  # the block is gone: nobody waits for it
+                    continue
+                future.set_running_or_notify_cancel()
                 try:
                     future.set_result(self._run(self.conn, *query))
-                except BaseException as exc:  # every later one is refused, as in a transaction
+                except BaseException as exc:
                     future.set_exception(exc)
-                    stop.set()
+                    failed = exc
 
         worker = threading.Thread(target=run, name="schemakit-catalog-in-turn", daemon=True)
-        self._sent = futures
+        self._sent = dict(todo)
         worker.start()
         try:
             yield
