@@ -83,11 +83,11 @@ class _Encoder:
         if index is None:
             if not cls.__module__.startswith("schemakit.") or "<locals>" in cls.__qualname__:
                 raise Unencodable(f"{cls.__module__}.{cls.__qualname__} is not a schemakit class")
-            found = dataclasses.fields(value)
-            if any(not f.init or f.kw_only for f in found):
+            names = _init_fields(cls)
+            if names is None:
                 raise Unencodable(f"{cls.__qualname__} has a field that is not a positional __init__ argument")
             index = self.classes[cls] = len(self.classes)
-            self.fields[cls] = tuple(f.name for f in found)
+            self.fields[cls] = names
         return {"c": index, "f": [self.value(getattr(value, name)) for name in self.fields[cls]]}
 
 
@@ -118,15 +118,21 @@ def _class(name: str) -> type:
 _ARGUMENTS: dict[type, Callable[[Any], tuple[Any, ...]] | None] = {}
 
 
+def _init_fields(cls: type) -> tuple[str, ...] | None:
+    """A dataclass's fields, in order, when they are all positional ``__init__`` arguments
+    (what both forms rebuild it from); None when one is not."""
+    found = dataclasses.fields(cls)
+    return None if any(not f.init or f.kw_only for f in found) else tuple(f.name for f in found)
+
+
 def _arguments_of(cls: type) -> Callable[[Any], tuple[Any, ...]] | None:
     """The getter of a schemakit dataclass's ``__init__`` arguments (its fields, in order),
     or None for another class, or one with a field ``__init__`` does not take."""
     if not (dataclasses.is_dataclass(cls) and cls.__module__.startswith("schemakit.")):
         return None
-    found = dataclasses.fields(cls)
-    if any(not f.init or f.kw_only for f in found):
+    names = _init_fields(cls)
+    if names is None:
         return None
-    names = [f.name for f in found]
     if len(names) > 1:
         return operator.attrgetter(*names)  # a tuple of the values, made in C
     return lambda value: tuple(getattr(value, name) for name in names)

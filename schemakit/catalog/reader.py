@@ -116,6 +116,10 @@ class CatalogReader:
         found = ahead.result() if ahead is not None else None  # its error is raised here
         return found[(name, package)] if found is not None else self._run(self.conn, name, package)
 
+    def _scoped(self, query: Query) -> bool:
+        """Whether this read takes ``query``'s rows only where dirty (a read ``since``)."""
+        return self.since is not None and query[1] == KIND_QUERIES and query[0] in SCOPED
+
     @contextlib.contextmanager
     def _in_turn(self, queries: Iterable[Query]) -> Iterator[None]:
         """Run ``queries`` one after the other on the first connection in a thread of their
@@ -155,7 +159,7 @@ class CatalogReader:
     def _run(self, conn: psycopg.Connection[Any], name: str, package: str | None) -> list[tuple[Any, ...]]:
         params: dict[str, Any] = catalog_params(self.has_platform)
         text = query_text(name, package)
-        if self.since is not None and package == KIND_QUERIES and name in SCOPED:
+        if self.since is not None and self._scoped((name, package)):
             text = scoped_query(text, name)
             params = {**params, "dirty": sorted(self.since.dirty)}
         with conn.cursor() as cur:
@@ -264,7 +268,7 @@ class CatalogReader:
         made: dict[Query, list[DbObject]] = {}
         for query in sorted(makers, key=lambda q: q in self._ahead):
             made[query] = [o for o in map(makers[query], self.fetch(*query)) if o is not None]
-            if self.since is not None and query[1] == KIND_QUERIES and query[0] in SCOPED:
+            if self.since is not None and self._scoped(query):
                 made[query] += kept(self.since, query[0])
         objects: dict[Key, DbObject] = {}
 
