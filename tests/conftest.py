@@ -21,6 +21,7 @@ serialized by an advisory lock on the server.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
@@ -97,6 +98,37 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 _SESSION = pytest.StashKey[tuple[int, bool]]()
+
+
+# -- the server's roles --------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _roles_lock(exclusive: bool) -> Iterator[None]:
+    path = embedded_test_dir().parent / ".roles.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def changing_roles() -> contextlib.AbstractContextManager[None]:
+    """Held while a test creates, drops or alters a role of the shared test server: it
+    waits for the tests using ``steady_roles`` to end (on every worker and session)."""
+    return _roles_lock(exclusive=True)
+
+
+@pytest.fixture
+def steady_roles() -> Iterator[None]:
+    """The shared test server's roles do not change while the test runs. The caches'
+    keys name the server's roles (schemakit.cache's environment): a test that expects a
+    second run to hit the cache, or to reload the kept shadow incrementally, would miss
+    when another worker's test made a role in between."""
+    with _roles_lock(exclusive=False):
+        yield
 
 
 def as_role(url: str, role: str) -> str:

@@ -52,7 +52,7 @@ PAIRS = REPO / "tests" / "golden" / "pairs.json"
 
 
 @pytest.fixture(autouse=True)
-def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def cache_on(monkeypatch: pytest.MonkeyPatch, steady_roles: None) -> None:
     """The suite turns the cache off (tests/conftest.py); here it is on."""
     monkeypatch.setenv(cache.NO_CACHE_ENV, "0")
 

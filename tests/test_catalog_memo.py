@@ -64,7 +64,7 @@ CHANGES = [
 
 
 @pytest.fixture(autouse=True)
-def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def cache_on(monkeypatch: pytest.MonkeyPatch, steady_roles: None) -> None:
     """The suite turns the caches off (tests/conftest.py); here they are on where enabled."""
     monkeypatch.setenv(cache.NO_CACHE_ENV, "0")
 

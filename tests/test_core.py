@@ -12,7 +12,7 @@ import pytest
 from schemakit.catalog import CatalogReader
 from schemakit.catalog.reader import AHEAD
 from schemakit.server.embedded import bin_path
-from tests.conftest import as_role
+from tests.conftest import as_role, changing_roles
 from tests.helpers import Target, model_of, query, seed_project
 
 OWNER = "schemakit_owner"
@@ -321,7 +321,7 @@ def test_a_read_whose_extra_connections_are_refused_runs_on_one(target: Target, 
 
     role = f"sk_one_{uuid.uuid4().hex[:8]}"
     target.converge()
-    with psycopg.connect(pg_admin_url, autocommit=True) as admin:  # not a superuser: they have no limit
+    with changing_roles(), psycopg.connect(pg_admin_url, autocommit=True) as admin:  # not a superuser: no limit
         admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 1 IN ROLE pg_read_all_data')
     try:
         with psycopg.connect(as_role(target.url, role), autocommit=True) as conn:
@@ -331,7 +331,7 @@ def test_a_read_whose_extra_connections_are_refused_runs_on_one(target: Target, 
             single = CatalogReader(conn, parallel_from=None).read()  # what this role sees
         assert model.objects == single.objects and model.depends == single.depends
     finally:
-        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        with changing_roles(), psycopg.connect(pg_admin_url, autocommit=True) as admin:
             admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 

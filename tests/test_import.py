@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from schemakit.server import shadow
-from tests.conftest import as_role
+from tests.conftest import as_role, changing_roles
 from tests.helpers import CORPUS, SEED_DIR, query, run_cli, skip_without_corpus
 from tests.judge import _env, judge_schema_dir, server_major, tool
 from tests.schemagen import Spec, render, specs
@@ -370,8 +370,11 @@ def test_import_of_a_plain_postgres_history_writes_its_grants(empty_db: str, pg_
     folder.mkdir()
     (folder / "20240101000000_roles.sql").write_text("CREATE ROLE import_reader NOLOGIN;\n")
     # Roles are the server's: made here (once per server) as the history's first file did.
-    if not query(empty_db, "SELECT 1 FROM pg_roles WHERE rolname = 'import_reader'"):
-        query(empty_db, "CREATE ROLE import_reader NOLOGIN")
+    exists = "SELECT 1 FROM pg_roles WHERE rolname = 'import_reader'"
+    if not query(empty_db, exists):
+        with changing_roles():
+            if not query(empty_db, exists):
+                query(empty_db, "CREATE ROLE import_reader NOLOGIN")
     (folder / "20240102000000_app.sql").write_text(
         "BEGIN;\nCREATE SCHEMA app;\nCREATE SEQUENCE app.ticket_no START 100;\n"
         "CREATE TABLE app.tickets (id integer PRIMARY KEY DEFAULT nextval('app.ticket_no'), title text NOT NULL);\n"

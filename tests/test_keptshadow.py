@@ -139,7 +139,7 @@ class Project:
 
 
 @pytest.fixture
-def project(tmp_path: Path, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+def project(tmp_path: Path, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch, steady_roles: None) -> Iterator[Project]:
     monkeypatch.setenv(cache.NO_CACHE_ENV, "0")
     monkeypatch.setenv(keptshadow.KEEP_ENV, "1")  # the test server may not be this user's (SCHEMAKIT_TEST_DSN)
     (tmp_path / "schema").mkdir()

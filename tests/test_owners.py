@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.conftest import changing_roles
 from tests.helpers import Target, query
 from tests.test_core import _psql
 
@@ -25,15 +26,21 @@ database gets it too (Target.judge_setup)."""
 def ensure_owner_role(admin_url: str, member: str = "schemakit_owner") -> None:
     """Create ``OWNER`` if it is missing (another test run may have made it, or be
     making it now), let ``member`` act as it, and let it own objects in this database."""
+    member_of = (
+        "SELECT 1 FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles r ON r.oid = a.roleid"
+        " JOIN pg_catalog.pg_roles m ON m.oid = a.member WHERE r.rolname = %s AND m.rolname = %s"
+    )
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        try:
-            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(OWNER)))
-        except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
-            pass
-        try:
-            conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(OWNER), sql.Identifier(member)))
-        except psycopg.errors.UniqueViolation:  # granted concurrently
-            pass
+        if conn.execute(member_of, [OWNER, member]).fetchone() is None:
+            with changing_roles():
+                try:
+                    conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(OWNER)))
+                except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                    pass
+                try:
+                    conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(OWNER), sql.Identifier(member)))
+                except psycopg.errors.UniqueViolation:  # granted concurrently
+                    pass
         dbname = conn.info.dbname
         conn.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(dbname), sql.Identifier(OWNER)))
         conn.execute(sql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(sql.Identifier(OWNER)))
