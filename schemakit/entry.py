@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any, NoReturn
 
-from schemakit import __version__
+from schemakit import __version__, codecache
 from schemakit.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 
 EXIT_CODES_HELP = (
@@ -54,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.stdout.write(f"schemakit {__version__}\n")
         sys.exit(0)
     args = _no_color_first(args)
+    codecache.install()
     interrupts = _Interrupts()
     signal.signal(signal.SIGINT, interrupts)
     said: list[str] = []
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         code = EXIT_INTERRUPTED  # an error caused by the cancelled statement
     if code == EXIT_INTERRUPTED and not said:
         _say(INTERRUPTED)
+    codecache.save()
     sys.stdout.flush()
     sys.exit(code)
 
