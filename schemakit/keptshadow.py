@@ -168,16 +168,26 @@ def _touched(s: Held, made: set[str]) -> set[str]:
     return set(s.provides) | (set(s.requires) & made)
 
 
-def plan_reload(old: Sequence[Held], new: Sequence[SourceStatement]) -> Reload:
+def _fields(s: Held) -> tuple[str, str, frozenset[str], frozenset[str]]:
+    return (s.sql, s.kind, s.provides, s.requires)  # compared as a tuple: C's hash and ==, not the dataclass's
+
+
+def plan_reload(old: Sequence[Held], new: Sequence[SourceStatement], new_held: Sequence[Held] | None = None) -> Reload:
     """The statements to reload into a database holding ``old`` so that it holds ``new``
-    (raises NotTaken when that cannot be done safely)."""
-    new_held = [held(s) for s in new]
-    made = _made_by_files(old) | _made_by_files(new_held)
-    before, after = Counter(old), Counter(new_held)
-    gone = list((before - after).elements())
-    added = list((after - before).elements())
-    if not gone and not added:
+    (``new_held``: ``new`` as ``held`` gives it, when made already); raises NotTaken when
+    that cannot be done safely."""
+    new_held = [held(s) for s in new] if new_held is None else new_held
+    fields = [_fields(s) for s in new_held]
+    before, after = Counter(map(_fields, old)), Counter(fields)
+    if before == after:
         return Reload(frozenset(), ())
+    if len(before) == len(old) and len(after) == len(fields):  # no statement twice: the keys' difference (C's)
+        lost, fresh = list(before.keys() - after.keys()), after.keys() - before.keys()
+    else:
+        lost, fresh = list((before - after).elements()), set(after - before)
+    gone = [Held(*f) for f in lost]
+    added = [Held(*f) for f in fields if f in fresh]
+    made = _made_by_files(old) | _made_by_files(new_held)
     for s in (*gone, *added):
         if s.kind not in _UNDOABLE:
             raise NotTaken(f"a changed {s.kind.replace('_', ' ')} statement")
@@ -206,9 +216,8 @@ def plan_reload(old: Sequence[Held], new: Sequence[SourceStatement]) -> Reload:
             dirty.add(name)
             visit.append(name)
 
-    fresh = set(added)
-    for i, s in enumerate(new_held):
-        if s in fresh:
+    for i, f in enumerate(fields):
+        if f in fresh:
             choose(i)
     while visit:  # until no statement names a dirty object it does not reload yet
         for i in users.get(visit.pop(), ()):
@@ -506,7 +515,7 @@ def _incremental(
 ) -> tuple[DesiredState, Model]:
     """The state after reloading what changed, and the catalog as read (where it changed:
     schemakit.catalog.partial, when the record holds the catalog read last time)."""
-    reload = plan_reload(record.statements, shadowed)
+    reload = plan_reload(record.statements, shadowed, now.statements)
     url = shadow.database_url(admin_url, record.database)
     with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
         before = [*drops(conn, reload.dirty), _set_comment(record.database, now.digest)]

@@ -330,3 +330,20 @@ def test_off_without_the_cache_or_when_turned_off(project: Project, monkeypatch:
         row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [project.kept_database()]).fetchone()
     assert row is None
     shutil.rmtree(project.root / ".schemakit")
+
+
+def test_a_statement_written_twice_counts_twice_in_what_to_reload(tmp_path: Path) -> None:
+    """The reload compares the statements as multisets: removing one of two identical
+    statements is a change (and reloads what it names), keeping both is none."""
+    (tmp_path / "a.sql").write_text(
+        "CREATE TABLE public.a (id int);\nCREATE TABLE public.b (id int);\n"
+        "GRANT SELECT ON public.a TO anon;\nGRANT SELECT ON public.a TO anon;\n"
+    )
+    old = [keptshadow.held(s) for s in load_schema_dir(tmp_path)]
+    assert keptshadow.plan_reload(old, load_schema_dir(tmp_path)) == keptshadow.Reload(frozenset(), ())
+    (tmp_path / "a.sql").write_text(
+        "CREATE TABLE public.a (id int);\nCREATE TABLE public.b (id int);\nGRANT SELECT ON public.a TO anon;\n"
+    )
+    reload = keptshadow.plan_reload(old, load_schema_dir(tmp_path))
+    assert "public.a" in reload.dirty and "public.b" not in reload.dirty
+    assert [s.kind for s in reload.statements] == ["create_table", "grant"]
