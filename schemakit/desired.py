@@ -24,7 +24,7 @@ from schemakit.batch import StatementFailed, execute_batched, execute_each
 from schemakit.catalog import read_model
 from schemakit.catalog.partial import Since
 from schemakit.server.standin_options import StrippedOptions, restore_vector_options, strip_vector_options, vector_is_standin
-from schemakit.catalog.reader import reads_platform_objects
+from schemakit.catalog.reader import CatalogReader, reads_platform_objects
 from schemakit.rows import declared
 from schemakit import owners as declared_owners
 from schemakit.connect import connect, redact_text
@@ -425,10 +425,16 @@ def read_state(
     return state_of(read_shadow(conn, statements), statements, pristine, options)
 
 
-def read_shadow(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], since: Since | None = None) -> Model:
+def read_shadow(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement]) -> Model:
     """The catalog of a shadow database that holds the statements, as read (``read_state``
-    makes the state of it); ``since``: read where it changed since (schemakit.keptshadow)."""
-    return read_model(conn, rows=declared(statements), owners=declared_owners.declared(statements), since=since)
+    makes the state of it)."""
+    return shadow_reader(conn, statements).read()
+
+
+def shadow_reader(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], since: Since | None = None) -> CatalogReader:
+    """``read_shadow``'s reader; ``since``: one that reads where the catalog changed since
+    (schemakit.keptshadow), and leaves what the next such read keeps."""
+    return CatalogReader(conn, declared(statements), declared_owners.declared(statements), since=since)
 
 
 def state_of(

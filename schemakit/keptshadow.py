@@ -55,10 +55,10 @@ from psycopg import sql
 
 from schemakit import cache
 from schemakit.connect import connect
-from schemakit.catalog.partial import Since, bound
-from schemakit.desired import Advance, DesiredState, load_statements, pristine_model, read_shadow, shadow_statements, state_of
+from schemakit.catalog.partial import Kept, Since, bound
+from schemakit.desired import Advance, DesiredState, load_statements, pristine_model, shadow_reader, shadow_statements, state_of
 from schemakit.errors import SchemakitError
-from schemakit.model import DbObject, Model
+from schemakit.model import Model
 from schemakit.platform import is_managed_schema, touches_platform
 from schemakit.server import registry, shadow
 from schemakit.source import SourceStatement
@@ -109,12 +109,13 @@ class Record:
 
 @dataclass(frozen=True)
 class LastRead:
-    """The table-bound objects of the kept database's catalog as read after the load that
-    gave the record ``digest`` (an entry of its own, decoded while the next incremental
-    load runs: what its read keeps where nothing changed, schemakit.catalog.partial)."""
+    """What the read of the kept database's catalog after the load that gave the record
+    ``digest`` leaves for the next one (an entry of its own, decoded while the next
+    incremental load runs: what its read keeps where nothing changed,
+    schemakit.catalog.partial)."""
 
     digest: str
-    objects: dict[str, tuple[DbObject, ...]]
+    kept: Kept
 
 
 @dataclass(frozen=True)
@@ -372,16 +373,16 @@ def _read_record(directory: Path) -> Record | None:
     return found if isinstance(found, Record) and all(isinstance(s, Held) for s in found.statements) else None
 
 
-def _write_record(directory: Path, record: Record, read: Model) -> None:
-    cache.write_entry(directory, RECORD, "read", LastRead(record.digest, bound(read)), keep=None)
+def _write_record(directory: Path, record: Record, read: Kept) -> None:
+    cache.write_entry(directory, RECORD, "read", LastRead(record.digest, read), keep=None)
     cache.write_entry(directory, RECORD, "record", record, keep=None)
 
 
-def _read_last(directory: Path, digest: str) -> dict[str, tuple[DbObject, ...]] | None:
-    """The objects of the last read of the kept database holding ``digest``'s statements
-    (None: no such entry; the read reads all)."""
+def _read_last(directory: Path, digest: str) -> Kept | None:
+    """What the last read of the kept database holding ``digest``'s statements left (None:
+    no such entry; the read reads all)."""
     found, _ = cache.read_entry(directory, RECORD, "read")
-    return found.objects if isinstance(found, LastRead) and found.digest == digest else None
+    return found.kept if isinstance(found, LastRead) and found.digest == digest else None
 
 
 @contextlib.contextmanager
@@ -495,8 +496,8 @@ def load(
 def _full(
     now: Record, shadowed: Sequence[SourceStatement], statements: Sequence[SourceStatement],
     admin_url: str, advance: Advance | None, options: Mapping[tuple[str, str], str],
-) -> tuple[DesiredState, Model]:
-    """The state after a full load into the kept database, and its catalog as read."""
+) -> tuple[DesiredState, Kept]:
+    """The state after a full load into the kept database, and what its read leaves."""
     with connect(shadow.database_url(admin_url, now.database), autocommit=True,
                  given_by="--shadow-url (or the local server)") as conn:
         pristine = pristine_model(conn)
@@ -504,17 +505,17 @@ def _full(
         # before they loaded: an incremental load cannot read that state any more.
         mark = [_set_comment(now.database, now.digest)] if not pristine.objects else []
         load_statements(conn, shadowed, admin_url, advance, before=mark)
-        read = read_shadow(conn, statements)
-        return state_of(read, statements, pristine if touches_platform(statements) else None, options), read
+        read, kept = _read(conn, statements, None)
+        return state_of(read, statements, pristine if touches_platform(statements) else None, options), kept
 
 
 def _incremental(
     record: Record, now: Record, shadowed: Sequence[SourceStatement], statements: Sequence[SourceStatement],
     admin_url: str, advance: Advance | None, tell: Say, options: Mapping[tuple[str, str], str],
-    last: Future[dict[str, tuple[DbObject, ...]] | None],
-) -> tuple[DesiredState, Model]:
-    """The state after reloading what changed, and the catalog as read (where it changed:
-    schemakit.catalog.partial, when the record holds the catalog read last time)."""
+    last: Future[Kept | None],
+) -> tuple[DesiredState, Kept]:
+    """The state after reloading what changed, and what the read leaves (the catalog read
+    where it changed: schemakit.catalog.partial, when the record holds the last read's)."""
     reload = plan_reload(record.statements, shadowed, now.statements)
     url = shadow.database_url(admin_url, record.database)
     with connect(url, autocommit=True, given_by="--shadow-url (or the local server)") as conn:
@@ -525,6 +526,14 @@ def _incremental(
             "shadow database"
         )
         # Kept only when the platform schemas were empty before the files loaded (_full).
-        objects = last.result()
-        read = read_shadow(conn, statements, Since(objects, reload.dirty) if objects is not None else None)
-        return state_of(read, statements, Model(objects={}) if touches_platform(statements) else None, options), read
+        kept = last.result()
+        read, kept = _read(conn, statements, Since(kept, reload.dirty) if kept is not None else None)
+        return state_of(read, statements, Model(objects={}) if touches_platform(statements) else None, options), kept
+
+
+def _read(conn: psycopg.Connection[Any], statements: Sequence[SourceStatement], since: Since | None) -> tuple[Model, Kept]:
+    """The kept database's catalog (read ``since`` the last read when given), and what this
+    read leaves for the next one."""
+    reader = shadow_reader(conn, statements, since)
+    read = reader.read()
+    return read, Kept(bound(read), tuple(reader.depends_rows))

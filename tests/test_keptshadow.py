@@ -179,10 +179,10 @@ def test_an_edit_reloads_incrementally_to_the_state_a_full_load_gives(project: P
 
 def test_the_kept_catalog_read_where_it_changed_is_the_whole_read(project: Project) -> None:
     """After each incremental load the record keeps the catalog as read, where the reload
-    changed it (schemakit.catalog.partial) and the rest from the last read: it equals a
-    read of the whole kept database."""
-    from schemakit.catalog import read_model
+    changed it (schemakit.catalog.partial) and the rest from the last read: its objects
+    and dependency rows equal a read of the whole kept database."""
     from schemakit.catalog.partial import bound
+    from schemakit.catalog.reader import CatalogReader
 
     project.kept()
     for edit in ("index added on a kept table", "policy changed", "check added by ALTER TABLE", "column added"):
@@ -196,8 +196,11 @@ def test_the_kept_catalog_read_where_it_changed_is_the_whole_read(project: Proje
         last = keptshadow._read_last(directory, record.digest)
         url = shadow.database_url(project.admin, project.kept_database())
         with psycopg.connect(url, autocommit=True) as conn:
-            whole = read_model(conn)  # the files declare no rows and no owners
-        assert last is not None and {f: set(o) for f, o in last.items()} == {f: set(o) for f, o in bound(whole).items()}, edit
+            reader = CatalogReader(conn)  # the files declare no rows and no owners
+            whole = reader.read()
+        assert last is not None
+        assert {f: set(o) for f, o in last.objects.items()} == {f: set(o) for f, o in bound(whole).items()}, edit
+        assert set(last.depends) == set(reader.depends_rows), edit
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

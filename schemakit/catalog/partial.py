@@ -6,7 +6,9 @@ Reading it all again took most of a one-file-changed plan (0.9 s at 1,000 tables
 :class:`Since` (the model read last time and the names of what was reloaded since), the
 reader reads the table-bound kinds (tables, their indexes, constraints, policies and
 triggers: the bulk of a catalog) only where one of a row's names is dirty, and keeps the
-others from the last model. Every other kind and the dependencies are read whole.
+others from the last model. The dependencies are read from what changed, and from
+whatever depends on it by ``pg_depend`` (what a DROP ... CASCADE of it would take), and
+kept from the last read for every other object. Every other kind is read whole.
 
 Why the kept rows are still right: the kept shadow reloads a dirty object by dropping it
 (CASCADE) and creating it again, and refuses the incremental load when a drop would take
@@ -22,8 +24,10 @@ is dirty: the same rule here on the objects as in the query on the rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg import sql
 
@@ -34,7 +38,7 @@ from schemakit.kinds.table import Table
 from schemakit.kinds.trigger import Trigger
 from schemakit.model import DbObject, Model
 
-__all__ = ["SCOPED", "Since", "bound", "kept", "scoped_query"]
+__all__ = ["SCOPED", "Kept", "Since", "bound", "kept", "kept_depends", "scoped_depends", "scoped_query"]
 
 _ON_TABLE = (("schema", "table"), ("schema", "table", "name"))
 
@@ -49,12 +53,23 @@ SCOPED: dict[str, tuple[type[DbObject], tuple[tuple[str, ...], ...]]] = {
 objects, and the columns (= fields) whose values, joined by dots, are a row's names."""
 
 
+Row = tuple[Any, ...]
+
+
 @dataclass(frozen=True)
-class Since:
-    """The table-bound objects of the database as read last time (``bound``), and the
-    names of what changed since."""
+class Kept:
+    """What a read leaves for the next one: the table-bound objects (``bound``), and the
+    dependency query's rows (as ``catalog/queries/depends.sql`` gives them)."""
 
     objects: Mapping[str, Sequence[DbObject]]
+    depends: Sequence[Row]
+
+
+@dataclass(frozen=True)
+class Since:
+    """What the last read of the database left, and the names of what changed since."""
+
+    last: Kept
     dirty: frozenset[str]
 
 
@@ -92,4 +107,52 @@ def kept(since: Since, file: str) -> list[DbObject]:
     (none of their names is dirty), in the last model's order."""
     _, columns = SCOPED[file]
     dirty = since.dirty
-    return [obj for obj in since.objects.get(file, ()) if not any(n in dirty for n in _names(obj, columns))]
+    return [obj for obj in since.last.objects.get(file, ()) if not any(n in dirty for n in _names(obj, columns))]
+
+
+# The dependency query's edges (its ``edges`` CTE: every pg_depend row of a kind that
+# matters) are replaced by the edges from the objects that changed or depend on what
+# did: ``hot``, closed under pg_depend as a DROP ... CASCADE is (an edge to a hot object
+# comes from one). The query's rows are then followed by one row per hot object, its
+# key and nulls: the last read's rows from or to those are the ones not kept.
+_EDGES = re.compile(r"\), edges AS \(\n.*?\n\)\n(?=SELECT )", re.DOTALL)
+_WITH = re.compile(r"^WITH ", re.MULTILINE)
+_HOT_EDGES = """), roots AS (
+  SELECT classid, objid FROM named
+  WHERE schema || '.' || name = ANY (%(dirty)s::pg_catalog.text[])
+     OR schema || '.' || parent = ANY (%(dirty)s::pg_catalog.text[])
+     OR schema || '.' || parent || '.' || name = ANY (%(dirty)s::pg_catalog.text[])
+), hot (classid, objid) AS (
+  SELECT classid, objid FROM roots
+  UNION
+  SELECT d.classid, d.objid
+  FROM pg_catalog.pg_depend d JOIN hot h ON d.refclassid = h.classid AND d.refobjid = h.objid
+  WHERE d.deptype IN ('n', 'a', 'i')
+), edges AS (
+  SELECT d.classid, d.objid, d.refclassid, d.refobjid, d.refobjsubid
+  FROM hot h JOIN pg_catalog.pg_depend d ON d.classid = h.classid AND d.objid = h.objid
+  WHERE d.deptype IN ('n', 'a', 'i')
+)
+"""
+_HOT_KEYS = """
+UNION ALL
+SELECT o.kind, o.ident, NULL, NULL, NULL, NULL
+FROM hot h JOIN objs o ON o.classid = h.classid AND o.objid = h.objid"""
+
+
+def scoped_depends(text: str) -> str:
+    """The dependency query ``text`` reading the edges of what changed (``%(dirty)s``,
+    and what depends on it), followed by a row ``(kind, ident, NULL, ...)`` per such object."""
+    scoped, edges = _EDGES.subn(lambda _: _HOT_EDGES, text.strip().rstrip(";"))
+    scoped, with_ = _WITH.subn("WITH RECURSIVE ", scoped, count=1)
+    if edges != 1 or with_ != 1:
+        raise ValueError("the dependency query has no edges CTE to scope")
+    return scoped + "\n" + _HOT_KEYS
+
+
+def kept_depends(since: Since, rows: Sequence[Row]) -> list[Row]:
+    """The dependency rows of a read ``since``: the scoped query's ``rows`` (without the
+    hot objects' rows), and the last read's rows between objects none of which is hot."""
+    hot = {(r[0], r[1]) for r in rows if r[2] is None}
+    fresh = [r for r in rows if r[2] is not None]
+    return [r for r in since.last.depends if (r[0], r[1]) not in hot and (r[2], r[3]) not in hot] + fresh

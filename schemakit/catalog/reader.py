@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from schemakit.catalog.partial import SCOPED, Since, kept, scoped_query
+from schemakit.catalog.partial import SCOPED, Since, kept, kept_depends, scoped_depends, scoped_query
 from schemakit.platform import catalog_params, is_platform_extension
 from schemakit.kinds import KINDS
 from schemakit.rows import DeclaredTables, read_rows
@@ -71,9 +71,10 @@ first runs the others: for a large catalog the read waits on the server, not on 
 Query = tuple[str, str | None]
 """A query's file name and the package it is in (None: ``catalog/queries``)."""
 Rows = list[tuple[Any, ...]]
+DEPENDS: Query = ("depends", None)
 
 AHEAD: tuple[tuple[Query, ...], ...] = (
-    (("depends", None),),
+    (DEPENDS,),
     (("table.sql", KIND_QUERIES),),
 )
 """The queries read ahead, one group per extra connection (the two slowest at 1,000 tables,
@@ -106,6 +107,8 @@ class CatalogReader:
         #: Whether the database has Supabase's platform (``auth`` or ``storage``); read
         #: first, by the ``platform`` query: without it, no schema is the platform's.
         self.has_platform = True
+        #: The dependency query's rows, as the read took them (schemakit.catalog.partial.Kept).
+        self.depends_rows: Rows = []
 
     def fetch(self, name: str, package: str | None = None) -> Rows:
         self.queries_run += 1
@@ -118,7 +121,7 @@ class CatalogReader:
 
     def _scoped(self, query: Query) -> bool:
         """Whether this read takes ``query``'s rows only where dirty (a read ``since``)."""
-        return self.since is not None and query[1] == KIND_QUERIES and query[0] in SCOPED
+        return self.since is not None and (query == DEPENDS or query[1] == KIND_QUERIES and query[0] in SCOPED)
 
     @contextlib.contextmanager
     def _in_turn(self, queries: Iterable[Query]) -> Iterator[None]:
@@ -160,7 +163,7 @@ class CatalogReader:
         params: dict[str, Any] = catalog_params(self.has_platform)
         text = query_text(name, package)
         if self.since is not None and self._scoped((name, package)):
-            text = scoped_query(text, name)
+            text = scoped_depends(text) if (name, package) == DEPENDS else scoped_query(text, name)
             params = {**params, "dirty": sorted(self.since.dirty)}
         with conn.cursor() as cur:
             cur.execute(text.encode(), params if "%(" in text else None)
@@ -238,7 +241,7 @@ class CatalogReader:
         if self.parallel_from is not None and edges > self.parallel_from:
             self._read_ahead(pool)  # after has_platform: the queries ahead take its parameters
         makers = self._makers(bool(has_buckets))
-        then: list[Query] = [("grant.sql", KIND_QUERIES), ("depends", None), ("default_privilege.sql", KIND_QUERIES)]
+        then: list[Query] = [("grant.sql", KIND_QUERIES), DEPENDS, ("default_privilege.sql", KIND_QUERIES)]
         with self._in_turn([*makers, *then]):
             return self._read_objects(int(server_version), makers)
 
@@ -287,7 +290,9 @@ class CatalogReader:
         # Grants on the identity or serial sequence of a table's column: kept with the table.
         folded = folded_grants(grants, grant_rows, objects)
         add(g for g in grants if g.key in folded)
-        depends = _depends(self.fetch("depends"), objects)
+        rows = self.fetch(*DEPENDS)
+        self.depends_rows = rows if self.since is None else kept_depends(self.since, rows)
+        depends = _depends(self.depends_rows, objects)
         depends.update(grant_depends(grants, objects, folded))
         if self.owners:  # only where the files declare owners: one query more
             self.queries_run += 1

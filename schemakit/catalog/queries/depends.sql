@@ -105,13 +105,17 @@ WITH named AS (
                      || pg_catalog.quote_ident(parent)
               ELSE pg_catalog.quote_ident(schema) || '.' || pg_catalog.quote_ident(name) END AS ident
   FROM named
+), edges AS (
+  -- every edge (a read since, schemakit.catalog.partial, takes those of what changed)
+  SELECT d.classid, d.objid, d.refclassid, d.refobjid, d.refobjsubid
+  FROM pg_catalog.pg_depend d
+  WHERE d.deptype IN ('n', 'a', 'i')
 )
 SELECT a.kind, a.ident, b.kind, b.ident, a.col AS dep_column, rc.attname AS ref_column
-FROM pg_catalog.pg_depend d
+FROM edges d
 JOIN objs a ON a.classid = d.classid AND a.objid = d.objid
 JOIN objs b ON b.classid = d.refclassid AND b.objid = d.refobjid
 LEFT JOIN pg_catalog.pg_attribute rc
   ON d.refobjsubid > 0 AND b.kind IN ('table', 'view', 'materialized view')
  AND rc.attrelid = d.refobjid AND rc.attnum = d.refobjsubid
-WHERE d.deptype IN ('n', 'a', 'i')
-  AND NOT (a.classid = b.classid AND a.objid = b.objid)
+WHERE NOT (a.classid = b.classid AND a.objid = b.objid)
