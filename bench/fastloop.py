@@ -153,12 +153,14 @@ def one_file_changed(n: int, admin: str, runs: int, work: Path, env: dict[str, s
 
 
 def compile_bytecode(migra: Path | None) -> None:
-    """Bytecode for schemakit and migra, as an installed package has it: this environment may
-    set PYTHONDONTWRITEBYTECODE, and then each CLI run would compile its modules again."""
+    """Bytecode for schemakit and migra, as an installed package has it (and schemakit's
+    memo of its dataclasses' methods, as its first run writes it): this environment may set
+    PYTHONDONTWRITEBYTECODE, and then each CLI run would compile its modules again."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     jobs = [[sys.executable, "-m", "compileall", "-q", str(ROOT.parent / "schemakit")]]
     if migra is not None:
         jobs.append([str(migra.parent / "python"), "-m", "compileall", "-q", str(migra.parent.parent / "lib")])
+    jobs.append([*SCHEMAKIT, "--help"])  # and the dataclasses' compiled methods (schemakit.codecache)
     for args in jobs:  # a file that does not compile (a test of some package) is no matter
         subprocess.run(args, env=env, capture_output=True, check=False)
 
