@@ -3,8 +3,8 @@
 The kept shadow (schemakit.keptshadow) reloads only the statements of the changed files
 and what depends on them; its catalog is the one read last time but for those objects.
 Reading it all again took most of a one-file-changed plan (0.9 s at 1,000 tables). With
-:class:`Since` (the model read last time and the names of what was reloaded since), the
-reader reads the table-bound kinds (tables, their indexes, constraints, policies and
+:class:`Since` (what the last read left, :class:`Kept`, and the names of what was
+reloaded since), the reader reads the table-bound kinds (tables, their indexes, constraints, policies and
 triggers: the bulk of a catalog) only where one of a row's names is dirty, and keeps the
 others from the last model. The dependencies are read from what changed, and from
 whatever depends on it by ``pg_depend`` (what a DROP ... CASCADE of it would take), and
@@ -15,7 +15,11 @@ Why the kept rows are still right: the kept shadow reloads a dirty object by dro
 anything whose name, or whose table's, is not dirty (``keptshadow.drops``). So an object
 none of whose names is dirty was neither dropped nor created; and whatever in its row
 could change through another object (a column's type, a default's function, an FK's
-target) is a dependency that the drop of that object would have taken with it.
+target) is a dependency that the drop of that object would have taken with it. The same
+holds for a dependency edge: one between two objects neither of which was dropped or
+created is the same as last time (the objects the loader names are the roots; what
+depends on them by ``pg_depend`` is added as CASCADE would take it, so an object the
+loader does not name, made with one it does, is read again too).
 
 The names are the kept shadow's (``schema.name``; ``schema.table.name`` for what lives on a
 table), compared unquoted, as the catalog stores them. A row passes when any of its names

@@ -398,9 +398,8 @@ def read_model(
     conn: psycopg.Connection[Any],
     rows: DeclaredTables | None = None,
     owners: DeclaredOwners | None = None,
-    since: Since | None = None,
 ) -> Model:
     """The model of the connected database; with ``rows``, also those declared rows, with
-    ``owners``, the owners of those objects, and with ``since``, read where it changed
-    since that model was read (schemakit.catalog.partial)."""
-    return CatalogReader(conn, rows, owners, since=since).read()
+    ``owners``, the owners of those objects (a read since an earlier one, where the
+    catalog changed: ``CatalogReader(..., since=)``, schemakit.catalog.partial)."""
+    return CatalogReader(conn, rows, owners).read()
