@@ -60,6 +60,7 @@ from schemakit.server.baseline import BASELINE_VERSION
 from schemakit.server.standins import standins_version
 from schemakit.source import FileItems, SourceError, SourceStatement
 from schemakit.source.model import SourceFile
+from schemakit.source.order import Order
 from schemakit.source.parse import read_source
 
 __all__ = [
@@ -511,7 +512,8 @@ class FileMemo:
     """Files the loader analysed before, for a folder that changed: one small entry per
     file (``parsed/file-<sha256>.json``, named by schemakit's digest, the search path and
     the file's text), so that editing one file parses, and writes, that file alone. The
-    entries of files no longer in the folder are removed when the load is done."""
+    entries of files no longer in the folder are removed when the load is done. Beside
+    them, the last load orders, by the files' ``shape`` (schemakit.source.order)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory / "parsed"
@@ -535,6 +537,17 @@ class FileMemo:
         key = self.key(source, search)
         if write_entry(self.directory, "file", key, items, keep=None):
             self.seen.add(key)
+
+    def order(self, shape: str) -> Order | None:
+        found, _ = read_entry(self.directory, "order", self._order_key(shape))
+        return found if isinstance(found, Order) else None
+
+    def put_order(self, shape: str, order: Order) -> None:
+        write_entry(self.directory, "order", self._order_key(shape), order, keep=2)
+
+    @staticmethod
+    def _order_key(shape: str) -> str:  # the order's code may change with the same shape
+        return hashlib.sha256(code_digest().encode() + b"\0" + shape.encode()).hexdigest()
 
     def forget_others(self) -> None:
         """Remove the entries of the files this load did not read."""

@@ -8,6 +8,7 @@ returned in a load order computed from references, so that file order does not m
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Protocol
 from schemakit.source.classified import Classified
 from schemakit.source.classify import Rejected, classify
 from schemakit.source.model import Location, SourceError, SourceErrors, SourceStatement, error_at
-from schemakit.source.order import Item, load_order
+from schemakit.source.order import Item, Order, load_order, shape
 from schemakit.source.model import SourceFile
 from schemakit.source.parse import RawStatement, display_path, parse_source, paused_gc, read_source
 from schemakit.source.wrappers import TransactionWrappers
@@ -39,11 +40,13 @@ DEFAULT_SEARCH_PATH: tuple[str, ...] = ("public",)
 @dataclass(frozen=True)
 class FileItems:
     """One file's statements as the loader analysed them: (start, end, classification)
-    each, and whether the file's transaction wrapper was skipped. What a ``ParseMemo``
-    holds, so that an unchanged file of a changed folder is not parsed again."""
+    each, whether the file's transaction wrapper was skipped, and the ``shape`` of the
+    classifications (what the load order depends on). What a ``ParseMemo`` holds, so that
+    an unchanged file of a changed folder is not parsed again."""
 
     statements: tuple[tuple[int, int, Classified], ...]
     wrapped: bool = False
+    shape: str = ""
 
 
 class ParseMemo(Protocol):
@@ -52,6 +55,10 @@ class ParseMemo(Protocol):
     def get(self, source: SourceFile, search: tuple[str, ...]) -> FileItems | None: ...
 
     def put(self, source: SourceFile, search: tuple[str, ...], items: FileItems) -> None: ...
+
+    def order(self, shape: str) -> Order | None: ...
+
+    def put_order(self, shape: str, order: Order) -> None: ...
 
 
 def load_sources(
@@ -73,6 +80,7 @@ def load_sources(
     """
     search = tuple(search_path) or DEFAULT_SEARCH_PATH
     items: list[Item] = []
+    shapes: list[str] = []  # each file's FileItems.shape, in file order (with a memo)
     wrappers = TransactionWrappers()
     errors: list[SourceError] = []  # every located error of every file, reported together
     with paused_gc():
@@ -82,6 +90,7 @@ def load_sources(
                 known = memo.get(source, search) if memo is not None else None
                 if known is not None:
                     items.extend(Item(RawStatement(source, a, b), info) for a, b, info in known.statements)
+                    shapes.append(known.shape)
                     if known.wrapped and source.display not in wrappers.files:
                         wrappers.files.append(source.display)
                     continue
@@ -108,10 +117,13 @@ def load_sources(
                     items.append(Item(raw, info))
                 wrappers.end_of_file()
                 if memo is not None and len(errors) == errors_before:
-                    memo.put(source, search, FileItems(
+                    analysed = FileItems(
                         tuple((it.raw.start, it.raw.end, it.info) for it in items[first:]),
                         len(wrappers.files) > wrapped_before,
-                    ))
+                        shape(it.info for it in items[first:]),
+                    )
+                    memo.put(source, search, analysed)
+                    shapes.append(analysed.shape)
             except SourceError as exc:
                 errors.append(exc)
                 with suppress(SourceError):
@@ -120,13 +132,20 @@ def load_sources(
             raise errors[0]
         if errors:
             raise SourceErrors(errors)
-        statements = load_order(items, search)
+        statements = load_order(items, search, memo, _folder_shape(shapes, search) if memo is not None else None)
         # Free the analysis before the collector resumes: it would scan it all once more.
         del items
     said = wrappers.notice()
     if said is not None and notice is not None:
         notice(said)
     return statements
+
+
+def _folder_shape(shapes: Sequence[str], search: tuple[str, ...]) -> str | None:
+    """The shape of every file's items, in file order (None: a file's is unknown)."""
+    if not all(shapes):
+        return None
+    return hashlib.sha256("\0".join([*search, "", *shapes]).encode()).hexdigest()
 
 
 def load_schema_dir(

@@ -7,9 +7,11 @@ and among statements that are ready the one that comes first in the files goes f
 
 from __future__ import annotations
 
+import hashlib
 import heapq
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 from schemakit.source.classify import Classified, drop_idiom_hint, DROP_MESSAGE
 from schemakit.source.model import SourceStatement, error_at
@@ -218,14 +220,63 @@ def topological_order(successors: Sequence[set[int]]) -> list[int]:
     return order
 
 
-def load_order(items: Sequence[Item], search_path: Sequence[str]) -> list[SourceStatement]:
-    """Elide idempotency DROPs, resolve names and return the statements in load order."""
-    kept = elide_drops(sorted(items, key=lambda it: it.position))
-    requires = resolve(kept, search_path)
-    successors = _edges(kept, requires)
+@dataclass(frozen=True)
+class Order:
+    """How ``load_order`` ordered the items of one shape (``shape``): the items it kept (as
+    indices into the items in file order), each one's resolved ``requires``, and the load
+    order (indices into the kept ones)."""
+
+    kept: tuple[int, ...]
+    requires: tuple[frozenset[str], ...]
+    order: tuple[int, ...]
+
+    def fits(self, count: int) -> bool:
+        return len(self.requires) == len(self.kept) == len(self.order) and all(0 <= i < count for i in self.kept)
+
+
+class OrderMemo(Protocol):
+    """Orders computed before (schemakit.cache.FileMemo), by the shape of the items."""
+
+    def order(self, shape: str) -> Order | None: ...
+
+    def put_order(self, shape: str, order: Order) -> None: ...
+
+
+def shape(infos: Iterable[Classified]) -> str:
+    """A digest of what the order depends on in a run of items (their classifications in
+    file order; not their text or offsets): the same in every process."""
+    digest = hashlib.sha256()
+    for info in infos:
+        digest.update(repr(tuple(_canonical(getattr(info, f.name)) for f in fields(info))).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, frozenset):  # its iteration order changes with the process's hash seed
+        return tuple(sorted(repr(v) for v in value))
+    if isinstance(value, tuple):
+        return tuple(_canonical(v) for v in value)
+    return repr(value)
+
+
+def load_order(
+    items: Sequence[Item], search_path: Sequence[str], memo: OrderMemo | None = None, shape: str | None = None
+) -> list[SourceStatement]:
+    """Elide idempotency DROPs, resolve names and return the statements in load order.
+    ``memo`` gives (and is given) the order of items of the ``shape`` (``shape`` of the
+    infos, and the search path): an edit that changes no name reuses the last order."""
+    ordered = sorted(items, key=lambda it: it.position)
+    found = memo.order(shape) if memo is not None and shape is not None else None
+    if found is None or not found.fits(len(ordered)):
+        kept = elide_drops(ordered)
+        place = {id(item): i for i, item in enumerate(ordered)}
+        requires = resolve(kept, search_path)
+        found = Order(tuple(place[id(item)] for item in kept), tuple(requires), tuple(topological_order(_edges(kept, requires))))
+        if memo is not None and shape is not None:
+            memo.put_order(shape, found)
     statements: list[SourceStatement] = []
-    for i in topological_order(successors):
-        item = kept[i]
+    for i in found.order:
+        item = ordered[found.kept[i]]
         raw = item.raw
         statements.append(
             SourceStatement(
@@ -233,7 +284,7 @@ def load_order(items: Sequence[Item], search_path: Sequence[str]) -> list[Source
                 location=raw.source.location(raw.start),
                 kind=item.info.kind,
                 provides=item.info.provides,
-                requires=requires[i],
+                requires=found.requires[i],
                 offset=raw.start,
                 file_index=raw.source.index,
                 source=raw.source,
