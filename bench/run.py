@@ -246,13 +246,22 @@ def main() -> None:
     data_dir = Path(tempfile.gettempdir()) / "schemakit-bench" / "pg"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     data_dir.parent.chmod(0o755)
+    was_running = embedded.status(data_dir) is not None
     server = embedded.start(data_dir, durable=False)
-    admin = server.url()
-    if args.fast_loop:
-        from bench.fastloop import run_fast_loop
+    try:
+        if args.fast_loop:
+            from bench.fastloop import run_fast_loop
 
-        run_fast_loop([int(s) for s in args.sizes.split(",")], admin, args.runs, args.timeout, server.version)
-        return
+            run_fast_loop([int(s) for s in args.sizes.split(",")], server.url(), args.runs, args.timeout, server.version)
+        else:
+            run_bench(args, server)
+    finally:  # the server outlives the bench only when it was running before
+        if not was_running:
+            embedded.stop(data_dir)
+
+
+def run_bench(args: argparse.Namespace, server: embedded.LocalServer) -> None:
+    admin = server.url()
     migra = ensure_migra()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
