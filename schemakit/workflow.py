@@ -477,9 +477,14 @@ def read_current(
 ) -> Model:
     """The target's model; with ``rows``, also the rows the schema files declare, and with
     ``owners``, the owners they declare."""
-    if progress:
-        progress("reading the target's catalog ...")
-    return catalog_memo.read(conn, rows=rows, owners=owners)
+    def told(cached: bool) -> None:
+        if progress:
+            progress(CATALOG_CACHED if cached else "reading the target's catalog ...")
+
+    return catalog_memo.read(conn, rows=rows, owners=owners, told=told)
+
+
+CATALOG_CACHED = "cache: the target's catalog comes from the cache: unchanged since it was read"
 
 
 def read_fingerprinted(

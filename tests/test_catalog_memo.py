@@ -93,9 +93,12 @@ def _cached_read(url: str, directory: Path) -> tuple[str, bool]:
         return {p: p.read_bytes() for p in directory.glob("catalog-*.json")}
 
     before = entries()
+    told: list[bool] = []  # what the read said before its work: from the cache, or read
     with cache.enabled(directory), psycopg.connect(url) as conn:
-        model = memo.read(conn)
-    return model.fingerprint(), bool(before) and entries() == before
+        model = memo.read(conn, told=told.append)
+    hit = bool(before) and entries() == before
+    assert told == [hit]
+    return model.fingerprint(), hit
 
 
 def _fresh(url: str) -> str:

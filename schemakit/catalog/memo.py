@@ -18,7 +18,7 @@ files' state without decoding the model (``summary``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,12 +71,18 @@ def _key(conn: psycopg.Connection[Any], owners: DeclaredOwners | None) -> str:
 
 
 def read(
-    conn: psycopg.Connection[Any], rows: DeclaredTables | None = None, owners: DeclaredOwners | None = None
+    conn: psycopg.Connection[Any],
+    rows: DeclaredTables | None = None,
+    owners: DeclaredOwners | None = None,
+    told: Callable[[bool], None] | None = None,
 ) -> Model:
     """The connected database's model (as ``read_model``), from the catalog cache when it
-    holds the model of this very catalog; else read, and stored."""
+    holds the model of this very catalog; else read, and stored. ``told(cached)`` hears,
+    before the work, whether the model comes from the cache or is read."""
+    tell = told or (lambda _: None)
     settings = cache.active()
     if settings is None or rows:
+        tell(False)
         return CatalogReader(conn, rows, owners).read()
     keys: list[str] = []
     hit: list[bool] = []
@@ -84,9 +90,10 @@ def read(
     def known() -> Model | None:
         keys.append(_key(conn, owners))
         found, _ = cache.read_entry(settings.directory, KIND, keys[0])
+        hit.append(isinstance(found, Stored))
+        tell(hit[0])
         if isinstance(found, Stored):
             cache.prime_fingerprint(found.model, found.fingerprint)
-            hit.append(True)
             return found.model
         return None
 
@@ -95,8 +102,9 @@ def read(
     except psycopg.Error:
         if keys:  # the read itself failed
             raise
+        tell(False)
         return CatalogReader(conn, rows, owners).read()  # the stamp failed: read without the cache
-    if keys and not hit:
+    if keys and not hit[0]:
         fingerprint = model.fingerprint()  # every caller needs it: made once, and stored
         cache.write_entry(
             settings.directory, KIND, keys[0], Stored(model, fingerprint),
