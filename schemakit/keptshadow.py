@@ -373,8 +373,8 @@ def _read_record(directory: Path) -> Record | None:
     return found if isinstance(found, Record) and all(isinstance(s, Held) for s in found.statements) else None
 
 
-def _write_record(directory: Path, record: Record, read: Kept) -> None:
-    cache.write_entry(directory, RECORD, "read", LastRead(record.digest, read), keep=None)
+def _write_record(directory: Path, record: Record, kept: Kept) -> None:
+    cache.write_entry(directory, RECORD, "read", LastRead(record.digest, kept), keep=None)
     cache.write_entry(directory, RECORD, "record", record, keep=None)
 
 
@@ -470,26 +470,26 @@ def load(
                     raise NotTaken("the kept shadow database does not match its record")
                 with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemakit-kept") as pool:
                     last = pool.submit(_read_last, settings.directory, record.digest)  # while the reload runs
-                    state, read = _incremental(record, now, shadowed, statements, admin_url, advance, tell, loaded.options, last)
+                    state, kept = _incremental(record, now, shadowed, statements, admin_url, advance, tell, loaded.options, last)
             except NotTaken as why:
                 tell(f"shadow: full load into the kept shadow database ({why})")
             except (psycopg.Error, SchemakitError) as exc:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 tell(f"shadow: full load into the kept shadow database (the incremental load failed: {first})")
             else:
-                _write_record(settings.directory, now, read)
+                _write_record(settings.directory, now, kept)
                 return state
             with contextlib.suppress(OSError):
                 cache.entry_path(settings.directory, RECORD, "record").unlink()
             shadow.drop_database(admin_url, database)
             shadow.create_database(admin_url, baseline=baseline, name=database)
             try:
-                state, read = _full(now, shadowed, statements, admin_url, advance, loaded.options)
+                state, kept = _full(now, shadowed, statements, admin_url, advance, loaded.options)
             except BaseException:
                 with contextlib.suppress(psycopg.Error, SchemakitError):
                     shadow.drop_database(admin_url, database)
                 raise
-            _write_record(settings.directory, now, read)
+            _write_record(settings.directory, now, kept)
             return state
 
 
